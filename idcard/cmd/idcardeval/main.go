@@ -1,0 +1,172 @@
+// Command idcardeval measures field-level exact match of the idcard reader on the labelled
+// contest cards (../shared/datasets/idcards) or on generated cards (-gen N), and the time per
+// card side. It prints one line per image with -v and a summary table.
+package main
+
+import (
+	"context"
+	"flag"
+	"fmt"
+	"os"
+	"path/filepath"
+	"sort"
+	"strings"
+	"time"
+
+	"github.com/faceverify/faceverify"
+	"github.com/faceverify/faceverify/idcard"
+	"github.com/faceverify/faceverify/idcard/gen"
+	"github.com/faceverify/faceverify/internal/testenv"
+)
+
+func main() {
+	dir := flag.String("data", filepath.Join(testenv.DatasetsDir(), "idcards"), "idcards dataset directory")
+	n := flag.Int("gen", 0, "evaluate N generated cards instead of the dataset")
+	seed := flag.Int64("seed", 1, "generator seed")
+	faces := flag.String("faces", filepath.Join(testenv.DatasetsDir(), "faces", "lfw-dev"), "portrait photos for -gen")
+	verbose := flag.Bool("v", false, "print every image")
+	workers := flag.Int("workers", 1, "tesseract clients")
+	flag.Parse()
+	r, err := idcard.Open(idcard.Config{Workers: *workers})
+	if err != nil {
+		fmt.Fprintln(os.Stderr, err)
+		os.Exit(1)
+	}
+	defer r.Close()
+	type sample struct {
+		name  string
+		data  []byte
+		side  idcard.Side
+		truth faceverify.IDCardResult
+		sides []idcard.Side
+	}
+	var samples []sample
+	if *n > 0 {
+		g, err := gen.New(gen.Options{Seed: *seed, FacesDir: *faces})
+		if err != nil {
+			fmt.Fprintln(os.Stderr, err)
+			os.Exit(1)
+		}
+		for i := 0; i < *n; i++ {
+			c := g.Card()
+			front, back := g.Photo(c.Front), g.Photo(c.Back)
+			samples = append(samples, sample{fmt.Sprintf("gen%03d", i), front, idcard.Front, c.Identity, []idcard.Side{idcard.Front}},
+				sample{fmt.Sprintf("gen%03d", i), back, idcard.Back, c.Identity, []idcard.Side{idcard.Back}})
+		}
+	} else {
+		labels, err := idcard.LoadLabels(*dir)
+		if err != nil {
+			fmt.Fprintln(os.Stderr, err)
+			os.Exit(1)
+		}
+		for _, l := range labels {
+			data, err := os.ReadFile(l.Path)
+			if err != nil {
+				fmt.Fprintln(os.Stderr, err)
+				os.Exit(1)
+			}
+			// Which side a crop shows is not labelled: read it as front, else as back.
+			samples = append(samples, sample{filepath.Base(l.Path), data, "", l.Truth, []idcard.Side{idcard.Front, idcard.Back}})
+		}
+	}
+	type stat struct{ ok, n int }
+	stats := map[string]*stat{}
+	results := map[string]int{}
+	var total time.Duration
+	reads := 0
+	numValid := 0
+	for _, s := range samples {
+		got := faceverify.IDCardResult{}
+		var res []string
+		for _, side := range s.sides {
+			t0 := time.Now()
+			o, err := r.Read(context.Background(), side, s.data, 0)
+			total += time.Since(t0)
+			reads++
+			if err != nil {
+				fmt.Fprintln(os.Stderr, err)
+				os.Exit(1)
+			}
+			res = append(res, string(side)+":"+resultName(o.Result))
+			results[string(side)+":"+resultName(o.Result)]++
+			if o.Result == faceverify.ResultIDCardNotFrontside || o.Result == faceverify.ResultIDCardNotBackside {
+				continue
+			}
+			fields := idcard.FrontFields
+			if side == idcard.Back {
+				fields = idcard.BackFields
+			}
+			for _, fn := range fields {
+				want, have := idcard.FieldValue(s.truth, fn), idcard.FieldValue(o.Fields, fn)
+				st := stats[fn]
+				if st == nil {
+					st = &stat{}
+					stats[fn] = st
+				}
+				st.n++
+				if want == have {
+					st.ok++
+				}
+				setField(&got, fn, have)
+			}
+			if side == idcard.Front && idcard.ValidateNumber(o.Fields.Number) == nil {
+				numValid++
+			}
+			break
+		}
+		if *verbose {
+			var diffs []string
+			for _, fn := range idcard.FieldNames {
+				if w, h := idcard.FieldValue(s.truth, fn), idcard.FieldValue(got, fn); h != "" && w != h {
+					diffs = append(diffs, fmt.Sprintf("%s: %q≠%q", fn, h, w))
+				}
+			}
+			fmt.Printf("%-40s %s %s\n", s.name, strings.Join(res, ","), strings.Join(diffs, "; "))
+		}
+	}
+	fmt.Printf("\n%-14s %s\n", "field", "exact match (on sides found)")
+	for _, fn := range idcard.FieldNames {
+		if st := stats[fn]; st != nil {
+			fmt.Printf("%-14s %3d/%-3d %5.1f%%\n", fn, st.ok, st.n, 100*float64(st.ok)/float64(st.n))
+		}
+	}
+	var keys []string
+	for k := range results {
+		keys = append(keys, k)
+	}
+	sort.Strings(keys)
+	fmt.Println("\nresults:")
+	for _, k := range keys {
+		fmt.Printf("  %-40s %d\n", k, results[k])
+	}
+	fmt.Printf("numbers passing strict validation: %d\n", numValid)
+	fmt.Printf("reads: %d, mean %.0f ms per Read (workers=%d)\n", reads, float64(total.Milliseconds())/float64(reads), *workers)
+}
+
+func resultName(r faceverify.Result) string {
+	if r.IsZero() {
+		return "OK"
+	}
+	return r.Message
+}
+
+func setField(r *faceverify.IDCardResult, name, v string) {
+	switch name {
+	case "name":
+		r.Name = v
+	case "gender":
+		r.Gender = v
+	case "nationality":
+		r.Nationality = v
+	case "birth":
+		r.BirthYear = v
+	case "address":
+		r.Address = v
+	case "idcard_number":
+		r.Number = v
+	case "issued_by":
+		r.IssuedBy = v
+	case "valid_date":
+		r.ValidDateStart = v
+	}
+}

@@ -1,0 +1,282 @@
+package idcard
+
+import (
+	"bytes"
+	"fmt"
+	"image"
+	"image/color"
+	"image/draw"
+	"image/jpeg"
+	"math"
+)
+
+// Canonical size of a rectified card (ISO/IEC 7810 ID-1, 85.6 × 54 mm at ~10.5 px/mm).
+const (
+	CardW = 900
+	CardH = 568
+)
+
+// gray is an 8-bit luminance plane.
+type gray struct {
+	W, H int
+	Pix  []uint8
+}
+
+func toRGBA(img image.Image) *image.RGBA {
+	if r, ok := img.(*image.RGBA); ok && r.Rect.Min == (image.Point{}) {
+		return r
+	}
+	b := img.Bounds()
+	r := image.NewRGBA(image.Rect(0, 0, b.Dx(), b.Dy()))
+	draw.Draw(r, r.Rect, img, b.Min, draw.Src)
+	return r
+}
+
+func grayOf(img *image.RGBA) *gray {
+	w, h := img.Rect.Dx(), img.Rect.Dy()
+	g := &gray{W: w, H: h, Pix: make([]uint8, w*h)}
+	for y := 0; y < h; y++ {
+		row := img.Pix[y*img.Stride:]
+		for x := 0; x < w; x++ {
+			p := row[x*4:]
+			g.Pix[y*w+x] = uint8((299*int(p[0]) + 587*int(p[1]) + 114*int(p[2]) + 500) / 1000)
+		}
+	}
+	return g
+}
+
+// crop returns the sub-plane of g in the fractional rectangle (x0,y0)-(x1,y1).
+func (g *gray) crop(x0, y0, x1, y1 float64) *gray {
+	ax, ay := clampI(int(x0*float64(g.W)), 0, g.W), clampI(int(y0*float64(g.H)), 0, g.H)
+	bx, by := clampI(int(x1*float64(g.W)), 0, g.W), clampI(int(y1*float64(g.H)), 0, g.H)
+	out := &gray{W: bx - ax, H: by - ay}
+	out.Pix = make([]uint8, out.W*out.H)
+	for y := 0; y < out.H; y++ {
+		copy(out.Pix[y*out.W:(y+1)*out.W], g.Pix[(ay+y)*g.W+ax:])
+	}
+	return out
+}
+
+// scale resizes g by factor f with bilinear interpolation (area-averaging when shrinking).
+func (g *gray) scale(f float64) *gray {
+	w, h := int(math.Round(float64(g.W)*f)), int(math.Round(float64(g.H)*f))
+	if w < 1 || h < 1 {
+		return &gray{W: 0, H: 0}
+	}
+	src := g
+	for f < 0.5 && src.W >= 2 && src.H >= 2 { // box-halve first to avoid aliasing
+		src = src.half()
+		f *= 2
+	}
+	out := &gray{W: w, H: h, Pix: make([]uint8, w*h)}
+	sx, sy := float64(src.W)/float64(w), float64(src.H)/float64(h)
+	for y := 0; y < h; y++ {
+		fy := (float64(y)+0.5)*sy - 0.5
+		for x := 0; x < w; x++ {
+			fx := (float64(x)+0.5)*sx - 0.5
+			out.Pix[y*w+x] = src.bilinear(fx, fy)
+		}
+	}
+	return out
+}
+
+func (g *gray) half() *gray {
+	w, h := g.W/2, g.H/2
+	out := &gray{W: w, H: h, Pix: make([]uint8, w*h)}
+	for y := 0; y < h; y++ {
+		for x := 0; x < w; x++ {
+			i := 2*y*g.W + 2*x
+			out.Pix[y*w+x] = uint8((int(g.Pix[i]) + int(g.Pix[i+1]) + int(g.Pix[i+g.W]) + int(g.Pix[i+g.W+1]) + 2) / 4)
+		}
+	}
+	return out
+}
+
+func (g *gray) bilinear(fx, fy float64) uint8 {
+	if fx < 0 {
+		fx = 0
+	}
+	if fy < 0 {
+		fy = 0
+	}
+	x0, y0 := int(fx), int(fy)
+	if x0 >= g.W-1 {
+		x0, fx = g.W-2, float64(g.W-1)
+	}
+	if y0 >= g.H-1 {
+		y0, fy = g.H-2, float64(g.H-1)
+	}
+	if x0 < 0 || y0 < 0 {
+		return g.Pix[0]
+	}
+	ax, ay := fx-float64(x0), fy-float64(y0)
+	i := y0*g.W + x0
+	v := (1-ay)*((1-ax)*float64(g.Pix[i])+ax*float64(g.Pix[i+1])) +
+		ay*((1-ax)*float64(g.Pix[i+g.W])+ax*float64(g.Pix[i+g.W+1]))
+	return uint8(v + 0.5)
+}
+
+// pgm encodes g as binary PGM, which leptonica reads from memory without a codec.
+func (g *gray) pgm() []byte {
+	var b bytes.Buffer
+	fmt.Fprintf(&b, "P5\n%d %d\n255\n", g.W, g.H)
+	b.Write(g.Pix)
+	return b.Bytes()
+}
+
+// normalize stretches contrast so that the 2nd percentile maps to 0 and the 98th to 255.
+func (g *gray) normalize() *gray {
+	var hist [256]int
+	for _, v := range g.Pix {
+		hist[v]++
+	}
+	n := len(g.Pix)
+	lo, hi, acc := 0, 255, 0
+	for i := 0; i < 256; i++ {
+		acc += hist[i]
+		if acc >= n*2/100 {
+			lo = i
+			break
+		}
+	}
+	acc = 0
+	for i := 255; i >= 0; i-- {
+		acc += hist[i]
+		if acc >= n*2/100 {
+			hi = i
+			break
+		}
+	}
+	out := &gray{W: g.W, H: g.H, Pix: make([]uint8, n)}
+	if hi-lo < 8 {
+		copy(out.Pix, g.Pix)
+		return out
+	}
+	for i, v := range g.Pix {
+		out.Pix[i] = uint8(clampI((int(v)-lo)*255/(hi-lo), 0, 255))
+	}
+	return out
+}
+
+func clampI(v, lo, hi int) int {
+	if v < lo {
+		return lo
+	}
+	if v > hi {
+		return hi
+	}
+	return v
+}
+
+func clampF(v, lo, hi float64) float64 { return math.Max(lo, math.Min(hi, v)) }
+
+// rotate180 returns img turned upside down.
+func rotate180(img *image.RGBA) *image.RGBA {
+	w, h := img.Rect.Dx(), img.Rect.Dy()
+	out := image.NewRGBA(image.Rect(0, 0, w, h))
+	for y := 0; y < h; y++ {
+		for x := 0; x < w; x++ {
+			si := y*img.Stride + x*4
+			di := (h-1-y)*out.Stride + (w-1-x)*4
+			copy(out.Pix[di:di+4], img.Pix[si:si+4])
+		}
+	}
+	return out
+}
+
+// cropRGBA copies the fractional rectangle of img.
+func cropRGBA(img *image.RGBA, x0, y0, x1, y1 float64) *image.RGBA {
+	w, h := float64(img.Rect.Dx()), float64(img.Rect.Dy())
+	r := image.Rect(int(x0*w), int(y0*h), int(x1*w), int(y1*h)).Intersect(img.Rect)
+	out := image.NewRGBA(image.Rect(0, 0, r.Dx(), r.Dy()))
+	draw.Draw(out, out.Rect, img, r.Min, draw.Src)
+	return out
+}
+
+func encodeJPEG(img image.Image, q int) []byte {
+	var b bytes.Buffer
+	_ = jpeg.Encode(&b, img, &jpeg.Options{Quality: q})
+	return b.Bytes()
+}
+
+// pt is a point in pixel coordinates.
+type pt struct{ X, Y float64 }
+
+// homography maps the unit-free destination rectangle corners to src quad corners:
+// it returns H (3×3, row-major) with src ~ H·dst for dst corners (0,0),(w,0),(w,h),(0,h).
+func homography(q [4]pt, w, h float64) [9]float64 {
+	dst := [4]pt{{0, 0}, {w, 0}, {w, h}, {0, h}}
+	// Solve the 8×8 linear system A·x = b.
+	var a [8][9]float64
+	for i := 0; i < 4; i++ {
+		X, Y := dst[i].X, dst[i].Y
+		u, v := q[i].X, q[i].Y
+		a[2*i] = [9]float64{X, Y, 1, 0, 0, 0, -u * X, -u * Y, u}
+		a[2*i+1] = [9]float64{0, 0, 0, X, Y, 1, -v * X, -v * Y, v}
+	}
+	for c := 0; c < 8; c++ {
+		p := c
+		for r := c + 1; r < 8; r++ {
+			if math.Abs(a[r][c]) > math.Abs(a[p][c]) {
+				p = r
+			}
+		}
+		a[c], a[p] = a[p], a[c]
+		if math.Abs(a[c][c]) < 1e-12 {
+			continue
+		}
+		for r := 0; r < 8; r++ {
+			if r == c {
+				continue
+			}
+			f := a[r][c] / a[c][c]
+			for k := c; k < 9; k++ {
+				a[r][k] -= f * a[c][k]
+			}
+		}
+	}
+	var hm [9]float64
+	for i := 0; i < 8; i++ {
+		if a[i][i] != 0 {
+			hm[i] = a[i][8] / a[i][i]
+		}
+	}
+	hm[8] = 1
+	return hm
+}
+
+// warp rectifies the quad q (clockwise from top-left) of src into a w×h RGBA image.
+func warp(src *image.RGBA, q [4]pt, w, h int) *image.RGBA {
+	hm := homography(q, float64(w), float64(h))
+	out := image.NewRGBA(image.Rect(0, 0, w, h))
+	sw, sh := src.Rect.Dx(), src.Rect.Dy()
+	for y := 0; y < h; y++ {
+		for x := 0; x < w; x++ {
+			X, Y := float64(x)+0.5, float64(y)+0.5
+			d := hm[6]*X + hm[7]*Y + hm[8]
+			u := (hm[0]*X+hm[1]*Y+hm[2])/d - 0.5
+			v := (hm[3]*X+hm[4]*Y+hm[5])/d - 0.5
+			o := y*out.Stride + x*4
+			if u < -0.5 || v < -0.5 || u > float64(sw)-0.5 || v > float64(sh)-0.5 {
+				out.Pix[o+3] = 255 // black outside the photo
+				continue
+			}
+			u = clampF(u, 0, float64(sw-1))
+			v = clampF(v, 0, float64(sh-1))
+			x0, y0 := int(u), int(v)
+			x1, y1 := min(x0+1, sw-1), min(y0+1, sh-1)
+			ax, ay := u-float64(x0), v-float64(y0)
+			for c := 0; c < 3; c++ {
+				p00 := float64(src.Pix[y0*src.Stride+x0*4+c])
+				p01 := float64(src.Pix[y0*src.Stride+x1*4+c])
+				p10 := float64(src.Pix[y1*src.Stride+x0*4+c])
+				p11 := float64(src.Pix[y1*src.Stride+x1*4+c])
+				out.Pix[o+c] = uint8((1-ay)*((1-ax)*p00+ax*p01) + ay*((1-ax)*p10+ax*p11) + 0.5)
+			}
+			out.Pix[o+3] = 255
+		}
+	}
+	return out
+}
+
+var _ color.Color // keep image/color for helpers in other files

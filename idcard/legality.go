@@ -1,0 +1,210 @@
+package idcard
+
+import (
+	"math"
+	"math/cmplx"
+	"sort"
+
+	"github.com/faceverify/faceverify"
+)
+
+// signals are the raw measurements behind the legality scores (kept for evaluation).
+type signals struct {
+	ChromaSpread float64 // std of chroma over the card background (0 = grey, a copy)
+	PeakRatio    float64 // strongest isolated high-frequency spectral peak / local median
+	ChromaHF     float64 // fraction of chroma energy at high spatial frequencies
+	Misalign     float64 // spread of value left edges and line heights (0 = printed layout)
+	Temporary    bool    // 临时 read on the card
+}
+
+func sigmoid(x float64) float64 { return 1 / (1 + math.Exp(-x)) }
+
+func round3(v float64) float64 { return math.Round(v*1000) / 1000 }
+
+// legality turns signals into the vendor's probabilities. The logistic centres and widths
+// were set on generated cards (genuine / grey copy / screen re-capture / pasted text) and the
+// contest cards; see docs/idcard.md for what each measures and its limits.
+func legality(s signals, threshold float64) faceverify.Legality {
+	photocopy := sigmoid((5 - s.ChromaSpread) / 1.2)
+	screen := math.Max(sigmoid((s.PeakRatio-60)/10), sigmoid((s.ChromaHF-0.35)/0.05))
+	edited := sigmoid((s.Misalign - 0.6) / 0.12)
+	temp := 0.01
+	if s.Temporary {
+		temp = 0.95
+	}
+	id := (1 - photocopy) * (1 - screen) * (1 - edited) * (1 - temp)
+	return faceverify.Legality{
+		Photocopy: round3(photocopy), Edited: round3(edited), IDPhoto: round3(id),
+		Screen: round3(screen), TemporaryIDPhoto: round3(temp), Threshold: threshold,
+	}
+}
+
+// measure computes the pixel signals of a rectified card side (misalignment and the
+// temporary flag come from the text layout and are filled by the caller).
+func measure(v view) signals {
+	var s signals
+	img := v.rgba
+	// Chroma spread over light (background) pixels, away from the card edge.
+	var n, su, sv, suu, svv float64
+	w, h := img.Rect.Dx(), img.Rect.Dy()
+	for y := h / 20; y < h-h/20; y += 2 {
+		for x := w / 20; x < w-w/20; x += 2 {
+			p := img.Pix[y*img.Stride+x*4:]
+			r, g, b := float64(p[0]), float64(p[1]), float64(p[2])
+			l := 0.299*r + 0.587*g + 0.114*b
+			if l < 110 {
+				continue // text and the portrait's dark parts
+			}
+			u, vv := b-l, r-l
+			n++
+			su += u
+			sv += vv
+			suu += u * u
+			svv += vv * vv
+		}
+	}
+	if n > 0 {
+		mu, mv := su/n, sv/n
+		s.ChromaSpread = math.Sqrt(math.Max(0, suu/n-mu*mu) + math.Max(0, svv/n-mv*mv))
+	}
+	s.PeakRatio, s.ChromaHF = spectrum(v)
+	return s
+}
+
+// spectrum analyses a 256×256 patch of the card's background (top-left text-free area and
+// middle): periodic re-capture patterns (moiré, screen pixel grids, refresh bands) show up as
+// isolated peaks far from the origin; the colour sub-pixel grid as high-frequency chroma.
+func spectrum(v view) (peak, chromaHF float64) {
+	const N = 256
+	img := v.rgba
+	w, h := img.Rect.Dx(), img.Rect.Dy()
+	x0, y0 := (w-N)/2, (h-N)/2
+	lum := make([]complex128, N*N)
+	chr := make([]complex128, N*N)
+	var ml, mc float64
+	for y := 0; y < N; y++ {
+		for x := 0; x < N; x++ {
+			p := img.Pix[(y0+y)*img.Stride+(x0+x)*4:]
+			r, g, b := float64(p[0]), float64(p[1]), float64(p[2])
+			lum[y*N+x] = complex(0.299*r+0.587*g+0.114*b, 0)
+			chr[y*N+x] = complex(r-g, 0)
+			ml += real(lum[y*N+x])
+			mc += real(chr[y*N+x])
+		}
+	}
+	ml /= N * N
+	mc /= N * N
+	for i := range lum { // remove the mean and apply a Hann window
+		y, x := i/N, i%N
+		wv := (0.5 - 0.5*math.Cos(2*math.Pi*float64(x)/N)) * (0.5 - 0.5*math.Cos(2*math.Pi*float64(y)/N))
+		lum[i] = complex((real(lum[i])-ml)*wv, 0)
+		chr[i] = complex((real(chr[i])-mc)*wv, 0)
+	}
+	fft2(lum, N)
+	fft2(chr, N)
+	mag := make([]float64, N*N)
+	for i := range lum {
+		mag[i] = cmplx.Abs(lum[i])
+	}
+	// Peak ratio over |f| in (N/8, N/2): magnitude against the median of its 9×9 neighbourhood.
+	var neigh []float64
+	for fy := -N/2 + 4; fy < N/2-4; fy++ {
+		for fx := 0; fx < N/2-4; fx++ {
+			rad := math.Hypot(float64(fx), float64(fy))
+			if rad < N/8 {
+				continue
+			}
+			m := mag[((fy+N)%N)*N+fx]
+			neigh = neigh[:0]
+			for dy := -4; dy <= 4; dy++ {
+				for dx := -4; dx <= 4; dx++ {
+					neigh = append(neigh, mag[((fy+dy+N)%N)*N+(fx+dx+N)%N])
+				}
+			}
+			sort.Float64s(neigh)
+			med := neigh[len(neigh)/2] + 1e-6
+			if r := m / med; r > peak {
+				peak = r
+			}
+		}
+	}
+	var hi, all float64
+	for fy := -N / 2; fy < N/2; fy++ {
+		for fx := -N / 2; fx < N/2; fx++ {
+			e := real(chr[((fy+N)%N)*N+(fx+N)%N])*real(chr[((fy+N)%N)*N+(fx+N)%N]) + imag(chr[((fy+N)%N)*N+(fx+N)%N])*imag(chr[((fy+N)%N)*N+(fx+N)%N])
+			all += e
+			if math.Hypot(float64(fx), float64(fy)) > N/4 {
+				hi += e
+			}
+		}
+	}
+	if all > 0 {
+		chromaHF = hi / all
+	}
+	return peak, chromaHF
+}
+
+// fft2 is an in-place 2-D radix-2 FFT of an N×N array (N a power of two).
+func fft2(a []complex128, n int) {
+	row := make([]complex128, n)
+	for y := 0; y < n; y++ {
+		fft(a[y*n : (y+1)*n])
+	}
+	for x := 0; x < n; x++ {
+		for y := 0; y < n; y++ {
+			row[y] = a[y*n+x]
+		}
+		fft(row)
+		for y := 0; y < n; y++ {
+			a[y*n+x] = row[y]
+		}
+	}
+}
+
+func fft(a []complex128) {
+	n := len(a)
+	for i, j := 1, 0; i < n; i++ {
+		bit := n >> 1
+		for ; j&bit != 0; bit >>= 1 {
+			j ^= bit
+		}
+		j ^= bit
+		if i < j {
+			a[i], a[j] = a[j], a[i]
+		}
+	}
+	for l := 2; l <= n; l <<= 1 {
+		ang := -2 * math.Pi / float64(l)
+		wl := complex(math.Cos(ang), math.Sin(ang))
+		for i := 0; i < n; i += l {
+			w := complex(1, 0)
+			for k := 0; k < l/2; k++ {
+				u, v := a[i+k], a[i+k+l/2]*w
+				a[i+k], a[i+k+l/2] = u+v, u-v
+				w *= wl
+			}
+		}
+	}
+}
+
+// misalignment measures how far the value lines depart from one printed layout: the spread
+// of their left edges and of their heights, relative to the median line height.
+func misalignment(ls []line) float64 {
+	if len(ls) < 2 {
+		return 0
+	}
+	var xs, hs []float64
+	for _, l := range ls {
+		xs = append(xs, float64(l.X0))
+		hs = append(hs, float64(l.Y1-l.Y0))
+	}
+	sort.Float64s(hs)
+	mh := hs[len(hs)/2]
+	if mh <= 0 {
+		return 0
+	}
+	sort.Float64s(xs)
+	dx := (xs[len(xs)-1] - xs[0]) / mh
+	dh := (hs[len(hs)-1] - hs[0]) / mh
+	return math.Max(dx, dh)
+}

@@ -1,0 +1,324 @@
+package idcard
+
+import (
+	"context"
+	"errors"
+	"fmt"
+	"image"
+	"regexp"
+	"runtime"
+	"strings"
+	"time"
+	"unicode"
+
+	"github.com/faceverify/faceverify"
+	"github.com/faceverify/faceverify/vision"
+	"github.com/otiai10/gosseract/v2"
+)
+
+// Config configures a Reader.
+type Config struct {
+	TessdataDir string         // directory holding <lang>.traineddata; "" = tesseract's default
+	Languages   string         // tesseract languages joined by "+"; default "chi_sim"
+	Vision      *vision.Engine // face engine for the portrait; nil = no portrait face check
+	Workers     int            // tesseract clients in the pool; default runtime.NumCPU()
+	Now         func() time.Time
+}
+
+// Reader reads card sides. It is safe for concurrent use: each call borrows one tesseract
+// client from a pool.
+type Reader struct {
+	pool   *ocrPool
+	vision *vision.Engine
+	now    func() time.Time
+}
+
+// Side is the side of the card a photo is expected to show.
+type Side string
+
+// The two sides: Front carries the portrait and personal fields (人像面), Back the national
+// emblem, issuing authority and validity (国徽面).
+const (
+	Front Side = "front"
+	Back  Side = "back"
+)
+
+// DefaultThreshold is the vendor default of idcard_threshold (ID_Photo legality).
+const DefaultThreshold = 0.8
+
+// Outcome is what Read learned from one photo of one side.
+type Outcome struct {
+	Result   faceverify.Result       // zero value = success; otherwise the exact 3100/3200 result
+	Fields   faceverify.IDCardResult // the fields of this side, legality and completeness of this side
+	Portrait []byte                  // JPEG crop of the portrait (front)
+	Image    []byte                  // JPEG of the rectified card side
+}
+
+// Open starts a Reader with a pool of initialised tesseract clients.
+func Open(cfg Config) (*Reader, error) {
+	if cfg.Languages == "" {
+		cfg.Languages = "chi_sim"
+	}
+	if cfg.Workers <= 0 {
+		cfg.Workers = runtime.NumCPU()
+	}
+	if cfg.Now == nil {
+		cfg.Now = time.Now
+	}
+	p, err := newOCRPool(cfg.Workers, cfg.TessdataDir, cfg.Languages)
+	if err != nil {
+		return nil, fmt.Errorf("idcard: tesseract: %w", err)
+	}
+	return &Reader{pool: p, vision: cfg.Vision, now: cfg.Now}, nil
+}
+
+// Close frees the tesseract clients. The Vision engine is not closed (it is the caller's).
+func (r *Reader) Close() error {
+	r.pool.close()
+	return nil
+}
+
+// Layout of the rectified, upright card (fractions of width/height). The positions follow
+// the GA 450-2013 card face; the contest cards and our generator use the same layout.
+var (
+	zoneValues   = [4]float64{0.17, 0.10, 0.66, 0.77} // name … address values (labels excluded)
+	zoneNumber   = [4]float64{0.26, 0.76, 0.98, 0.93} // 公民身份号码 value
+	zonePortrait = [4]float64{0.60, 0.06, 0.96, 0.84}
+	zoneTitle    = [4]float64{0.25, 0.06, 0.98, 0.50} // 中华人民共和国 / 居民身份证
+	zoneIssuer   = [4]float64{0.36, 0.65, 0.98, 0.795}
+	zoneValidity = [4]float64{0.36, 0.785, 0.98, 0.93}
+)
+
+func zone(g *gray, z [4]float64) *gray { return g.crop(z[0], z[1], z[2], z[3]) }
+
+// view is one candidate card rectified in one orientation.
+type view struct {
+	cand candidate
+	rgba *image.RGBA
+	g    *gray
+}
+
+func (r *Reader) views(img *image.RGBA) []view {
+	var out []view
+	for _, c := range locate(img) {
+		q := c.Quad
+		if c.Whole && img.Rect.Dy() > img.Rect.Dx() { // portrait photo of a card: turn it
+			q = [4]pt{q[3], q[0], q[1], q[2]}
+		}
+		card := warp(img, q, CardW, CardH)
+		out = append(out, view{cand: c, rgba: card, g: grayOf(card)})
+		flip := rotate180(card)
+		out = append(out, view{cand: c, rgba: flip, g: grayOf(flip)})
+	}
+	return out
+}
+
+var (
+	reDigitsRun = regexp.MustCompile(`[0-9X]{15,}`)
+	reValidity  = regexp.MustCompile(`(\d{4})\D?(\d{1,2})\D?(\d{1,2})\D{0,3}?(?:(\d{4})\D?(\d{1,2})\D?(\d{1,2})|(长期))`)
+	reBirth     = regexp.MustCompile(`(1[89]\d\d|20\d\d)\D{0,3}?(\d{1,2})\D{0,3}?(\d{1,2})`)
+)
+
+const titleChars = "中华人民共和国居民身份证"
+
+// readNumber OCRs the number zone of a view: the best run of [0-9X] of length ≥ 15.
+func (r *Reader) readNumber(v view) (string, error) {
+	g := zone(v.g, zoneNumber).normalize()
+	t, err := r.pool.text(g, ocrOpts{PSM: gosseract.PSM_SINGLE_BLOCK, Whitelist: "0123456789X"})
+	if err != nil {
+		return "", err
+	}
+	t = strings.ReplaceAll(strings.ReplaceAll(t, " ", ""), "\n", " ")
+	best := ""
+	for _, m := range reDigitsRun.FindAllString(t, -1) {
+		if len(m) > 18 { // prefer an 18-character window that validates
+			for i := 0; i+18 <= len(m); i++ {
+				if ValidateNumber(m[i:i+18]) == nil {
+					m = m[i : i+18]
+					break
+				}
+			}
+		}
+		if len(m) > len(best) || ValidateNumber(m) == nil && ValidateNumber(best) != nil {
+			best = m
+		}
+	}
+	if strings.Contains(best[:max(0, len(best)-1)], "X") { // X only as the check character
+		best = strings.ReplaceAll(best[:len(best)-1], "X", "") + best[len(best)-1:]
+	}
+	return best, nil
+}
+
+// titleScore counts the title characters read in the title zone of a view (back side).
+func (r *Reader) titleScore(v view) (int, string, error) {
+	t, err := r.pool.text(zone(v.g, zoneTitle).normalize(), ocrOpts{PSM: gosseract.PSM_SINGLE_BLOCK})
+	if err != nil {
+		return 0, "", err
+	}
+	t = compact(t)
+	n := 0
+	for _, c := range titleChars {
+		if strings.ContainsRune(t, c) {
+			n++
+		}
+	}
+	return n, t, nil
+}
+
+// compact removes white space.
+func compact(s string) string {
+	return strings.Map(func(r rune) rune {
+		if unicode.IsSpace(r) {
+			return -1
+		}
+		return r
+	}, s)
+}
+
+// Read reads one side of a card from an encoded photo (JPEG, PNG, WebP). threshold is
+// idcard_threshold, applied to the ID_Photo legality score (≤ 0 means DefaultThreshold).
+// The error is only for internal failures; every verdict about the photo is in Outcome.Result.
+func (r *Reader) Read(ctx context.Context, side Side, data []byte, threshold float64) (*Outcome, error) {
+	if threshold <= 0 {
+		threshold = DefaultThreshold
+	}
+	notSide := faceverify.ResultIDCardNotFrontside
+	if side == Back {
+		notSide = faceverify.ResultIDCardNotBackside
+	} else if side != Front {
+		return nil, fmt.Errorf("idcard: unknown side %q", side)
+	}
+	img, err := vision.Decode(data)
+	if err != nil {
+		return &Outcome{Result: notSide}, nil
+	}
+	views := r.views(img)
+	switch side {
+	case Front:
+		return r.readFront(ctx, views, threshold)
+	default:
+		return r.readBack(ctx, views, threshold)
+	}
+}
+
+func (r *Reader) readFront(ctx context.Context, views []view, threshold float64) (*Outcome, error) {
+	var best *view
+	var number string
+	for i := range views {
+		if err := ctx.Err(); err != nil {
+			return nil, err
+		}
+		n, err := r.readNumber(views[i])
+		if err != nil {
+			return nil, err
+		}
+		if len(n) > len(number) || ValidateNumber(n) == nil && ValidateNumber(number) != nil {
+			number, best = n, &views[i]
+		}
+		if ValidateNumber(number) == nil {
+			break
+		}
+	}
+	if best == nil {
+		// No number anywhere: a back side, or no card at all.
+		return &Outcome{Result: faceverify.ResultIDCardNotFrontside}, nil
+	}
+	v := *best
+	out := &Outcome{Image: encodeJPEG(v.rgba, 90)}
+	f := &out.Fields
+	f.Number = number
+	ls, err := r.readFrontFields(v, f)
+	if err != nil {
+		return nil, err
+	}
+	f.FrontCompleteness = completeness(v.cand, f.Name != "" && f.Address != "")
+	sig := measure(v)
+	sig.Misalign = misalignment(ls)
+	for _, l := range ls {
+		sig.Temporary = sig.Temporary || strings.Contains(l.Text, "临时")
+	}
+	leg := legality(sig, threshold)
+	f.FrontLegality = &leg
+
+	portrait := cropRGBA(v.rgba, zonePortrait[0], zonePortrait[1], zonePortrait[2], zonePortrait[3])
+	out.Portrait = encodeJPEG(portrait, 90)
+	switch {
+	case f.Name == "" || ValidateNumber(f.Number) != nil:
+		out.Result = faceverify.ResultIDCardFrontside
+	case !CheckConsistency(*f, r.now()).IsZero():
+		out.Result = CheckConsistency(*f, r.now())
+	}
+	if out.Result.IsZero() && r.vision != nil {
+		faces, err := r.vision.Faces(portrait, vision.NeedEmbedding)
+		if err != nil && !errors.Is(err, vision.ErrBadImage) {
+			return nil, fmt.Errorf("idcard: portrait: %w", err)
+		}
+		if len(faces) == 0 {
+			out.Result = faceverify.ResultNoFaceFoundIDCard
+		} else {
+			f.PortraitEmbedding = faces[0].Embedding
+		}
+	}
+	if out.Result.IsZero() && leg.IDPhoto < threshold {
+		out.Result = faceverify.ResultFakeIDCard
+	}
+	return out, nil
+}
+
+func (r *Reader) readBack(ctx context.Context, views []view, threshold float64) (*Outcome, error) {
+	var best *view
+	var title string
+	bestScore := 0
+	for i := range views {
+		if err := ctx.Err(); err != nil {
+			return nil, err
+		}
+		s, t, err := r.titleScore(views[i])
+		if err != nil {
+			return nil, err
+		}
+		if s > bestScore {
+			bestScore, best, title = s, &views[i], t
+		}
+		if s >= 8 {
+			break
+		}
+	}
+	if best == nil || bestScore < 3 {
+		return &Outcome{Result: faceverify.ResultIDCardNotBackside}, nil
+	}
+	v := *best
+	out := &Outcome{Image: encodeJPEG(v.rgba, 90)}
+	f := &out.Fields
+	ls, err := r.readBackFields(v, f)
+	if err != nil {
+		return nil, err
+	}
+	f.BackCompleteness = completeness(v.cand, f.IssuedBy != "" && f.ValidDateStart != "")
+	sig := measure(v)
+	sig.Misalign = misalignment(ls)
+	sig.Temporary = strings.Contains(title, "临时")
+	leg := legality(sig, threshold)
+	f.BackLegality = &leg
+	switch {
+	case f.IssuedBy == "" || f.ValidDateStart == "" || f.ValidDateEnd == "":
+		out.Result = faceverify.ResultIDCardBacksideBlurred
+	case !CheckConsistency(*f, r.now()).IsZero():
+		out.Result = CheckConsistency(*f, r.now())
+	case leg.IDPhoto < threshold:
+		out.Result = faceverify.ResultFakeIDCard
+	}
+	return out, nil
+}
+
+// completeness: 0 the whole card outline is inside the photo; 1 the outline is cut but the
+// fields were read; 2 the outline is cut and fields are missing.
+func completeness(c candidate, contentOK bool) int {
+	switch {
+	case !c.Touches:
+		return 0
+	case contentOK:
+		return 1
+	}
+	return 2
+}

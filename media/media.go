@@ -1,0 +1,429 @@
+// Package media turns an uploaded liveness video into what the checks need: a few frames a
+// second as RGBA images and the sound track as 16 kHz mono PCM, with their common timeline.
+//
+// It owns the ffmpeg process (exactly one per clip: frames and audio leave it through two
+// extra pipes) and the upload limits (size, duration, audio present, audio/video offset),
+// each reported as a typed error that the pipeline maps to a FaceID Lite result code. It
+// knows nothing about faces or speech and must not decide liveness.
+package media
+
+import (
+	"bufio"
+	"context"
+	"encoding/binary"
+	"errors"
+	"fmt"
+	"image"
+	"io"
+	"math"
+	"os"
+	"os/exec"
+	"strconv"
+	"strings"
+	"sync"
+	"time"
+)
+
+// Typed errors of Extract. Each maps to one result code (see pipeline).
+var (
+	ErrDuration        = errors.New("media: video duration out of range")         // INVALID_VIDEO_DURATION
+	ErrTooLarge        = errors.New("media: video too large")                     // VIDEO_TOO_LARGE
+	ErrNoAudio         = errors.New("media: video has no audio track")            // NO_AUDIO
+	ErrUnsupported     = errors.New("media: video format unsupported")            // VIDEO_FORMAT_UNSUPPORTED
+	ErrNotSynchronized = errors.New("media: audio and video tracks out of step") // NOT_SYNCHRONIZED
+)
+
+// SampleRate is the rate of Clip.PCM.
+const SampleRate = 16000
+
+// Limits bound what Extract accepts and how densely it samples.
+type Limits struct {
+	MinDuration, MaxDuration time.Duration
+	MaxBytes                 int64
+	FPS                      float64 // frames a second handed to the checks
+	MaxSide                  int     // frames are scaled down so that neither side exceeds this
+	// MaxAVOffset is the largest accepted difference between the start of the audio and
+	// the start of the video track (0 = 1 s).
+	MaxAVOffset time.Duration
+	// FFmpeg is the ffmpeg binary ("" = "ffmpeg" from PATH).
+	FFmpeg string
+}
+
+// DefaultLimits are the FaceID Lite limits: 2–20 s, 20 MiB, 10 fps, 640 px.
+func DefaultLimits() Limits {
+	return Limits{
+		MinDuration: 2 * time.Second,
+		MaxDuration: 20 * time.Second,
+		MaxBytes:    20 << 20,
+		FPS:         10,
+		MaxSide:     640,
+		MaxAVOffset: time.Second,
+	}
+}
+
+// Frame is one sampled video frame; T is its time on the clip's timeline.
+type Frame struct {
+	T   time.Duration
+	Img *image.RGBA
+}
+
+// Clip is a decoded upload. Times share one timeline whose zero is the start of the earliest
+// track; AudioStart and VideoStart are the starts of each track on it.
+type Clip struct {
+	Duration              time.Duration
+	Width, Height         int // of the frames (after scaling)
+	Frames                []Frame
+	PCM                   []int16 // 16 kHz mono; PCM[0] is at AudioStart
+	HasAudio              bool
+	AudioStart, VideoStart time.Duration
+	Container             string // ffmpeg's demuxer name, e.g. "matroska,webm" or "mov,mp4,m4a,3gp,3g2,mj2"
+	VideoCodec, AudioCodec string
+}
+
+// AudioAt returns the PCM sample index at clip time t (may be out of range).
+func (c *Clip) AudioAt(t time.Duration) int {
+	return int(math.Round((t - c.AudioStart).Seconds() * SampleRate))
+}
+
+// Extract decodes the clip at path with one ffmpeg process and enforces lim. A user-caused
+// problem is returned as (or wraps) one of the Err* values, possibly with a partially
+// filled *Clip (for reporting); other errors are internal failures.
+func Extract(ctx context.Context, path string, lim Limits) (*Clip, error) {
+	def := DefaultLimits()
+	if lim.FPS <= 0 {
+		lim.FPS = def.FPS
+	}
+	if lim.MaxSide <= 0 {
+		lim.MaxSide = def.MaxSide
+	}
+	if lim.MaxAVOffset <= 0 {
+		lim.MaxAVOffset = def.MaxAVOffset
+	}
+	if lim.MaxDuration <= 0 {
+		lim.MaxDuration = def.MaxDuration
+	}
+	st, err := os.Stat(path)
+	if err != nil {
+		return nil, fmt.Errorf("media: %w", err)
+	}
+	if lim.MaxBytes > 0 && st.Size() > lim.MaxBytes {
+		return nil, fmt.Errorf("%w: %d bytes > %d", ErrTooLarge, st.Size(), lim.MaxBytes)
+	}
+	if st.Size() == 0 {
+		return nil, fmt.Errorf("%w: empty file", ErrUnsupported)
+	}
+	bin := lim.FFmpeg
+	if bin == "" {
+		bin = "ffmpeg"
+	}
+	// Decode a little beyond the maximum so that "too long" is seen without decoding an
+	// arbitrarily long upload.
+	limitT := lim.MaxDuration + time.Second
+	side := strconv.Itoa(lim.MaxSide)
+	scale := "scale=w='if(gte(iw,ih),min(" + side + ",iw),-2)':h='if(gte(iw,ih),-2,min(" + side + ",ih))'"
+	vf := fmt.Sprintf("fps=%s,%s,format=rgb24,showinfo", strconv.FormatFloat(lim.FPS, 'f', -1, 64), scale)
+	args := []string{
+		"-hide_banner", "-nostdin", "-nostats", "-loglevel", "info",
+		"-t", fmt.Sprintf("%.3f", limitT.Seconds()),
+		"-i", path,
+		"-map", "0:v:0", "-vf", vf, "-fps_mode", "passthrough", "-f", "rawvideo", "pipe:3",
+		"-map", "0:a:0?", "-af", "ashowinfo", "-ac", "1", "-ar", strconv.Itoa(SampleRate), "-f", "s16le", "pipe:4",
+	}
+	vr, vw, err := os.Pipe()
+	if err != nil {
+		return nil, err
+	}
+	ar, aw, err := os.Pipe()
+	if err != nil {
+		vr.Close()
+		vw.Close()
+		return nil, err
+	}
+	cmd := exec.CommandContext(ctx, bin, args...)
+	cmd.ExtraFiles = []*os.File{vw, aw}
+	stderr, err := cmd.StderrPipe()
+	if err != nil {
+		return nil, err
+	}
+	if err := cmd.Start(); err != nil {
+		vr.Close()
+		vw.Close()
+		ar.Close()
+		aw.Close()
+		return nil, fmt.Errorf("media: start ffmpeg: %w", err)
+	}
+	vw.Close()
+	aw.Close()
+
+	p := &parser{sizes: make(chan frameInfo, 4096)}
+	var wg sync.WaitGroup
+	wg.Add(3)
+	var pcm []byte
+	var frames []Frame
+	var readErr error
+	go func() { // stderr
+		defer wg.Done()
+		p.run(stderr)
+	}()
+	go func() { // audio
+		defer wg.Done()
+		pcm, _ = io.ReadAll(ar)
+		ar.Close()
+	}()
+	go func() { // video: the size of each frame is announced by showinfo before its bytes
+		defer wg.Done()
+		defer vr.Close()
+		br := bufio.NewReaderSize(vr, 1<<16)
+		for fi := range p.sizes {
+			n := fi.w * fi.h * 3
+			buf := make([]byte, n)
+			if _, err := io.ReadFull(br, buf); err != nil {
+				if readErr == nil && err != io.EOF {
+					readErr = err
+				}
+				break
+			}
+			frames = append(frames, Frame{T: fi.t, Img: rgbToRGBA(buf, fi.w, fi.h)})
+		}
+		io.Copy(io.Discard, br)
+		for range p.sizes { // drain
+		}
+	}()
+	wg.Wait()
+	waitErr := cmd.Wait()
+	if ctx.Err() != nil {
+		return nil, ctx.Err()
+	}
+	clip := &Clip{Container: p.container, VideoCodec: p.vcodec, AudioCodec: p.acodec}
+	if waitErr != nil || readErr != nil {
+		if !p.hasVideo && p.inputOK {
+			return clip, fmt.Errorf("%w: no video track", ErrUnsupported)
+		}
+		return clip, fmt.Errorf("%w: %s", ErrUnsupported, p.lastError())
+	}
+	if !p.hasVideo || len(frames) == 0 {
+		return clip, fmt.Errorf("%w: no decodable video frames", ErrUnsupported)
+	}
+	clip.Frames = frames
+	clip.Width, clip.Height = frames[0].Img.Rect.Dx(), frames[0].Img.Rect.Dy()
+	clip.VideoStart = frames[0].T
+	// Frame times are relative to the fps filter's grid; the grid starts at the first
+	// video frame. Video track ends one frame interval after the last sample.
+	vEnd := p.lastVideoT + time.Duration(float64(time.Second)/lim.FPS)
+	clip.Duration = vEnd
+	clip.HasAudio = p.hasAudio
+	n := len(pcm) / 2
+	if p.hasAudio && n > 0 {
+		clip.PCM = make([]int16, n)
+		for i := range clip.PCM {
+			clip.PCM[i] = int16(binary.LittleEndian.Uint16(pcm[2*i:]))
+		}
+		clip.AudioStart = p.audioStart
+		if aEnd := clip.AudioStart + time.Duration(n)*time.Second/SampleRate; aEnd > clip.Duration {
+			clip.Duration = aEnd
+		}
+	}
+	// Shift the timeline so the earliest track starts at zero.
+	t0 := clip.VideoStart
+	if clip.HasAudio && len(clip.PCM) > 0 && clip.AudioStart < t0 {
+		t0 = clip.AudioStart
+	}
+	if t0 != 0 {
+		for i := range clip.Frames {
+			clip.Frames[i].T -= t0
+		}
+		clip.VideoStart -= t0
+		clip.AudioStart -= t0
+		clip.Duration -= t0
+	}
+	if p.headerDuration > clip.Duration {
+		clip.Duration = p.headerDuration
+	}
+	if clip.Duration > lim.MaxDuration || clip.Duration < lim.MinDuration {
+		return clip, fmt.Errorf("%w: %.2fs not in [%v, %v]", ErrDuration, clip.Duration.Seconds(), lim.MinDuration, lim.MaxDuration)
+	}
+	if !p.hasAudio || len(clip.PCM) == 0 {
+		return clip, ErrNoAudio
+	}
+	off := clip.AudioStart - clip.VideoStart
+	if off < 0 {
+		off = -off
+	}
+	if off > lim.MaxAVOffset {
+		return clip, fmt.Errorf("%w: audio/video start differ by %v", ErrNotSynchronized, off)
+	}
+	return clip, nil
+}
+
+func rgbToRGBA(b []byte, w, h int) *image.RGBA {
+	img := image.NewRGBA(image.Rect(0, 0, w, h))
+	pix := img.Pix
+	for i, j := 0, 0; i+2 < len(b); i, j = i+3, j+4 {
+		pix[j], pix[j+1], pix[j+2], pix[j+3] = b[i], b[i+1], b[i+2], 255
+	}
+	return img
+}
+
+type frameInfo struct {
+	t    time.Duration
+	w, h int
+}
+
+// parser reads ffmpeg's log: stream list, showinfo (one line per output frame, before its
+// bytes reach the pipe) and the first ashowinfo line (start of the audio).
+type parser struct {
+	sizes                     chan frameInfo
+	inputOK                   bool
+	hasVideo, hasAudio        bool
+	container, vcodec, acodec string
+	headerDuration            time.Duration
+	audioStart                time.Duration
+	audioSeen                 bool
+	lastVideoT                time.Duration
+	tail                      []string
+}
+
+func (p *parser) lastError() string {
+	for i := len(p.tail) - 1; i >= 0; i-- {
+		l := p.tail[i]
+		if strings.Contains(l, "Invalid") || strings.Contains(l, "rror") || strings.Contains(l, "matches no streams") {
+			return l
+		}
+	}
+	if len(p.tail) > 0 {
+		return p.tail[len(p.tail)-1]
+	}
+	return "ffmpeg failed"
+}
+
+func (p *parser) run(r io.Reader) {
+	defer close(p.sizes)
+	sc := bufio.NewScanner(r)
+	sc.Buffer(make([]byte, 64<<10), 1<<20)
+	inInput := false
+	for sc.Scan() {
+		line := sc.Text()
+		switch {
+		case strings.Contains(line, "] n:") && strings.HasPrefix(line, "[Parsed_showinfo"):
+			t := fieldFloat(line, "pts_time:")
+			s := field(line, " s:")
+			w, h, ok := parseSize(s)
+			if ok {
+				ft := time.Duration(t * float64(time.Second))
+				p.lastVideoT = ft
+				p.sizes <- frameInfo{t: ft, w: w, h: h}
+			}
+			continue
+		case strings.HasPrefix(line, "[Parsed_ashowinfo"):
+			if !p.audioSeen && strings.Contains(line, " pts_time:") {
+				p.audioSeen = true
+				p.audioStart = time.Duration(fieldFloat(line, "pts_time:") * float64(time.Second))
+			}
+			continue
+		case strings.HasPrefix(line, "Input #0, "):
+			inInput = true
+			p.inputOK = true
+			s := strings.TrimPrefix(line, "Input #0, ")
+			if i := strings.Index(s, ", from "); i >= 0 {
+				s = s[:i]
+			}
+			p.container = s
+		case strings.HasPrefix(line, "Output #") || strings.HasPrefix(line, "Stream mapping:"):
+			inInput = false
+		case inInput && strings.HasPrefix(strings.TrimSpace(line), "Duration: "):
+			d := strings.TrimPrefix(strings.TrimSpace(line), "Duration: ")
+			if i := strings.IndexByte(d, ','); i >= 0 {
+				d = d[:i]
+			}
+			if v, ok := parseHMS(d); ok {
+				p.headerDuration = v
+			}
+		case inInput && strings.HasPrefix(strings.TrimSpace(line), "Stream #0:"):
+			if i := strings.Index(line, ": Video: "); i >= 0 && !p.hasVideo {
+				p.hasVideo = true
+				p.vcodec = firstWord(line[i+len(": Video: "):])
+			}
+			if i := strings.Index(line, ": Audio: "); i >= 0 && !p.hasAudio {
+				p.hasAudio = true
+				p.acodec = firstWord(line[i+len(": Audio: "):])
+			}
+		}
+		if len(p.tail) >= 20 {
+			p.tail = p.tail[1:]
+		}
+		p.tail = append(p.tail, line)
+	}
+	io.Copy(io.Discard, r)
+}
+
+func firstWord(s string) string {
+	if i := strings.IndexAny(s, " ,"); i >= 0 {
+		return s[:i]
+	}
+	return s
+}
+
+func field(line, key string) string {
+	i := strings.Index(line, key)
+	if i < 0 {
+		return ""
+	}
+	s := strings.TrimLeft(line[i+len(key):], " ")
+	if j := strings.IndexByte(s, ' '); j >= 0 {
+		s = s[:j]
+	}
+	return s
+}
+
+func fieldFloat(line, key string) float64 {
+	v, err := strconv.ParseFloat(field(line, key), 64)
+	if err != nil || math.IsNaN(v) || math.IsInf(v, 0) {
+		return 0
+	}
+	return v
+}
+
+func parseSize(s string) (int, int, bool) {
+	w, h, ok := strings.Cut(s, "x")
+	if !ok {
+		return 0, 0, false
+	}
+	wi, err1 := strconv.Atoi(w)
+	hi, err2 := strconv.Atoi(h)
+	if err1 != nil || err2 != nil || wi <= 0 || hi <= 0 || wi > 8192 || hi > 8192 {
+		return 0, 0, false
+	}
+	return wi, hi, true
+}
+
+// parseHMS parses ffmpeg's "HH:MM:SS.ss" ("N/A" fails).
+func parseHMS(s string) (time.Duration, bool) {
+	parts := strings.Split(strings.TrimSpace(s), ":")
+	if len(parts) != 3 {
+		return 0, false
+	}
+	h, e1 := strconv.Atoi(parts[0])
+	m, e2 := strconv.Atoi(parts[1])
+	sec, e3 := strconv.ParseFloat(parts[2], 64)
+	if e1 != nil || e2 != nil || e3 != nil {
+		return 0, false
+	}
+	return time.Duration((float64(h*3600+m*60) + sec) * float64(time.Second)), true
+}
+
+// RMS returns the root-mean-square level of pcm in dBFS (-inf for digital silence → -120).
+func RMS(pcm []int16) float64 {
+	if len(pcm) == 0 {
+		return -120
+	}
+	var s float64
+	for _, v := range pcm {
+		f := float64(v)
+		s += f * f
+	}
+	r := math.Sqrt(s / float64(len(pcm)))
+	if r < 1e-6 {
+		return -120
+	}
+	return 20 * math.Log10(r/32768)
+}

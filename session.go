@@ -1,0 +1,222 @@
+package faceverify
+
+import (
+	"crypto/rand"
+	"encoding/hex"
+	"strconv"
+	"time"
+)
+
+// State is a step of a session's life.
+//
+//	created ─► idcard ─► liveness ─► deciding ─► done
+//	   │          │  ▲        ▲  │        │
+//	   │          └──┘        │  ▼        └─► liveness (attempt failed, retries left)
+//	   └────────────────────► liveness        failed (unrecoverable)
+//	any non-terminal step ─► cancelled | expired (deciding never expires: the job finishes it)
+type State string
+
+const (
+	StateCreated   State = "created"   // token issued, the user has not opened the page yet
+	StateIDCard    State = "idcard"    // photographing the ID card (group=1)
+	StateLiveness  State = "liveness"  // recording the video
+	StateDeciding  State = "deciding"  // a video was uploaded; the verdict job is queued/running
+	StateDone      State = "done"      // a verdict was reached (pass or fail)
+	StateFailed    State = "failed"    // ended without a verification verdict (policy/internal)
+	StateCancelled State = "cancelled" // the user left the flow
+	StateExpired   State = "expired"   // the page validity passed before a verdict
+)
+
+// Terminal reports whether no further transition is possible.
+func (s State) Terminal() bool {
+	switch s {
+	case StateDone, StateFailed, StateCancelled, StateExpired:
+		return true
+	}
+	return false
+}
+
+var transitions = map[State][]State{
+	StateCreated:  {StateIDCard, StateLiveness, StateDone, StateFailed, StateCancelled, StateExpired},
+	StateIDCard:   {StateIDCard, StateLiveness, StateDone, StateFailed, StateCancelled, StateExpired},
+	StateLiveness: {StateDeciding, StateDone, StateFailed, StateCancelled, StateExpired},
+	StateDeciding: {StateLiveness, StateDone, StateFailed},
+}
+
+// CanMove reports whether from → to is a valid transition.
+func CanMove(from, to State) bool {
+	for _, s := range transitions[from] {
+		if s == to {
+			return true
+		}
+	}
+	return false
+}
+
+// Dialect names the wire protocol a session was created through.
+type Dialect string
+
+const (
+	DialectLite      Dialect = "lite"
+	DialectCloudauth Dialect = "cloudauth"
+)
+
+// Identity source and comparison target.
+const (
+	CompareReference = 0 // compare with image_ref1 (and image_ref2)
+	CompareRegistry  = 1 // compare with the authoritative registry photo of the claimed identity
+)
+
+// Options are the parameters a business backend fixed when it created the session.
+// Field names are ours; each dialect maps its own parameters onto them.
+type Options struct {
+	ReturnURL       string            `json:"return_url"`
+	NotifyURL       string            `json:"notify_url"`
+	NotifyToken     string            `json:"notify_token,omitempty"` // Cloudauth CallbackToken
+	ExternalRef     string            `json:"external_ref,omitempty"` // Lite biz_no / Cloudauth OuterOrderNo
+	UserRef         string            `json:"user_ref,omitempty"`     // Lite uuid / Cloudauth UserId
+	ComparisonType  int               `json:"comparison_type"`        // CompareRegistry | CompareReference
+	IDFromCard      bool              `json:"id_from_card"`           // Lite group=1: identity read by OCR
+	ClaimedName     string            `json:"claimed_name,omitempty"`
+	ClaimedNumber   string            `json:"claimed_number,omitempty"`
+	IDCardThreshold float64           `json:"idcard_threshold"`
+	IDCardRetries   int               `json:"idcard_retries"`
+	IDCardFrontOnly bool              `json:"idcard_front_only"`
+	LivenessType    string            `json:"liveness_type"`
+	SecurityLevel   int               `json:"security_level"`           // 1 lenient (FAR 1e-3), 2 normal (1e-4), 3 strict (1e-5)
+	LivenessPrefs   int               `json:"liveness_preferences"`     // 1: 3 of 4 digits, 2: all 4
+	LivenessRetries int               `json:"liveness_retries"`         // attempts in all (1–5)
+	RefImageKeys    []string          `json:"ref_image_keys,omitempty"` // blob keys of image_ref1/2
+	RefEmbeddings   [][]float32       `json:"ref_embeddings,omitempty"`
+	Meta            map[string]string `json:"meta,omitempty"` // dialect extras kept for audit (MetaInfo, Mobile, Ip, AuthId…)
+}
+
+// SecurityFAR returns the false-accept rate key the security level selects.
+func (o Options) SecurityFAR() string {
+	switch o.SecurityLevel {
+	case 1:
+		return "1e-3"
+	case 3:
+		return "1e-5"
+	}
+	return "1e-4"
+}
+
+// Session is one verification: a Lite biz_token or a Cloudauth CertifyId.
+type Session struct {
+	Token       string    `json:"token"`
+	TenantID    string    `json:"tenant_id"`
+	Dialect     Dialect   `json:"dialect"`
+	State       State     `json:"state"`
+	Options     Options   `json:"options"`
+	CreatedAt   time.Time `json:"created_at"`
+	UpdatedAt   time.Time `json:"updated_at"`
+	ExpiresAt   time.Time `json:"expires_at"`   // the page is usable until then
+	RetainUntil time.Time `json:"retain_until"` // the result is kept until then
+
+	Started         bool              `json:"started"`
+	Challenge       string            `json:"challenge,omitempty"`       // current 4 digits
+	Attempts        int               `json:"attempts"`                  // videos accepted so far
+	IDCardAttempts  map[string]int    `json:"idcard_attempts,omitempty"` // per side
+	IDCard          *IDCardResult     `json:"idcard,omitempty"`          // merged OCR fields
+	Images          map[string]string `json:"images,omitempty"`          // name → blob key (image_best, idcard_frontside, …)
+	PendingVideoKey string            `json:"pending_video_key,omitempty"`
+	LastAttempt     *Liveness         `json:"last_attempt,omitempty"` // report of the last failed attempt (retry screen)
+	Verdict         *Verdict          `json:"verdict,omitempty"`
+	Version         int64             `json:"version"` // optimistic concurrency; bumped by Store.UpdateSession
+}
+
+// NewToken returns a Lite-style biz_token: "<unix>,<32 hex>" (128 random bits).
+func NewToken(now time.Time) string {
+	return strconv.FormatInt(now.Unix(), 10) + "," + randomHex(16)
+}
+
+// NewCertifyID returns a Cloudauth-style CertifyId: 32 hex digits (128 random bits).
+func NewCertifyID() string { return randomHex(16) }
+
+func randomHex(n int) string {
+	b := make([]byte, n)
+	if _, err := rand.Read(b); err != nil {
+		panic("faceverify: crypto/rand failed: " + err.Error()) // the OS RNG never fails on Linux
+	}
+	return hex.EncodeToString(b)
+}
+
+// Expired reports whether the page validity passed while the session still waited for the user.
+func (s *Session) Expired(now time.Time) bool {
+	switch s.State {
+	case StateCreated, StateIDCard, StateLiveness:
+		return !now.Before(s.ExpiresAt)
+	}
+	return false
+}
+
+// Move changes the state, refusing invalid transitions.
+func (s *Session) Move(to State, now time.Time) error {
+	if !CanMove(s.State, to) {
+		return Errorf(ESTATE, "session cannot go from %s to %s", s.State, to)
+	}
+	s.State = to
+	s.UpdatedAt = now
+	return nil
+}
+
+// Usable checks that the page may still act on the session; it applies expiry.
+// It returns EEXPIRED or EUSED when it may not.
+func (s *Session) Usable(now time.Time) error {
+	if s.Expired(now) {
+		s.State = StateExpired
+		s.UpdatedAt = now
+	}
+	switch s.State {
+	case StateExpired:
+		return Errorf(EEXPIRED, "the verification link has expired")
+	case StateDone, StateFailed, StateCancelled:
+		return Errorf(EUSED, "the verification link was already used")
+	}
+	return nil
+}
+
+// AttemptsLeft is how many more videos may be uploaded.
+func (s *Session) AttemptsLeft() int {
+	n := s.Options.LivenessRetries - s.Attempts
+	if n < 0 {
+		return 0
+	}
+	return n
+}
+
+// IDCardAttemptsLeft is how many more photos of side may be taken.
+func (s *Session) IDCardAttemptsLeft(side string) int {
+	n := s.Options.IDCardRetries - s.IDCardAttempts[side]
+	if n < 0 {
+		return 0
+	}
+	return n
+}
+
+// Finish records a verdict and ends the session.
+func (s *Session) Finish(v Verdict, now time.Time) error {
+	to := StateDone
+	if v.Result.Code == 5000 {
+		to = StateFailed
+	}
+	if err := s.Move(to, now); err != nil {
+		return err
+	}
+	v.DecidedAt = now
+	s.Verdict = &v
+	s.PendingVideoKey = ""
+	return nil
+}
+
+// Result is the outcome to report now: the verdict's, or the in-progress one.
+func (s *Session) Result() Result {
+	switch {
+	case s.Verdict != nil:
+		return s.Verdict.Result
+	case s.State == StateCancelled:
+		return ResultUserCancel
+	}
+	return ResultLivingNotStart
+}

@@ -1,0 +1,125 @@
+package faceverify
+
+import "time"
+
+// Result is one outcome of a verification: a numeric family and a message. The set is the
+// FaceID Lite result table; Cloudauth SubCodes are derived from it (dialect/cloudauth).
+type Result struct {
+	Code    int    `json:"result_code"`
+	Message string `json:"result_message"`
+}
+
+// The result vocabulary (faceid-lite-h5.txt, 结果码说明).
+var (
+	ResultSuccess                = Result{1000, "SUCCESS"}
+	ResultNotTheSame             = Result{2000, "PASS_LIVING_NOT_THE_SAME"}
+	ResultNoIDCardNumber         = Result{3000, "NO_ID_CARD_NUMBER"}
+	ResultIDNumberNameNotMatch   = Result{3000, "ID_NUMBER_NAME_NOT_MATCH"}
+	ResultIDCardFrontside        = Result{3100, "IDCARD_PHOTO_FRONTSIDE"}
+	ResultIDCardBacksideBlurred  = Result{3100, "IDCARD_BACKSIDE_BLURRED"}
+	ResultNoFaceFoundIDCard      = Result{3100, "NO_FACE_FOUND_IDCARD"}
+	ResultIDCardNotFrontside     = Result{3100, "IDCARD_PHOTO_NOTFRONTSIDE"}
+	ResultIDCardNotBackside      = Result{3100, "IDCARD_PHOTO_NOTBACKSIDE"}
+	ResultFakeIDCard             = Result{3200, "FAIL_OCR_FAKE_IDCARD"}
+	ResultFaceAttack             = Result{4100, "FAIL_LIVING_FACE_ATTACK"}
+	ResultChangeFaceAttack       = Result{4100, "CHANGE_FACE_ATTACK"}
+	ResultNoFaceFound            = Result{4200, "NO_FACE_FOUND"}
+	ResultFaceQualityTooLow      = Result{4200, "FACE_QUALITY_TOO_LOW"}
+	ResultInvalidVideoDuration   = Result{4200, "INVALID_VIDEO_DURATION"}
+	ResultVideoTooLarge          = Result{4200, "VIDEO_TOO_LARGE"}
+	ResultSRError                = Result{4200, "SR_ERROR"}
+	ResultNotSynchronized        = Result{4200, "NOT_SYNCHRONIZED"}
+	ResultNoAudio                = Result{4200, "NO_AUDIO"}
+	ResultVideoFormatUnsupported = Result{4200, "VIDEO_FORMAT_UNSUPPORTED"}
+	ResultLipVoiceNotSync        = Result{4200, "LIP_VOICE_NOT_SYNC"}
+	ResultVideoOK                = Result{4200, "VIDEO_OK"}
+	ResultVideoManyTimes         = Result{4200, "VIDEO_MANY_TIMES"}
+	ResultVideoInternalError     = Result{4200, "VIDEO_INTERNAL_ERROR"}
+	ResultNonEnterprise          = Result{5000, "NON_ENTERPRISE_CERTIFICATION"}
+	ResultBalanceNotEnough       = Result{5000, "BALANCE_NOT_ENOUGH"}
+	ResultAccountDisabled        = Result{5000, "ACCOUNT_DISABLED"}
+	ResultUserCancel             = Result{6000, "USER_CANCEL"}
+	ResultLivingNotStart         = Result{9000, "LIVING_NOT_START"}
+)
+
+// Results lists every result, for validation and documentation.
+var Results = []Result{
+	ResultSuccess, ResultNotTheSame, ResultNoIDCardNumber, ResultIDNumberNameNotMatch,
+	ResultIDCardFrontside, ResultIDCardBacksideBlurred, ResultNoFaceFoundIDCard,
+	ResultIDCardNotFrontside, ResultIDCardNotBackside, ResultFakeIDCard, ResultFaceAttack,
+	ResultChangeFaceAttack, ResultNoFaceFound, ResultFaceQualityTooLow,
+	ResultInvalidVideoDuration, ResultVideoTooLarge, ResultSRError, ResultNotSynchronized,
+	ResultNoAudio, ResultVideoFormatUnsupported, ResultLipVoiceNotSync, ResultVideoOK,
+	ResultVideoManyTimes, ResultVideoInternalError, ResultNonEnterprise,
+	ResultBalanceNotEnough, ResultAccountDisabled, ResultUserCancel, ResultLivingNotStart,
+}
+
+// Passed reports whether r is the single success outcome.
+func (r Result) Passed() bool { return r == ResultSuccess }
+
+// IsZero reports whether r is unset.
+func (r Result) IsZero() bool { return r.Code == 0 }
+
+// Comparison is one face comparison: the live face against one reference.
+// Confidence is the calibrated 0–100 FaceID score, VerifyScore the calibrated 0–100
+// Cloudauth score; Thresholds are the confidence thresholds keyed "1e-3".."1e-6".
+type Comparison struct {
+	Similarity  float64            `json:"similarity"`
+	Confidence  float64            `json:"confidence"`
+	VerifyScore float64            `json:"verify_score"`
+	Thresholds  map[string]float64 `json:"thresholds"`
+	Threshold   float64            `json:"threshold"` // the one applied (security_level)
+	Passed      bool               `json:"passed"`
+}
+
+// IDCardResult holds what was read from the ID card (group=1). Personal data.
+type IDCardResult struct {
+	Name              string    `json:"name"`
+	Number            string    `json:"idcard_number"`
+	Gender            string    `json:"gender"`
+	Nationality       string    `json:"nationality"`
+	BirthYear         string    `json:"birth_year"`
+	BirthMonth        string    `json:"birth_month"`
+	BirthDay          string    `json:"birth_day"`
+	Address           string    `json:"address"`
+	IssuedBy          string    `json:"issued_by"`
+	ValidDateStart    string    `json:"valid_date_start"`
+	ValidDateEnd      string    `json:"valid_date_end"`
+	FrontLegality     *Legality `json:"frontside_legality,omitempty"`
+	BackLegality      *Legality `json:"backside_legality,omitempty"`
+	FrontCompleteness int       `json:"frontside_completeness"`
+	BackCompleteness  int       `json:"backside_completeness"`
+	PortraitEmbedding []float32 `json:"portrait_embedding,omitempty"`
+}
+
+// Legality scores of one card side, each a probability in [0,1].
+type Legality struct {
+	Photocopy        float64 `json:"Photocopy"`
+	Edited           float64 `json:"Edited"`
+	IDPhoto          float64 `json:"ID_Photo"`
+	Screen           float64 `json:"Screen"`
+	TemporaryIDPhoto float64 `json:"Temporary_ID_Photo"`
+	Threshold        float64 `json:"ID_Photo_Threshold"`
+}
+
+// Liveness is the report of one liveness attempt on a video.
+type Liveness struct {
+	Result       Result             `json:"result"`
+	Challenge    string             `json:"challenge"`
+	DigitsHeard  string             `json:"digits_heard"`
+	Scores       map[string]float64 `json:"scores"`        // per-check scores (sync, antispoof, quality, …)
+	AttackScore  float64            `json:"attack_score"`  // 0 = surely live, 1 = surely attack
+	QualityScore float64            `json:"quality_score"` // 0–100
+	Occluded     bool               `json:"occluded"`
+	Embedding    []float32          `json:"embedding,omitempty"` // best frame's face template
+	BestImage    []byte             `json:"-"`                   // JPEG of the best frame (stored as a blob)
+	Timings      map[string]float64 `json:"timings_ms,omitempty"`
+}
+
+// Verdict is the final decision on a session.
+type Verdict struct {
+	Result       Result                `json:"result"`
+	Verification map[string]Comparison `json:"verification,omitempty"` // "idcard", "ref1", "ref2", "portrait"
+	Liveness     *Liveness             `json:"liveness,omitempty"`
+	DecidedAt    time.Time             `json:"decided_at"`
+}

@@ -1,0 +1,195 @@
+package vision
+
+import (
+	"errors"
+	"fmt"
+	"os"
+	"path/filepath"
+	"sync"
+
+	ort "github.com/yalue/onnxruntime_go"
+)
+
+// Config selects the models and the runtime.
+type Config struct {
+	ModelDir string // directory holding fr_*.onnx; default: DefaultModelDir()
+	LibPath  string // path of libonnxruntime.so.1; default: DefaultORTLib()
+	Threads  int    // intra-op threads per session run; default 1
+}
+
+// DefaultDepsDir is $FACEVERIFY_DEPS, else ".deps" under the working directory.
+func DefaultDepsDir() string {
+	if d := os.Getenv("FACEVERIFY_DEPS"); d != "" {
+		return d
+	}
+	return ".deps"
+}
+
+// DefaultModelDir is $FACEVERIFY_MODELS, else <deps>/models.
+func DefaultModelDir() string {
+	if d := os.Getenv("FACEVERIFY_MODELS"); d != "" {
+		return d
+	}
+	return filepath.Join(DefaultDepsDir(), "models")
+}
+
+// DefaultORTLib is $FACEVERIFY_ORT_LIB, else <deps>/lib/libonnxruntime.so.1.
+func DefaultORTLib() string {
+	if p := os.Getenv("FACEVERIFY_ORT_LIB"); p != "" {
+		return p
+	}
+	return filepath.Join(DefaultDepsDir(), "lib", "libonnxruntime.so.1")
+}
+
+// The ORT environment is process-wide: the first Open initialises it with its LibPath and
+// it stays up for the life of the process (re-initialising ORT in one process is unsafe).
+var (
+	envMu   sync.Mutex
+	envLib  string
+	envErr  error
+	envDone bool
+)
+
+func initEnv(lib string) error {
+	envMu.Lock()
+	defer envMu.Unlock()
+	if envDone {
+		return envErr
+	}
+	envDone = true
+	envLib = lib
+	if _, err := os.Stat(lib); err != nil {
+		envErr = fmt.Errorf("vision: ONNX Runtime library: %w", err)
+		envDone = false // allow a later Open with a correct path
+		return envErr
+	}
+	ort.SetSharedLibraryPath(lib)
+	if err := ort.InitializeEnvironment(ort.WithLogLevelError()); err != nil {
+		envErr = fmt.Errorf("vision: init ONNX Runtime %s: %w", lib, err)
+	}
+	return envErr
+}
+
+// model is one ONNX session with fixed input/output names.
+type model struct {
+	s       *ort.DynamicAdvancedSession
+	inShape ort.Shape
+	outs    []ort.Shape
+}
+
+// run feeds one float32 input and returns the float32 outputs. Safe for concurrent use.
+func (m *model) run(in []float32) ([][]float32, error) {
+	it, err := ort.NewTensor(m.inShape, in)
+	if err != nil {
+		return nil, err
+	}
+	defer it.Destroy()
+	outs := make([]ort.Value, len(m.outs))
+	res := make([][]float32, len(m.outs))
+	for i, sh := range m.outs {
+		res[i] = make([]float32, sh.FlattenedSize())
+		t, err := ort.NewTensor(sh, res[i])
+		if err != nil {
+			return nil, err
+		}
+		defer t.Destroy()
+		outs[i] = t
+	}
+	if err := m.s.Run([]ort.Value{it}, outs); err != nil {
+		return nil, err
+	}
+	return res, nil
+}
+
+// Engine holds the model sessions. Methods are safe for concurrent use.
+type Engine struct {
+	detect, landmark, feature, liveness, pose, eye *model
+	closeOnce                                      sync.Once
+}
+
+type modelSpec struct {
+	file string
+	in   string
+	shp  []int64
+	outs []string
+	oshp [][]int64
+}
+
+var specs = map[string]modelSpec{
+	"detect":   {"fr_detect.onnx", "input", []int64{1, 3, 240, 320}, []string{"scores", "boxes"}, [][]int64{{1, 4420, 2}, {1, 4420, 4}}},
+	"landmark": {"fr_landmark.onnx", "input", []int64{1, 1, 64, 64}, []string{"output"}, [][]int64{{1, 136}}},
+	"feature":  {"fr_feature.onnx", "input", []int64{1, 3, 112, 112}, []string{"output"}, [][]int64{{1, 512}}},
+	"liveness": {"fr_liveness.onnx", "input", []int64{1, 3, 128, 128}, []string{"output"}, [][]int64{{1, 3}}},
+	"pose":     {"fr_pose.onnx", "input", []int64{1, 3, 224, 224}, []string{"output", "617", "618"}, [][]int64{{1, 66}, {1, 66}, {1, 66}}},
+	"eye":      {"fr_eye.onnx", "input", []int64{1, 1, 24, 24}, []string{"output"}, [][]int64{{1, 2}}},
+}
+
+// Open loads the models. Close releases them.
+func Open(cfg Config) (*Engine, error) {
+	if cfg.ModelDir == "" {
+		cfg.ModelDir = DefaultModelDir()
+	}
+	if cfg.LibPath == "" {
+		cfg.LibPath = DefaultORTLib()
+	}
+	if cfg.Threads <= 0 {
+		cfg.Threads = 1
+	}
+	if err := initEnv(cfg.LibPath); err != nil {
+		return nil, err
+	}
+	e := &Engine{}
+	load := func(name string) (*model, error) {
+		sp := specs[name]
+		path := filepath.Join(cfg.ModelDir, sp.file)
+		if _, err := os.Stat(path); err != nil {
+			return nil, fmt.Errorf("vision: model %s: %w", sp.file, err)
+		}
+		opts, err := ort.NewSessionOptions()
+		if err != nil {
+			return nil, err
+		}
+		defer opts.Destroy()
+		if err := opts.SetIntraOpNumThreads(cfg.Threads); err != nil {
+			return nil, err
+		}
+		if err := opts.SetInterOpNumThreads(1); err != nil {
+			return nil, err
+		}
+		_ = opts.AddSessionConfigEntry("session.intra_op.allow_spinning", "0")
+		_ = opts.AddSessionConfigEntry("session.inter_op.allow_spinning", "0")
+		s, err := ort.NewDynamicAdvancedSession(path, []string{sp.in}, sp.outs, opts)
+		if err != nil {
+			return nil, fmt.Errorf("vision: load %s: %w", sp.file, err)
+		}
+		m := &model{s: s, inShape: ort.NewShape(sp.shp...)}
+		for _, o := range sp.oshp {
+			m.outs = append(m.outs, ort.NewShape(o...))
+		}
+		return m, nil
+	}
+	var err error
+	for _, x := range []struct {
+		name string
+		dst  **model
+	}{{"detect", &e.detect}, {"landmark", &e.landmark}, {"feature", &e.feature}, {"liveness", &e.liveness}, {"pose", &e.pose}, {"eye", &e.eye}} {
+		if *x.dst, err = load(x.name); err != nil {
+			e.Close()
+			return nil, err
+		}
+	}
+	return e, nil
+}
+
+// Close releases the sessions. The Engine must not be used afterwards.
+func (e *Engine) Close() error {
+	var errs []error
+	e.closeOnce.Do(func() {
+		for _, m := range []*model{e.detect, e.landmark, e.feature, e.liveness, e.pose, e.eye} {
+			if m != nil && m.s != nil {
+				errs = append(errs, m.s.Destroy())
+			}
+		}
+	})
+	return errors.Join(errs...)
+}

@@ -1,0 +1,116 @@
+package vision
+
+import (
+	"image"
+	"math"
+)
+
+const sharpK = 150 // Laplacian variance at which Sharpness ≈ 0.63
+
+// quality fills the quality measures of f (landmarks set) from its aligned crop.
+func (e *Engine) quality(img *image.RGBA, f *Face, aligned []uint8) (Quality, error) {
+	q := Quality{Size: min(f.Box[2]-f.Box[0], f.Box[3]-f.Box[1])}
+	g := gray(aligned, 1)
+	// Laplacian variance and mean luma over the inner face (skip the border of the crop).
+	var sum, sum2, lum float64
+	var n, nl int
+	for y := 16; y < 104; y++ {
+		for x := 24; x < 88; x++ {
+			i := y*112 + x
+			l := float64(4*g[i] - g[i-1] - g[i+1] - g[i-112] - g[i+112])
+			sum += l
+			sum2 += l * l
+			n++
+			lum += float64(g[i])
+			nl++
+		}
+	}
+	mean := sum / float64(n)
+	lv := sum2/float64(n) - mean*mean
+	q.Sharpness = float32(1 - math.Exp(-lv/sharpK))
+	q.Brightness = float32(lum / float64(nl) / 255)
+
+	le, re := meanPt(&f.Landmarks, 36, 37, 38, 39, 40, 41), meanPt(&f.Landmarks, 42, 43, 44, 45, 46, 47)
+	q.Roll = float32(math.Atan2(re[1]-le[1], re[0]-le[0]) * 180 / math.Pi)
+	yaw, pitch, err := e.headPose(img, f.Box)
+	if err != nil {
+		return q, err
+	}
+	q.Yaw, q.Pitch = yaw, pitch
+	eo, err := e.eyesOpen(img, &f.Landmarks)
+	if err != nil {
+		return q, err
+	}
+	q.EyesOpen = eo
+	q.Score = qualityScore(q)
+	return q, nil
+}
+
+// qualityScore combines the measures into 0–100: each factor is 1 when comfortably good
+// and falls towards 0 when the face is too small, blurred, badly exposed, turned or eyes shut.
+func qualityScore(q Quality) float32 {
+	ramp := func(v, lo, hi float64) float64 { // 0 at lo, 1 at hi
+		return math.Max(0, math.Min(1, (v-lo)/(hi-lo)))
+	}
+	size := ramp(float64(q.Size), 24, 96)
+	sharp := ramp(float64(q.Sharpness), 0.05, 0.5)
+	b := float64(q.Brightness)
+	bright := math.Min(ramp(b, 0.08, 0.3), ramp(-b, -0.95, -0.8))
+	pose := ramp(-math.Max(math.Abs(float64(q.Yaw)), math.Abs(float64(q.Pitch))), -50, -20)
+	eyes := ramp(float64(q.EyesOpen), 0.1, 0.6)
+	s := size * (0.3 + 0.7*sharp) * bright * (0.2 + 0.8*pose) * (0.5 + 0.5*eyes)
+	return float32(math.Round(1000*s) / 10)
+}
+
+// headPose runs the pose model (HopeNet-style bins) on the detector box enlarged by 1/4 on
+// each side; returns yaw and pitch in degrees.
+func (e *Engine) headPose(img *image.RGBA, box [4]float32) (yaw, pitch float32, err error) {
+	w, h := float64(box[2]-box[0]), float64(box[3]-box[1])
+	x0, y0 := float64(box[0])-w/4, float64(box[1])-h/4
+	x1, y1 := float64(box[2])+w/4, float64(box[3])+h/4
+	rgb := warpRGB(img, rectAffine(x0, y0, x1, y1, 224, 224), 224, 224)
+	n := 224 * 224
+	in := make([]float32, 3*n)
+	mean := [3]float32{0.485, 0.456, 0.406}
+	std := [3]float32{0.229, 0.224, 0.225}
+	for i := 0; i < n; i++ {
+		for c := 0; c < 3; c++ {
+			in[c*n+i] = (float32(rgb[3*i+c])/255 - mean[c]) / std[c]
+		}
+	}
+	out, err := e.pose.run(in)
+	if err != nil {
+		return 0, 0, err
+	}
+	deg := func(o []float32) float32 {
+		p := softmax(o)
+		var s float64
+		for i, v := range p {
+			s += v * float64(i)
+		}
+		return float32(s*3 - 99)
+	}
+	return deg(out[0]), deg(out[1]), nil
+}
+
+// eyesOpen returns the open-eye probability of the less open eye.
+func (e *Engine) eyesOpen(img *image.RGBA, lm *[68]Point) (float32, error) {
+	best := float32(1)
+	for _, eye := range [2][6]int{{36, 37, 38, 39, 40, 41}, {42, 43, 44, 45, 46, 47}} {
+		c := meanPt(lm, eye[1], eye[2], eye[4], eye[5])
+		s := 1.6 * float64(lm[eye[3]].X-lm[eye[0]].X)
+		if s < 2 {
+			s = 2
+		}
+		rgb := warpRGB(img, rectAffine(c[0]-s/2, c[1]-s/2, c[0]+s/2, c[1]+s/2, 24, 24), 24, 24)
+		out, err := e.eye.run(gray(rgb, 1.0/255))
+		if err != nil {
+			return 0, err
+		}
+		p := softmax(out[0])
+		best = min(best, float32(p[eyeOpenClass]))
+	}
+	return best, nil
+}
+
+var eyeOpenClass = 1
