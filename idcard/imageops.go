@@ -280,3 +280,119 @@ func warp(src *image.RGBA, q [4]pt, w, h int) *image.RGBA {
 }
 
 var _ color.Color // keep image/color for helpers in other files
+
+// darkMask marks pixels clearly darker than their surroundings' typical level (text ink).
+func (g *gray) darkMask() []bool {
+	var hist [256]int
+	for _, v := range g.Pix {
+		hist[v]++
+	}
+	t := otsu(hist[:])
+	m := make([]bool, len(g.Pix))
+	for i, v := range g.Pix {
+		m[i] = int(v) < t
+	}
+	return m
+}
+
+// removeLines whitens long straight horizontal and vertical dark runs (stamp frames, card
+// edges, table rules) that glue onto text lines and derail line segmentation. Only the thin
+// part of a run is removed (where the ink across the run is at most maxThick pixels), so
+// strokes of characters touching a rule survive.
+func (g *gray) removeLines(minH, minV, maxThick int) *gray {
+	m := g.darkMask()
+	out := &gray{W: g.W, H: g.H, Pix: append([]uint8(nil), g.Pix...)}
+	across := func(x, y, dx, dy int) int { // ink run length through (x,y) along (dx,dy)
+		n := 1
+		for k := 1; ; k++ {
+			xx, yy := x+k*dx, y+k*dy
+			if xx < 0 || yy < 0 || xx >= g.W || yy >= g.H || !m[yy*g.W+xx] {
+				break
+			}
+			n++
+		}
+		for k := 1; ; k++ {
+			xx, yy := x-k*dx, y-k*dy
+			if xx < 0 || yy < 0 || xx >= g.W || yy >= g.H || !m[yy*g.W+xx] {
+				break
+			}
+			n++
+		}
+		return n
+	}
+	for y := 0; y < g.H; y++ {
+		for x := 0; x < g.W; {
+			if !m[y*g.W+x] {
+				x++
+				continue
+			}
+			e := x
+			for e < g.W && m[y*g.W+e] {
+				e++
+			}
+			if e-x >= minH {
+				for k := x; k < e; k++ {
+					if across(k, y, 0, 1) <= maxThick {
+						out.Pix[y*g.W+k] = 255
+					}
+				}
+			}
+			x = e
+		}
+	}
+	for x := 0; x < g.W; x++ {
+		for y := 0; y < g.H; {
+			if !m[y*g.W+x] {
+				y++
+				continue
+			}
+			e := y
+			for e < g.H && m[e*g.W+x] {
+				e++
+			}
+			if e-y >= minV {
+				for k := y; k < e; k++ {
+					if across(x, k, 1, 0) <= maxThick {
+						out.Pix[k*g.W+x] = 255
+					}
+				}
+			}
+			y = e
+		}
+	}
+	return out
+}
+
+// mainBand returns the row range [y0,y1) of the text line with the most ink whose height is
+// between minH and maxH pixels; ok is false when no such line exists.
+// Only columns [0, xFrac·W) are looked at (the start of the line, left of stamps).
+func (g *gray) mainBand(minH, maxH int, xFrac float64) (y0, y1 int, ok bool) {
+	m := g.darkMask()
+	rows := make([]int, g.H)
+	xe := int(xFrac * float64(g.W))
+	for y := 0; y < g.H; y++ {
+		for x := 0; x < xe; x++ {
+			if m[y*g.W+x] {
+				rows[y]++
+			}
+		}
+	}
+	thr := max(2, xe/100)
+	best := 0
+	for y := 0; y < g.H; {
+		if rows[y] < thr {
+			y++
+			continue
+		}
+		e, mass := y, 0
+		for e < g.H && rows[e] >= thr {
+			mass += rows[e]
+			e++
+		}
+		if h := e - y; h >= minH && h <= maxH && mass > best {
+			best, y0, y1, ok = mass, y, e, true
+		}
+		y = e
+	}
+	return
+}

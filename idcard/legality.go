@@ -26,7 +26,7 @@ func round3(v float64) float64 { return math.Round(v*1000) / 1000 }
 // contest cards; see docs/idcard.md for what each measures and its limits.
 func legality(s signals, threshold float64) faceverify.Legality {
 	photocopy := sigmoid((5 - s.ChromaSpread) / 1.2)
-	screen := math.Max(sigmoid((s.PeakRatio-60)/10), sigmoid((s.ChromaHF-0.35)/0.05))
+	screen := math.Max(sigmoid((s.PeakRatio-7)/0.8), sigmoid((s.ChromaHF-0.15)/0.025))
 	edited := sigmoid((s.Misalign - 0.6) / 0.12)
 	temp := 0.01
 	if s.Temporary {

@@ -78,12 +78,41 @@ func locate(img *image.RGBA) []candidate {
 		diff[i] = uint8(clampF(d, 0, 255))
 		hist[diff[i]]++
 	}
-	thr := max(otsu(hist[:]), 22)
+	// Threshold: Otsu, but no higher than a few times the border's own noise (a uniform
+	// background lets faint, low-contrast cards through).
+	var bd []float64
+	for y := 0; y < h; y++ {
+		for x := 0; x < w; x++ {
+			if x < bw || y < bw || x >= w-bw || y >= h-bw {
+				bd = append(bd, float64(diff[y*w+x]))
+			}
+		}
+	}
+	sort.Float64s(bd)
+	noise := bd[len(bd)*9/10]
+	thr := clampI(min(otsu(hist[:]), int(3*noise)+8), 8, 60)
+	// Texture: cards carry print (guilloche, text); plain backgrounds do not. Local standard
+	// deviation of luminance in 5×5 windows, thresholded against the border's own texture.
+	lum := make([]float64, w*h)
+	for i, p := range small {
+		lum[i] = 0.299*p[0] + 0.587*p[1] + 0.114*p[2]
+	}
+	tex := localStd(lum, w, h, 2)
+	var bt []float64
+	for y := 0; y < h; y++ {
+		for x := 0; x < w; x++ {
+			if x < bw || y < bw || x >= w-bw || y >= h-bw {
+				bt = append(bt, tex[y*w+x])
+			}
+		}
+	}
+	sort.Float64s(bt)
+	tthr := math.Max(2.5, 3*bt[len(bt)*9/10])
 	mask := make([]bool, w*h)
 	for i, d := range diff {
-		mask[i] = int(d) >= thr
+		mask[i] = int(d) >= thr || tex[i] >= tthr
 	}
-	mask = closeMask(mask, w, h, 2)
+	mask = closeMask(mask, w, h, 3)
 	var cands []candidate
 	for _, comp := range components(mask, w, h) {
 		if float64(len(comp)) < 0.04*float64(w*h) {
@@ -115,6 +144,27 @@ func locate(img *image.RGBA) []candidate {
 		cands = cands[:3]
 	}
 	return append(cands, whole)
+}
+
+// localStd is the standard deviation of v in (2r+1)² windows.
+func localStd(v []float64, w, h, r int) []float64 {
+	out := make([]float64, len(v))
+	for y := 0; y < h; y++ {
+		for x := 0; x < w; x++ {
+			var s, ss, n float64
+			for yy := max(0, y-r); yy <= min(h-1, y+r); yy++ {
+				for xx := max(0, x-r); xx <= min(w-1, x+r); xx++ {
+					a := v[yy*w+xx]
+					s += a
+					ss += a * a
+					n++
+				}
+			}
+			m := s / n
+			out[y*w+x] = math.Sqrt(math.Max(0, ss/n-m*m))
+		}
+	}
+	return out
 }
 
 func otsu(hist []int) int {
@@ -277,7 +327,7 @@ func quadOf(hull []pt) (q [4]pt, long, short float64) {
 	if ux < 0 { // u points right (roughly)
 		ux, uy = -ux, -uy
 	}
-	vx, vy := -uy, ux // v points down (image coordinates)
+	vx, vy := -uy, ux                                         // v points down (image coordinates)
 	dirs := [4][2]float64{{-1, -1}, {1, -1}, {1, 1}, {-1, 1}} // TL, TR, BR, BL in (u, v)
 	for k, d := range dirs {
 		best := math.Inf(-1)

@@ -114,17 +114,25 @@ func (r *Reader) views(img *image.RGBA) []view {
 }
 
 var (
-	reDigitsRun = regexp.MustCompile(`[0-9X]{15,}`)
+	reDigitsRun = regexp.MustCompile(`[0-9X]{17,}`)
 	reValidity  = regexp.MustCompile(`(\d{4})\D?(\d{1,2})\D?(\d{1,2})\D{0,3}?(?:(\d{4})\D?(\d{1,2})\D?(\d{1,2})|(长期))`)
 	reBirth     = regexp.MustCompile(`(1[89]\d\d|20\d\d)\D{0,3}?(\d{1,2})\D{0,3}?(\d{1,2})`)
 )
 
-const titleChars = "中华人民共和国居民身份证"
+// titleChars are the characters of 中华人民共和国 / 居民身份证 that the front does not print
+// (its 公民身份号码 shares 民身份).
+const titleChars = "中华人共和国居证"
 
 // readNumber OCRs the number zone of a view: the best run of [0-9X] of length ≥ 15.
 func (r *Reader) readNumber(v view) (string, error) {
-	g := zone(v.g, zoneNumber).normalize()
-	t, err := r.pool.text(g, ocrOpts{PSM: gosseract.PSM_SINGLE_BLOCK, Whitelist: "0123456789X"})
+	g := zone(v.g, zoneNumber).normalize().removeLines(CardW/12, CardH/12, 8)
+	psm := gosseract.PSM_SINGLE_BLOCK
+	if y0, y1, ok := g.mainBand(CardH/60, CardH/12, 0.4); ok { // the digits line alone
+		pad := (y1 - y0) / 3
+		g = g.crop(0, float64(y0-pad)/float64(g.H), 1, float64(y1+pad)/float64(g.H))
+		psm = gosseract.PSM_SINGLE_LINE
+	}
+	t, err := r.pool.text(g, ocrOpts{PSM: psm, Whitelist: "0123456789X"})
 	if err != nil {
 		return "", err
 	}
@@ -137,6 +145,21 @@ func (r *Reader) readNumber(v view) (string, error) {
 					m = m[i : i+18]
 					break
 				}
+			}
+		}
+		if len(m) == 19 { // one inserted character: repair only when exactly one deletion validates
+			fix := ""
+			for i := 0; i < 19; i++ {
+				if c := m[:i] + m[i+1:]; ValidateNumber(c) == nil && c != fix {
+					if fix != "" {
+						fix = ""
+						break
+					}
+					fix = c
+				}
+			}
+			if fix != "" {
+				m = fix
 			}
 		}
 		if len(m) > len(best) || ValidateNumber(m) == nil && ValidateNumber(best) != nil {
@@ -280,11 +303,11 @@ func (r *Reader) readBack(ctx context.Context, views []view, threshold float64) 
 		if s > bestScore {
 			bestScore, best, title = s, &views[i], t
 		}
-		if s >= 8 {
+		if s >= 7 {
 			break
 		}
 	}
-	if best == nil || bestScore < 3 {
+	if best == nil || bestScore < 4 {
 		return &Outcome{Result: faceverify.ResultIDCardNotBackside}, nil
 	}
 	v := *best

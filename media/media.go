@@ -26,10 +26,10 @@ import (
 
 // Typed errors of Extract. Each maps to one result code (see pipeline).
 var (
-	ErrDuration        = errors.New("media: video duration out of range")         // INVALID_VIDEO_DURATION
-	ErrTooLarge        = errors.New("media: video too large")                     // VIDEO_TOO_LARGE
-	ErrNoAudio         = errors.New("media: video has no audio track")            // NO_AUDIO
-	ErrUnsupported     = errors.New("media: video format unsupported")            // VIDEO_FORMAT_UNSUPPORTED
+	ErrDuration        = errors.New("media: video duration out of range")        // INVALID_VIDEO_DURATION
+	ErrTooLarge        = errors.New("media: video too large")                    // VIDEO_TOO_LARGE
+	ErrNoAudio         = errors.New("media: video has no audio track")           // NO_AUDIO
+	ErrUnsupported     = errors.New("media: video format unsupported")           // VIDEO_FORMAT_UNSUPPORTED
 	ErrNotSynchronized = errors.New("media: audio and video tracks out of step") // NOT_SYNCHRONIZED
 )
 
@@ -49,13 +49,13 @@ type Limits struct {
 	FFmpeg string
 }
 
-// DefaultLimits are the FaceID Lite limits: 2–20 s, 20 MiB, 10 fps, 640 px.
+// DefaultLimits are the FaceID Lite limits: 2–20 s, 20 MiB, 8 fps, 640 px.
 func DefaultLimits() Limits {
 	return Limits{
 		MinDuration: 2 * time.Second,
 		MaxDuration: 20 * time.Second,
 		MaxBytes:    20 << 20,
-		FPS:         10,
+		FPS:         8,
 		MaxSide:     640,
 		MaxAVOffset: time.Second,
 	}
@@ -70,13 +70,14 @@ type Frame struct {
 // Clip is a decoded upload. Times share one timeline whose zero is the start of the earliest
 // track; AudioStart and VideoStart are the starts of each track on it.
 type Clip struct {
-	Duration              time.Duration
-	Width, Height         int // of the frames (after scaling)
-	Frames                []Frame
-	PCM                   []int16 // 16 kHz mono; PCM[0] is at AudioStart
-	HasAudio              bool
+	Duration               time.Duration
+	Width, Height          int // of the frames (after scaling)
+	Frames                 []Frame
+	PCM                    []int16 // 16 kHz mono; PCM[0] is at AudioStart
+	HasAudio               bool
 	AudioStart, VideoStart time.Duration
-	Container             string // ffmpeg's demuxer name, e.g. "matroska,webm" or "mov,mp4,m4a,3gp,3g2,mj2"
+	FPS                    float64 // sampling rate of Frames
+	Container              string  // ffmpeg's demuxer name, e.g. "matroska,webm" or "mov,mp4,m4a,3gp,3g2,mj2"
 	VideoCodec, AudioCodec string
 }
 
@@ -194,10 +195,14 @@ func Extract(ctx context.Context, path string, lim Limits) (*Clip, error) {
 	if ctx.Err() != nil {
 		return nil, ctx.Err()
 	}
-	clip := &Clip{Container: p.container, VideoCodec: p.vcodec, AudioCodec: p.acodec}
+	clip := &Clip{FPS: lim.FPS, Container: p.container, VideoCodec: p.vcodec, AudioCodec: p.acodec}
 	if waitErr != nil || readErr != nil {
 		if !p.hasVideo && p.inputOK {
 			return clip, fmt.Errorf("%w: no video track", ErrUnsupported)
+		}
+		if p.hasVideo && !p.hasAudio {
+			// ffmpeg refuses an output without streams: the clip simply has no sound.
+			return clip, fmt.Errorf("%w (%s)", ErrNoAudio, p.lastError())
 		}
 		return clip, fmt.Errorf("%w: %s", ErrUnsupported, p.lastError())
 	}

@@ -48,24 +48,12 @@ func interp(ks []knot, s float64) float64 {
 	return math.Max(0, math.Min(100, v))
 }
 
-// buildKnots anchors the vendor scores at the fitted similarity thresholds, with 0 at
-// simFloor and 100 at similarity 1.
-func buildKnots(simAt map[string]float64, scores map[string]float64) []knot {
-	ks := []knot{{simFloor, 0}}
-	for _, far := range farOrder {
-		if sc, ok := scores[far]; ok {
-			ks = append(ks, knot{simAt[far], sc})
-		}
-	}
-	return append(ks, knot{1, 100})
-}
-
 // farOrder lists the FAR operating points from loose to strict.
 var farOrder = []string{"1e-3", "5e-4", "1e-4", "5e-5", "1e-5", "1e-6"}
 
 var (
-	liteKnots      = buildKnots(SimThresholds, LiteThresholds)
-	cloudauthKnots = buildKnots(SimThresholds, CloudauthThresholds)
+	liteKnots      = buildKnotsFloor(SimThresholds, LiteThresholds, simFloor)
+	cloudauthKnots = buildKnotsFloor(SimThresholds, CloudauthThresholds, simFloor)
 )
 
 // Calibrate maps a cosine similarity to the vendors' scores.

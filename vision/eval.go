@@ -235,6 +235,7 @@ type Summary struct {
 	FoldAccuracy  []float64          `json:"fold_accuracy"`
 	BestThreshold float64            `json:"best_threshold_similarity"` // tuned on all pairs
 	AccAt1e3      float64            `json:"accuracy_at_calibrated_1e-3"`
+	DPrime        float64            `json:"d_prime"` // separation of same/different similarity distributions
 	TAR           map[string]float64 `json:"tar_at_far"` // with the calibrated thresholds
 	FAR           map[string]float64 `json:"far_measured"`
 	Seconds       float64            `json:"seconds,omitempty"`
@@ -318,6 +319,25 @@ func Summarize(ps []PairScore) Summary {
 		s.Accuracy = round4(acc(all, s.BestThreshold))
 	}
 	s.AccAt1e3 = round4(acc(all, SimThresholds["1e-3"]))
+	var m [2]float64
+	var v [2]float64
+	var c [2]float64
+	for i, p := range ps {
+		k := 0
+		if p.Same {
+			k = 1
+		}
+		m[k] += sims[i]
+		v[k] += sims[i] * sims[i]
+		c[k]++
+	}
+	if c[0] > 1 && c[1] > 1 {
+		for k := range m {
+			m[k] /= c[k]
+			v[k] = v[k]/c[k] - m[k]*m[k]
+		}
+		s.DPrime = round4((m[1] - m[0]) / math.Sqrt((v[0]+v[1])/2))
+	}
 	for _, far := range farOrder {
 		thr := SimThresholds[far]
 		var ta, tn, fa, fn int
@@ -369,3 +389,18 @@ func (e *Engine) ScorePairs(pairs []Pair, pick Pick, workers int) ([]PairScore, 
 }
 
 var _ = io.Discard
+
+func init() {
+	if v := os.Getenv("VK_REFINE"); v != "" {
+		refineIters, _ = strconv.Atoi(v)
+	}
+	if os.Getenv("VK_BGR") != "" {
+		featOrder = [3]int{2, 1, 0}
+	}
+	if os.Getenv("VK_EYE4") != "" {
+		eyeL, eyeR = []int{37, 38, 40, 41}, []int{43, 44, 46, 47}
+	}
+	if os.Getenv("VK_NOFLIP") != "" {
+		flipFusion = false
+	}
+}

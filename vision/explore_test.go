@@ -118,3 +118,32 @@ func TestExploreEyes(t *testing.T) {
 	// row of 24x24 tiles stacked vertically
 	savePNG(t, "/tmp/vx/eyes.png", rgbImage(row, 24, len(row)/72))
 }
+
+func TestExploreLMStats(t *testing.T) {
+	if os.Getenv("VISION_EXPLORE") == "" {
+		t.Skip()
+	}
+	e, err := Open(Config{ModelDir: testenv.ModelDir(t), LibPath: testenv.ORTLib(t)})
+	if err != nil {
+		t.Fatal(err)
+	}
+	ds := testenv.Datasets(t)
+	files, _ := filepath.Glob(filepath.Join(ds, "faces/lfw-dev/*/*_0001.jpg"))
+	var sx, sy, ss, n float64
+	for _, f := range files[:300] {
+		data, _ := os.ReadFile(f)
+		img, _ := Decode(data)
+		faces, _ := e.Faces(img, NeedLandmarks)
+		if len(faces) == 0 {
+			continue
+		}
+		fc := faces[PickFace(faces, 250, 250, PickCentral)]
+		cx, cy, s := squareBox(fc.Box)
+		lx, ly, ext := lmFrame(&fc.Landmarks)
+		sx += (lx - cx) / s
+		sy += (ly - cy) / s
+		ss += ext / s
+		n++
+	}
+	fmt.Printf("offx=%.4f offy=%.4f ratio=%.4f n=%v\n", sx/n, sy/n, ss/n, n)
+}

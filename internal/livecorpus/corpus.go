@@ -21,10 +21,11 @@ import (
 	"strconv"
 	"strings"
 	"sync"
+	"syscall"
 )
 
 // Version changes whenever the generator's output changes (cache key).
-const Version = "v7"
+const Version = "v10"
 
 // Case is one generated clip and what the pipeline must answer.
 type Case struct {
@@ -32,12 +33,12 @@ type Case struct {
 	File        string `json:"file"` // path of the clip
 	Challenge   string `json:"challenge"`
 	Preferences int    `json:"preferences"`
-	Want        string `json:"want"`          // result message, e.g. "VIDEO_OK"
-	Shows       string `json:"shows"`         // what the case proves (honest description)
-	MaxBytes    int64  `json:"max_bytes"`     // non-zero: run with this size limit
-	NoLipSync   bool   `json:"no_lip_sync"`   // run with the lip-sync check off
-	Voice       string `json:"voice"`         // how the speech was made
-	Source      string `json:"source"`        // which dataset files
+	Want        string `json:"want"`        // result message, e.g. "VIDEO_OK"
+	Shows       string `json:"shows"`       // what the case proves (honest description)
+	MaxBytes    int64  `json:"max_bytes"`   // non-zero: run with this size limit
+	NoLipSync   bool   `json:"no_lip_sync"` // run with the lip-sync check off
+	Voice       string `json:"voice"`       // how the speech was made
+	Source      string `json:"source"`      // which dataset files
 }
 
 var words = []string{"zero", "one", "two", "three", "four", "five", "six", "seven", "eight", "nine"}
@@ -113,8 +114,13 @@ type gen struct {
 	n       int
 }
 
+var execCommand = exec.Command
+
 func run(name string, args ...string) error {
-	cmd := exec.Command(name, args...)
+	return runCmd(exec.Command(name, args...), name, args)
+}
+
+func runCmd(cmd *exec.Cmd, name string, args []string) error {
 	var eb bytes.Buffer
 	cmd.Stderr = &eb
 	if err := cmd.Run(); err != nil {
@@ -139,7 +145,9 @@ type voice struct {
 	pitch int
 }
 
-func (v voice) String() string { return fmt.Sprintf("espeak-ng -v %s -s %d -p %d", v.name, v.speed, v.pitch) }
+func (v voice) String() string {
+	return fmt.Sprintf("espeak-ng -v %s -s %d -p %d", v.name, v.speed, v.pitch)
+}
 
 // word synthesises one digit word as 16 kHz mono wav with leading/trailing silence trimmed.
 func (g *gen) word(v voice, d byte) (string, error) {
@@ -149,7 +157,7 @@ func (g *gen) word(v voice, d byte) (string, error) {
 	}
 	out := g.tmp("wav")
 	err := run("sox", raw, "-r", "16000", "-c", "1", "-b", "16", out,
-		"silence", "1", "0.01", "0.5%", "reverse", "silence", "1", "0.01", "0.5%", "reverse")
+		"silence", "1", "0.01", "0.5%", "reverse", "silence", "1", "0.01", "0.5%", "reverse", "gain", "-n", "-3")
 	return out, err
 }
 
@@ -158,7 +166,7 @@ func (g *gen) fsddWord(speaker string, d byte, take int) (string, error) {
 	in := filepath.Join(g.ds, "speech", "fsdd", fmt.Sprintf("%c_%s_%d.wav", d, speaker, take))
 	out := g.tmp("wav")
 	err := run("sox", in, "-r", "16000", "-c", "1", "-b", "16", out,
-		"silence", "1", "0.01", "0.5%", "reverse", "silence", "1", "0.01", "0.5%", "reverse")
+		"silence", "1", "0.01", "0.5%", "reverse", "silence", "1", "0.01", "0.5%", "reverse", "gain", "-n", "-3")
 	return out, err
 }
 
@@ -244,14 +252,6 @@ func readWav(path string) ([]int16, error) {
 func writeWav(path string, x []float64) error {
 	var buf bytes.Buffer
 	n := len(x)
-	buf.WriteString("RIFF")
-	binary.Write(&buf, binary.LittleEndian, uint32(36+2*n))
-	buf.WriteString("WAVEfmt ")
-	binary.Write(&buf, binary.LittleEndian, []any{uint32(16), uint16(1), uint16(1), uint32(16000), uint32(32000), uint16(2), uint16(16)}...)
-	for _, v := range []any{uint32(16), uint16(1), uint16(1), uint32(16000), uint32(32000), uint16(2), uint16(16)} {
-		_ = v
-	}
-	buf.Reset()
 	buf.WriteString("RIFF")
 	binary.Write(&buf, binary.LittleEndian, uint32(36+2*n))
 	buf.WriteString("WAVE")
@@ -365,3 +365,5 @@ func alignDigits(segs [][2]float64) [][2]float64 {
 	}
 	return out
 }
+
+func flock(f *os.File) { syscall.Flock(int(f.Fd()), syscall.LOCK_EX) }

@@ -1,0 +1,162 @@
+// Package fs implements faceverify.BlobStore on a local directory. Every object is sealed
+// (AES-GCM, package seal) with its key as associated data, so images and videos are
+// encrypted at rest and cannot be swapped between keys. Writes are atomic (temp + rename).
+// It must not know what the blobs mean.
+package fs
+
+import (
+	"context"
+	"errors"
+	"io"
+	"io/fs"
+	"os"
+	"path/filepath"
+	"strings"
+
+	"github.com/faceverify/faceverify"
+	"github.com/faceverify/faceverify/seal"
+)
+
+// Store keeps blobs under Dir.
+type Store struct {
+	dir string
+	box *seal.Box
+}
+
+var _ faceverify.BlobStore = (*Store)(nil)
+
+// Open returns a store rooted at dir (created if needed).
+func Open(dir string, box *seal.Box) (*Store, error) {
+	if err := os.MkdirAll(dir, 0o700); err != nil {
+		return nil, err
+	}
+	return &Store{dir: dir, box: box}, nil
+}
+
+// ValidKey reports whether key is a safe relative object name.
+func ValidKey(key string) bool {
+	if key == "" || len(key) > 512 || strings.HasPrefix(key, "/") || strings.Contains(key, "\\") {
+		return false
+	}
+	for _, part := range strings.Split(key, "/") {
+		if part == "" || part == "." || part == ".." {
+			return false
+		}
+	}
+	return true
+}
+
+func (s *Store) path(key string) (string, error) {
+	if !ValidKey(key) {
+		return "", faceverify.Errorf(faceverify.EINVALID, "invalid blob key")
+	}
+	return filepath.Join(s.dir, filepath.FromSlash(key)), nil
+}
+
+// Put stores data under key.
+func (s *Store) Put(ctx context.Context, key string, data []byte) error {
+	p, err := s.path(key)
+	if err != nil {
+		return err
+	}
+	if err := os.MkdirAll(filepath.Dir(p), 0o700); err != nil {
+		return err
+	}
+	tmp, err := os.CreateTemp(filepath.Dir(p), ".tmp-*")
+	if err != nil {
+		return err
+	}
+	defer os.Remove(tmp.Name())
+	if _, err := tmp.Write(s.box.Seal(data, []byte(key))); err != nil {
+		tmp.Close()
+		return err
+	}
+	if err := tmp.Sync(); err != nil {
+		tmp.Close()
+		return err
+	}
+	if err := tmp.Close(); err != nil {
+		return err
+	}
+	return os.Rename(tmp.Name(), p)
+}
+
+// PutFile stores the contents of r under key.
+func (s *Store) PutFile(ctx context.Context, key string, r io.Reader) error {
+	data, err := io.ReadAll(r)
+	if err != nil {
+		return err
+	}
+	return s.Put(ctx, key, data)
+}
+
+// Get returns the blob at key (ENOTFOUND if absent).
+func (s *Store) Get(ctx context.Context, key string) ([]byte, error) {
+	p, err := s.path(key)
+	if err != nil {
+		return nil, err
+	}
+	raw, err := os.ReadFile(p)
+	if errors.Is(err, fs.ErrNotExist) {
+		return nil, faceverify.Errorf(faceverify.ENOTFOUND, "blob not found")
+	}
+	if err != nil {
+		return nil, err
+	}
+	return s.box.Open(raw, []byte(key))
+}
+
+// Delete removes key; absent is not an error.
+func (s *Store) Delete(ctx context.Context, key string) error {
+	p, err := s.path(key)
+	if err != nil {
+		return err
+	}
+	if err := os.Remove(p); err != nil && !errors.Is(err, fs.ErrNotExist) {
+		return err
+	}
+	return nil
+}
+
+// DeletePrefix removes every blob whose key starts with prefix (a "dir/" prefix removes the folder).
+func (s *Store) DeletePrefix(ctx context.Context, prefix string) error {
+	keys, err := s.List(ctx, prefix)
+	if err != nil {
+		return err
+	}
+	for _, k := range keys {
+		if err := s.Delete(ctx, k); err != nil {
+			return err
+		}
+	}
+	if strings.HasSuffix(prefix, "/") && ValidKey(strings.TrimSuffix(prefix, "/")) {
+		os.RemoveAll(filepath.Join(s.dir, filepath.FromSlash(strings.TrimSuffix(prefix, "/"))))
+	}
+	return nil
+}
+
+// List returns the keys starting with prefix, sorted.
+func (s *Store) List(ctx context.Context, prefix string) ([]string, error) {
+	var out []string
+	err := filepath.WalkDir(s.dir, func(p string, d fs.DirEntry, err error) error {
+		if err != nil {
+			if errors.Is(err, fs.ErrNotExist) {
+				return nil
+			}
+			return err
+		}
+		if d.IsDir() || strings.HasPrefix(d.Name(), ".tmp-") {
+			return nil
+		}
+		rel, err := filepath.Rel(s.dir, p)
+		if err != nil {
+			return err
+		}
+		key := filepath.ToSlash(rel)
+		if strings.HasPrefix(key, prefix) {
+			out = append(out, key)
+		}
+		return nil
+	})
+	return out, err
+}

@@ -1,0 +1,151 @@
+// Package config is the one typed configuration of faceverify, read from flags with
+// FACEVERIFY_* environment fallbacks and validated at start. Every limit has the vendor's
+// default here; docs/config.md lists them.
+package config
+
+import (
+	"errors"
+	"flag"
+	"fmt"
+	"os"
+	"path/filepath"
+	"strings"
+	"time"
+)
+
+// Config is everything a process needs.
+type Config struct {
+	Addr      string
+	DataDir   string
+	Database  string // sqlite:PATH | postgres://…
+	Blob      string // file:DIR | s3://bucket?endpoint=…
+	Workers   int    // in-process job workers (serve); 0 = API only
+	PublicURL string // base URL the page links use (default http://Addr)
+	Models    string
+	ORTLib    string
+	Threads   int
+	Keys      string // sealing key ring "id:base64,…" (default: DataDir/keys/master.key)
+	LogFormat string // json | text
+	LogLevel  string
+
+	PageTTL          time.Duration
+	CloudauthPageTTL time.Duration
+	Retention        time.Duration
+	MaxVideoBytes    int64
+	MaxBodyBytes     int64
+	Concurrency      int
+	NotifyFor        time.Duration
+	NotifyAllow      string  // comma-separated hosts/CIDRs the callback guard lets through
+	UploadRate       float64 // uploads per second per client IP (burst 10)
+
+	finish func()
+}
+
+// Flags registers the flags on fs with env fallbacks; call Validate after fs.Parse.
+func Flags(fs *flag.FlagSet, getenv func(string) string) *Config {
+	c := &Config{}
+	str := func(p *string, name, def, usage string) {
+		fs.StringVar(p, name, envOr(getenv, name, def), usage+" (env "+envName(name)+")")
+	}
+	intv := func(p *int, name string, def int, usage string) {
+		d := def
+		if v := getenv(envName(name)); v != "" {
+			fmt.Sscan(v, &d)
+		}
+		fs.IntVar(p, name, d, usage+" (env "+envName(name)+")")
+	}
+	dur := func(p *time.Duration, name string, def time.Duration, usage string) {
+		d := def
+		if v := getenv(envName(name)); v != "" {
+			if x, err := time.ParseDuration(v); err == nil {
+				d = x
+			}
+		}
+		fs.DurationVar(p, name, d, usage+" (env "+envName(name)+")")
+	}
+	str(&c.Addr, "addr", "127.0.0.1:8080", "listen address")
+	str(&c.DataDir, "data", "./data", "data directory (SQLite database, blobs, keys)")
+	str(&c.Database, "database", "", "database: sqlite:PATH or postgres://… (default sqlite:DATA/faceverify.db)")
+	str(&c.Blob, "blob", "", "blob store: file:DIR or s3://bucket?endpoint=… (default file:DATA/blobs)")
+	intv(&c.Workers, "workers", 2, "in-process job workers (0 = API only)")
+	str(&c.PublicURL, "public-url", "", "public base URL of this service (default http://ADDR)")
+	str(&c.Models, "models", "", "face model directory (default $FACEVERIFY_DEPS/models or ./.deps/models)")
+	str(&c.ORTLib, "ort-lib", "", "ONNX Runtime shared library (default $FACEVERIFY_DEPS/lib/libonnxruntime.so.1)")
+	intv(&c.Threads, "threads", 1, "ONNX Runtime intra-op threads per session")
+	str(&c.Keys, "keys", "", "sealing keys id:base64,… (first seals); default DATA/keys/master.key")
+	str(&c.LogFormat, "log-format", "json", "log format: json or text")
+	str(&c.LogLevel, "log-level", "info", "log level: debug, info, warn, error")
+	dur(&c.PageTTL, "page-ttl", time.Hour, "FaceID Lite biz_token page validity")
+	dur(&c.CloudauthPageTTL, "cloudauth-page-ttl", 30*time.Minute, "Cloudauth CertifyUrl validity")
+	dur(&c.Retention, "retention", 30*24*time.Hour, "how long results are kept")
+	var maxVideoMB, maxBodyMB int
+	intv(&maxVideoMB, "max-video-mb", 20, "video upload limit in MiB")
+	intv(&maxBodyMB, "max-body-mb", 20, "API request body limit in MiB")
+	intv(&c.Concurrency, "concurrency", 64, "default in-flight API requests per tenant")
+	dur(&c.NotifyFor, "notify-for", 24*time.Hour, "how long callbacks are retried")
+	str(&c.NotifyAllow, "notify-allow", "", "hosts/CIDRs callbacks may reach although private (e.g. 127.0.0.1/32,receiver.local)")
+	fs.Float64Var(&c.UploadRate, "upload-rate", 2, "page uploads per second per client IP")
+	c.finish = func() {
+		c.MaxVideoBytes = int64(maxVideoMB) << 20
+		c.MaxBodyBytes = int64(maxBodyMB) << 20
+	}
+	return c
+}
+
+// Validate applies derived defaults and checks the configuration.
+func (c *Config) Validate() error {
+	if c.finish != nil {
+		c.finish()
+	}
+	if c.DataDir == "" {
+		return errors.New("config: --data is required")
+	}
+	if c.Database == "" {
+		c.Database = "sqlite:" + filepath.Join(c.DataDir, "faceverify.db")
+	}
+	if c.Blob == "" {
+		c.Blob = "file:" + filepath.Join(c.DataDir, "blobs")
+	}
+	if c.PublicURL == "" {
+		c.PublicURL = "http://" + c.Addr
+	}
+	c.PublicURL = strings.TrimRight(c.PublicURL, "/")
+	if c.Models == "" {
+		c.Models = filepath.Join(DepsDir(), "models")
+	}
+	if c.ORTLib == "" {
+		c.ORTLib = filepath.Join(DepsDir(), "lib", "libonnxruntime.so.1")
+	}
+	switch {
+	case c.Workers < 0:
+		return errors.New("config: --workers must be >= 0")
+	case c.Threads < 1:
+		return errors.New("config: --threads must be >= 1")
+	case c.PageTTL <= 0 || c.CloudauthPageTTL <= 0 || c.Retention <= 0:
+		return errors.New("config: TTLs must be positive")
+	case c.MaxVideoBytes <= 0 || c.MaxBodyBytes <= 0:
+		return errors.New("config: size limits must be positive")
+	case c.Retention < c.PageTTL:
+		return errors.New("config: --retention must be at least --page-ttl")
+	}
+	return nil
+}
+
+// DepsDir is $FACEVERIFY_DEPS, else ./.deps (what scripts/setup.sh fills).
+func DepsDir() string {
+	if d := os.Getenv("FACEVERIFY_DEPS"); d != "" {
+		return d
+	}
+	return ".deps"
+}
+
+func envName(flagName string) string {
+	return "FACEVERIFY_" + strings.ToUpper(strings.ReplaceAll(flagName, "-", "_"))
+}
+
+func envOr(getenv func(string) string, name, def string) string {
+	if v := getenv(envName(name)); v != "" {
+		return v
+	}
+	return def
+}

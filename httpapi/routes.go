@@ -1,0 +1,31 @@
+package httpapi
+
+import "net/http"
+
+// routes registers every route of the service. Keep them all here.
+func (s *Server) routes() {
+	m := s.mux
+	m.HandleFunc("GET /healthz", s.handleHealthz)
+	m.HandleFunc("GET /readyz", s.handleReadyz)
+
+	// FaceID Lite (business backend, Authorization: APPCODE …)
+	m.Handle("POST /lite/v1/get_biz_token", s.lite(s.handleGetBizToken))
+	m.Handle("GET /lite/v1/get_result", s.lite(s.handleGetResult))
+	m.Handle("POST /lite/v1/get_result", s.lite(s.handleGetResult))
+	m.Handle("POST /lite/v1/delete_result", s.lite(s.handleDeleteResult))
+
+	// The page (end user's browser; the token in the path is the credential)
+	if s.deps.Page != nil {
+		m.Handle("GET /lite/v1/do/{token}", s.deps.Page)
+		m.Handle("GET /h5/", s.deps.Page) // static assets of the page
+	}
+	m.HandleFunc("GET /h5/v1/sessions/{token}", s.handleH5Session)
+	m.HandleFunc("POST /h5/v1/sessions/{token}/idcard", s.handleH5IDCard)
+	m.HandleFunc("POST /h5/v1/sessions/{token}/video", s.handleH5Video)
+	m.HandleFunc("POST /h5/v1/sessions/{token}/cancel", s.handleH5Cancel)
+
+	for pattern, h := range s.deps.Extra {
+		m.Handle(pattern, h)
+	}
+	m.Handle("/", http.NotFoundHandler())
+}

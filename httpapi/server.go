@@ -1,0 +1,128 @@
+// Package httpapi is the HTTP face of faceverify: every route (routes.go), middleware,
+// request decoding with size limits, and the mapping of domain errors to HTTP responses
+// through each dialect's error table. Handlers decode, call a verify use case, and render
+// through a dialect; they decide nothing themselves.
+package httpapi
+
+import (
+	"context"
+	"crypto/rand"
+	"encoding/hex"
+	"encoding/json"
+	"fmt"
+	"log/slog"
+	"net/http"
+	"strconv"
+	"sync"
+	"sync/atomic"
+	"time"
+
+	"github.com/faceverify/faceverify"
+	"github.com/faceverify/faceverify/verify"
+)
+
+// Deps are what the server needs.
+type Deps struct {
+	Service     *verify.Service
+	Log         *slog.Logger
+	Page        http.Handler            // the H5 page (GET /lite/v1/do/{token}, /h5/ assets)
+	Extra       map[string]http.Handler // more routes by pattern (other dialects, blob URLs)
+	Ready       func(ctx context.Context) error
+	MaxBody     int64 // API request body limit (20 MB)
+	Concurrency int   // default in-flight API requests per tenant (tenant.Concurrency overrides)
+}
+
+// Server is the HTTP handler.
+type Server struct {
+	deps     Deps
+	mux      *http.ServeMux
+	inflight sync.Map // tenant id → *atomic.Int64
+	handler  http.Handler
+}
+
+// NewServer returns the service's http.Handler.
+func NewServer(d Deps) *Server {
+	if d.MaxBody == 0 {
+		d.MaxBody = 20 << 20
+	}
+	if d.Concurrency == 0 {
+		d.Concurrency = 64
+	}
+	if d.Log == nil {
+		d.Log = slog.Default()
+	}
+	s := &Server{deps: d, mux: http.NewServeMux()}
+	s.routes()
+	s.handler = s.recoverer(s.mux)
+	return s
+}
+
+func (s *Server) ServeHTTP(w http.ResponseWriter, r *http.Request) { s.handler.ServeHTTP(w, r) }
+
+// recoverer turns a panic into a logged 500 instead of a dropped connection.
+func (s *Server) recoverer(next http.Handler) http.Handler {
+	return http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+		defer func() {
+			if v := recover(); v != nil {
+				if v == http.ErrAbortHandler {
+					panic(v)
+				}
+				s.deps.Log.Error("panic in handler", "path", r.URL.Path, "panic", fmt.Sprint(v))
+				writeJSON(w, http.StatusInternalServerError, map[string]string{"error": "INTERNAL_ERROR"})
+			}
+		}()
+		next.ServeHTTP(w, r)
+	})
+}
+
+// Acquire takes one in-flight slot of tenant t; release must be called when done.
+// It returns ECONCURRENCY when the tenant is at its limit.
+func (s *Server) Acquire(t *faceverify.Tenant) (release func(), err error) {
+	limit := t.Concurrency
+	if limit <= 0 {
+		limit = s.deps.Concurrency
+	}
+	v, _ := s.inflight.LoadOrStore(t.ID, new(atomic.Int64))
+	n := v.(*atomic.Int64)
+	if n.Add(1) > int64(limit) {
+		n.Add(-1)
+		return nil, faceverify.Errorf(faceverify.ECONCURRENCY, "concurrency limit exceeded")
+	}
+	return func() { n.Add(-1) }, nil
+}
+
+func (s *Server) handleHealthz(w http.ResponseWriter, r *http.Request) {
+	writeJSON(w, http.StatusOK, map[string]string{"status": "ok"})
+}
+
+func (s *Server) handleReadyz(w http.ResponseWriter, r *http.Request) {
+	if s.deps.Ready != nil {
+		ctx, cancel := context.WithTimeout(r.Context(), 2*time.Second)
+		defer cancel()
+		if err := s.deps.Ready(ctx); err != nil {
+			s.deps.Log.Warn("not ready", "err", err)
+			writeJSON(w, http.StatusServiceUnavailable, map[string]string{"status": "unavailable"})
+			return
+		}
+	}
+	writeJSON(w, http.StatusOK, map[string]string{"status": "ready"})
+}
+
+func writeJSON(w http.ResponseWriter, status int, v any) {
+	w.Header().Set("Content-Type", "application/json; charset=utf-8")
+	w.Header().Set("Cache-Control", "no-store")
+	w.WriteHeader(status)
+	enc := json.NewEncoder(w)
+	enc.SetEscapeHTML(false)
+	enc.Encode(v)
+}
+
+// NewRequestID returns a Megvii-style request id "<unix>,<uuid v4>".
+func NewRequestID(now time.Time) string {
+	b := make([]byte, 16)
+	rand.Read(b)
+	b[6] = b[6]&0x0f | 0x40
+	b[8] = b[8]&0x3f | 0x80
+	h := hex.EncodeToString(b)
+	return strconv.FormatInt(now.Unix(), 10) + "," + h[:8] + "-" + h[8:12] + "-" + h[12:16] + "-" + h[16:20] + "-" + h[20:]
+}

@@ -1,0 +1,400 @@
+package idcard
+
+import (
+	"bytes"
+	"context"
+	"encoding/json"
+	"os"
+	"path/filepath"
+	"strings"
+	"sync"
+	"testing"
+	"time"
+
+	"github.com/faceverify/faceverify"
+	"github.com/faceverify/faceverify/idcard/gen"
+	"github.com/faceverify/faceverify/internal/testenv"
+	"github.com/faceverify/faceverify/vision"
+)
+
+var (
+	readerOnce sync.Once
+	reader     *Reader
+	readerErr  error
+)
+
+// testReader is one shared Reader (2 tesseract clients) without a face engine.
+func testReader(t testing.TB) *Reader {
+	t.Helper()
+	readerOnce.Do(func() { reader, readerErr = Open(Config{Workers: 2}) })
+	if readerErr != nil {
+		t.Fatalf("Open: %v", readerErr)
+	}
+	return reader
+}
+
+func newGen(t testing.TB, seed int64, faces bool) *gen.Generator {
+	t.Helper()
+	o := gen.Options{Seed: seed}
+	if faces {
+		o.FacesDir = filepath.Join(testenv.Datasets(t, "faces", "lfw-dev"), "faces", "lfw-dev")
+	}
+	g, err := gen.New(o)
+	if err != nil {
+		t.Fatalf("gen.New: %v", err)
+	}
+	return g
+}
+
+func TestValidateNumber(t *testing.T) {
+	t.Parallel()
+	for _, tc := range []struct {
+		num  string
+		want error
+	}{
+		{"11010519491231002X", nil},                      // GB 11643-1999 annex example
+		{"440524188001010014", ErrNumberBirth},           // checksum fine, but born 1880: implausible
+		{"110105194912310021", ErrNumberChecksum},        // wrong check character
+		{"11010519491231002x", ErrNumberChars},           // lower-case x is not printed
+		{"11010519491231002", ErrNumberLength},           // 17 digits (contest cards)
+		{"1101051949123100211", ErrNumberLength},         // 19
+		{"110105194902300025", ErrNumberBirth},           // 30 February
+		{"990105194912310028", ErrNumberRegion},          // no province 99
+		{"110000194912310020", ErrNumberRegion},          // province only
+		{"11010519491231A02X", ErrNumberChars},           // letter inside
+		{"610304196902100928", nil},                      // dev card 00a0d1ba
+		{"45012719601125584X", nil},                      // dev card 0a1c9d66 (X check)
+		{"371171198912092764", nil},                      // dev card 0a8d1142
+		{"310104" + "20991231" + "0016", ErrNumberBirth}, // future birth date
+	} {
+		if got := ValidateNumber(tc.num); got != tc.want {
+			t.Errorf("ValidateNumber(%s) = %v, want %v", tc.num, got, tc.want)
+		}
+	}
+}
+
+func TestCheckConsistency(t *testing.T) {
+	t.Parallel()
+	now := time.Date(2025, 6, 1, 12, 0, 0, 0, time.UTC)
+	front := faceverify.IDCardResult{Number: "610304196902100928", Gender: "女", BirthYear: "1969", BirthMonth: "2", BirthDay: "10"}
+	back := func(s, e string) faceverify.IDCardResult {
+		return faceverify.IDCardResult{ValidDateStart: s, ValidDateEnd: e}
+	}
+	mod := func(f func(*faceverify.IDCardResult)) faceverify.IDCardResult { r := front; f(&r); return r }
+	for name, tc := range map[string]struct {
+		in   faceverify.IDCardResult
+		want faceverify.Result
+	}{
+		"consistent front":       {front, faceverify.Result{}},
+		"gender differs":         {mod(func(r *faceverify.IDCardResult) { r.Gender = "男" }), faceverify.ResultIDCardFrontside},
+		"birth day differs":      {mod(func(r *faceverify.IDCardResult) { r.BirthDay = "11" }), faceverify.ResultIDCardFrontside},
+		"birth year differs":     {mod(func(r *faceverify.IDCardResult) { r.BirthYear = "1968" }), faceverify.ResultIDCardFrontside},
+		"17-digit number":        {mod(func(r *faceverify.IDCardResult) { r.Number = r.Number[:17] }), faceverify.ResultIDCardFrontside},
+		"bad checksum":           {mod(func(r *faceverify.IDCardResult) { r.Number = r.Number[:17] + "1" }), faceverify.ResultIDCardFrontside},
+		"valid 20 years":         {back("20150716", "20350716"), faceverify.Result{}},
+		"long-term":              {back("20150715", "长期"), faceverify.Result{}},
+		"expired":                {back("20100212", "20200212"), faceverify.ResultIDCardBacksideBlurred},
+		"expires today is valid": {back("20150601", "20250601"), faceverify.Result{}},
+		"start in the future":    {back("20260101", "20360101"), faceverify.ResultIDCardBacksideBlurred},
+		"end before start":       {back("20150715", "20050715"), faceverify.ResultIDCardBacksideBlurred},
+		"garbled date":           {back("2015071", "20350716"), faceverify.ResultIDCardBacksideBlurred},
+		"issued before birth": {func() faceverify.IDCardResult {
+			r := front
+			r.ValidDateStart, r.ValidDateEnd = "19600101", "长期"
+			return r
+		}(), faceverify.ResultIDCardBacksideBlurred},
+	} {
+		if got := CheckConsistency(tc.in, now); got != tc.want {
+			t.Errorf("%s: CheckConsistency = %v, want %v", name, got, tc.want)
+		}
+	}
+}
+
+func TestParsers(t *testing.T) {
+	t.Parallel()
+	if s, e := parseValidity("2015.07.15-长期"); s != "20150715" || e != "长期" {
+		t.Errorf("parseValidity long-term = %s %s", s, e)
+	}
+	if s, e := parseValidity("2010.02.12-2030.02.12"); s != "20100212" || e != "20300212" {
+		t.Errorf("parseValidity = %s %s", s, e)
+	}
+	if y, m, d, ok := parseBirth("1969年2月10日"); !ok || y != 1969 || m != 2 || d != 10 {
+		t.Errorf("parseBirth = %d %d %d %v", y, m, d, ok)
+	}
+	for in, want := range map[string]string{"汉": "汉", "普米": "普米", "土家族": "土家", "维吾": "维吾尔", "崩龙": "崩龙", "xyz": ""} {
+		if got := snapEthnicity(in); got != want {
+			t.Errorf("snapEthnicity(%q) = %q, want %q", in, got, want)
+		}
+	}
+}
+
+// TestReadGenerated reads photos of generated genuine cards: both sides must be recognised,
+// and the fields mostly exact (OCR is not perfect: thresholds, not equality, per field).
+func TestReadGenerated(t *testing.T) {
+	r := testReader(t)
+	g := newGen(t, 7, false)
+	const n = 4
+	ok := map[string]int{}
+	for i := 0; i < n; i++ {
+		c := g.Card()
+		fo, err := r.Read(context.Background(), Front, g.Photo(c.Front), 0)
+		if err != nil {
+			t.Fatal(err)
+		}
+		if fo.Result == faceverify.ResultIDCardNotFrontside {
+			t.Errorf("card %d: front not recognised as a front", i)
+		}
+		bo, err := r.Read(context.Background(), Back, g.Photo(c.Back), 0)
+		if err != nil {
+			t.Fatal(err)
+		}
+		if bo.Result == faceverify.ResultIDCardNotBackside {
+			t.Errorf("card %d: back not recognised as a back", i)
+		}
+		for _, fn := range FrontFields {
+			if FieldValue(fo.Fields, fn) == FieldValue(c.Identity, fn) {
+				ok[fn]++
+			}
+		}
+		for _, fn := range BackFields {
+			if FieldValue(bo.Fields, fn) == FieldValue(c.Identity, fn) {
+				ok[fn]++
+			}
+		}
+		if len(fo.Image) == 0 || len(fo.Portrait) == 0 || len(bo.Image) == 0 {
+			t.Errorf("card %d: missing rectified image or portrait", i)
+		}
+		if fo.Fields.FrontLegality == nil || bo.Fields.BackLegality == nil {
+			t.Errorf("card %d: missing legality", i)
+		}
+	}
+	t.Logf("exact fields of %d generated cards: %v", n, ok)
+	for _, fn := range []string{"idcard_number", "name", "gender", "birth", "valid_date"} {
+		if ok[fn] < n-1 {
+			t.Errorf("%s exact on %d/%d generated cards, want ≥ %d", fn, ok[fn], n, n-1)
+		}
+	}
+}
+
+func TestReadNotACard(t *testing.T) {
+	r := testReader(t)
+	g := newGen(t, 3, false)
+	for name, img := range map[string][]byte{
+		"blank":     gen.Blank(800, 600),
+		"non-card":  g.NonCard(),
+		"not image": []byte("hello"),
+	} {
+		o, err := r.Read(context.Background(), Front, img, 0)
+		if err != nil {
+			t.Fatal(err)
+		}
+		if o.Result != faceverify.ResultIDCardNotFrontside {
+			t.Errorf("%s as front: %v, want IDCARD_PHOTO_NOTFRONTSIDE", name, o.Result)
+		}
+		o, err = r.Read(context.Background(), Back, img, 0)
+		if err != nil {
+			t.Fatal(err)
+		}
+		if o.Result != faceverify.ResultIDCardNotBackside {
+			t.Errorf("%s as back: %v, want IDCARD_PHOTO_NOTBACKSIDE", name, o.Result)
+		}
+	}
+	// The wrong side of a real card.
+	c := g.Card()
+	if o, _ := r.Read(context.Background(), Front, g.Photo(c.Back), 0); o.Result != faceverify.ResultIDCardNotFrontside {
+		t.Errorf("back as front: %v", o.Result)
+	}
+	if o, _ := r.Read(context.Background(), Back, g.Photo(c.Front), 0); o.Result != faceverify.ResultIDCardNotBackside {
+		t.Errorf("front as back: %v", o.Result)
+	}
+}
+
+func TestReadExpired(t *testing.T) {
+	r := testReader(t)
+	g := newGen(t, 11, false)
+	c := g.CardVariant(gen.Expired)
+	o, err := r.Read(context.Background(), Back, gen.EncodeJPEG(c.Back, 92), 0)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if o.Fields.ValidDateEnd != c.Identity.ValidDateEnd {
+		t.Fatalf("valid_date_end read %q, printed %q", o.Fields.ValidDateEnd, c.Identity.ValidDateEnd)
+	}
+	if o.Result != faceverify.ResultIDCardBacksideBlurred {
+		t.Errorf("expired card: %v, want IDCARD_BACKSIDE_BLURRED", o.Result)
+	}
+}
+
+// TestLegality checks that each attack raises its own score above the genuine card's.
+func TestLegality(t *testing.T) {
+	r := testReader(t)
+	g := newGen(t, 5, false)
+	score := func(v gen.Variant) faceverify.Legality {
+		c := g.CardVariant(v)
+		o, err := r.Read(context.Background(), Front, gen.EncodeJPEG(c.Front, 92), 0)
+		if err != nil || o.Fields.FrontLegality == nil {
+			t.Fatalf("variant %d: %v %v", v, err, o.Result)
+		}
+		return *o.Fields.FrontLegality
+	}
+	genuine, copy, screen, edited := score(gen.Genuine), score(gen.Photocopy), score(gen.Screen), score(gen.Edited)
+	t.Logf("genuine %+v\ncopy %+v\nscreen %+v\nedited %+v", genuine, copy, screen, edited)
+	if genuine.IDPhoto < DefaultThreshold {
+		t.Errorf("genuine ID_Photo %.3f < %.2f", genuine.IDPhoto, DefaultThreshold)
+	}
+	if copy.Photocopy < 0.5 || copy.Photocopy <= genuine.Photocopy || copy.IDPhoto >= DefaultThreshold {
+		t.Errorf("photocopy not caught: %+v", copy)
+	}
+	if screen.Screen < 0.5 || screen.IDPhoto >= DefaultThreshold {
+		t.Errorf("screen not caught: %+v", screen)
+	}
+	if edited.Edited < 0.5 || edited.IDPhoto >= DefaultThreshold {
+		t.Errorf("edited not caught: %+v", edited)
+	}
+}
+
+// TestReadDataset reads the labelled contest cards (grey, watermarked, without portrait).
+func TestReadDataset(t *testing.T) {
+	dir := filepath.Join(testenv.Datasets(t, "idcards"), "idcards")
+	labels, err := LoadLabels(dir)
+	if err != nil {
+		t.Fatal(err)
+	}
+	r := testReader(t)
+	fronts, numbers, names, backs, issuers := 0, 0, 0, 0, 0
+	for _, l := range labels {
+		if l.Kind != "rectified_side_crop" {
+			continue
+		}
+		data, err := os.ReadFile(l.Path)
+		if err != nil {
+			t.Fatal(err)
+		}
+		o, err := r.Read(context.Background(), Front, data, 0)
+		if err != nil {
+			t.Fatal(err)
+		}
+		if o.Result != faceverify.ResultIDCardNotFrontside {
+			fronts++
+			if o.Fields.Number == l.Truth.Number {
+				numbers++
+			}
+			if o.Fields.Name == l.Truth.Name {
+				names++
+			}
+			// The contest cards are grey copies: never accepted as a genuine card.
+			if o.Result.IsZero() {
+				t.Errorf("%s: grey contest card accepted", filepath.Base(l.Path))
+			}
+			continue
+		}
+		o, err = r.Read(context.Background(), Back, data, 0)
+		if err != nil {
+			t.Fatal(err)
+		}
+		if o.Result != faceverify.ResultIDCardNotBackside {
+			backs++
+			if o.Fields.IssuedBy == l.Truth.IssuedBy {
+				issuers++
+			}
+		}
+	}
+	t.Logf("fronts %d (number exact %d, name exact %d), backs %d (issuer exact %d)", fronts, numbers, names, backs, issuers)
+	if fronts < 6 || backs < 3 || numbers < fronts*2/3 || names < fronts*2/3 || issuers < backs*2/3 {
+		t.Errorf("dataset reading regressed")
+	}
+}
+
+func TestPortraitFace(t *testing.T) {
+	models, lib := testenv.ModelDir(t), testenv.ORTLib(t)
+	eng, err := vision.Open(vision.Config{ModelDir: models, LibPath: lib, Threads: 1})
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer eng.Close()
+	rv, err := Open(Config{Workers: 1, Vision: eng})
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer rv.Close()
+	withFace, noFace := newGen(t, 21, true), newGen(t, 21, false)
+	c := withFace.Card()
+	o, err := rv.Read(context.Background(), Front, gen.EncodeJPEG(c.Front, 92), 0)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if o.Result == faceverify.ResultNoFaceFoundIDCard || (o.Result.IsZero() && len(o.Fields.PortraitEmbedding) != 512) {
+		t.Errorf("portrait with a face: %v, embedding %d", o.Result, len(o.Fields.PortraitEmbedding))
+	}
+	c = noFace.Card()
+	o, err = rv.Read(context.Background(), Front, gen.EncodeJPEG(c.Front, 92), 0)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if o.Result != faceverify.ResultNoFaceFoundIDCard {
+		t.Errorf("card without portrait: %v, want NO_FACE_FOUND_IDCARD (read %+v, printed %+v)", o.Result, o.Fields, c.Identity)
+	}
+}
+
+func TestRunIDCard(t *testing.T) {
+	testReader(t) // fail early on missing tesseract data
+	g := newGen(t, 9, false)
+	c := g.Card()
+	dir := t.TempDir()
+	fp, bp := filepath.Join(dir, "front.jpg"), filepath.Join(dir, "back.jpg")
+	os.WriteFile(fp, g.Photo(c.Front), 0o600)
+	os.WriteFile(bp, g.Photo(c.Back), 0o600)
+	var out bytes.Buffer
+	if err := RunIDCard([]string{"--front", fp, "--back", bp}, &out); err != nil {
+		t.Fatal(err)
+	}
+	var res struct {
+		R map[string]any `json:"idcard_result"`
+	}
+	if err := json.Unmarshal(out.Bytes(), &res); err != nil {
+		t.Fatalf("%v: %s", err, out.String())
+	}
+	for _, k := range []string{"name", "idcard_number", "gender", "nationality", "birth_year", "birth_month", "birth_day",
+		"address", "issued_by", "valid_date_start", "valid_date_end", "frontside_legality", "backside_legality",
+		"frontside_completeness", "backside_completeness", "image_portrait"} {
+		if _, ok := res.R[k]; !ok {
+			t.Errorf("idcard_result lacks %q", k)
+		}
+	}
+	leg, _ := res.R["frontside_legality"].(map[string]any)
+	for _, k := range []string{"Photocopy", "Edited", "ID_Photo", "Screen", "Temporary_ID_Photo", "ID_Photo_Threshold"} {
+		if _, ok := leg[k]; !ok {
+			t.Errorf("frontside_legality lacks %q", k)
+		}
+	}
+	if res.R["idcard_number"] != c.Identity.Number {
+		t.Logf("number read %v, printed %s", res.R["idcard_number"], c.Identity.Number)
+	}
+	if !strings.Contains(out.String(), `"image_portrait": "/9j/`) {
+		t.Errorf("image_portrait is not a base64 JPEG")
+	}
+}
+
+func BenchmarkReadFront(b *testing.B) {
+	r := testReader(b)
+	g := newGen(b, 1, false)
+	img := g.Photo(g.Card().Front)
+	b.ResetTimer()
+	for i := 0; i < b.N; i++ {
+		if _, err := r.Read(context.Background(), Front, img, 0); err != nil {
+			b.Fatal(err)
+		}
+	}
+}
+
+func BenchmarkReadBack(b *testing.B) {
+	r := testReader(b)
+	g := newGen(b, 1, false)
+	img := g.Photo(g.Card().Back)
+	b.ResetTimer()
+	for i := 0; i < b.N; i++ {
+		if _, err := r.Read(context.Background(), Back, img, 0); err != nil {
+			b.Fatal(err)
+		}
+	}
+}

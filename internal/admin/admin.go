@@ -1,0 +1,191 @@
+// Package admin implements the operator commands (`faceverify admin …`): tenants, the
+// embedded identity registry, callbacks and erasure. It works on the same store the
+// server uses, through the use cases where there is one.
+package admin
+
+import (
+	"context"
+	"crypto/rand"
+	"encoding/hex"
+	"encoding/json"
+	"errors"
+	"flag"
+	"fmt"
+	"io"
+	"math/big"
+	"os"
+	"strings"
+	"time"
+
+	"github.com/faceverify/faceverify"
+	"github.com/faceverify/faceverify/config"
+	"github.com/faceverify/faceverify/internal/app"
+)
+
+// Run dispatches `admin <group> <verb> [flags]`.
+func Run(ctx context.Context, args []string, getenv func(string) string, stdout, stderr io.Writer) error {
+	if len(args) < 2 {
+		return errors.New(usage)
+	}
+	cmd := args[0] + " " + args[1]
+	fs := flag.NewFlagSet("admin "+cmd, flag.ContinueOnError)
+	fs.SetOutput(stderr)
+	cfg := config.Flags(fs, getenv)
+	var (
+		name, number, photo, id, token, kind, state string
+		quota                                       int64
+		disable, enable, lipSyncOff, lipSyncOn      bool
+		concurrency                                 int
+		jobID                                       int64
+	)
+	fs.StringVar(&name, "name", "", "name")
+	fs.StringVar(&number, "idcard-number", "", "ID card number")
+	fs.StringVar(&photo, "photo", "", "photo file")
+	fs.StringVar(&id, "id", "", "tenant id")
+	fs.StringVar(&token, "token", "", "biz_token / CertifyId")
+	fs.StringVar(&kind, "kind", "notify", "job kind")
+	fs.StringVar(&state, "state", "", "job state filter (queued, running, done, failed)")
+	fs.Int64Var(&quota, "quota", -1, "verifications allowed (-1 = unlimited)")
+	fs.BoolVar(&disable, "disable", false, "disable the tenant")
+	fs.BoolVar(&enable, "enable", false, "enable the tenant")
+	fs.BoolVar(&lipSyncOff, "lip-sync-off", false, "turn the lip-voice sync check off for the tenant (operator-visible)")
+	fs.BoolVar(&lipSyncOn, "lip-sync-on", false, "turn the lip-voice sync check back on")
+	fs.IntVar(&concurrency, "concurrency", 0, "in-flight API requests allowed (0 = server default)")
+	fs.Int64Var(&jobID, "job", 0, "job id")
+	if err := fs.Parse(args[2:]); err != nil {
+		return err
+	}
+	if err := cfg.Validate(); err != nil {
+		return err
+	}
+	needEngine := cmd == "registry add"
+	a, err := app.Build(ctx, cfg, app.Logger(cfg, os.Stderr), app.Options{Engine: needEngine})
+	if err != nil {
+		return err
+	}
+	defer a.Close()
+	enc := json.NewEncoder(stdout)
+	enc.SetEscapeHTML(false)
+	switch cmd {
+	case "app create":
+		if name == "" {
+			return errors.New("admin app create: --name is required")
+		}
+		t := NewTenant(name, quota)
+		t.Concurrency = concurrency
+		if err := a.Store.CreateTenant(ctx, t); err != nil {
+			return err
+		}
+		return enc.Encode(map[string]string{"app_code": t.AppCode, "access_key_id": t.AccessKeyID,
+			"access_key_secret": t.AccessKeySecret, "scene_id": t.SceneID, "notify_secret": t.NotifySecret, "id": t.ID})
+	case "app list":
+		ts, err := a.Store.Tenants(ctx)
+		if err != nil {
+			return err
+		}
+		for _, t := range ts {
+			enc.Encode(map[string]any{"id": t.ID, "name": t.Name, "app_code": t.AppCode, "access_key_id": t.AccessKeyID,
+				"scene_id": t.SceneID, "disabled": t.Disabled, "quota": t.Quota, "used": t.Used, "checks": t.Checks})
+		}
+		return nil
+	case "app update":
+		t, err := a.Store.Tenant(ctx, id)
+		if err != nil {
+			return fmt.Errorf("admin app update --id %q: %w", id, err)
+		}
+		fs.Visit(func(f *flag.Flag) {
+			switch f.Name {
+			case "quota":
+				t.Quota = quota
+			case "concurrency":
+				t.Concurrency = concurrency
+			}
+		})
+		if disable {
+			t.Disabled = true
+		}
+		if enable {
+			t.Disabled = false
+		}
+		if lipSyncOff {
+			t.Checks.LipSyncOff = true
+		}
+		if lipSyncOn {
+			t.Checks.LipSyncOff = false
+		}
+		if err := a.Store.UpdateTenant(ctx, t); err != nil {
+			return err
+		}
+		return enc.Encode(map[string]any{"id": t.ID, "disabled": t.Disabled, "quota": t.Quota, "checks": t.Checks})
+	case "registry add":
+		if photo == "" {
+			return errors.New("admin registry add: --photo is required")
+		}
+		data, err := os.ReadFile(photo)
+		if err != nil {
+			return err
+		}
+		if err := a.Service.Enrol(ctx, name, strings.ToUpper(number), data); err != nil {
+			return err
+		}
+		return enc.Encode(map[string]any{"enrolled": true})
+	case "callbacks list":
+		js, err := a.Store.Jobs(ctx, kind, state, 100)
+		if err != nil {
+			return err
+		}
+		for _, j := range js {
+			atts, _ := a.Store.JobAttempts(ctx, j.ID)
+			enc.Encode(map[string]any{"job": j.ID, "kind": j.Kind, "state": j.State, "attempts": j.Attempt,
+				"next_run": j.RunAt.UTC().Format(time.RFC3339), "last_error": j.LastError, "history": atts})
+		}
+		return nil
+	case "callbacks retry":
+		if err := a.Store.RetryJob(ctx, jobID); err != nil {
+			return err
+		}
+		return enc.Encode(map[string]any{"job": jobID, "state": faceverify.JobQueued})
+	case "session delete":
+		if err := a.Service.Delete(ctx, nil, token); err != nil {
+			return err
+		}
+		return enc.Encode(map[string]any{"deleted": true})
+	}
+	return errors.New(usage)
+}
+
+const usage = `usage: faceverify admin <command> [flags]
+  app create --name NAME [--quota N] [--concurrency N]
+  app list
+  app update --id ID [--disable|--enable] [--quota N] [--lip-sync-off|--lip-sync-on]
+  registry add --name NAME --idcard-number NUMBER --photo FILE
+  callbacks list [--kind notify] [--state failed]
+  callbacks retry --job ID
+  session delete --token TOKEN
+common flags: --data DIR (or FACEVERIFY_DATA), --database, --blob, --keys`
+
+// NewTenant returns a tenant with fresh random credentials.
+func NewTenant(name string, quota int64) *faceverify.Tenant {
+	scene, _ := rand.Int(rand.Reader, big.NewInt(9_000_000_000))
+	return &faceverify.Tenant{
+		ID: randHex(8), Name: name, AppCode: randHex(16), AccessKeyID: "FVAK" + strings.ToUpper(randHex(10)),
+		AccessKeySecret: randAlnum(30), SceneID: fmt.Sprint(1_000_000_000 + scene.Int64()), NotifySecret: randHex(16),
+		Quota: quota,
+	}
+}
+
+func randHex(n int) string {
+	b := make([]byte, n)
+	rand.Read(b)
+	return hex.EncodeToString(b)
+}
+
+func randAlnum(n int) string {
+	const chars = "ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz0123456789"
+	out := make([]byte, n)
+	for i := range out {
+		k, _ := rand.Int(rand.Reader, big.NewInt(int64(len(chars))))
+		out[i] = chars[k.Int64()]
+	}
+	return string(out)
+}

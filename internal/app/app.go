@@ -1,0 +1,230 @@
+// Package app wires faceverify together from a config: store, blob store, engine, use
+// cases, job runner, notifier and HTTP server. cmd/faceverify and the end-to-end test
+// harness both build the service through it, so tests run exactly what production runs.
+package app
+
+import (
+	"context"
+	"errors"
+	"fmt"
+	"log/slog"
+	"net"
+	"net/http"
+	"os"
+	"path/filepath"
+	"strings"
+	"sync"
+	"time"
+
+	"github.com/faceverify/faceverify"
+	"github.com/faceverify/faceverify/blob/fs"
+	"github.com/faceverify/faceverify/config"
+	"github.com/faceverify/faceverify/httpapi"
+	"github.com/faceverify/faceverify/jobs"
+	"github.com/faceverify/faceverify/notify"
+	"github.com/faceverify/faceverify/pipeline"
+	"github.com/faceverify/faceverify/seal"
+	"github.com/faceverify/faceverify/store/sqlite"
+	"github.com/faceverify/faceverify/verify"
+	"github.com/faceverify/faceverify/vision"
+)
+
+// Options choose what to build.
+type Options struct {
+	Engine bool             // load the models (serve, worker, registry enrolment)
+	Clock  faceverify.Clock // nil = system clock
+	// HTTPClient is the outbound client for callbacks (tests inject a loopback-only one);
+	// nil = the guarded default.
+	HTTPClient *http.Client
+}
+
+// App is a wired service.
+type App struct {
+	Config  *config.Config
+	Log     *slog.Logger
+	Box     *seal.Box
+	Store   faceverify.Store
+	Blobs   faceverify.BlobStore
+	Engine  *pipeline.Engine
+	Service *verify.Service
+	Runner  *jobs.Runner
+	Notify  *notify.Sender
+	Server  *httpapi.Server
+	closers []func() error
+}
+
+// Logger returns the process logger for cfg.
+func Logger(cfg *config.Config, w *os.File) *slog.Logger {
+	lvl := slog.LevelInfo
+	lvl.UnmarshalText([]byte(cfg.LogLevel))
+	opts := &slog.HandlerOptions{Level: lvl}
+	if cfg.LogFormat == "text" {
+		return slog.New(slog.NewTextHandler(w, opts))
+	}
+	return slog.New(slog.NewJSONHandler(w, opts))
+}
+
+// Build wires the service.
+func Build(ctx context.Context, cfg *config.Config, log *slog.Logger, opt Options) (*App, error) {
+	a := &App{Config: cfg, Log: log}
+	clock := opt.Clock
+	if clock == nil {
+		clock = faceverify.SystemClock{}
+	}
+	if err := os.MkdirAll(cfg.DataDir, 0o700); err != nil {
+		return nil, err
+	}
+	box, err := seal.LoadOrCreate(cfg.Keys, filepath.Join(cfg.DataDir, "keys", "master.key"))
+	if err != nil {
+		return nil, fmt.Errorf("keys: %w", err)
+	}
+	a.Box = box
+	if a.Store, err = OpenStore(cfg.Database, box, clock); err != nil {
+		return nil, err
+	}
+	a.closers = append(a.closers, a.Store.Close)
+	if a.Blobs, err = OpenBlobs(cfg.Blob, box); err != nil {
+		a.Close()
+		return nil, err
+	}
+	var engine faceverify.Engine
+	if opt.Engine {
+		e, err := pipeline.OpenEngine(pipeline.EngineConfig{
+			Vision: vision.Config{ModelDir: cfg.Models, LibPath: cfg.ORTLib, Threads: cfg.Threads},
+		})
+		if err != nil {
+			a.Close()
+			return nil, fmt.Errorf("engine: %w", err)
+		}
+		a.Engine, engine = e, e
+		a.closers = append(a.closers, e.Close)
+	}
+	a.Service = verify.New(a.Store, a.Blobs, engine, clock, log, verify.Config{
+		PageTTL: cfg.PageTTL, CloudauthPageTTL: cfg.CloudauthPageTTL, Retention: cfg.Retention,
+		MaxVideoBytes: cfg.MaxVideoBytes, NotifyFor: cfg.NotifyFor,
+	})
+	client := opt.HTTPClient
+	if client == nil {
+		client = &http.Client{Timeout: 10 * time.Second, CheckRedirect: func(*http.Request, []*http.Request) error { return http.ErrUseLastResponse }}
+	}
+	a.Notify = notify.New(client, clock)
+	a.Runner = jobs.New(a.Store, clock, log, cfg.Workers)
+	a.Service.Wake = a.Runner.Wake
+	svc := a.Service
+	a.Runner.Handle(faceverify.JobDecide, jobs.Policy{Base: 2 * time.Second, Max: time.Minute, Timeout: time.Minute,
+		OnGiveUp: func(ctx context.Context, j faceverify.Job, err error) { svc.GiveUp(ctx, j.Token, j.Key, err) },
+	}, func(ctx context.Context, j faceverify.Job) (string, error) {
+		return "", svc.Decide(ctx, j.Token, j.Key)
+	})
+	a.Runner.Handle(faceverify.JobNotify, jobs.Policy{Base: 5 * time.Second, Max: time.Hour, GiveUp: cfg.NotifyFor, Timeout: 15 * time.Second},
+		func(ctx context.Context, j faceverify.Job) (string, error) {
+			ss, err := a.Store.Session(ctx, j.Token)
+			if faceverify.ErrorCode(err) == faceverify.ENOTFOUND {
+				return "session erased", nil
+			}
+			if err != nil {
+				return "", err
+			}
+			t, err := a.Store.Tenant(ctx, ss.TenantID)
+			if err != nil {
+				return "", err
+			}
+			return a.Notify.Notify(ctx, t, ss)
+		})
+	a.Server = httpapi.NewServer(httpapi.Deps{
+		Service: a.Service, Log: log, MaxBody: cfg.MaxBodyBytes, Concurrency: cfg.Concurrency,
+		Ready: func(ctx context.Context) error {
+			_, err := a.Store.Tenants(ctx)
+			return err
+		},
+	})
+	return a, nil
+}
+
+// OpenStore opens the database named by spec.
+func OpenStore(spec string, box *seal.Box, clock faceverify.Clock) (faceverify.Store, error) {
+	switch {
+	case strings.HasPrefix(spec, "sqlite:"):
+		path := strings.TrimPrefix(spec, "sqlite:")
+		if err := os.MkdirAll(filepath.Dir(path), 0o700); err != nil {
+			return nil, err
+		}
+		return sqlite.Open(path, box, clock)
+	}
+	return nil, fmt.Errorf("database %q: unsupported (use sqlite:PATH)", spec)
+}
+
+// OpenBlobs opens the blob store named by spec.
+func OpenBlobs(spec string, box *seal.Box) (faceverify.BlobStore, error) {
+	switch {
+	case strings.HasPrefix(spec, "file:"):
+		return fs.Open(strings.TrimPrefix(spec, "file:"), box)
+	}
+	return nil, fmt.Errorf("blob store %q: unsupported (use file:DIR)", spec)
+}
+
+// Close releases everything.
+func (a *App) Close() error {
+	var errs []error
+	for i := len(a.closers) - 1; i >= 0; i-- {
+		errs = append(errs, a.closers[i]())
+	}
+	a.closers = nil
+	return errors.Join(errs...)
+}
+
+// Serve runs the HTTP server, the job workers and the sweeper until ctx is done, then shuts
+// down gracefully. ready, if non-nil, receives the bound address.
+func (a *App) Serve(ctx context.Context, ln net.Listener) error {
+	srv := &http.Server{Handler: a.Server, ReadHeaderTimeout: 10 * time.Second, IdleTimeout: 2 * time.Minute,
+		ErrorLog: slog.NewLogLogger(a.Log.Handler(), slog.LevelWarn)}
+	var wg sync.WaitGroup
+	wctx, stopWorkers := context.WithCancel(context.WithoutCancel(ctx))
+	wg.Add(2)
+	go func() { defer wg.Done(); a.Runner.Run(wctx) }()
+	go func() { defer wg.Done(); a.sweep(wctx) }()
+	errc := make(chan error, 1)
+	go func() { errc <- srv.Serve(ln) }()
+	a.Log.Info("serving", "addr", ln.Addr().String(), "workers", a.Config.Workers)
+	var err error
+	select {
+	case <-ctx.Done():
+	case err = <-errc:
+	}
+	sctx, cancel := context.WithTimeout(context.Background(), 20*time.Second)
+	defer cancel()
+	srv.Shutdown(sctx)
+	stopWorkers()
+	wg.Wait()
+	if errors.Is(err, http.ErrServerClosed) {
+		err = nil
+	}
+	a.Log.Info("stopped")
+	return err
+}
+
+// RunWorkers runs only the job workers and the sweeper (the `worker` command).
+func (a *App) RunWorkers(ctx context.Context) {
+	var wg sync.WaitGroup
+	wg.Add(1)
+	go func() { defer wg.Done(); a.sweep(ctx) }()
+	a.Runner.Run(ctx)
+	wg.Wait()
+}
+
+func (a *App) sweep(ctx context.Context) {
+	t := time.NewTicker(time.Minute)
+	defer t.Stop()
+	for {
+		if exp, er, err := a.Service.Sweep(ctx); err != nil && ctx.Err() == nil {
+			a.Log.Error("sweep", "err", err)
+		} else if exp+er > 0 {
+			a.Log.Info("sweep", "expired", exp, "erased", er)
+		}
+		select {
+		case <-ctx.Done():
+			return
+		case <-t.C:
+		}
+	}
+}

@@ -1,0 +1,111 @@
+package pipeline
+
+import (
+	"context"
+	"errors"
+	"fmt"
+
+	"github.com/faceverify/faceverify"
+	"github.com/faceverify/faceverify/idcard"
+	"github.com/faceverify/faceverify/speech"
+	"github.com/faceverify/faceverify/vision"
+)
+
+// EngineConfig selects the models and pool sizes of the whole engine.
+type EngineConfig struct {
+	Vision   vision.Config
+	Speech   speech.Config
+	IDCard   idcard.Config // Vision is filled in by OpenEngine
+	Liveness LivenessConfig
+}
+
+// Engine implements faceverify.Engine on the real models: vision for faces, Liveness for
+// videos, idcard for ID card photos.
+type Engine struct {
+	Vision   *vision.Engine
+	Speech   *speech.Recognizer
+	Liveness *Liveness
+	IDCard   *idcard.Reader
+}
+
+var _ faceverify.Engine = (*Engine)(nil)
+
+// OpenEngine loads every model once.
+func OpenEngine(cfg EngineConfig) (*Engine, error) {
+	v, err := vision.Open(cfg.Vision)
+	if err != nil {
+		return nil, fmt.Errorf("vision: %w", err)
+	}
+	sp, err := speech.Open(cfg.Speech)
+	if err != nil {
+		v.Close()
+		return nil, fmt.Errorf("speech: %w", err)
+	}
+	cfg.IDCard.Vision = v
+	ic, err := idcard.Open(cfg.IDCard)
+	if err != nil {
+		sp.Close()
+		v.Close()
+		return nil, fmt.Errorf("idcard: %w", err)
+	}
+	return &Engine{Vision: v, Speech: sp, IDCard: ic, Liveness: NewLiveness(v, sp, cfg.Liveness)}, nil
+}
+
+// Close releases the models.
+func (e *Engine) Close() error {
+	return errors.Join(e.IDCard.Close(), e.Speech.Close(), e.Vision.Close())
+}
+
+// ReferenceFace returns the template of the single usable face of a reference photo.
+// Faces whose short side is under a third of the largest face's are background people and
+// do not count; two faces of comparable size are refused.
+func (e *Engine) ReferenceFace(ctx context.Context, data []byte) ([]float32, error) {
+	img, err := vision.Decode(data)
+	if err != nil {
+		return nil, faceverify.Errorf(faceverify.EINVALID, "not an image")
+	}
+	faces, err := e.Vision.Faces(img, vision.NeedEmbedding)
+	if err != nil {
+		if errors.Is(err, vision.ErrBadImage) {
+			return nil, faceverify.Errorf(faceverify.EINVALID, "not an image")
+		}
+		return nil, err
+	}
+	if len(faces) == 0 {
+		return nil, faceverify.Errorf(faceverify.EINVALID, "no face")
+	}
+	side := func(f vision.Face) float32 { return min(f.Box[2]-f.Box[0], f.Box[3]-f.Box[1]) }
+	for _, f := range faces[1:] {
+		if side(f)*3 >= side(faces[0]) {
+			return nil, faceverify.Errorf(faceverify.EINVALID, "more than one face")
+		}
+	}
+	if side(faces[0]) < 40 {
+		return nil, faceverify.Errorf(faceverify.EINVALID, "face too small")
+	}
+	return faces[0].Embedding, nil
+}
+
+// CheckVideo runs the video_number liveness check.
+func (e *Engine) CheckVideo(ctx context.Context, path, challenge string, opt faceverify.LivenessOptions) (*faceverify.Liveness, error) {
+	lipSync := opt.LipSync
+	return e.Liveness.Check(ctx, path, challenge, LivenessOptions{Preferences: opt.Preferences, LipSync: &lipSync})
+}
+
+// ReadIDCard reads one side of an ID card.
+func (e *Engine) ReadIDCard(ctx context.Context, side string, img []byte, threshold float64) (*faceverify.IDCardRead, error) {
+	out, err := e.IDCard.Read(ctx, idcard.Side(side), img, threshold)
+	if err != nil {
+		return nil, err
+	}
+	return &faceverify.IDCardRead{Result: out.Result, Fields: out.Fields, Portrait: out.Portrait, Image: out.Image}, nil
+}
+
+// Compare scores live against ref with the calibrated tables; far picks the threshold.
+func (e *Engine) Compare(live, ref []float32, far string) faceverify.Comparison {
+	sim := vision.Similarity(live, ref)
+	sc := vision.Calibrate(sim)
+	thr := vision.ConfidenceThreshold(far)
+	return faceverify.Comparison{Similarity: sim, Confidence: sc.Confidence, VerifyScore: sc.VerifyScore,
+		Thresholds: sc.Thresholds, Threshold: thr, Passed: sc.Confidence >= thr}
+}

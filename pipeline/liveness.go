@@ -1,0 +1,594 @@
+// Package pipeline orchestrates one verification step from media to a per-attempt report.
+//
+// This file holds the "video_number" liveness check: decode the upload (media), track the
+// face (vision), recognise the spoken digits (speech), check that lips and voice move
+// together, and compose one FaceID Lite result. Every user-caused outcome is a result code
+// in the report; Go errors are reserved for internal failures. The pipeline owns the
+// thresholds (LivenessConfig) and the order in which checks decide; it holds no session
+// state and does no I/O besides reading the clip.
+package pipeline
+
+import (
+	"bytes"
+	"context"
+	"crypto/rand"
+	"errors"
+	"fmt"
+	"image"
+	"image/jpeg"
+	"math"
+	"math/big"
+	"sort"
+	"sync"
+	"time"
+
+	faceverify "github.com/faceverify/faceverify"
+	"github.com/faceverify/faceverify/media"
+	"github.com/faceverify/faceverify/speech"
+	"github.com/faceverify/faceverify/vision"
+)
+
+// LivenessConfig holds the limits and thresholds of the liveness check. The zero value of
+// a threshold means its default (DefaultLivenessConfig).
+type LivenessConfig struct {
+	Limits media.Limits
+	// LipSync enables the lip/voice checks (NOT_SYNCHRONIZED, LIP_VOICE_NOT_SYNC). A
+	// per-tenant switch, on by default (DefaultLivenessConfig).
+	LipSync bool
+	// Language of the spoken digits ("" = English).
+	Language speech.Language
+
+	MinFaceFrames   float64 // share of frames that must show a face (NO_FACE_FOUND)
+	MultiFaceFrames float64 // share of frames with a second face that makes it an attack
+	SecondFaceRatio float64 // a second face counts when its box area ≥ this × the main face's
+	MinQuality      float64 // median quality score 0–100 of the sampled frames
+	MinFaceSize     float64 // face box short side in px (on the scaled frames)
+	SameFaceSim     float64 // cosine similarity under which a sampled frame is another person
+	MinLive         float64 // mean anti-spoof "live" probability over sampled frames
+	MinFaceMotion   float64 // mean abs grey change of the face box between frames (frozen picture)
+	MinMouthMotion  float64 // std of lip opening / mouth width over frames (mouth still)
+	MinSyncZ        float64 // lip/voice sync score (Fisher z·√(n−3)) under which → LIP_VOICE_NOT_SYNC
+	MinSpeechDB     float64 // loudest 100 ms of the band-passed audio, dBFS (below = NO_AUDIO)
+	Samples         int     // frames sampled for embedding, anti-spoof and quality
+}
+
+// DefaultLivenessConfig returns the calibrated defaults (docs/liveness.md).
+func DefaultLivenessConfig() LivenessConfig {
+	return LivenessConfig{
+		Limits:          media.DefaultLimits(),
+		LipSync:         true,
+		Language:        speech.English,
+		MinFaceFrames:   0.6,
+		MultiFaceFrames: 0.3,
+		SecondFaceRatio: 0.2,
+		MinQuality:      20,
+		MinFaceSize:     60,
+		SameFaceSim:     0.35,
+		MinLive:         0.05,
+		MinFaceMotion:   0.6,
+		MinMouthMotion:  0.02,
+		MinSyncZ:        1.5,
+		MinSpeechDB:     -50,
+		Samples:         8,
+	}
+}
+
+func (c *LivenessConfig) fill() {
+	d := DefaultLivenessConfig()
+	if c.Limits == (media.Limits{}) {
+		c.Limits = d.Limits
+	}
+	if c.Language == "" {
+		c.Language = d.Language
+	}
+	set := func(v *float64, def float64) {
+		if *v == 0 {
+			*v = def
+		}
+	}
+	set(&c.MinFaceFrames, d.MinFaceFrames)
+	set(&c.MultiFaceFrames, d.MultiFaceFrames)
+	set(&c.SecondFaceRatio, d.SecondFaceRatio)
+	set(&c.MinQuality, d.MinQuality)
+	set(&c.MinFaceSize, d.MinFaceSize)
+	set(&c.SameFaceSim, d.SameFaceSim)
+	set(&c.MinLive, d.MinLive)
+	set(&c.MinFaceMotion, d.MinFaceMotion)
+	set(&c.MinMouthMotion, d.MinMouthMotion)
+	set(&c.MinSyncZ, d.MinSyncZ)
+	set(&c.MinSpeechDB, d.MinSpeechDB)
+	if c.Samples <= 0 {
+		c.Samples = d.Samples
+	}
+}
+
+// Liveness runs the video_number check. Safe for concurrent use.
+type Liveness struct {
+	v   *vision.Engine
+	s   *speech.Recognizer
+	cfg LivenessConfig
+}
+
+// NewLiveness returns a checker using the given engines.
+func NewLiveness(v *vision.Engine, s *speech.Recognizer, cfg LivenessConfig) *Liveness {
+	cfg.fill()
+	return &Liveness{v: v, s: s, cfg: cfg}
+}
+
+// Config returns the effective configuration.
+func (l *Liveness) Config() LivenessConfig { return l.cfg }
+
+// LivenessOptions are per-session choices.
+type LivenessOptions struct {
+	// Preferences is liveness_preferences: 1 = 3 of the 4 digits must be right, 2 = all
+	// four (0 = 2).
+	Preferences int
+	// LipSync overrides the configured lip-sync switch for a tenant (nil = configured).
+	LipSync *bool
+	// Language overrides the configured digit language ("" = configured).
+	Language speech.Language
+}
+
+// frameFace is what the face track keeps per frame.
+type frameFace struct {
+	t       time.Duration
+	n       int // faces found
+	multi   bool
+	face    vision.Face
+	ok      bool
+	opening float64 // outer lip opening / mouth width
+	mouthMv float64 // mean abs grey change in the mouth box vs previous frame (NaN if none)
+	faceMv  float64 // mean abs grey change in the face box vs previous frame
+}
+
+// Check runs the liveness check on the clip at videoPath against the challenge digits.
+func (l *Liveness) Check(ctx context.Context, videoPath, challenge string, opt LivenessOptions) (*faceverify.Liveness, error) {
+	cfg := l.cfg
+	rep := &faceverify.Liveness{Challenge: challenge, Scores: map[string]float64{}, Timings: map[string]float64{}}
+	t0 := time.Now()
+	mark := func(k string, since time.Time) { rep.Timings[k] = float64(time.Since(since).Microseconds()) / 1000 }
+	defer mark("total", t0)
+	if len(challenge) != 4 || !allDigits(challenge) {
+		return nil, fmt.Errorf("pipeline: challenge must be 4 digits, got %q", challenge)
+	}
+	lipSync := cfg.LipSync
+	if opt.LipSync != nil {
+		lipSync = *opt.LipSync
+	}
+	lang := cfg.Language
+	if opt.Language != "" {
+		lang = opt.Language
+	}
+	need := 4
+	if opt.Preferences == 1 {
+		need = 3
+	}
+
+	clip, err := media.Extract(ctx, videoPath, cfg.Limits)
+	mark("decode", t0)
+	if clip != nil {
+		rep.Scores["duration_s"] = round3(clip.Duration.Seconds())
+	}
+	if err != nil {
+		if r, ok := mediaResult(err); ok {
+			rep.Result = r
+			return rep, nil
+		}
+		if ctx.Err() != nil {
+			return nil, ctx.Err()
+		}
+		return nil, err
+	}
+	rep.Scores["frames"] = float64(len(clip.Frames))
+
+	// Sound level: a muted microphone gives a track of silence.
+	band := bandpass(clip.PCM)
+	peak := peakDB(band, media.SampleRate/10)
+	rep.Scores["speech_peak_db"] = round3(peak)
+	if peak < cfg.MinSpeechDB {
+		rep.Result = faceverify.ResultNoAudio
+		return rep, nil
+	}
+
+	// Speech runs beside the face track.
+	var (
+		sres  speech.Result
+		serr  error
+		swg   sync.WaitGroup
+		tSpch = time.Now()
+		spDur time.Duration
+	)
+	swg.Add(1)
+	go func() {
+		defer swg.Done()
+		sres, serr = l.s.DigitsIn(lang, clip.PCM, media.SampleRate)
+		spDur = time.Since(tSpch)
+	}()
+	waitSpeech := func() {
+		swg.Wait()
+		rep.Timings["speech"] = float64(spDur.Microseconds()) / 1000
+	}
+
+	tFace := time.Now()
+	track, err := l.track(ctx, clip)
+	rep.Timings["faces"] = float64(time.Since(tFace).Microseconds()) / 1000
+	if err != nil {
+		waitSpeech()
+		return nil, err
+	}
+	decided := func(r faceverify.Result) (*faceverify.Liveness, error) {
+		waitSpeech()
+		rep.Result = r
+		return rep, nil
+	}
+	nFace, nMulti := 0, 0
+	for _, f := range track {
+		if f.ok {
+			nFace++
+		}
+		if f.multi {
+			nMulti++
+		}
+	}
+	nf := float64(len(track))
+	rep.Scores["face_frames"] = round3(float64(nFace) / nf)
+	rep.Scores["multi_face_frames"] = round3(float64(nMulti) / nf)
+	if float64(nFace)/nf < cfg.MinFaceFrames {
+		return decided(faceverify.ResultNoFaceFound)
+	}
+	if float64(nMulti)/nf >= cfg.MultiFaceFrames {
+		return decided(faceverify.ResultFaceAttack)
+	}
+
+	// Sampled frames: embedding, anti-spoof, quality.
+	tS := time.Now()
+	samples, err := l.sample(clip, track, cfg.Samples)
+	rep.Timings["samples"] = float64(time.Since(tS).Microseconds()) / 1000
+	if err != nil {
+		waitSpeech()
+		return nil, err
+	}
+	if len(samples) == 0 {
+		return decided(faceverify.ResultNoFaceFound)
+	}
+	best := 0
+	var quals, lives []float64
+	for i, s := range samples {
+		quals = append(quals, float64(s.face.Quality.Score))
+		lives = append(lives, float64(s.face.Live))
+		if s.rank() > samples[best].rank() {
+			best = i
+		}
+	}
+	bs := samples[best]
+	rep.QualityScore = round3(median(quals))
+	rep.Scores["quality"] = rep.QualityScore
+	rep.Scores["face_size_px"] = round3(float64(bs.face.Quality.Size))
+	rep.Scores["sharpness"] = round3(float64(bs.face.Quality.Sharpness))
+	rep.Scores["brightness"] = round3(float64(bs.face.Quality.Brightness))
+	live := mean(lives)
+	rep.Scores["antispoof_live"] = round3(live)
+	minSim := 1.0
+	nOther := 0
+	for i, s := range samples {
+		if i == best {
+			continue
+		}
+		sim := vision.Similarity(bs.face.Embedding, s.face.Embedding)
+		minSim = math.Min(minSim, sim)
+		if sim < cfg.SameFaceSim {
+			nOther++
+		}
+	}
+	rep.Scores["identity_min_similarity"] = round3(minSim)
+	rep.Embedding = bs.face.Embedding
+	if jb, err := encodeJPEG(bs.img); err == nil {
+		rep.BestImage = jb
+	}
+	faceMv := meanMotion(track, func(f frameFace) float64 { return f.faceMv })
+	rep.Scores["face_motion"] = round3(faceMv)
+
+	// A picture that does not change at all is a photo (or a frozen stream).
+	frozen := faceMv < cfg.MinFaceMotion
+	rep.AttackScore = round3(attackScore(live, faceMv, cfg))
+	if frozen {
+		return decided(faceverify.ResultFaceAttack)
+	}
+	if nOther >= 2 || (len(samples) <= 3 && nOther >= 1) {
+		return decided(faceverify.ResultChangeFaceAttack)
+	}
+	if rep.QualityScore < cfg.MinQuality || float64(bs.face.Quality.Size) < cfg.MinFaceSize {
+		return decided(faceverify.ResultFaceQualityTooLow)
+	}
+	if live < cfg.MinLive {
+		return decided(faceverify.ResultFaceAttack)
+	}
+
+	// Lips and voice.
+	waitSpeech()
+	if serr != nil && !errors.Is(serr, speech.ErrNoSpeech) {
+		return nil, serr
+	}
+	rep.DigitsHeard = sres.Digits
+	sy := syncScores(clip, track, band, sres)
+	rep.Scores["mouth_motion"] = round3(sy.mouthStd)
+	rep.Scores["sync_z"] = round3(sy.z)
+	rep.Scores["sync_r"] = round3(sy.r)
+	rep.Scores["sync_lag_ms"] = sy.lagMS
+	rep.Scores["sync_pixel_z"] = round3(sy.pixZ)
+	rep.Scores["sync_landmark_z"] = round3(sy.lmZ)
+	rep.Scores["mouth_in_words"] = round3(sy.inWords)
+	if lipSync {
+		if sy.mouthStd < cfg.MinMouthMotion {
+			rep.Result = faceverify.ResultNotSynchronized
+			return rep, nil
+		}
+		if sy.z < cfg.MinSyncZ {
+			rep.Result = faceverify.ResultLipVoiceNotSync
+			return rep, nil
+		}
+	}
+	right := 0
+	for i := 0; i < 4 && i < len(sres.Digits); i++ {
+		if sres.Digits[i] == challenge[i] {
+			right++
+		}
+	}
+	rep.Scores["digits_right"] = float64(right)
+	if right < need {
+		rep.Result = faceverify.ResultSRError
+		return rep, nil
+	}
+
+	rep.Result = faceverify.ResultVideoOK
+	return rep, nil
+}
+
+// attackScore is a 0–1 summary for reporting (not a decision by itself).
+func attackScore(live, faceMv float64, cfg LivenessConfig) float64 {
+	a := 1 - live
+	if faceMv < cfg.MinFaceMotion {
+		a = math.Max(a, 0.99)
+	}
+	return math.Max(0, math.Min(1, a))
+}
+
+func mediaResult(err error) (faceverify.Result, bool) {
+	switch {
+	case errors.Is(err, media.ErrTooLarge):
+		return faceverify.ResultVideoTooLarge, true
+	case errors.Is(err, media.ErrDuration):
+		return faceverify.ResultInvalidVideoDuration, true
+	case errors.Is(err, media.ErrNoAudio):
+		return faceverify.ResultNoAudio, true
+	case errors.Is(err, media.ErrUnsupported):
+		return faceverify.ResultVideoFormatUnsupported, true
+	case errors.Is(err, media.ErrNotSynchronized):
+		return faceverify.ResultNotSynchronized, true
+	}
+	return faceverify.Result{}, false
+}
+
+// track finds faces with landmarks on every frame (two workers).
+func (l *Liveness) track(ctx context.Context, clip *media.Clip) ([]frameFace, error) {
+	out := make([]frameFace, len(clip.Frames))
+	var wg sync.WaitGroup
+	var mu sync.Mutex
+	var firstErr error
+	const workers = 2
+	for w := 0; w < workers; w++ {
+		wg.Add(1)
+		go func(w int) {
+			defer wg.Done()
+			for i := w; i < len(clip.Frames); i += workers {
+				if ctx.Err() != nil {
+					return
+				}
+				fr := clip.Frames[i]
+				faces, err := l.v.Faces(fr.Img, vision.NeedLandmarks)
+				if err != nil {
+					mu.Lock()
+					if firstErr == nil {
+						firstErr = err
+					}
+					mu.Unlock()
+					return
+				}
+				ff := frameFace{t: fr.T, n: len(faces)}
+				if len(faces) > 0 {
+					ff.ok = true
+					ff.face = faces[0]
+					a0 := area(faces[0].Box)
+					for _, f := range faces[1:] {
+						if area(f.Box) >= l.cfg.SecondFaceRatio*a0 {
+							ff.multi = true
+						}
+					}
+					ff.opening = lipOpening(&faces[0].Landmarks)
+				}
+				out[i] = ff
+			}
+		}(w)
+	}
+	wg.Wait()
+	if firstErr != nil {
+		return nil, firstErr
+	}
+	if ctx.Err() != nil {
+		return nil, ctx.Err()
+	}
+	for i := range out {
+		out[i].mouthMv, out[i].faceMv = math.NaN(), math.NaN()
+		if i == 0 || !out[i].ok || !out[i-1].ok {
+			continue
+		}
+		a, b := clip.Frames[i-1].Img, clip.Frames[i].Img
+		out[i].faceMv = meanAbsDiff(a, b, out[i].face.Box)
+		out[i].mouthMv = meanAbsDiff(a, b, mouthBox(&out[i].face.Landmarks))
+	}
+	return out, nil
+}
+
+type sampled struct {
+	idx  int
+	img  *image.RGBA
+	face vision.Face
+}
+
+func (s sampled) rank() float64 { return float64(s.face.Quality.Score) * (0.5 + float64(s.face.Live)) }
+
+// sample runs embedding, anti-spoof and quality on n frames spread over the clip.
+func (l *Liveness) sample(clip *media.Clip, track []frameFace, n int) ([]sampled, error) {
+	var idx []int
+	for i, f := range track {
+		if f.ok {
+			idx = append(idx, i)
+		}
+	}
+	if len(idx) == 0 {
+		return nil, nil
+	}
+	var pick []int
+	if len(idx) <= n {
+		pick = idx
+	} else {
+		for k := 0; k < n; k++ {
+			pick = append(pick, idx[(2*k+1)*len(idx)/(2*n)])
+		}
+	}
+	out := make([]sampled, len(pick))
+	errs := make([]error, len(pick))
+	var wg sync.WaitGroup
+	sem := make(chan struct{}, 2)
+	for k, i := range pick {
+		wg.Add(1)
+		go func(k, i int) {
+			defer wg.Done()
+			sem <- struct{}{}
+			defer func() { <-sem }()
+			img := clip.Frames[i].Img
+			faces, err := l.v.Faces(img, vision.NeedEmbedding|vision.NeedLive|vision.NeedQuality)
+			if err != nil {
+				errs[k] = err
+				return
+			}
+			if len(faces) == 0 {
+				return
+			}
+			out[k] = sampled{idx: i, img: img, face: faces[0]}
+		}(k, i)
+	}
+	wg.Wait()
+	var res []sampled
+	for k := range out {
+		if errs[k] != nil {
+			return nil, errs[k]
+		}
+		if out[k].img != nil && len(out[k].face.Embedding) > 0 {
+			res = append(res, out[k])
+		}
+	}
+	return res, nil
+}
+
+// NewChallenge returns 4 random digits (crypto/rand) that are not an easy sequence: no
+// digit three times or more, no runs of three ascending/descending consecutive digits, no
+// ABAB / AABB / ABBA patterns.
+func NewChallenge() string {
+	for {
+		var b [4]byte
+		for i := range b {
+			n, err := rand.Int(rand.Reader, big.NewInt(10))
+			if err != nil {
+				panic(err) // crypto/rand never fails on Linux
+			}
+			b[i] = byte('0' + n.Int64())
+		}
+		s := string(b[:])
+		if !EasyChallenge(s) {
+			return s
+		}
+	}
+}
+
+// EasyChallenge reports whether s is a guessable 4-digit sequence.
+func EasyChallenge(s string) bool {
+	if len(s) != 4 || !allDigits(s) {
+		return true
+	}
+	cnt := map[byte]int{}
+	for i := 0; i < 4; i++ {
+		cnt[s[i]]++
+		if cnt[s[i]] >= 3 {
+			return true
+		}
+	}
+	for i := 0; i+2 < 4; i++ {
+		d1, d2 := int(s[i+1])-int(s[i]), int(s[i+2])-int(s[i+1])
+		if d1 == d2 && (d1 == 1 || d1 == -1 || d1 == 0) {
+			return true
+		}
+	}
+	a, b, c, d := s[0], s[1], s[2], s[3]
+	if (a == c && b == d) || (a == b && c == d) || (a == d && b == c) {
+		return true
+	}
+	return false
+}
+
+func allDigits(s string) bool {
+	for i := 0; i < len(s); i++ {
+		if s[i] < '0' || s[i] > '9' {
+			return false
+		}
+	}
+	return true
+}
+
+func area(b [4]float32) float64 { return float64(b[2]-b[0]) * float64(b[3]-b[1]) }
+
+func encodeJPEG(img *image.RGBA) ([]byte, error) {
+	var buf bytes.Buffer
+	err := jpeg.Encode(&buf, img, &jpeg.Options{Quality: 90})
+	return buf.Bytes(), err
+}
+
+func median(v []float64) float64 {
+	if len(v) == 0 {
+		return 0
+	}
+	s := append([]float64(nil), v...)
+	sort.Float64s(s)
+	if len(s)%2 == 1 {
+		return s[len(s)/2]
+	}
+	return (s[len(s)/2-1] + s[len(s)/2]) / 2
+}
+
+func mean(v []float64) float64 {
+	if len(v) == 0 {
+		return 0
+	}
+	var s float64
+	for _, x := range v {
+		s += x
+	}
+	return s / float64(len(v))
+}
+
+func meanMotion(track []frameFace, f func(frameFace) float64) float64 {
+	var v []float64
+	for _, t := range track {
+		if x := f(t); !math.IsNaN(x) {
+			v = append(v, x)
+		}
+	}
+	return mean(v)
+}
+
+func round3(v float64) float64 {
+	if math.IsNaN(v) || math.IsInf(v, 0) {
+		return 0
+	}
+	return math.Round(v*1000) / 1000
+}

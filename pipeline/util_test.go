@@ -1,0 +1,5 @@
+package pipeline
+
+import "strconv"
+
+func fmtFloat(f float64) string { return strconv.FormatFloat(f, 'f', 3, 64) }

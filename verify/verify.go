@@ -1,0 +1,809 @@
+// Package verify holds the use cases of faceverify: create a session, let the page move it
+// through the ID card and video steps, decide the verdict in a background job, query and
+// erase results. It is the only place that moves sessions between states. It speaks the
+// domain (package faceverify) only: no HTTP, no SQL, no vendor field names.
+package verify
+
+import (
+	"context"
+	"crypto/rand"
+	"errors"
+	"fmt"
+	"io"
+	"log/slog"
+	"math/big"
+	"os"
+	"strings"
+	"time"
+
+	"github.com/faceverify/faceverify"
+)
+
+// Config holds the limits of the flow; zero fields take the vendor defaults.
+type Config struct {
+	PageTTL          time.Duration // Lite biz_token page validity (1 h)
+	CloudauthPageTTL time.Duration // Cloudauth CertifyUrl validity (30 min)
+	Retention        time.Duration // how long results are kept (30 days)
+	MaxVideoBytes    int64         // video upload limit (20 MB)
+	MaxImageBytes    int64         // image upload limit (10 MB)
+	DecideAttempts   int           // internal retries of a verdict job before VIDEO_INTERNAL_ERROR
+	NotifyFor        time.Duration // how long callbacks are retried (24 h)
+	TempDir          string        // where videos are staged for ffmpeg
+}
+
+func (c *Config) defaults() {
+	if c.PageTTL == 0 {
+		c.PageTTL = time.Hour
+	}
+	if c.CloudauthPageTTL == 0 {
+		c.CloudauthPageTTL = 30 * time.Minute
+	}
+	if c.Retention == 0 {
+		c.Retention = 30 * 24 * time.Hour
+	}
+	if c.MaxVideoBytes == 0 {
+		c.MaxVideoBytes = 20 << 20
+	}
+	if c.MaxImageBytes == 0 {
+		c.MaxImageBytes = 10 << 20
+	}
+	if c.DecideAttempts == 0 {
+		c.DecideAttempts = 5
+	}
+	if c.NotifyFor == 0 {
+		c.NotifyFor = 24 * time.Hour
+	}
+}
+
+// Service runs the use cases.
+type Service struct {
+	Store  faceverify.Store
+	Blobs  faceverify.BlobStore
+	Engine faceverify.Engine // nil: reference photos are stored unchecked; videos cannot be decided
+	Clock  faceverify.Clock
+	Log    *slog.Logger
+	Config Config
+	// Wake, if set, is called after jobs were enqueued (lets in-process workers start at once).
+	Wake func()
+}
+
+// New returns a service with defaults applied.
+func New(store faceverify.Store, blobs faceverify.BlobStore, engine faceverify.Engine, clock faceverify.Clock, log *slog.Logger, cfg Config) *Service {
+	cfg.defaults()
+	if clock == nil {
+		clock = faceverify.SystemClock{}
+	}
+	if log == nil {
+		log = slog.New(slog.NewTextHandler(io.Discard, nil))
+	}
+	return &Service{Store: store, Blobs: blobs, Engine: engine, Clock: clock, Log: log, Config: cfg}
+}
+
+func (s *Service) now() time.Time { return s.Clock.Now() }
+
+func (s *Service) wake() {
+	if s.Wake != nil {
+		s.Wake()
+	}
+}
+
+// CheckTenant refuses disabled tenants and keys.
+func CheckTenant(t *faceverify.Tenant) error {
+	switch {
+	case t.Disabled:
+		return &faceverify.Error{Code: faceverify.EDISABLED, Key: "ACCOUNT_DISABLED", Message: "account disabled"}
+	case t.KeyDisabled:
+		return &faceverify.Error{Code: faceverify.EDISABLED, Key: "API_KEY_BE_DISCONTINUED", Message: "API key discontinued"}
+	}
+	return nil
+}
+
+// ---- business backend ------------------------------------------------------------------
+
+// CreateRequest is a validated request for a new session.
+type CreateRequest struct {
+	Dialect   faceverify.Dialect
+	Options   faceverify.Options
+	RefImages [][]byte // image_ref1, image_ref2 (comparison_type=0) or FaceContrastPicture
+}
+
+// Create opens a session for tenant t.
+func (s *Service) Create(ctx context.Context, t *faceverify.Tenant, req CreateRequest) (*faceverify.Session, error) {
+	if err := CheckTenant(t); err != nil {
+		return nil, err
+	}
+	if !t.HasBalance() {
+		return nil, faceverify.Errorf(faceverify.EQUOTA, "balance not enough")
+	}
+	now := s.now()
+	ss := &faceverify.Session{
+		TenantID: t.ID, Dialect: req.Dialect, State: faceverify.StateCreated, Options: req.Options,
+		CreatedAt: now, UpdatedAt: now, RetainUntil: now.Add(s.Config.Retention),
+	}
+	if req.Dialect == faceverify.DialectCloudauth {
+		ss.Token = faceverify.NewCertifyID()
+		ss.ExpiresAt = now.Add(s.Config.CloudauthPageTTL)
+	} else {
+		ss.Token = faceverify.NewToken(now)
+		ss.ExpiresAt = now.Add(s.Config.PageTTL)
+	}
+	for i, img := range req.RefImages {
+		key := fmt.Sprintf("image_ref%d", i+1)
+		if len(img) == 0 {
+			continue
+		}
+		if int64(len(img)) > s.Config.MaxImageBytes {
+			return nil, faceverify.Invalid(key, "image too large")
+		}
+		if s.Engine != nil {
+			emb, err := s.Engine.ReferenceFace(ctx, img)
+			if err != nil {
+				var fe *faceverify.Error
+				if errors.As(err, &fe) && fe.Code == faceverify.EINVALID {
+					return nil, faceverify.Invalid(key, fe.Message)
+				}
+				return nil, err
+			}
+			ss.Options.RefEmbeddings = append(ss.Options.RefEmbeddings, emb)
+		}
+		bk := blobKey(ss.Token, key+".jpg")
+		if err := s.Blobs.Put(ctx, bk, img); err != nil {
+			return nil, err
+		}
+		ss.Options.RefImageKeys = append(ss.Options.RefImageKeys, bk)
+	}
+	if err := s.Store.ChargeTenant(ctx, t.ID); err != nil {
+		s.Blobs.DeletePrefix(ctx, blobPrefix(ss.Token))
+		return nil, err
+	}
+	if err := s.Store.CreateSession(ctx, ss); err != nil {
+		s.Blobs.DeletePrefix(ctx, blobPrefix(ss.Token))
+		return nil, err
+	}
+	s.Log.Info("session created", "token", Redact(ss.Token), "tenant", t.ID, "dialect", ss.Dialect)
+	return ss, nil
+}
+
+// Result returns tenant t's session token, applying expiry. Another tenant's token is
+// ENOTFOUND, exactly like an unknown one.
+func (s *Service) Result(ctx context.Context, t *faceverify.Tenant, token string) (*faceverify.Session, error) {
+	ss, err := s.Store.Session(ctx, token)
+	if err != nil {
+		return nil, err
+	}
+	if ss.TenantID != t.ID {
+		return nil, faceverify.Errorf(faceverify.ENOTFOUND, "session not found")
+	}
+	if ss.Expired(s.now()) {
+		s.expire(ctx, ss)
+	}
+	return ss, nil
+}
+
+// Delete erases tenant t's session: images, templates, personal data, jobs.
+func (s *Service) Delete(ctx context.Context, t *faceverify.Tenant, token string) error {
+	ss, err := s.Store.Session(ctx, token)
+	if err != nil {
+		return err
+	}
+	if t != nil && ss.TenantID != t.ID {
+		return faceverify.Errorf(faceverify.ENOTFOUND, "session not found")
+	}
+	return s.Erase(ctx, token)
+}
+
+// Erase removes every trace of a session (used by Delete and retention).
+func (s *Service) Erase(ctx context.Context, token string) error {
+	if err := s.Blobs.DeletePrefix(ctx, blobPrefix(token)); err != nil {
+		return err
+	}
+	if err := s.Store.DeleteSession(ctx, token); err != nil && faceverify.ErrorCode(err) != faceverify.ENOTFOUND {
+		return err
+	}
+	s.Log.Info("session erased", "token", Redact(token))
+	return nil
+}
+
+// Sweep expires sessions past their page validity and erases sessions past retention.
+// It returns how many of each it handled.
+func (s *Service) Sweep(ctx context.Context) (expired, erased int, err error) {
+	now := s.now()
+	toks, err := s.Store.SessionsExpiringBefore(ctx, now, 500)
+	if err != nil {
+		return 0, 0, err
+	}
+	for _, tok := range toks {
+		ss, err := s.Store.Session(ctx, tok)
+		if err != nil {
+			continue
+		}
+		if ss.Expired(now) && s.expire(ctx, ss) == nil {
+			expired++
+		}
+	}
+	toks, err = s.Store.SessionsRetainedBefore(ctx, now, 500)
+	if err != nil {
+		return expired, 0, err
+	}
+	for _, tok := range toks {
+		if err := s.Erase(ctx, tok); err != nil {
+			return expired, erased, err
+		}
+		erased++
+	}
+	return expired, erased, nil
+}
+
+func (s *Service) expire(ctx context.Context, ss *faceverify.Session) error {
+	ss.State = faceverify.StateExpired
+	ss.UpdatedAt = s.now()
+	ss.Challenge = ""
+	err := s.Store.UpdateSession(ctx, ss)
+	if faceverify.ErrorCode(err) == faceverify.ECONFLICT {
+		fresh, gerr := s.Store.Session(ctx, ss.Token)
+		if gerr == nil {
+			*ss = *fresh
+		}
+		return err
+	}
+	return err
+}
+
+// ---- the page --------------------------------------------------------------------------
+
+// Page returns the session for the page and moves a fresh one into its first step. It
+// returns EEXPIRED/EUSED (with the session) when the page may no longer act.
+func (s *Service) Page(ctx context.Context, token string) (*faceverify.Session, error) {
+	for {
+		ss, err := s.Store.Session(ctx, token)
+		if err != nil {
+			return nil, err
+		}
+		now := s.now()
+		if err := ss.Usable(now); err != nil {
+			if ss.State == faceverify.StateExpired && ss.Version > 0 {
+				s.expire(ctx, ss)
+			}
+			return ss, err
+		}
+		if ss.State != faceverify.StateCreated {
+			return ss, nil
+		}
+		ss.Started = true
+		if ss.Options.IDFromCard {
+			err = ss.Move(faceverify.StateIDCard, now)
+		} else {
+			err = s.enterLiveness(ss, now)
+		}
+		if err != nil {
+			return nil, err
+		}
+		err = s.Store.UpdateSession(ctx, ss)
+		if faceverify.ErrorCode(err) == faceverify.ECONFLICT {
+			continue
+		}
+		return ss, err
+	}
+}
+
+func (s *Service) enterLiveness(ss *faceverify.Session, now time.Time) error {
+	if err := ss.Move(faceverify.StateLiveness, now); err != nil {
+		return err
+	}
+	ss.Challenge = NewChallenge()
+	return nil
+}
+
+// pageSession loads a session the page may act on in the given state.
+func (s *Service) pageSession(ctx context.Context, token string, want faceverify.State) (*faceverify.Session, error) {
+	ss, err := s.Page(ctx, token)
+	if err != nil {
+		return ss, err
+	}
+	if ss.State != want {
+		return ss, faceverify.Errorf(faceverify.ESTATE, "the session is in the %s step", ss.State)
+	}
+	return ss, nil
+}
+
+// IDCardOutcome is what the page learns after one ID card photo.
+type IDCardOutcome struct {
+	Session *faceverify.Session
+	Result  faceverify.Result // zero = accepted
+	Final   bool              // the session ended with Result (no retakes left)
+}
+
+// SubmitIDCard reads one side of the ID card.
+func (s *Service) SubmitIDCard(ctx context.Context, token, side string, img []byte) (*IDCardOutcome, error) {
+	if side != "front" && side != "back" {
+		return nil, faceverify.Invalid("side", "side must be front or back")
+	}
+	if len(img) == 0 {
+		return nil, faceverify.Missing("image")
+	}
+	if int64(len(img)) > s.Config.MaxImageBytes {
+		return nil, faceverify.Errorf(faceverify.ETOOLARGE, "image too large")
+	}
+	ss, err := s.pageSession(ctx, token, faceverify.StateIDCard)
+	if err != nil {
+		return nil, err
+	}
+	if side == "back" && (ss.Options.IDCardFrontOnly || ss.IDCard == nil || ss.IDCard.Number == "") {
+		return nil, faceverify.Errorf(faceverify.ESTATE, "the front side comes first")
+	}
+	if s.Engine == nil {
+		return nil, faceverify.Errorf(faceverify.EINTERNAL, "no OCR engine configured")
+	}
+	read, err := s.Engine.ReadIDCard(ctx, side, img, ss.Options.IDCardThreshold)
+	if err != nil {
+		return nil, err
+	}
+	now := s.now()
+	if ss.IDCardAttempts == nil {
+		ss.IDCardAttempts = map[string]int{}
+	}
+	ss.IDCardAttempts[side]++
+	out := &IDCardOutcome{Session: ss, Result: read.Result}
+	var jobs []faceverify.Job
+	if !read.Result.IsZero() {
+		if ss.IDCardAttemptsLeft(side) == 0 {
+			out.Final = true
+			if err := ss.Finish(faceverify.Verdict{Result: read.Result}, now); err != nil {
+				return nil, err
+			}
+			jobs = append(jobs, s.notifyJob(ss))
+		}
+	} else {
+		if err := s.storeIDCardImages(ctx, ss, side, read); err != nil {
+			return nil, err
+		}
+		mergeIDCard(ss, side, read.Fields)
+		if side == "back" || ss.Options.IDCardFrontOnly {
+			if err := s.enterLiveness(ss, now); err != nil {
+				return nil, err
+			}
+		}
+	}
+	if err := s.Store.UpdateSession(ctx, ss, jobs...); err != nil {
+		return nil, err
+	}
+	s.wake()
+	return out, nil
+}
+
+func (s *Service) storeIDCardImages(ctx context.Context, ss *faceverify.Session, side string, read *faceverify.IDCardRead) error {
+	if ss.Images == nil {
+		ss.Images = map[string]string{}
+	}
+	put := func(name string, data []byte) error {
+		if len(data) == 0 {
+			return nil
+		}
+		k := blobKey(ss.Token, name+".jpg")
+		if err := s.Blobs.Put(ctx, k, data); err != nil {
+			return err
+		}
+		ss.Images[name] = k
+		return nil
+	}
+	if side == "front" {
+		if err := put("idcard_frontside", read.Image); err != nil {
+			return err
+		}
+		return put("idcard_portrait", read.Portrait)
+	}
+	return put("idcard_backside", read.Image)
+}
+
+func mergeIDCard(ss *faceverify.Session, side string, f faceverify.IDCardResult) {
+	if ss.IDCard == nil {
+		ss.IDCard = &faceverify.IDCardResult{}
+	}
+	c := ss.IDCard
+	if side == "front" {
+		c.Name, c.Number, c.Gender, c.Nationality = f.Name, f.Number, f.Gender, f.Nationality
+		c.BirthYear, c.BirthMonth, c.BirthDay, c.Address = f.BirthYear, f.BirthMonth, f.BirthDay, f.Address
+		c.FrontLegality, c.FrontCompleteness, c.PortraitEmbedding = f.FrontLegality, f.FrontCompleteness, f.PortraitEmbedding
+		return
+	}
+	c.IssuedBy, c.ValidDateStart, c.ValidDateEnd = f.IssuedBy, f.ValidDateStart, f.ValidDateEnd
+	c.BackLegality, c.BackCompleteness = f.BackLegality, f.BackCompleteness
+}
+
+// VideoOutcome is what the page learns right after an upload.
+type VideoOutcome struct {
+	Session *faceverify.Session
+	Result  faceverify.Result // set when the upload was refused synchronously (e.g. too large)
+}
+
+// SubmitVideo stages one liveness video and queues the verdict job in the same transaction.
+// r is read at most MaxVideoBytes+1 bytes; a larger video is a failed attempt (VIDEO_TOO_LARGE).
+func (s *Service) SubmitVideo(ctx context.Context, token string, r io.Reader) (*VideoOutcome, error) {
+	ss, err := s.videoSession(ctx, token)
+	if err != nil {
+		return &VideoOutcome{Session: ss}, err
+	}
+	if ss.AttemptsLeft() == 0 {
+		return &VideoOutcome{Session: ss, Result: faceverify.ResultVideoManyTimes}, nil
+	}
+	data, err := io.ReadAll(io.LimitReader(r, s.Config.MaxVideoBytes+1))
+	if err != nil {
+		return nil, faceverify.Errorf(faceverify.EINVALID, "video upload interrupted")
+	}
+	if int64(len(data)) > s.Config.MaxVideoBytes {
+		return s.RejectOversizedVideo(ctx, token)
+	}
+	if len(data) == 0 {
+		return nil, faceverify.Missing("video")
+	}
+	now := s.now()
+	ss.Attempts++
+	key := blobKey(ss.Token, fmt.Sprintf("video-%d", ss.Attempts))
+	if err := s.Blobs.Put(ctx, key, data); err != nil {
+		return nil, err
+	}
+	ss.PendingVideoKey = key
+	if err := ss.Move(faceverify.StateDeciding, now); err != nil {
+		return nil, err
+	}
+	job := faceverify.Job{Kind: faceverify.JobDecide, Token: ss.Token, Key: key, MaxAttempts: s.Config.DecideAttempts}
+	if err := s.Store.UpdateSession(ctx, ss, job); err != nil {
+		s.Blobs.Delete(ctx, key)
+		return nil, err
+	}
+	s.wake()
+	return &VideoOutcome{Session: ss}, nil
+}
+
+// RejectOversizedVideo counts an upload over the size limit as a failed attempt.
+func (s *Service) RejectOversizedVideo(ctx context.Context, token string) (*VideoOutcome, error) {
+	ss, err := s.videoSession(ctx, token)
+	if err != nil {
+		return &VideoOutcome{Session: ss}, err
+	}
+	if ss.AttemptsLeft() == 0 {
+		return &VideoOutcome{Session: ss, Result: faceverify.ResultVideoManyTimes}, nil
+	}
+	ss.Attempts++
+	rep := &faceverify.Liveness{Result: faceverify.ResultVideoTooLarge, Challenge: ss.Challenge}
+	jobs, err := s.attemptFailed(ss, rep, s.now())
+	if err != nil {
+		return nil, err
+	}
+	if err := s.Store.UpdateSession(ctx, ss, jobs...); err != nil {
+		return nil, err
+	}
+	s.wake()
+	return &VideoOutcome{Session: ss, Result: faceverify.ResultVideoTooLarge}, nil
+}
+
+func (s *Service) videoSession(ctx context.Context, token string) (*faceverify.Session, error) {
+	ss, err := s.Page(ctx, token)
+	if err != nil {
+		return ss, err
+	}
+	switch ss.State {
+	case faceverify.StateLiveness:
+		return ss, nil
+	case faceverify.StateDeciding:
+		return ss, faceverify.Errorf(faceverify.ESTATE, "a video is already being checked")
+	}
+	return ss, faceverify.Errorf(faceverify.ESTATE, "the session is in the %s step", ss.State)
+}
+
+// attemptFailed records a failed liveness attempt: back to the video step with a new
+// challenge if attempts remain, else the failure is the verdict.
+func (s *Service) attemptFailed(ss *faceverify.Session, rep *faceverify.Liveness, now time.Time) ([]faceverify.Job, error) {
+	ss.LastAttempt = stripForStorage(rep)
+	if ss.AttemptsLeft() > 0 {
+		if ss.State == faceverify.StateDeciding {
+			if err := ss.Move(faceverify.StateLiveness, now); err != nil {
+				return nil, err
+			}
+		}
+		ss.Challenge = NewChallenge()
+		return nil, nil
+	}
+	if err := ss.Finish(faceverify.Verdict{Result: rep.Result, Liveness: stripForStorage(rep)}, now); err != nil {
+		return nil, err
+	}
+	return []faceverify.Job{s.notifyJob(ss)}, nil
+}
+
+func stripForStorage(rep *faceverify.Liveness) *faceverify.Liveness {
+	c := *rep
+	c.BestImage = nil
+	return &c
+}
+
+// Cancel ends the flow at the user's request (6000 USER_CANCEL).
+func (s *Service) Cancel(ctx context.Context, token string) (*faceverify.Session, error) {
+	for {
+		ss, err := s.Page(ctx, token)
+		if err != nil {
+			return ss, err
+		}
+		if ss.State == faceverify.StateDeciding {
+			return ss, faceverify.Errorf(faceverify.ESTATE, "a video is being checked")
+		}
+		now := s.now()
+		if err := ss.Move(faceverify.StateCancelled, now); err != nil {
+			return nil, err
+		}
+		ss.Verdict = &faceverify.Verdict{Result: faceverify.ResultUserCancel, DecidedAt: now}
+		ss.Challenge = ""
+		err = s.Store.UpdateSession(ctx, ss, s.notifyJob(ss))
+		if faceverify.ErrorCode(err) == faceverify.ECONFLICT {
+			continue
+		}
+		if err == nil {
+			s.wake()
+		}
+		return ss, err
+	}
+}
+
+func (s *Service) notifyJob(ss *faceverify.Session) faceverify.Job {
+	return faceverify.Job{Kind: faceverify.JobNotify, Token: ss.Token, Key: "notify:" + ss.Token, MaxAttempts: 1 << 20}
+}
+
+// ---- the verdict job -------------------------------------------------------------------
+
+// Decide runs the checks on the staged video of a session in the deciding step and records
+// the outcome. It is idempotent: a re-run after a crash finds the same staged video or an
+// already decided session.
+func (s *Service) Decide(ctx context.Context, token, videoKey string) error {
+	ss, err := s.Store.Session(ctx, token)
+	if faceverify.ErrorCode(err) == faceverify.ENOTFOUND {
+		return nil // erased meanwhile
+	}
+	if err != nil {
+		return err
+	}
+	if ss.State != faceverify.StateDeciding || ss.PendingVideoKey != videoKey {
+		return nil // already decided
+	}
+	if s.Engine == nil {
+		return errors.New("verify: no engine configured")
+	}
+	tenant, err := s.Store.Tenant(ctx, ss.TenantID)
+	if err != nil {
+		return err
+	}
+	data, err := s.Blobs.Get(ctx, videoKey)
+	if err != nil {
+		return err
+	}
+	path, cleanup, err := s.stage(data)
+	if err != nil {
+		return err
+	}
+	defer cleanup()
+	rep, err := s.Engine.CheckVideo(ctx, path, ss.Challenge, faceverify.LivenessOptions{
+		Preferences: ss.Options.LivenessPrefs, LipSync: !tenant.Checks.LipSyncOff,
+	})
+	if err != nil {
+		return err
+	}
+	now := s.now()
+	var jobs []faceverify.Job
+	if rep.Result != faceverify.ResultVideoOK {
+		jobs, err = s.attemptFailed(ss, rep, now)
+		if err != nil {
+			return err
+		}
+	} else {
+		v, err := s.compare(ctx, ss, rep)
+		if err != nil {
+			return err
+		}
+		if len(rep.BestImage) > 0 {
+			k := blobKey(ss.Token, "image_best.jpg")
+			if err := s.Blobs.Put(ctx, k, rep.BestImage); err != nil {
+				return err
+			}
+			if ss.Images == nil {
+				ss.Images = map[string]string{}
+			}
+			ss.Images["image_best"] = k
+		}
+		v.Liveness = stripForStorage(rep)
+		if err := ss.Finish(*v, now); err != nil {
+			return err
+		}
+		jobs = append(jobs, s.notifyJob(ss))
+	}
+	ss.PendingVideoKey = ""
+	if err := s.Store.UpdateSession(ctx, ss, jobs...); err != nil {
+		return err
+	}
+	s.Blobs.Delete(ctx, videoKey) // the video is not needed once decided
+	s.wake()
+	s.Log.Info("attempt decided", "token", Redact(token), "result", rep.Result.Message, "state", ss.State)
+	return nil
+}
+
+// GiveUp ends a session whose verdict job failed for good with VIDEO_INTERNAL_ERROR.
+func (s *Service) GiveUp(ctx context.Context, token, videoKey string, cause error) error {
+	ss, err := s.Store.Session(ctx, token)
+	if err != nil {
+		return err
+	}
+	if ss.State != faceverify.StateDeciding || ss.PendingVideoKey != videoKey {
+		return nil
+	}
+	rep := &faceverify.Liveness{Result: faceverify.ResultVideoInternalError, Challenge: ss.Challenge}
+	jobs, err := s.attemptFailed(ss, rep, s.now())
+	if err != nil {
+		return err
+	}
+	ss.PendingVideoKey = ""
+	s.Log.Error("verdict job gave up", "token", Redact(token), "err", cause)
+	if err := s.Store.UpdateSession(ctx, ss, jobs...); err != nil {
+		return err
+	}
+	s.wake()
+	return nil
+}
+
+// compare turns a usable live face into the verdict against every reference.
+func (s *Service) compare(ctx context.Context, ss *faceverify.Session, rep *faceverify.Liveness) (*faceverify.Verdict, error) {
+	v := &faceverify.Verdict{Result: faceverify.ResultSuccess, Verification: map[string]faceverify.Comparison{}}
+	far := ss.Options.SecurityFAR()
+	live := rep.Embedding
+	if len(live) == 0 {
+		return &faceverify.Verdict{Result: faceverify.ResultNoFaceFound}, nil
+	}
+	check := func(name string, ref []float32) {
+		c := s.Engine.Compare(live, ref, far)
+		v.Verification[name] = c
+		if !c.Passed && v.Result == faceverify.ResultSuccess {
+			v.Result = faceverify.ResultNotTheSame
+		}
+	}
+	if ss.Options.ComparisonType == faceverify.CompareRegistry {
+		number, name := ss.Options.ClaimedNumber, ss.Options.ClaimedName
+		if ss.Options.IDFromCard && ss.IDCard != nil {
+			number, name = ss.IDCard.Number, ss.IDCard.Name
+		}
+		e, err := s.Store.RegistryEntry(ctx, number)
+		switch {
+		case faceverify.ErrorCode(err) == faceverify.ENOTFOUND:
+			return &faceverify.Verdict{Result: faceverify.ResultNoIDCardNumber}, nil
+		case err != nil:
+			return nil, err
+		case e.Name != name:
+			return &faceverify.Verdict{Result: faceverify.ResultIDNumberNameNotMatch}, nil
+		}
+		check("idcard", e.Embedding)
+	}
+	for i, ref := range ss.Options.RefEmbeddings {
+		check(fmt.Sprintf("ref%d", i+1), ref)
+	}
+	if ss.Options.IDFromCard && ss.IDCard != nil && len(ss.IDCard.PortraitEmbedding) > 0 {
+		check("portrait", ss.IDCard.PortraitEmbedding)
+	}
+	if len(v.Verification) == 0 {
+		return nil, errors.New("verify: session has no reference to compare with")
+	}
+	return v, nil
+}
+
+func (s *Service) stage(data []byte) (string, func(), error) {
+	dir := s.Config.TempDir
+	if dir == "" {
+		dir = os.TempDir()
+	}
+	f, err := os.CreateTemp(dir, "fv-video-*")
+	if err != nil {
+		return "", nil, err
+	}
+	if _, err := f.Write(data); err != nil {
+		f.Close()
+		os.Remove(f.Name())
+		return "", nil, err
+	}
+	f.Close()
+	return f.Name(), func() { os.Remove(f.Name()) }, nil
+}
+
+// ---- registry --------------------------------------------------------------------------
+
+// Enrol adds an authoritative photo for an ID number (comparison_type=1).
+func (s *Service) Enrol(ctx context.Context, name, number string, photo []byte) error {
+	if name == "" {
+		return faceverify.Missing("name")
+	}
+	if number == "" {
+		return faceverify.Missing("idcard_number")
+	}
+	if s.Engine == nil {
+		return errors.New("verify: no engine configured")
+	}
+	emb, err := s.Engine.ReferenceFace(ctx, photo)
+	if err != nil {
+		return err
+	}
+	key := "registry/" + hashKey(number) + ".jpg"
+	if err := s.Blobs.Put(ctx, key, photo); err != nil {
+		return err
+	}
+	return s.Store.PutRegistryEntry(ctx, &faceverify.RegistryEntry{Number: number, Name: name, PhotoKey: key, Embedding: emb})
+}
+
+// ---- helpers ---------------------------------------------------------------------------
+
+func blobPrefix(token string) string { return "sessions/" + safe(token) + "/" }
+
+func blobKey(token, name string) string { return blobPrefix(token) + name }
+
+// safe maps a token to a blob path element (Lite tokens contain a comma).
+func safe(token string) string { return strings.NewReplacer(",", "_", "/", "_").Replace(token) }
+
+func hashKey(number string) string {
+	// not a secret index: the store has its own keyed index; this only names the blob
+	var h uint64 = 1469598103934665603
+	for i := 0; i < len(number); i++ {
+		h ^= uint64(number[i])
+		h *= 1099511628211
+	}
+	b := make([]byte, 8)
+	rand.Read(b)
+	return fmt.Sprintf("%016x-%x", h, b)
+}
+
+// Redact shortens a token for logs (tokens are bearer credentials for the page).
+func Redact(token string) string {
+	if len(token) <= 8 {
+		return "…"
+	}
+	return token[:len(token)-8] + "…"
+}
+
+// NewChallenge returns 4 random digits, avoiding easy sequences (repeats, runs, pairs).
+func NewChallenge() string {
+	for {
+		var d [4]byte
+		for i := range d {
+			n, err := rand.Int(rand.Reader, big.NewInt(10))
+			if err != nil {
+				panic(err)
+			}
+			d[i] = byte('0' + n.Int64())
+		}
+		if !EasyChallenge(string(d[:])) {
+			return string(d[:])
+		}
+	}
+}
+
+// EasyChallenge reports whether a 4-digit challenge is too easy to guess or pre-record:
+// any digit used three or more times, ascending/descending runs, or an ABAB/AABB pattern.
+func EasyChallenge(c string) bool {
+	if len(c) != 4 {
+		return true
+	}
+	count := map[byte]int{}
+	for i := 0; i < 4; i++ {
+		count[c[i]]++
+		if count[c[i]] >= 3 {
+			return true
+		}
+	}
+	asc, desc := true, true
+	for i := 1; i < 4; i++ {
+		if c[i] != c[i-1]+1 {
+			asc = false
+		}
+		if c[i]+1 != c[i-1] {
+			desc = false
+		}
+	}
+	if asc || desc {
+		return true
+	}
+	if (c[0] == c[2] && c[1] == c[3]) || (c[0] == c[1] && c[2] == c[3]) {
+		return true
+	}
+	return false
+}
