@@ -73,9 +73,6 @@ func text(lang string, r faceverify.Result) *H5Text {
 	return &H5Text{Code: r.Code, Message: r.Message, Text: lite.ResultText(lang, r)}
 }
 
-// ReturnURLOf renders the redirect target of a finished session (dialect-specific query).
-var ReturnURLOf = func(s *faceverify.Session) string { return lite.ReturnURL(s) }
-
 func (s *Server) view(ss *faceverify.Session, lang string) *H5Session {
 	v := &H5Session{Token: ss.Token, State: string(ss.State), AttemptsLeft: ss.AttemptsLeft(),
 		MaxVideoBytes: s.deps.Service.Config.MaxVideoBytes, Dialect: string(ss.Dialect), Lang: lang}
@@ -109,7 +106,7 @@ func (s *Server) view(ss *faceverify.Session, lang string) *H5Session {
 	}
 	if ss.State.Terminal() && ss.State != faceverify.StateExpired {
 		v.Result = text(lang, ss.Result())
-		v.ReturnURL = ReturnURLOf(ss)
+		v.ReturnURL = s.returnURL(ss)
 	}
 	return v
 }

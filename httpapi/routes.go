@@ -1,7 +1,5 @@
 package httpapi
 
-import "net/http"
-
 // routes registers every route of the service. Keep them all here.
 func (s *Server) routes() {
 	m := s.mux
@@ -17,6 +15,7 @@ func (s *Server) routes() {
 	// The page (end user's browser; the token in the path is the credential)
 	if s.deps.Page != nil {
 		m.Handle("GET /lite/v1/do/{token}", s.deps.Page)
+		m.Handle("GET /cloudauth/v1/do/{token}", s.deps.Page)
 		m.Handle("GET /h5/", s.deps.Page) // static assets of the page
 	}
 	m.HandleFunc("GET /h5/v1/sessions/{token}", s.handleH5Session)
@@ -24,8 +23,8 @@ func (s *Server) routes() {
 	m.HandleFunc("POST /h5/v1/sessions/{token}/video", s.handleH5Video)
 	m.HandleFunc("POST /h5/v1/sessions/{token}/cancel", s.handleH5Cancel)
 
+	// Cloudauth RPC (POST / and GET /), signed blob URLs …, wired per dialect
 	for pattern, h := range s.deps.Extra {
 		m.Handle(pattern, h)
 	}
-	m.Handle("/", http.NotFoundHandler())
 }

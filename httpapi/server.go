@@ -25,8 +25,9 @@ import (
 type Deps struct {
 	Service     *verify.Service
 	Log         *slog.Logger
-	Page        http.Handler            // the H5 page (GET /lite/v1/do/{token}, /h5/ assets)
-	Extra       map[string]http.Handler // more routes by pattern (other dialects, blob URLs)
+	Page        http.Handler                     // the H5 page (GET /lite/v1/do/{token}, /h5/ assets)
+	Extra       map[string]http.Handler          // more routes by pattern (other dialects, blob URLs)
+	ReturnURL   func(*faceverify.Session) string // where the page sends the user at the end
 	Ready       func(ctx context.Context) error
 	MaxBody     int64 // API request body limit (20 MB)
 	Concurrency int   // default in-flight API requests per tenant (tenant.Concurrency overrides)
@@ -55,6 +56,13 @@ func NewServer(d Deps) *Server {
 	s.routes()
 	s.handler = s.recoverer(s.mux)
 	return s
+}
+
+func (s *Server) returnURL(ss *faceverify.Session) string {
+	if s.deps.ReturnURL != nil {
+		return s.deps.ReturnURL(ss)
+	}
+	return ss.Options.ReturnURL
 }
 
 func (s *Server) ServeHTTP(w http.ResponseWriter, r *http.Request) { s.handler.ServeHTTP(w, r) }

@@ -2,7 +2,6 @@ package vision
 
 import (
 	"bytes"
-	"encoding/csv"
 	"encoding/json"
 	"flag"
 	"fmt"
@@ -12,7 +11,6 @@ import (
 	"os"
 	"path/filepath"
 	"sort"
-	"strings"
 	"time"
 )
 
@@ -272,6 +270,3 @@ func writeTable(path string, thr map[string]float64, floor float64, rep Calibrat
 	}
 	return os.WriteFile(path, src, 0o644)
 }
-
-var _ = csv.NewReader
-var _ = strings.TrimSpace

@@ -5,7 +5,6 @@ import (
 	"encoding/csv"
 	"errors"
 	"fmt"
-	"io"
 	"math"
 	"os"
 	"path/filepath"
@@ -388,19 +387,3 @@ func (e *Engine) ScorePairs(pairs []Pair, pick Pick, workers int) ([]PairScore, 
 	return out, len(res)
 }
 
-var _ = io.Discard
-
-func init() {
-	if v := os.Getenv("VK_REFINE"); v != "" {
-		refineIters, _ = strconv.Atoi(v)
-	}
-	if os.Getenv("VK_BGR") != "" {
-		featOrder = [3]int{2, 1, 0}
-	}
-	if os.Getenv("VK_EYE4") != "" {
-		eyeL, eyeR = []int{37, 38, 40, 41}, []int{43, 44, 46, 47}
-	}
-	if os.Getenv("VK_NOFLIP") != "" {
-		flipFusion = false
-	}
-}

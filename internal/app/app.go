@@ -12,19 +12,16 @@ import (
 	"net/http"
 	"os"
 	"path/filepath"
-	"strings"
 	"sync"
 	"time"
 
 	"github.com/faceverify/faceverify"
-	"github.com/faceverify/faceverify/blob/fs"
 	"github.com/faceverify/faceverify/config"
 	"github.com/faceverify/faceverify/httpapi"
 	"github.com/faceverify/faceverify/jobs"
 	"github.com/faceverify/faceverify/notify"
 	"github.com/faceverify/faceverify/pipeline"
 	"github.com/faceverify/faceverify/seal"
-	"github.com/faceverify/faceverify/store/sqlite"
 	"github.com/faceverify/faceverify/verify"
 	"github.com/faceverify/faceverify/vision"
 )
@@ -105,9 +102,12 @@ func Build(ctx context.Context, cfg *config.Config, log *slog.Logger, opt Option
 	})
 	client := opt.HTTPClient
 	if client == nil {
-		client = &http.Client{Timeout: 10 * time.Second, CheckRedirect: func(*http.Request, []*http.Request) error { return http.ErrUseLastResponse }}
+		client = a.outboundClient()
 	}
 	a.Notify = notify.New(client, clock)
+	for d, r := range a.notifyRenderers() {
+		a.Notify.Renderers[d] = r
+	}
 	a.Runner = jobs.New(a.Store, clock, log, cfg.Workers)
 	a.Service.Wake = a.Runner.Wake
 	svc := a.Service
@@ -133,34 +133,13 @@ func Build(ctx context.Context, cfg *config.Config, log *slog.Logger, opt Option
 		})
 	a.Server = httpapi.NewServer(httpapi.Deps{
 		Service: a.Service, Log: log, MaxBody: cfg.MaxBodyBytes, Concurrency: cfg.Concurrency,
+		Page: a.pageHandler(), Extra: a.dialectRoutes(), ReturnURL: a.returnURL,
 		Ready: func(ctx context.Context) error {
 			_, err := a.Store.Tenants(ctx)
 			return err
 		},
 	})
 	return a, nil
-}
-
-// OpenStore opens the database named by spec.
-func OpenStore(spec string, box *seal.Box, clock faceverify.Clock) (faceverify.Store, error) {
-	switch {
-	case strings.HasPrefix(spec, "sqlite:"):
-		path := strings.TrimPrefix(spec, "sqlite:")
-		if err := os.MkdirAll(filepath.Dir(path), 0o700); err != nil {
-			return nil, err
-		}
-		return sqlite.Open(path, box, clock)
-	}
-	return nil, fmt.Errorf("database %q: unsupported (use sqlite:PATH)", spec)
-}
-
-// OpenBlobs opens the blob store named by spec.
-func OpenBlobs(spec string, box *seal.Box) (faceverify.BlobStore, error) {
-	switch {
-	case strings.HasPrefix(spec, "file:"):
-		return fs.Open(strings.TrimPrefix(spec, "file:"), box)
-	}
-	return nil, fmt.Errorf("blob store %q: unsupported (use file:DIR)", spec)
 }
 
 // Close releases everything.

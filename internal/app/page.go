@@ -1,0 +1,9 @@
+package app
+
+// The end user's page. (Owned by the H5 work: returns the embedded page handler.)
+
+import "net/http"
+
+// pageHandler serves GET /lite/v1/do/{token}, GET /cloudauth/v1/do/{token} and /h5/ assets;
+// nil = no page.
+func (a *App) pageHandler() http.Handler { return nil }
