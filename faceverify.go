@@ -81,6 +81,8 @@ type Store interface {
 	// ChargeTenant atomically counts one verification; EQUOTA when the quota is used up.
 	ChargeTenant(ctx context.Context, id string) error
 
+	// CreateSession inserts s and, in the same transaction, counts one verification against
+	// the tenant's quota (EQUOTA when it is used up: then nothing is stored).
 	CreateSession(ctx context.Context, s *Session) error
 	// Session returns ENOTFOUND for an unknown token.
 	Session(ctx context.Context, token string) (*Session, error)

@@ -4,6 +4,7 @@ import (
 	"math"
 	"math/cmplx"
 	"sort"
+	"unicode"
 
 	"github.com/faceverify/faceverify"
 )
@@ -187,24 +188,38 @@ func fft(a []complex128) {
 	}
 }
 
-// misalignment measures how far the value lines depart from one printed layout: the spread
-// of their left edges and of their heights, relative to the median line height.
+// misalignment measures how far the value lines depart from one printed layout: the largest
+// distance of a line's left edge from the median left edge, in median line heights. Lines
+// with fewer than two Han characters or digits (noise, portrait edges) are ignored.
 func misalignment(ls []line) float64 {
-	if len(ls) < 2 {
-		return 0
-	}
 	var xs, hs []float64
 	for _, l := range ls {
+		n := 0
+		for _, r := range l.Text {
+			if unicode.Is(unicode.Han, r) || unicode.IsDigit(r) {
+				n++
+			}
+		}
+		if n < 2 {
+			continue
+		}
 		xs = append(xs, float64(l.X0))
 		hs = append(hs, float64(l.Y1-l.Y0))
+	}
+	if len(xs) < 2 {
+		return 0
 	}
 	sort.Float64s(hs)
 	mh := hs[len(hs)/2]
 	if mh <= 0 {
 		return 0
 	}
-	sort.Float64s(xs)
-	dx := (xs[len(xs)-1] - xs[0]) / mh
-	dh := (hs[len(hs)-1] - hs[0]) / mh
-	return math.Max(dx, dh)
+	med := append([]float64(nil), xs...)
+	sort.Float64s(med)
+	m := med[len(med)/2]
+	d := 0.0
+	for _, x := range xs {
+		d = math.Max(d, math.Abs(x-m)/mh)
+	}
+	return d
 }

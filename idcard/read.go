@@ -139,6 +139,11 @@ func (r *Reader) readNumber(v view) (string, error) {
 	t = strings.ReplaceAll(strings.ReplaceAll(t, " ", ""), "\n", " ")
 	best := ""
 	for _, m := range reDigitsRun.FindAllString(t, -1) {
+		if len(m) <= 18 {
+			if _, err := numberBirth(m); err != nil {
+				continue // digits 7–14 are no date: validity dates or noise, not a number
+			}
+		}
 		if len(m) > 18 { // prefer an 18-character window that validates
 			for i := 0; i+18 <= len(m); i++ {
 				if ValidateNumber(m[i:i+18]) == nil {

@@ -8,6 +8,7 @@ package jobs
 
 import (
 	"context"
+	"errors"
 	"fmt"
 	"log/slog"
 	"math/rand/v2"
@@ -164,7 +165,7 @@ func (r *Runner) run(ctx context.Context, j faceverify.Job) {
 	if err != nil {
 		now := r.Clock.Now()
 		tooOld := p.GiveUp > 0 && now.Sub(j.CreatedAt) >= p.GiveUp
-		if j.Attempt+1 < j.MaxAttempts && !tooOld {
+		if j.Attempt+1 < j.MaxAttempts && !tooOld && !Permanent(err) {
 			retryAt = now.Add(p.Backoff(j.Attempt + 1))
 		}
 		r.Log.Warn("job attempt failed", "kind", j.Kind, "job", j.ID, "attempt", j.Attempt+1, "detail", detail, "err", err, "retry_at", retryAt)
@@ -176,6 +177,14 @@ func (r *Runner) run(ctx context.Context, j faceverify.Job) {
 	if err != nil && retryAt.IsZero() && p.OnGiveUp != nil {
 		p.OnGiveUp(ctx, j, err)
 	}
+}
+
+// Permanent reports whether err says retrying cannot help (an error in its chain has a
+// Permanent() bool method returning true, e.g. notify's guard refusals); such a job fails
+// at once instead of being retried.
+func Permanent(err error) bool {
+	var p interface{ Permanent() bool }
+	return errors.As(err, &p) && p.Permanent()
 }
 
 func safeCall(ctx context.Context, h Handler, j faceverify.Job) (detail string, err error) {

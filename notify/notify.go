@@ -87,7 +87,13 @@ func VerifySignature(secret, header, body string, now time.Time, tolerance time.
 }
 
 // ErrPermanent marks a failure retrying cannot fix (e.g. the URL is refused by the guard).
-var ErrPermanent = errors.New("notify: permanent failure")
+// It has a Permanent() method, which the job runner honours by not retrying.
+var ErrPermanent error = permanent{}
+
+type permanent struct{}
+
+func (permanent) Error() string   { return "notify: permanent failure" }
+func (permanent) Permanent() bool { return true }
 
 // Notify makes one delivery attempt.
 func (n *Sender) Notify(ctx context.Context, t *faceverify.Tenant, s *faceverify.Session) (string, error) {

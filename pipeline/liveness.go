@@ -69,7 +69,7 @@ func DefaultLivenessConfig() LivenessConfig {
 		MinMouthMotion:  0.02,
 		MinSyncZ:        1.5,
 		MinSpeechDB:     -50,
-		Samples:         8,
+		Samples:         5,
 	}
 }
 

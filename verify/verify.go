@@ -152,11 +152,7 @@ func (s *Service) Create(ctx context.Context, t *faceverify.Tenant, req CreateRe
 		}
 		ss.Options.RefImageKeys = append(ss.Options.RefImageKeys, bk)
 	}
-	if err := s.Store.ChargeTenant(ctx, t.ID); err != nil {
-		s.Blobs.DeletePrefix(ctx, blobPrefix(ss.Token))
-		return nil, err
-	}
-	if err := s.Store.CreateSession(ctx, ss); err != nil {
+	if err := s.Store.CreateSession(ctx, ss); err != nil { // charges the tenant in the same transaction
 		s.Blobs.DeletePrefix(ctx, blobPrefix(ss.Token))
 		return nil, err
 	}

@@ -234,7 +234,7 @@ type Summary struct {
 	FoldAccuracy  []float64          `json:"fold_accuracy"`
 	BestThreshold float64            `json:"best_threshold_similarity"` // tuned on all pairs
 	AccAt1e3      float64            `json:"accuracy_at_calibrated_1e-3"`
-	DPrime        float64            `json:"d_prime"` // separation of same/different similarity distributions
+	DPrime        float64            `json:"d_prime"`    // separation of same/different similarity distributions
 	TAR           map[string]float64 `json:"tar_at_far"` // with the calibrated thresholds
 	FAR           map[string]float64 `json:"far_measured"`
 	Seconds       float64            `json:"seconds,omitempty"`
@@ -386,4 +386,3 @@ func (e *Engine) ScorePairs(pairs []Pair, pick Pick, workers int) ([]PairScore, 
 	}
 	return out, len(res)
 }
-

@@ -141,7 +141,7 @@ func Build(dir, ds string) ([]Case, error) {
 		{"genuine_vox00015_fmp4", "vox_audio_00015.mp4", "2619", voice{"en+f2", 145, 60}, "", fmp4, 0.02},
 		{"genuine_vox00086_webm_vp8", "vox_audio_00086.mp4", "2619", voice{"en+f2", 160, 70}, "", webmVP8, 0},
 		{"genuine_vox00098_webm_vp9", "vox_input_00098.mp4", "9153", voice{"en-us", 130, 50}, "", webmVP9, 0.01},
-		{"genuine_lrs2_00004_mp4", "lrs2_00004.mp4", "7340", voice{"en-gb", 140, 40}, "", mp4, 0},
+		{"genuine_lrs2_00004_mp4", "lrs2_00004.mp4", "7340", voice{"en-gb", 130, 50}, "", mp4, 0},
 	}
 	for _, c := range genuine {
 		mk := esp(c.v)

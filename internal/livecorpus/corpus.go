@@ -25,7 +25,7 @@ import (
 )
 
 // Version changes whenever the generator's output changes (cache key).
-const Version = "v10"
+const Version = "v11"
 
 // Case is one generated clip and what the pipeline must answer.
 type Case struct {

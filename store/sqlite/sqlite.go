@@ -253,12 +253,31 @@ func (s *Store) CreateSession(ctx context.Context, ss *faceverify.Session) error
 	if err != nil {
 		return err
 	}
-	_, err = s.w.ExecContext(ctx, `INSERT INTO sessions (token, tenant_id, state, version, created_at, expires_at, retain_until, data) VALUES (?,?,?,?,?,?,?,?)`,
-		ss.Token, ss.TenantID, string(ss.State), ss.Version, ms(ss.CreatedAt), ms(ss.ExpiresAt), ms(ss.RetainUntil), data)
-	if err != nil && strings.Contains(err.Error(), "UNIQUE") {
-		return faceverify.Errorf(faceverify.ECONFLICT, "session token already exists")
+	tx, err := s.w.BeginTx(ctx, nil)
+	if err != nil {
+		return err
 	}
-	return err
+	defer tx.Rollback()
+	res, err := tx.ExecContext(ctx, `UPDATE tenants SET used = used + 1 WHERE id = ? AND (quota < 0 OR used < quota)`, ss.TenantID)
+	if err != nil {
+		return err
+	}
+	if n, _ := res.RowsAffected(); n == 0 {
+		var one int
+		if err := tx.QueryRowContext(ctx, `SELECT 1 FROM tenants WHERE id = ?`, ss.TenantID).Scan(&one); errors.Is(err, sql.ErrNoRows) {
+			return notFound("tenant")
+		}
+		return faceverify.Errorf(faceverify.EQUOTA, "verification quota used up")
+	}
+	_, err = tx.ExecContext(ctx, `INSERT INTO sessions (token, tenant_id, state, version, created_at, expires_at, retain_until, data) VALUES (?,?,?,?,?,?,?,?)`,
+		ss.Token, ss.TenantID, string(ss.State), ss.Version, ms(ss.CreatedAt), ms(ss.ExpiresAt), ms(ss.RetainUntil), data)
+	if err != nil {
+		if strings.Contains(err.Error(), "UNIQUE") {
+			return faceverify.Errorf(faceverify.ECONFLICT, "session token already exists")
+		}
+		return err
+	}
+	return tx.Commit()
 }
 
 func (s *Store) Session(ctx context.Context, token string) (*faceverify.Session, error) {

@@ -38,6 +38,7 @@ func TestPersonalDataSealed(t *testing.T) {
 		t.Fatal(err)
 	}
 	ctx := context.Background()
+	s.CreateTenant(ctx, &faceverify.Tenant{ID: "a", AppCode: "c", AccessKeyID: "k", Quota: -1})
 	ss := storetest.NewSession("a", storetest.T0)
 	ss.Options.ClaimedName = "王小明"
 	ss.Options.ClaimedNumber = "320102198001011234"

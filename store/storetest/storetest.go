@@ -143,6 +143,12 @@ func testCharge(t *testing.T, s faceverify.Store, _ *testclock.Clock) {
 func testSessionRoundTrip(t *testing.T, s faceverify.Store, c *testclock.Clock) {
 	ctx := context.Background()
 	ss := NewSession("a", c.Now())
+	if err := s.CreateSession(ctx, ss); faceverify.ErrorCode(err) != faceverify.ENOTFOUND {
+		t.Fatalf("session of an unknown tenant: %v", err)
+	}
+	q := newTenant("a")
+	q.Quota = 2
+	s.CreateTenant(ctx, q)
 	ss.Options.RefEmbeddings = [][]float32{{0.1, 0.2}}
 	if err := s.CreateSession(ctx, ss); err != nil {
 		t.Fatal(err)
@@ -177,10 +183,20 @@ func testSessionRoundTrip(t *testing.T, s faceverify.Store, c *testclock.Clock) 
 	if err := s.UpdateSession(ctx, missing); code(err) != faceverify.ENOTFOUND {
 		t.Fatalf("update unknown: %v", err)
 	}
+	// CreateSession charged the tenant: quota 2 = this session + one more; the refused duplicate did not count
+	s.CreateSession(ctx, NewSession("a", c.Now()))
+	if err := s.CreateSession(ctx, NewSession("a", c.Now())); code(err) != faceverify.EQUOTA {
+		t.Fatalf("over quota: %v", err)
+	}
+	tn, _ := s.Tenant(ctx, "a")
+	if tn.Used != 2 {
+		t.Fatalf("used %d, want 2", tn.Used)
+	}
 }
 
 func testSessionConflict(t *testing.T, s faceverify.Store, c *testclock.Clock) {
 	ctx := context.Background()
+	mustTenant(t, s, "a")
 	ss := NewSession("a", c.Now())
 	s.CreateSession(ctx, ss)
 	x, _ := s.Session(ctx, ss.Token)
@@ -205,6 +221,7 @@ func testSessionConflict(t *testing.T, s faceverify.Store, c *testclock.Clock) {
 
 func testConcurrentWriters(t *testing.T, s faceverify.Store, c *testclock.Clock) {
 	ctx := context.Background()
+	mustTenant(t, s, "a")
 	ss := NewSession("a", c.Now())
 	s.CreateSession(ctx, ss)
 	const n = 8
@@ -252,6 +269,7 @@ func testConcurrentWriters(t *testing.T, s faceverify.Store, c *testclock.Clock)
 
 func testExpiryRetention(t *testing.T, s faceverify.Store, c *testclock.Clock) {
 	ctx := context.Background()
+	mustTenant(t, s, "a")
 	waiting := NewSession("a", c.Now())
 	done := NewSession("a", c.Now())
 	done.State = faceverify.StateDone
@@ -278,6 +296,7 @@ func testExpiryRetention(t *testing.T, s faceverify.Store, c *testclock.Clock) {
 
 func testDeleteCascade(t *testing.T, s faceverify.Store, c *testclock.Clock) {
 	ctx := context.Background()
+	mustTenant(t, s, "a")
 	ss := NewSession("a", c.Now())
 	s.CreateSession(ctx, ss)
 	ss.State = faceverify.StateDeciding
@@ -412,6 +431,7 @@ func testJobLease(t *testing.T, s faceverify.Store, c *testclock.Clock) {
 
 func testJobsTransactional(t *testing.T, s faceverify.Store, c *testclock.Clock) {
 	ctx := context.Background()
+	mustTenant(t, s, "a")
 	ss := NewSession("a", c.Now())
 	s.CreateSession(ctx, ss)
 	ss.State = faceverify.StateDone
@@ -475,5 +495,12 @@ func testNonces(t *testing.T, s faceverify.Store, c *testclock.Clock) {
 	c.Advance(16 * time.Minute)
 	if fresh, _ := s.UseNonce(ctx, "ak:n1", c.Now().Add(15*time.Minute)); !fresh {
 		t.Fatal("expired nonce still blocks")
+	}
+}
+
+func mustTenant(t *testing.T, s faceverify.Store, id string) {
+	t.Helper()
+	if err := s.CreateTenant(context.Background(), newTenant(id)); err != nil {
+		t.Fatal(err)
 	}
 }

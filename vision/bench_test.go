@@ -1,0 +1,181 @@
+package vision
+
+import (
+	"os"
+	"path/filepath"
+	"testing"
+
+	"github.com/faceverify/faceverify/internal/testenv"
+)
+
+// Per-stage latency and end-to-end compares/s on the real models:
+//
+//	go test ./vision/ -run '^$' -bench . -benchtime 3s
+func benchFace(b *testing.B) (*Engine, []byte, Face) {
+	e := engine(b)
+	data := readData(b, lfwGul1)
+	img, _ := Decode(data)
+	faces, err := e.Faces(img, NeedLandmarks)
+	if err != nil || len(faces) != 1 {
+		b.Fatal(len(faces), err)
+	}
+	return e, data, faces[0]
+}
+
+func BenchmarkDecodeJPEG250(b *testing.B) {
+	data := readData(b, lfwGul1)
+	b.ResetTimer()
+	for i := 0; i < b.N; i++ {
+		if _, err := Decode(data); err != nil {
+			b.Fatal(err)
+		}
+	}
+}
+
+func BenchmarkDecodeJPEGLarge(b *testing.B) { // 1382×1868 phone-size photo
+	data := readData(b, dfJolie)
+	b.ResetTimer()
+	for i := 0; i < b.N; i++ {
+		if _, err := Decode(data); err != nil {
+			b.Fatal(err)
+		}
+	}
+}
+
+func BenchmarkDetect(b *testing.B) {
+	e, data, _ := benchFace(b)
+	img, _ := Decode(data)
+	b.ResetTimer()
+	for i := 0; i < b.N; i++ {
+		if _, err := e.detectFaces(img); err != nil {
+			b.Fatal(err)
+		}
+	}
+}
+
+func BenchmarkLandmarks(b *testing.B) { // two passes of the 68-point model
+	e, data, f := benchFace(b)
+	img, _ := Decode(data)
+	b.ResetTimer()
+	for i := 0; i < b.N; i++ {
+		if _, err := e.landmarks(img, f.Box); err != nil {
+			b.Fatal(err)
+		}
+	}
+}
+
+func BenchmarkAlignEmbed(b *testing.B) { // alignment + embedding with flip fusion (2 runs)
+	e, data, f := benchFace(b)
+	img, _ := Decode(data)
+	b.ResetTimer()
+	for i := 0; i < b.N; i++ {
+		if _, err := e.embed(alignFace(img, f.Landmarks)); err != nil {
+			b.Fatal(err)
+		}
+	}
+}
+
+func BenchmarkAntiSpoof(b *testing.B) {
+	e, data, f := benchFace(b)
+	img, _ := Decode(data)
+	b.ResetTimer()
+	for i := 0; i < b.N; i++ {
+		if _, err := e.live(img, f.Box); err != nil {
+			b.Fatal(err)
+		}
+	}
+}
+
+func BenchmarkQuality(b *testing.B) { // pose model + eye model ×2 + image measures
+	e, data, f := benchFace(b)
+	img, _ := Decode(data)
+	al := alignFace(img, f.Landmarks)
+	b.ResetTimer()
+	for i := 0; i < b.N; i++ {
+		if _, err := e.quality(img, &f, al); err != nil {
+			b.Fatal(err)
+		}
+	}
+}
+
+// BenchmarkCompare is one full 1:1 comparison of two LFW photos from bytes: decode, detect,
+// landmarks, align, embed (flip fusion) both, cosine, calibrate. compares/s = 1e9 / ns/op.
+func BenchmarkCompare(b *testing.B) {
+	e := engine(b)
+	a, c := readData(b, lfwGul1), readData(b, "faces/lfw-dev/Abdullah_Gul/Abdullah_Gul_0014.jpg")
+	b.ResetTimer()
+	for i := 0; i < b.N; i++ {
+		fa, err := e.ReferenceFace(a)
+		if err != nil {
+			b.Fatal(err)
+		}
+		fc, err := e.ReferenceFace(c)
+		if err != nil {
+			b.Fatal(err)
+		}
+		_ = Calibrate(Similarity(fa.Embedding, fc.Embedding))
+	}
+}
+
+// BenchmarkCompareEmbedOnly is BenchmarkCompare without the quality models (what the pairs
+// evaluation and the peer script measure: detect + landmarks + embedding).
+func BenchmarkCompareEmbedOnly(b *testing.B) {
+	e := engine(b)
+	a, c := readData(b, lfwGul1), readData(b, "faces/lfw-dev/Abdullah_Gul/Abdullah_Gul_0014.jpg")
+	one := func(d []byte) []float32 {
+		img, err := Decode(d)
+		if err != nil {
+			b.Fatal(err)
+		}
+		f, err := e.Faces(img, NeedEmbedding)
+		if err != nil || len(f) == 0 {
+			b.Fatal(err)
+		}
+		return f[0].Embedding
+	}
+	b.ResetTimer()
+	for i := 0; i < b.N; i++ {
+		_ = Calibrate(Similarity(one(a), one(c)))
+	}
+}
+
+// BenchmarkCompareParallel runs BenchmarkCompareEmbedOnly on all cores (GOMAXPROCS goroutines).
+func BenchmarkCompareParallel(b *testing.B) {
+	e := engine(b)
+	a, c := readData(b, lfwGul1), readData(b, "faces/lfw-dev/Abdullah_Gul/Abdullah_Gul_0014.jpg")
+	b.ResetTimer()
+	b.RunParallel(func(pb *testing.PB) {
+		for pb.Next() {
+			var embs [2][]float32
+			for k, d := range [2][]byte{a, c} {
+				img, _ := Decode(d)
+				f, err := e.Faces(img, NeedEmbedding)
+				if err != nil || len(f) == 0 {
+					b.Error(err)
+					return
+				}
+				embs[k] = f[0].Embedding
+			}
+			_ = Similarity(embs[0], embs[1])
+		}
+	})
+}
+
+// TestLFWDevAccuracy is the full LFW dev-fold evaluation (opt-in: FACEVERIFY_LFW=1, ~40 s).
+func TestLFWDevAccuracy(t *testing.T) {
+	if os.Getenv("FACEVERIFY_LFW") == "" {
+		t.Skip("set FACEVERIFY_LFW=1 to run the LFW dev-fold evaluation")
+	}
+	e := engine(t)
+	ds := testenv.Datasets(t, "faces/lfw-dev")
+	pairs, err := ReadPairs(filepath.Join(ds, "faces/lfw-dev/pairs-dev.txt"), "")
+	if err != nil {
+		t.Fatal(err)
+	}
+	scores, _ := e.ScorePairs(pairs, PickCentral, 2)
+	s := Summarize(scores)
+	t.Logf("LFW dev: %+v", s)
+	if s.Errors > 0 || s.Accuracy < 0.993 {
+		t.Fatalf("LFW dev accuracy %.4f (errors %d), want >= 0.993", s.Accuracy, s.Errors)
+	}
+}
