@@ -108,6 +108,9 @@ func (s *Server) view(ss *faceverify.Session, lang string) *H5Session {
 		v.Result = text(lang, ss.Result())
 		v.ReturnURL = s.returnURL(ss)
 	}
+	if ss.State == faceverify.StateExpired {
+		v.ReturnURL = s.returnURL(ss) // the page offers a way back to the business
+	}
 	return v
 }
 

@@ -50,11 +50,17 @@ func Run(ctx context.Context, args []string, getenv func(string) string, stdout,
 	fs.BoolVar(&enable, "enable", false, "enable the tenant")
 	fs.BoolVar(&lipSyncOff, "lip-sync-off", false, "turn the lip-voice sync check off for the tenant (operator-visible)")
 	fs.BoolVar(&lipSyncOn, "lip-sync-on", false, "turn the lip-voice sync check back on")
-	fs.IntVar(&concurrency, "concurrency", 0, "in-flight API requests allowed (0 = server default)")
 	fs.Int64Var(&jobID, "job", 0, "job id")
 	if err := fs.Parse(args[2:]); err != nil {
 		return err
 	}
+	// --concurrency is the config flag (server default); for app create/update it is the
+	// tenant's own limit, 0 = server default unless given
+	fs.Visit(func(f *flag.Flag) {
+		if f.Name == "concurrency" {
+			concurrency = cfg.Concurrency
+		}
+	})
 	if err := cfg.Validate(); err != nil {
 		return err
 	}

@@ -6,9 +6,24 @@ package app
 import (
 	"net/http"
 	"time"
+
+	"github.com/faceverify/faceverify/notify"
 )
 
-// outboundClient is the client callbacks are delivered with.
+// outboundGuard is the SSRF guard of callbacks, with the --notify-allow allowlist. An
+// allowlist that does not parse is logged and ignored: the guard then fails closed
+// (only public addresses), it never opens up.
+func (a *App) outboundGuard() *notify.Guard {
+	g, err := notify.ParseAllow(a.Config.NotifyAllow)
+	if err != nil {
+		a.Log.Error("--notify-allow ignored", "err", err)
+		g = &notify.Guard{}
+	}
+	return g
+}
+
+// outboundClient is the client callbacks are delivered with: every connection and every
+// redirect hop passes the guard, never through an environment proxy.
 func (a *App) outboundClient() *http.Client {
-	return &http.Client{Timeout: 10 * time.Second, CheckRedirect: func(*http.Request, []*http.Request) error { return http.ErrUseLastResponse }}
+	return a.outboundGuard().Client(10 * time.Second)
 }

@@ -56,10 +56,10 @@ type Options struct {
 	Migrate bool
 }
 
-// Open connects to the database named by dsn (postgres://user@host:port/db?…). The DSN may
-// carry two faceverify parameters that are removed before it reaches the driver:
-// migrate=false (do not apply migrations at start; fail if the schema is behind) and
-// pool_max_conns is handled by pgxpool itself.
+// Open connects to the database named by dsn (postgres://user:pass@host:port/db?…; every
+// libpq/pgx parameter works, e.g. sslmode, pool_max_conns). One faceverify parameter is
+// removed before the DSN reaches the driver: migrate=false (do not apply migrations at
+// start; fail if the schema is behind — for shared databases migrated by an operator).
 func Open(ctx context.Context, dsn string, box *seal.Box, clock faceverify.Clock) (*Store, error) {
 	migrate := true
 	if u, err := url.Parse(dsn); err == nil && u.RawQuery != "" {
@@ -361,12 +361,27 @@ func (s *Store) CreateSession(ctx context.Context, ss *faceverify.Session) error
 	if err != nil {
 		return err
 	}
-	_, err = s.db.Exec(ctx, `INSERT INTO sessions (token, tenant_id, state, version, created_at, expires_at, retain_until, data) VALUES ($1,$2,$3,$4,$5,$6,$7,$8)`,
-		ss.Token, ss.TenantID, string(ss.State), ss.Version, ms(ss.CreatedAt), ms(ss.ExpiresAt), ms(ss.RetainUntil), data)
-	if isUnique(err) {
-		return faceverify.Errorf(faceverify.ECONFLICT, "session token already exists")
-	}
-	return err
+	// The charge and the insert commit together: a refused session (quota, duplicate
+	// token) counts nothing.
+	return pgx.BeginFunc(ctx, s.db, func(tx pgx.Tx) error {
+		tag, err := tx.Exec(ctx, `UPDATE tenants SET used = used + 1 WHERE id = $1 AND (quota < 0 OR used < quota)`, ss.TenantID)
+		if err != nil {
+			return err
+		}
+		if tag.RowsAffected() == 0 {
+			var one int
+			if err := tx.QueryRow(ctx, `SELECT 1 FROM tenants WHERE id = $1`, ss.TenantID).Scan(&one); errors.Is(err, pgx.ErrNoRows) {
+				return notFound("tenant")
+			}
+			return faceverify.Errorf(faceverify.EQUOTA, "verification quota used up")
+		}
+		_, err = tx.Exec(ctx, `INSERT INTO sessions (token, tenant_id, state, version, created_at, expires_at, retain_until, data) VALUES ($1,$2,$3,$4,$5,$6,$7,$8)`,
+			ss.Token, ss.TenantID, string(ss.State), ss.Version, ms(ss.CreatedAt), ms(ss.ExpiresAt), ms(ss.RetainUntil), data)
+		if isUnique(err) {
+			return faceverify.Errorf(faceverify.ECONFLICT, "session token already exists")
+		}
+		return err
+	})
 }
 
 func (s *Store) Session(ctx context.Context, token string) (*faceverify.Session, error) {

@@ -46,6 +46,9 @@ func TestPersonalDataSealedAndMigrations(t *testing.T) {
 	if err != nil {
 		t.Fatal(err)
 	}
+	if err := s.CreateTenant(ctx, &faceverify.Tenant{ID: "a", AppCode: "c", AccessKeyID: "k", Quota: -1}); err != nil {
+		t.Fatal(err)
+	}
 	ss := storetest.NewSession("a", storetest.T0)
 	ss.Options.ClaimedName = "王小明"
 	ss.Options.ClaimedNumber = "320102198001011234"

@@ -1,0 +1,460 @@
+/* faceverify H5 page. Drives the page API /h5/v1/sessions/{token} (docs/h5.md); decides
+   nothing itself. No framework, no third-party code. */
+(function () {
+  "use strict";
+
+  var TEXTS = {
+    zh: {
+      brand: "身份验证", cancel: "退出", loading: "正在加载…",
+      introTitle: "刷脸验证身份",
+      introIDCard: "拍摄身份证人像面和国徽面", introIDCardFront: "拍摄身份证人像面",
+      introVideo: "录制一段短视频：正对镜头，大声念出屏幕上的 4 位数字",
+      introResult: "提交后等待验证结果，完成后自动返回",
+      introNeeds: "需要使用摄像头和麦克风，请在光线充足、安静的环境中进行。",
+      consent: "我同意为完成本次身份验证，采集并处理我的人脸影像、声音和身份证信息。",
+      start: "开始验证",
+      idcardFront: "拍摄身份证人像面", idcardBack: "拍摄身份证国徽面",
+      idcardHint: "将身份证平放，正对镜头拍摄，确保四角完整、文字清晰、没有反光。",
+      takePhoto: "拍照 / 选择照片", retake: "重新拍摄", reading: "正在识别…",
+      idcardLeft: "还可重新拍摄 {n} 次",
+      videoTitle: "请念出以下数字",
+      videoHint: "正对镜头，点击“开始录制”后大声、清晰地念出这 4 位数字，念完点击“完成”。",
+      record: "开始录制", stop: "完成", recording: "录制中 {s} 秒", camStarting: "正在打开摄像头…",
+      recordFailed: "录制失败，请重试",
+      uploading: "正在上传视频", uploadPct: "已上传 {p}%",
+      processing: "正在验证，请稍候", processingSlow: "验证时间较长，请不要关闭页面",
+      retryTitle: "本次未通过", retry: "重试", attemptsLeft: "还可重试 {n} 次",
+      resultOk: "验证通过", resultFail: "验证未通过", resultCancel: "已退出验证",
+      redirecting: "{s} 秒后自动返回", return: "返回",
+      usedTitle: "该验证已经完成", usedNote: "此链接只能使用一次。",
+      expiredTitle: "验证链接已过期", invalidTitle: "验证链接无效",
+      tokenInvalid: "无效请求，或当前请求已过期",
+      deniedTitle: "无法使用摄像头或麦克风",
+      deniedText: "请在浏览器设置中允许本页面使用摄像头和麦克风，然后点击重试。",
+      noDeviceTitle: "未找到摄像头或麦克风", noDeviceText: "请确认设备有可用的摄像头和麦克风，且未被其他应用占用。",
+      unsupportedTitle: "当前浏览器不支持视频录制",
+      unsupportedText: "请使用最新版的 Safari、Chrome 或微信打开此链接。",
+      netTitle: "网络异常", netText: "请检查网络连接后重试。",
+      busyText: "请求过于频繁，请稍后重试。", errorTitle: "出错了",
+      confirmCancel: "确定退出本次验证吗？", stay: "继续验证", leave: "退出"
+    },
+    en: {
+      brand: "Identity verification", cancel: "Cancel", loading: "Loading…",
+      introTitle: "Verify your identity",
+      introIDCard: "Photograph the portrait side and the emblem side of your ID card",
+      introIDCardFront: "Photograph the portrait side of your ID card",
+      introVideo: "Record a short video: face the camera and read the 4 digits on the screen aloud",
+      introResult: "Wait for the result; you will be taken back automatically",
+      introNeeds: "The camera and microphone are needed. Find a bright, quiet place.",
+      consent: "I agree that my face images, voice and ID card data are collected and processed for this identity verification.",
+      start: "Start",
+      idcardFront: "Portrait side of the ID card", idcardBack: "Emblem side of the ID card",
+      idcardHint: "Lay the card flat and photograph it straight on: all four corners visible, text sharp, no glare.",
+      takePhoto: "Take or choose a photo", retake: "Retake", reading: "Reading the card…",
+      idcardLeft: "{n} retakes left",
+      videoTitle: "Read these digits aloud",
+      videoHint: "Face the camera, tap “Start recording”, read the 4 digits aloud and clearly, then tap “Done”.",
+      record: "Start recording", stop: "Done", recording: "Recording {s} s", camStarting: "Opening the camera…",
+      recordFailed: "Recording failed. Please try again",
+      uploading: "Uploading the video", uploadPct: "{p}% uploaded",
+      processing: "Checking, please wait", processingSlow: "This is taking longer than usual. Please keep this page open",
+      retryTitle: "Not passed this time", retry: "Try again", attemptsLeft: "{n} attempts left",
+      resultOk: "Verification passed", resultFail: "Verification failed", resultCancel: "Verification cancelled",
+      redirecting: "Returning in {s} s", return: "Return",
+      usedTitle: "This verification is already complete", usedNote: "The link can be used only once.",
+      expiredTitle: "The link has expired", invalidTitle: "Invalid link",
+      tokenInvalid: "Invalid request, or the request has expired",
+      deniedTitle: "Camera or microphone blocked",
+      deniedText: "Allow this page to use the camera and microphone in your browser settings, then tap Try again.",
+      noDeviceTitle: "No camera or microphone found", noDeviceText: "Make sure the device has a camera and a microphone that no other app is using.",
+      unsupportedTitle: "This browser cannot record video",
+      unsupportedText: "Open this link in the latest Safari, Chrome or WeChat.",
+      netTitle: "Network problem", netText: "Check your connection and try again.",
+      busyText: "Too many requests. Please try again shortly.", errorTitle: "Something went wrong",
+      confirmCancel: "Leave this verification?", stay: "Continue", leave: "Leave"
+    }
+  };
+
+  var MIN_REC_S = 3, MAX_REC_S = 18, REDIRECT_S = 3;
+  var B = document.body, LANG = B.dataset.lang === "en" ? "en" : "zh", T = TEXTS[LANG];
+  var TOKEN = B.dataset.token || "";
+  var API = (B.dataset.api || "/h5/v1/sessions/") + encodeURIComponent(TOKEN).replace(/%2C/gi, ",");
+  var KEY = "fv:" + TOKEN + ":";
+  var $ = function (id) { return document.getElementById(id); };
+  var sess = null, stream = null, recorder = null, timers = [], current = "";
+
+  function t(k, vars) {
+    var s = T[k] || k;
+    for (var v in vars || {}) s = s.replace("{" + v + "}", vars[v]);
+    return s;
+  }
+  function store(k, v) { try { if (v === undefined) return sessionStorage.getItem(KEY + k); sessionStorage.setItem(KEY + k, v); } catch (e) { /* private mode */ } return null; }
+  function mark(name) { try { performance.mark("fv:" + name); } catch (e) { /* old browser */ } }
+  function clearTimers() { timers.forEach(clearTimeout); timers.forEach(clearInterval); timers = []; }
+  function later(fn, ms) { timers.push(setTimeout(fn, ms)); }
+
+  function show(id) {
+    var all = document.querySelectorAll(".screen");
+    for (var i = 0; i < all.length; i++) all[i].hidden = all[i].id !== "s-" + id;
+    current = id;
+    var cancellable = { intro: 1, idcard: 1, video: 1, retry: 1, problem: 1 };
+    $("cancel").hidden = !(cancellable[id] && sess && !terminal(sess));
+    document.documentElement.dataset.screen = id;
+    var h = $("s-" + id).querySelector("h1");
+    if (h) h.focus({ preventScroll: true });
+    window.scrollTo(0, 0);
+  }
+  function terminal(s) { return s.step === "result" || s.step === "expired"; }
+
+  // ---- API ------------------------------------------------------------------------------
+  function url(path, q) { return API + (path || "") + "?" + (q ? q + "&" : "") + "lang=" + LANG; }
+  function api(method, path, body, q) {
+    return fetch(url(path, q), { method: method, body: body, credentials: "omit", cache: "no-store" })
+      .then(function (r) {
+        return r.text().then(function (txt) {
+          var j = null;
+          try { j = txt ? JSON.parse(txt) : null; } catch (e) { j = null; }
+          return { status: r.status, body: j || {} };
+        });
+      });
+  }
+  // answer handles an API error body: a session in it is rendered, anything else explained.
+  function answerError(res, retry) {
+    var b = res.body || {};
+    if (b.session) return render(b.session);
+    if (b.error === "TOKEN_INVALID") return problem("invalidTitle", b.message || t("tokenInvalid"));
+    if (b.error === "EXPIRED") return problem("expiredTitle", b.message || t("tokenInvalid"));
+    if (b.error === "RATE_LIMITED") return problem("errorTitle", t("busyText"), retry);
+    return problem("errorTitle", b.message || t("netText"), retry);
+  }
+
+  function load() {
+    show("loading");
+    api("GET").then(function (res) {
+      if (res.status === 200) return render(res.body, true);
+      answerError(res, load);
+    }, function () { problem("netTitle", t("netText"), load); });
+  }
+
+  // ---- rendering by step ----------------------------------------------------------------
+  function render(s, fromLoad) {
+    clearTimers();
+    sess = s;
+    if (s.step !== "video") stopCamera();
+    switch (s.step) {
+      case "intro": case "idcard_front": case "idcard_back": case "video":
+        if (!store("consent")) return intro();
+        if (s.step === "intro") return load();
+        if (s.step === "video") {
+          if (s.last_result && store("ack") !== s.digits) return retryScreen();
+          return videoScreen();
+        }
+        return idcardScreen(s.step === "idcard_back" ? "back" : "front");
+      case "processing": return processing();
+      case "expired": return problem("expiredTitle", t("tokenInvalid"), null, s.return_url);
+      default: return result(fromLoad && !store("consent"));
+    }
+  }
+
+  function intro() {
+    $("intro-idcard").hidden = sess.group !== 1;
+    if (sess.group === 1 && sess.idcard_side === 1) $("intro-idcard").textContent = t("introIDCardFront");
+    $("consent").checked = false;
+    $("start").disabled = true;
+    show("intro");
+  }
+  $("consent").addEventListener("change", function () { $("start").disabled = !this.checked; });
+  $("start").addEventListener("click", function () {
+    store("consent", "1");
+    render(sess);
+  });
+
+  // ---- ID card --------------------------------------------------------------------------
+  var side = "front";
+  function idcardScreen(sd) {
+    side = sd;
+    $("idcard-title").textContent = t(sd === "back" ? "idcardBack" : "idcardFront");
+    $("idcard-hint").textContent = t("idcardHint");
+    $("idcard-preview").hidden = true;
+    $("idcard-msg").hidden = true;
+    $("idcard-busy").hidden = true;
+    $("idcard-pick").textContent = t("takePhoto");
+    leftText(sd);
+    show("idcard");
+  }
+  function leftText(sd) {
+    var left = sess.idcard_retries_left ? sess.idcard_retries_left[sd] : null;
+    $("idcard-left").textContent = left != null ? t("idcardLeft", { n: left }) : "";
+  }
+  $("idcard-file").addEventListener("change", function () {
+    var f = this.files && this.files[0];
+    this.value = "";
+    if (!f) return;
+    var img = $("idcard-preview");
+    if (img.src) URL.revokeObjectURL(img.src);
+    img.src = URL.createObjectURL(f);
+    img.alt = $("idcard-title").textContent;
+    img.hidden = false;
+    $("idcard-msg").hidden = true;
+    $("idcard-busy").hidden = false;
+    $("idcard-pick").hidden = true;
+    shrink(f).then(function (blob) {
+      var fd = new FormData();
+      fd.append("image", blob, "idcard.jpg");
+      return api("POST", "/idcard", fd, "side=" + side);
+    }).then(function (res) {
+      $("idcard-busy").hidden = true;
+      $("idcard-pick").hidden = false;
+      if (res.status !== 200) return answerError(res, function () { render(sess); });
+      var r = res.body;
+      if (r.accepted || r.final) return render(r.session);
+      sess = r.session;
+      $("idcard-msg").textContent = r.result ? r.result.text : t("errorTitle");
+      $("idcard-msg").hidden = false;
+      $("idcard-pick").textContent = t("retake");
+      leftText(side);
+    }, function () {
+      $("idcard-busy").hidden = true;
+      $("idcard-pick").hidden = false;
+      problem("netTitle", t("netText"), function () { render(sess); });
+    });
+  });
+  // shrink re-encodes large photos to a JPEG of at most 1600 px on the long side.
+  function shrink(f) {
+    if (f.size <= 1500000 && /^image\/(jpeg|png)$/.test(f.type)) return Promise.resolve(f);
+    if (!window.createImageBitmap) return Promise.resolve(f);
+    return createImageBitmap(f).then(function (bmp) {
+      var k = Math.min(1, 1600 / Math.max(bmp.width, bmp.height));
+      var c = document.createElement("canvas");
+      c.width = Math.round(bmp.width * k);
+      c.height = Math.round(bmp.height * k);
+      c.getContext("2d").drawImage(bmp, 0, 0, c.width, c.height);
+      return new Promise(function (ok) { c.toBlob(function (b) { ok(b || f); }, "image/jpeg", 0.9); });
+    }).catch(function () { return f; });
+  }
+
+  // ---- video ----------------------------------------------------------------------------
+  function supported() {
+    return !!(navigator.mediaDevices && navigator.mediaDevices.getUserMedia && window.MediaRecorder);
+  }
+  function pickType() {
+    var types = ["video/webm;codecs=vp8,opus", "video/webm;codecs=vp9,opus", "video/webm",
+      "video/mp4;codecs=avc1,mp4a", "video/mp4"];
+    for (var i = 0; i < types.length; i++) {
+      try { if (MediaRecorder.isTypeSupported(types[i])) return types[i]; } catch (e) { /* ignore */ }
+    }
+    return "";
+  }
+  function stopCamera() {
+    if (recorder && recorder.state !== "inactive") { recorder.onstop = null; try { recorder.stop(); } catch (e) { /* ignore */ } }
+    recorder = null;
+    if (stream) stream.getTracks().forEach(function (tr) { tr.stop(); });
+    stream = null;
+    var v = $("preview");
+    if (v) v.srcObject = null;
+  }
+  function videoScreen() {
+    if (!supported()) return problem("unsupportedTitle", t("unsupportedText"));
+    var d = sess.digits || "";
+    $("digits").textContent = d;
+    $("digits").setAttribute("aria-label", d.split("").join(" "));
+    $("video-msg").hidden = true;
+    $("record").hidden = false;
+    $("record").disabled = true;
+    $("record").textContent = t("camStarting");
+    $("stop").hidden = true;
+    $("rec").hidden = true;
+    show("video");
+    if (stream) return cameraReady();
+    navigator.mediaDevices.getUserMedia({
+      audio: { echoCancellation: false, noiseSuppression: false },
+      video: { facingMode: "user", width: { ideal: 640 }, height: { ideal: 480 } }
+    }).then(function (st) {
+      if (current !== "video") { st.getTracks().forEach(function (tr) { tr.stop(); }); return; }
+      stream = st;
+      if (!st.getAudioTracks().length || !st.getVideoTracks().length) {
+        stopCamera();
+        return problem("noDeviceTitle", t("noDeviceText"), videoScreen);
+      }
+      cameraReady();
+    }, function (err) {
+      var n = err && err.name;
+      if (n === "NotAllowedError" || n === "SecurityError" || n === "PermissionDeniedError") return problem("deniedTitle", t("deniedText"), videoScreen);
+      if (n === "NotFoundError" || n === "OverconstrainedError" || n === "NotReadableError") return problem("noDeviceTitle", t("noDeviceText"), videoScreen);
+      problem("unsupportedTitle", t("unsupportedText"), videoScreen);
+    });
+  }
+  function cameraReady() {
+    var v = $("preview");
+    v.srcObject = stream;
+    var p = v.play();
+    if (p && p.catch) p.catch(function () { /* autoplay of a muted preview; ignore */ });
+    $("record").disabled = false;
+    $("record").textContent = t("record");
+  }
+  $("record").addEventListener("click", function () {
+    if (!stream) return;
+    var type = pickType(), chunks = [], started = Date.now();
+    try {
+      recorder = new MediaRecorder(stream, type ? { mimeType: type, videoBitsPerSecond: 1000000, audioBitsPerSecond: 64000 } : {});
+    } catch (e) {
+      return problem("unsupportedTitle", t("unsupportedText"), videoScreen);
+    }
+    recorder.ondataavailable = function (e) { if (e.data && e.data.size) chunks.push(e.data); };
+    recorder.onstop = function () {
+      clearTimers();
+      var blob = new Blob(chunks, { type: (recorder && recorder.mimeType) || type || "video/webm" });
+      recorder = null;
+      if (!blob.size) {
+        $("video-msg").textContent = t("recordFailed");
+        $("video-msg").hidden = false;
+        return cameraReady();
+      }
+      stopCamera();
+      upload(blob);
+    };
+    recorder.start(1000);
+    mark("record-start");
+    $("record").hidden = true;
+    $("stop").hidden = false;
+    $("stop").disabled = true;
+    $("video-msg").hidden = true;
+    var rec = $("rec");
+    rec.hidden = false;
+    var tick = function () {
+      var s = Math.floor((Date.now() - started) / 1000);
+      rec.textContent = t("recording", { s: s });
+      $("stop").disabled = s < MIN_REC_S;
+      if (s >= MAX_REC_S) stopRec();
+    };
+    tick();
+    timers.push(setInterval(tick, 250));
+  });
+  function stopRec() {
+    if (recorder && recorder.state === "recording") { mark("record-stop"); recorder.stop(); }
+  }
+  $("stop").addEventListener("click", stopRec);
+
+  function upload(blob) {
+    var ext = /mp4/.test(blob.type) ? "mp4" : "webm";
+    $("upload-bar").value = 0;
+    $("upload-pct").textContent = t("uploadPct", { p: 0 });
+    show("upload");
+    var fd = new FormData();
+    fd.append("video", blob, "liveness." + ext);
+    var x = new XMLHttpRequest();
+    x.open("POST", url("/video"));
+    x.upload.onprogress = function (e) {
+      if (!e.lengthComputable) return;
+      var p = Math.round(100 * e.loaded / e.total);
+      $("upload-bar").value = p;
+      $("upload-pct").textContent = t("uploadPct", { p: p });
+    };
+    x.onload = function () {
+      mark("upload-end");
+      var b = {};
+      try { b = JSON.parse(x.responseText || "{}"); } catch (e) { b = {}; }
+      if (x.status === 202 || x.status === 200) return render(b.session);
+      answerError({ status: x.status, body: b }, function () { upload(blob); });
+    };
+    x.onerror = function () { problem("netTitle", t("netText"), function () { upload(blob); }); };
+    mark("upload-start");
+    x.send(fd);
+  }
+
+  // ---- waiting for the verdict ----------------------------------------------------------
+  function processing() {
+    $("processing-slow").hidden = true;
+    show("processing");
+    var t0 = Date.now(), delay = 700;
+    var poll = function () {
+      api("GET").then(function (res) {
+        if (res.status === 200 && res.body.step !== "processing") {
+          mark("verdict");
+          try { performance.measure("fv:upload-to-verdict", "fv:upload-start", "fv:verdict"); } catch (e) { /* no upload in this tab */ }
+          return render(res.body);
+        }
+        if (res.status !== 200 && res.status !== 429 && res.status < 500) return answerError(res);
+        next();
+      }, next);
+    };
+    var next = function () {
+      if (Date.now() - t0 > 30000) $("processing-slow").hidden = false;
+      delay = Math.min(delay * 1.3, 3000);
+      later(poll, delay);
+    };
+    later(poll, delay);
+  }
+
+  function retryScreen() {
+    $("retry-reason").textContent = sess.last_result.text;
+    $("retry-left").textContent = t("attemptsLeft", { n: sess.attempts_left });
+    show("retry");
+  }
+  $("retry").addEventListener("click", function () {
+    store("ack", sess.digits);
+    videoScreen();
+  });
+
+  // ---- the end --------------------------------------------------------------------------
+  function safeURL(u) { return typeof u === "string" && /^https?:\/\//i.test(u) ? u : ""; }
+  function result(used) {
+    var r = sess.result || {}, back = safeURL(sess.return_url);
+    var icon = $("result-icon");
+    icon.className = "icon " + (r.code === 1000 ? "ok" : r.code === 6000 ? "" : "bad");
+    icon.textContent = r.code === 6000 ? "i" : "";
+    $("result-title").textContent = used ? t("usedTitle") : t(r.code === 1000 ? "resultOk" : r.code === 6000 ? "resultCancel" : "resultFail");
+    $("result-text").textContent = (r.text || "") + (used ? " " + t("usedNote") : "");
+    var a = $("result-return");
+    a.hidden = !back;
+    if (back) a.href = back;
+    $("result-countdown").textContent = "";
+    show("result");
+    if (!back || used) return;
+    var left = REDIRECT_S;
+    var tick = function () {
+      if (left <= 0) { location.replace(back); return; }
+      $("result-countdown").textContent = t("redirecting", { s: left });
+      left--;
+      later(tick, 1000);
+    };
+    tick();
+  }
+
+  function problem(titleKey, text, retry, back) {
+    stopCamera();
+    $("problem-title").textContent = t(titleKey);
+    $("problem-text").textContent = text;
+    var rb = $("problem-retry");
+    rb.hidden = !retry;
+    rb.onclick = retry ? function () { retry(); } : null;
+    var a = $("problem-return"), u = safeURL(back);
+    a.hidden = !u;
+    if (u) a.href = u;
+    show("problem");
+  }
+
+  // ---- cancel ---------------------------------------------------------------------------
+  var dlg = $("confirm");
+  $("cancel").addEventListener("click", function () {
+    if (dlg.showModal) dlg.showModal(); else doCancel();
+  });
+  $("confirm-no").addEventListener("click", function () { dlg.close(); });
+  $("confirm-yes").addEventListener("click", function () { dlg.close(); doCancel(); });
+  function doCancel() {
+    clearTimers();
+    stopCamera();
+    show("loading");
+    api("POST", "/cancel").then(function (res) {
+      if (res.status === 200) { store("consent", "1"); return render(res.body); }
+      answerError(res, load);
+    }, function () { problem("netTitle", t("netText"), doCancel); });
+  }
+
+  // ---- start ----------------------------------------------------------------------------
+  var els = document.querySelectorAll("[data-t]");
+  for (var i = 0; i < els.length; i++) els[i].textContent = t(els[i].getAttribute("data-t"));
+  document.title = t("brand");
+  window.addEventListener("pagehide", stopCamera);
+  load();
+})();

@@ -1,0 +1,367 @@
+package httpapi_test
+
+import (
+	"bytes"
+	"context"
+	"encoding/base64"
+	"encoding/json"
+	"io"
+	"mime/multipart"
+	"net/http"
+	"net/http/httptest"
+	"net/url"
+	"os"
+	"os/exec"
+	"path/filepath"
+	"strconv"
+	"sync"
+	"testing"
+	"time"
+
+	"github.com/faceverify/faceverify/dialect/lite"
+	"github.com/faceverify/faceverify/internal/apitest"
+	"github.com/faceverify/faceverify/internal/livecorpus"
+	"github.com/faceverify/faceverify/internal/testenv"
+	"github.com/faceverify/faceverify/notify"
+)
+
+type receiver struct {
+	mu    sync.Mutex
+	forms []url.Values
+	sigs  []string
+	srv   *httptest.Server
+}
+
+func newReceiver(t *testing.T) *receiver {
+	r := &receiver{}
+	r.srv = httptest.NewServer(http.HandlerFunc(func(w http.ResponseWriter, req *http.Request) {
+		body, _ := io.ReadAll(req.Body)
+		f, _ := url.ParseQuery(string(body))
+		r.mu.Lock()
+		r.forms = append(r.forms, f)
+		r.sigs = append(r.sigs, req.Header.Get("X-Faceverify-Signature")+"|"+string(body))
+		r.mu.Unlock()
+	}))
+	t.Cleanup(r.srv.Close)
+	return r
+}
+
+func (r *receiver) wait(t *testing.T, n int) []url.Values {
+	t.Helper()
+	deadline := time.Now().Add(30 * time.Second)
+	for time.Now().Before(deadline) {
+		r.mu.Lock()
+		got := append([]url.Values(nil), r.forms...)
+		r.mu.Unlock()
+		if len(got) >= n {
+			return got
+		}
+		time.Sleep(50 * time.Millisecond)
+	}
+	t.Fatalf("notify not received (%d of %d)", len(r.forms), n)
+	return nil
+}
+
+func frameOf(t *testing.T, clip string) []byte {
+	t.Helper()
+	out := filepath.Join(t.TempDir(), "frame.jpg")
+	cmd := exec.Command("ffmpeg", "-nostdin", "-loglevel", "error", "-ss", "1", "-i", clip, "-frames:v", "1", "-q:v", "2", out)
+	if b, err := cmd.CombinedOutput(); err != nil {
+		t.Fatalf("ffmpeg frame: %v %s", err, b)
+	}
+	data, _ := os.ReadFile(out)
+	return data
+}
+
+func uploadVideo(t *testing.T, s *apitest.Server, token, file string) (int, map[string]any) {
+	t.Helper()
+	data, err := os.ReadFile(file)
+	if err != nil {
+		t.Fatal(err)
+	}
+	var buf bytes.Buffer
+	mw := multipart.NewWriter(&buf)
+	w, _ := mw.CreateFormFile("video", filepath.Base(file))
+	w.Write(data)
+	mw.Close()
+	req, _ := http.NewRequest(http.MethodPost, s.URL+"/h5/v1/sessions/"+token+"/video", &buf)
+	req.Header.Set("Content-Type", mw.FormDataContentType())
+	var out map[string]any
+	return apitest.Do(t, req, &out), out
+}
+
+func pageView(t *testing.T, s *apitest.Server, token string) map[string]any {
+	t.Helper()
+	req, _ := http.NewRequest(http.MethodGet, s.URL+"/h5/v1/sessions/"+token, nil)
+	var v map[string]any
+	if st := apitest.Do(t, req, &v); st != 200 {
+		t.Fatalf("page view %d %v", st, v)
+	}
+	return v
+}
+
+func waitStep(t *testing.T, s *apitest.Server, token string, not string) map[string]any {
+	t.Helper()
+	deadline := time.Now().Add(90 * time.Second)
+	for time.Now().Before(deadline) {
+		v := pageView(t, s, token)
+		if v["step"] != not {
+			return v
+		}
+		time.Sleep(100 * time.Millisecond)
+	}
+	t.Fatalf("session stuck in %s", not)
+	return nil
+}
+
+// pinChallenge sets the session's random challenge to the digits spoken in a corpus clip
+// (the test plays the user; the clip cannot know the random digits in advance).
+func pinChallenge(t *testing.T, s *apitest.Server, token, digits string) {
+	t.Helper()
+	ctx := context.Background()
+	ss, err := s.App.Store.Session(ctx, token)
+	if err != nil {
+		t.Fatal(err)
+	}
+	ss.Challenge = digits
+	if err := s.App.Store.UpdateSession(ctx, ss); err != nil {
+		t.Fatal(err)
+	}
+}
+
+func corpusCase(t *testing.T, name string) livecorpus.Case {
+	t.Helper()
+	cases, err := livecorpus.Ensure(livecorpus.Dir(), testenv.Datasets(t, "talking"))
+	if err != nil {
+		t.Fatal(err)
+	}
+	for _, c := range cases {
+		if c.Name == name {
+			return c
+		}
+	}
+	var genuine []string
+	for _, c := range cases {
+		if c.Want == "VIDEO_OK" && c.Preferences == 2 {
+			if name == "genuine" {
+				return c
+			}
+			genuine = append(genuine, c.Name)
+		}
+	}
+	t.Fatalf("no corpus case %q (genuine: %v)", name, genuine)
+	return livecorpus.Case{}
+}
+
+// TestLiteFlowEndToEnd runs a whole FaceID Lite verification on the real engine: token,
+// page, video, verdict job, get_result and the signed notify.
+func TestLiteFlowEndToEnd(t *testing.T) {
+	s := apitest.Start(t, apitest.Options{Engine: true})
+	ctx := context.Background()
+	s.Tenant.Checks.LipSyncOff = true // genuine corpus clips are dubbed with digits (docs/liveness.md)
+	if err := s.App.Store.UpdateTenant(ctx, s.Tenant); err != nil {
+		t.Fatal(err)
+	}
+	genuine := corpusCase(t, "genuine")
+	wrong := corpusCase(t, "wrong_digits")
+	const number, other = "11010519491231002X", "110101199003074514"
+	if err := s.App.Service.Enrol(ctx, "张三", number, frameOf(t, genuine.File)); err != nil {
+		t.Fatal(err)
+	}
+	ds := testenv.Datasets(t, "faces")
+	stranger, _ := os.ReadFile(filepath.Join(ds, "faces", "deepface", "img1.jpg"))
+	if err := s.App.Service.Enrol(ctx, "李四", other, stranger); err != nil {
+		t.Fatal(err)
+	}
+	rcv := newReceiver(t)
+
+	create := func(name, num string) string {
+		f := validForm()
+		f.Set("notify_url", rcv.srv.URL+"/notify")
+		f.Set("idcard_name", name)
+		f.Set("idcard_number", num)
+		f.Set("liveness_retry_count", "2")
+		f.Set("biz_no", "order-7")
+		var r liteResp
+		if st := s.PostForm(t, "/lite/v1/get_biz_token", f, &r); st != 200 {
+			t.Fatalf("create: %d %+v", st, r)
+		}
+		return r.BizToken
+	}
+
+	t.Run("success after one retry", func(t *testing.T) {
+		tok := create("张三", number)
+		if v := pageView(t, s, tok); v["step"] != "video" {
+			t.Fatalf("first step %v", v["step"])
+		}
+		pinChallenge(t, s, tok, "1111") // the wrong_digits clip does not say 1111
+		if st, out := uploadVideo(t, s, tok, wrong.File); st != 202 {
+			t.Fatalf("upload: %d %v", st, out)
+		}
+		v := waitStep(t, s, tok, "processing")
+		last, _ := v["last_result"].(map[string]any)
+		if v["step"] != "video" || last == nil || last["message"] != "SR_ERROR" || v["attempts_left"].(float64) != 1 {
+			t.Fatalf("after wrong digits: %v", v)
+		}
+		if last["text"] != "未通过念数字识别，请重试" {
+			t.Fatalf("page text %q", last["text"])
+		}
+		pinChallenge(t, s, tok, genuine.Challenge)
+		if st, out := uploadVideo(t, s, tok, genuine.File); st != 202 {
+			t.Fatalf("upload: %d %v", st, out)
+		}
+		v = waitStep(t, s, tok, "processing")
+		res, _ := v["result"].(map[string]any)
+		if v["step"] != "result" || res["message"] != "SUCCESS" {
+			t.Fatalf("verdict: %v", v)
+		}
+		_, r := getResult(t, s, s.Tenant.AppCode, tok)
+		if r.ResultCode != "1000" || r.ResultMessage != "SUCCESS" || r.Verification["idcard"] == nil {
+			t.Fatalf("get_result: %+v", r)
+		}
+		conf := r.Verification["idcard"]["confidence"].(float64)
+		thr := r.Verification["idcard"]["thresholds"].(map[string]any)
+		if conf < thr["1e-4"].(float64) || len(thr) != 4 {
+			t.Fatalf("confidence %v thresholds %v", conf, thr)
+		}
+		img, err := base64.StdEncoding.DecodeString(r.Images["image_best"])
+		if err != nil || len(img) < 1000 || img[0] != 0xFF || img[1] != 0xD8 {
+			t.Fatalf("image_best not a JPEG (%d bytes, %v)", len(img), err)
+		}
+		// the notify: data + sign, and the signature header
+		forms := rcv.wait(t, 1)
+		var data lite.NotifyData
+		json.Unmarshal([]byte(forms[0].Get("data")), &data)
+		if data.BizToken != tok || data.ErrorCode != "1000" || data.ErrorMsg != "SUCCESS" {
+			t.Fatalf("notify data %+v", data)
+		}
+		if forms[0].Get("sign") != lite.Sign(s.Tenant.NotifySecret, forms[0].Get("data")) {
+			t.Fatal("notify sign does not verify")
+		}
+		rcv.mu.Lock()
+		hdr, body, _ := cut(rcv.sigs[0])
+		rcv.mu.Unlock()
+		if !notify.VerifySignature(s.Tenant.NotifySecret, hdr, body, time.Now(), time.Minute) {
+			t.Fatalf("X-Faceverify-Signature does not verify: %q", hdr)
+		}
+		// single use: no more uploads
+		if st, out := uploadVideo(t, s, tok, genuine.File); st != 409 || out["error"] != "USED" {
+			t.Fatalf("upload after verdict: %d %v", st, out)
+		}
+	})
+
+	t.Run("not the same person", func(t *testing.T) {
+		tok := create("李四", other)
+		pageView(t, s, tok)
+		pinChallenge(t, s, tok, genuine.Challenge)
+		if st, out := uploadVideo(t, s, tok, genuine.File); st != 202 {
+			t.Fatalf("upload: %d %v", st, out)
+		}
+		waitStep(t, s, tok, "processing")
+		_, r := getResult(t, s, s.Tenant.AppCode, tok)
+		if r.ResultCode != "2000" || r.ResultMessage != "PASS_LIVING_NOT_THE_SAME" {
+			t.Fatalf("stranger: %+v", r)
+		}
+	})
+
+	t.Run("identity not in registry", func(t *testing.T) {
+		tok := create("王五", "110105198001010016")
+		pageView(t, s, tok)
+		pinChallenge(t, s, tok, genuine.Challenge)
+		uploadVideo(t, s, tok, genuine.File)
+		waitStep(t, s, tok, "processing")
+		if _, r := getResult(t, s, s.Tenant.AppCode, tok); r.ResultCode != "3000" || r.ResultMessage != "NO_ID_CARD_NUMBER" {
+			t.Fatalf("unknown number: %+v", r)
+		}
+		tok = create("王五", number) // right number, wrong name
+		pageView(t, s, tok)
+		pinChallenge(t, s, tok, genuine.Challenge)
+		uploadVideo(t, s, tok, genuine.File)
+		waitStep(t, s, tok, "processing")
+		if _, r := getResult(t, s, s.Tenant.AppCode, tok); r.ResultCode != "3000" || r.ResultMessage != "ID_NUMBER_NAME_NOT_MATCH" {
+			t.Fatalf("name mismatch: %+v", r)
+		}
+	})
+
+	t.Run("retries exhausted", func(t *testing.T) {
+		tok := create("张三", number)
+		pageView(t, s, tok)
+		for i := 0; i < 2; i++ {
+			pinChallenge(t, s, tok, "1111")
+			if st, out := uploadVideo(t, s, tok, wrong.File); st != 202 {
+				t.Fatalf("upload %d: %d %v", i, st, out)
+			}
+			waitStep(t, s, tok, "processing")
+		}
+		if _, r := getResult(t, s, s.Tenant.AppCode, tok); r.ResultCode != "4200" || r.ResultMessage != "SR_ERROR" {
+			t.Fatalf("after last attempt: %+v", r)
+		}
+	})
+}
+
+func cut(s string) (string, string, bool) {
+	for i := 0; i < len(s); i++ {
+		if s[i] == '|' {
+			return s[:i], s[i+1:], true
+		}
+	}
+	return s, "", false
+}
+
+// TestReferenceImages: image_ref1 must hold exactly one usable face.
+func TestReferenceImages(t *testing.T) {
+	s := apitest.Start(t, apitest.Options{Engine: true})
+	ds := testenv.Datasets(t, "faces")
+	read := func(p string) []byte {
+		b, err := os.ReadFile(filepath.Join(ds, p))
+		if err != nil {
+			t.Fatal(err)
+		}
+		return b
+	}
+	noFace := filepath.Join(t.TempDir(), "noface.jpg")
+	if b, err := exec.Command("ffmpeg", "-nostdin", "-loglevel", "error", "-f", "lavfi", "-i", "testsrc2=size=320x240", "-frames:v", "1", noFace).CombinedOutput(); err != nil {
+		t.Fatalf("%v %s", err, b)
+	}
+	noFaceData, _ := os.ReadFile(noFace)
+	cases := []struct {
+		name   string
+		ref1   []byte
+		ref2   []byte
+		status int
+		err    string
+	}{
+		{"one face", read("faces/deepface/img1.jpg"), nil, 200, ""},
+		{"webp", read("faces/deepface/img47.jpg"), nil, 200, ""},
+		{"two refs", read("faces/deepface/img1.jpg"), read("faces/deepface/img2.jpg"), 200, ""},
+		{"no face", noFaceData, nil, 400, "BAD_ARGUMENTS:image_ref1"},
+		{"two faces", read("faces/deepface/couple.jpg"), nil, 400, "BAD_ARGUMENTS:image_ref1"},
+		{"not an image", []byte("%PDF-1.4 definitely not a photo"), nil, 400, "BAD_ARGUMENTS:image_ref1"},
+		{"bad ref2", read("faces/deepface/img1.jpg"), []byte("GIF89a"), 400, "BAD_ARGUMENTS:image_ref2"},
+	}
+	for _, c := range cases {
+		t.Run(c.name, func(t *testing.T) {
+			var buf bytes.Buffer
+			mw := multipart.NewWriter(&buf)
+			f := validForm()
+			f.Set("comparison_type", "0")
+			f.Set("uuid", "user-"+strconv.Itoa(len(c.name)))
+			f.Del("idcard_name")
+			f.Del("idcard_number")
+			for k, v := range f {
+				mw.WriteField(k, v[0])
+			}
+			w, _ := mw.CreateFormFile("image_ref1", "ref1.jpg")
+			w.Write(c.ref1)
+			if c.ref2 != nil {
+				w, _ = mw.CreateFormFile("image_ref2", "ref2.jpg")
+				w.Write(c.ref2)
+			}
+			mw.Close()
+			status, r := rawPost(t, s, "/lite/v1/get_biz_token", mw.FormDataContentType(), buf.Bytes(), "APPCODE "+s.Tenant.AppCode)
+			if status != c.status || r.Error != c.err {
+				t.Fatalf("got %d %q, want %d %q", status, r.Error, c.status, c.err)
+			}
+		})
+	}
+}

@@ -1,0 +1,94 @@
+package media
+
+import (
+	"context"
+	"errors"
+	"os"
+	"os/exec"
+	"path/filepath"
+	"testing"
+	"time"
+
+	"github.com/faceverify/faceverify/internal/testenv"
+)
+
+func mk(t *testing.T, name string, args ...string) string {
+	t.Helper()
+	testenv.Tool(t, "ffmpeg")
+	out := filepath.Join(t.TempDir(), name)
+	a := append([]string{"-nostdin", "-v", "error", "-y"}, args...)
+	if name[len(name)-5:] == ".webm" {
+		a = append(a, "-f", "webm", "pipe:1")
+		f, err := os.Create(out)
+		if err != nil {
+			t.Fatal(err)
+		}
+		defer f.Close()
+		cmd := exec.Command("ffmpeg", a...)
+		cmd.Stdout = f
+		if b, err := cmd.CombinedOutput(); err != nil {
+			t.Fatalf("%v %s", err, b)
+		}
+		return out
+	}
+	if b, err := exec.Command("ffmpeg", append(a, out)...).CombinedOutput(); err != nil {
+		t.Fatalf("%v %s", err, b)
+	}
+	return out
+}
+
+func TestExtractWebMNoDuration(t *testing.T) {
+	f := mk(t, "c.webm", "-f", "lavfi", "-i", "testsrc2=size=800x600:rate=30:duration=3", "-f", "lavfi", "-i", "sine=f=440:d=3",
+		"-c:v", "libvpx", "-deadline", "realtime", "-c:a", "libopus")
+	c, err := Extract(context.Background(), f, DefaultLimits())
+	if err != nil {
+		t.Fatal(err)
+	}
+	if c.Width != 640 || c.Height != 480 {
+		t.Errorf("size %dx%d, want 640x480", c.Width, c.Height)
+	}
+	if d := c.Duration - 3*time.Second; d < -100*time.Millisecond || d > 100*time.Millisecond {
+		t.Errorf("duration %v", c.Duration)
+	}
+	if n := len(c.Frames); n < 22 || n > 26 {
+		t.Errorf("frames %d at 8 fps", n)
+	}
+	if n := len(c.PCM); n < 47000 || n > 49000 {
+		t.Errorf("pcm %d samples", n)
+	}
+	if RMS(c.PCM) < -20 {
+		t.Errorf("sine too quiet: %.1f dBFS", RMS(c.PCM))
+	}
+	for i := 1; i < len(c.Frames); i++ {
+		if c.Frames[i].T <= c.Frames[i-1].T {
+			t.Fatalf("frame times not increasing")
+		}
+	}
+}
+
+func TestExtractErrors(t *testing.T) {
+	short := mk(t, "s.mp4", "-f", "lavfi", "-i", "testsrc2=size=320x240:rate=25:duration=1", "-f", "lavfi", "-i", "sine=d=1", "-c:v", "libx264", "-c:a", "aac")
+	mute := mk(t, "m.mp4", "-f", "lavfi", "-i", "testsrc2=size=320x240:rate=25:duration=3", "-c:v", "libx264")
+	late := mk(t, "l.mp4", "-f", "lavfi", "-i", "testsrc2=size=320x240:rate=25:duration=4", "-itsoffset", "2", "-f", "lavfi", "-i", "sine=d=2", "-c:v", "libx264", "-c:a", "aac")
+	cases := []struct {
+		f    string
+		lim  func(*Limits)
+		want error
+	}{
+		{short, nil, ErrDuration},
+		{mute, nil, ErrNoAudio},
+		{late, nil, ErrNotSynchronized},
+		{mute, func(l *Limits) { l.MaxBytes = 100 }, ErrTooLarge},
+		{"/etc/hostname", nil, ErrUnsupported},
+	}
+	for _, c := range cases {
+		lim := DefaultLimits()
+		if c.lim != nil {
+			c.lim(&lim)
+		}
+		_, err := Extract(context.Background(), c.f, lim)
+		if !errors.Is(err, c.want) {
+			t.Errorf("%s: got %v, want %v", filepath.Base(c.f), err, c.want)
+		}
+	}
+}
