@@ -19,8 +19,8 @@ func (s *Server) routes() {
 		m.Handle("GET /h5/", s.deps.Page) // static assets of the page
 	}
 	m.HandleFunc("GET /h5/v1/sessions/{token}", s.handleH5Session)
-	m.HandleFunc("POST /h5/v1/sessions/{token}/idcard", s.handleH5IDCard)
-	m.HandleFunc("POST /h5/v1/sessions/{token}/video", s.handleH5Video)
+	m.Handle("POST /h5/v1/sessions/{token}/idcard", s.limitUploads(s.handleH5IDCard)) // limits.go
+	m.Handle("POST /h5/v1/sessions/{token}/video", s.limitUploads(s.handleH5Video))
 	m.HandleFunc("POST /h5/v1/sessions/{token}/cancel", s.handleH5Cancel)
 
 	// Cloudauth RPC (POST / and GET /), signed blob URLs …, wired per dialect

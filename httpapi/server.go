@@ -31,6 +31,10 @@ type Deps struct {
 	Ready       func(ctx context.Context) error
 	MaxBody     int64 // API request body limit (20 MB)
 	Concurrency int   // default in-flight API requests per tenant (tenant.Concurrency overrides)
+	// UploadRate is the page uploads allowed per second per client address (burst 10);
+	// 0 = default (2), < 0 = no limit. See limits.go.
+	UploadRate float64
+	Now        func() time.Time // clock of the rate limiters (nil = time.Now)
 }
 
 // Server is the HTTP handler.
@@ -38,6 +42,7 @@ type Server struct {
 	deps     Deps
 	mux      *http.ServeMux
 	inflight sync.Map // tenant id → *atomic.Int64
+	limits   uploadLimits
 	handler  http.Handler
 }
 
@@ -52,7 +57,7 @@ func NewServer(d Deps) *Server {
 	if d.Log == nil {
 		d.Log = slog.Default()
 	}
-	s := &Server{deps: d, mux: http.NewServeMux()}
+	s := &Server{deps: d, mux: http.NewServeMux(), limits: newUploadLimits(d)}
 	s.routes()
 	s.handler = s.recoverer(s.mux)
 	return s

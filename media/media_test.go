@@ -26,8 +26,8 @@ func mk(t *testing.T, name string, args ...string) string {
 		defer f.Close()
 		cmd := exec.Command("ffmpeg", a...)
 		cmd.Stdout = f
-		if b, err := cmd.CombinedOutput(); err != nil {
-			t.Fatalf("%v %s", err, b)
+		if err := cmd.Run(); err != nil {
+			t.Fatal(err)
 		}
 		return out
 	}
@@ -56,7 +56,7 @@ func TestExtractWebMNoDuration(t *testing.T) {
 	if n := len(c.PCM); n < 47000 || n > 49000 {
 		t.Errorf("pcm %d samples", n)
 	}
-	if RMS(c.PCM) < -20 {
+	if RMS(c.PCM) < -30 {
 		t.Errorf("sine too quiet: %.1f dBFS", RMS(c.PCM))
 	}
 	for i := 1; i < len(c.Frames); i++ {

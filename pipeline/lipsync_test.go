@@ -89,21 +89,3 @@ func aucOf(pos, neg []float64) float64 {
 	return s / float64(len(pos)*len(neg))
 }
 
-func TestNewChallenge(t *testing.T) {
-	for _, s := range []string{"1111", "1234", "4321", "1212", "1122", "1221", "0001", "9876", "5550"} {
-		if !EasyChallenge(s) {
-			t.Errorf("%s should be easy", s)
-		}
-	}
-	seen := map[string]bool{}
-	for i := 0; i < 200; i++ {
-		c := NewChallenge()
-		if len(c) != 4 || EasyChallenge(c) {
-			t.Fatalf("bad challenge %q", c)
-		}
-		seen[c] = true
-	}
-	if len(seen) < 150 {
-		t.Errorf("only %d distinct challenges in 200", len(seen))
-	}
-}

@@ -11,13 +11,11 @@ package pipeline
 import (
 	"bytes"
 	"context"
-	"crypto/rand"
 	"errors"
 	"fmt"
 	"image"
 	"image/jpeg"
 	"math"
-	"math/big"
 	"sort"
 	"sync"
 	"time"
@@ -489,51 +487,6 @@ func (l *Liveness) sample(clip *media.Clip, track []frameFace, n int) ([]sampled
 		}
 	}
 	return res, nil
-}
-
-// NewChallenge returns 4 random digits (crypto/rand) that are not an easy sequence: no
-// digit three times or more, no runs of three ascending/descending consecutive digits, no
-// ABAB / AABB / ABBA patterns.
-func NewChallenge() string {
-	for {
-		var b [4]byte
-		for i := range b {
-			n, err := rand.Int(rand.Reader, big.NewInt(10))
-			if err != nil {
-				panic(err) // crypto/rand never fails on Linux
-			}
-			b[i] = byte('0' + n.Int64())
-		}
-		s := string(b[:])
-		if !EasyChallenge(s) {
-			return s
-		}
-	}
-}
-
-// EasyChallenge reports whether s is a guessable 4-digit sequence.
-func EasyChallenge(s string) bool {
-	if len(s) != 4 || !allDigits(s) {
-		return true
-	}
-	cnt := map[byte]int{}
-	for i := 0; i < 4; i++ {
-		cnt[s[i]]++
-		if cnt[s[i]] >= 3 {
-			return true
-		}
-	}
-	for i := 0; i+2 < 4; i++ {
-		d1, d2 := int(s[i+1])-int(s[i]), int(s[i+2])-int(s[i+1])
-		if d1 == d2 && (d1 == 1 || d1 == -1 || d1 == 0) {
-			return true
-		}
-	}
-	a, b, c, d := s[0], s[1], s[2], s[3]
-	if (a == c && b == d) || (a == b && c == d) || (a == d && b == c) {
-		return true
-	}
-	return false
 }
 
 func allDigits(s string) bool {

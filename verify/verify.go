@@ -774,32 +774,28 @@ func NewChallenge() string {
 }
 
 // EasyChallenge reports whether a 4-digit challenge is too easy to guess or pre-record:
-// any digit used three or more times, ascending/descending runs, or an ABAB/AABB pattern.
+// not four digits, a digit three or more times, a run of three equal-step digits
+// (123, 987), or an ABAB / AABB / ABBA pattern.
 func EasyChallenge(c string) bool {
 	if len(c) != 4 {
 		return true
 	}
 	count := map[byte]int{}
 	for i := 0; i < 4; i++ {
+		if c[i] < '0' || c[i] > '9' {
+			return true
+		}
 		count[c[i]]++
 		if count[c[i]] >= 3 {
 			return true
 		}
 	}
-	asc, desc := true, true
-	for i := 1; i < 4; i++ {
-		if c[i] != c[i-1]+1 {
-			asc = false
-		}
-		if c[i]+1 != c[i-1] {
-			desc = false
+	for i := 0; i+2 < 4; i++ {
+		d1, d2 := int(c[i+1])-int(c[i]), int(c[i+2])-int(c[i+1])
+		if d1 == d2 && (d1 == 1 || d1 == -1 || d1 == 0) {
+			return true
 		}
 	}
-	if asc || desc {
-		return true
-	}
-	if (c[0] == c[2] && c[1] == c[3]) || (c[0] == c[1] && c[2] == c[3]) {
-		return true
-	}
-	return false
+	a, b, x, d := c[0], c[1], c[2], c[3]
+	return (a == x && b == d) || (a == b && x == d) || (a == d && b == x)
 }

@@ -37,49 +37,60 @@ func rectAffine(x0, y0, x1, y1 float64, outW, outH int) affine {
 // bilinear interpolation, averaging up to 4×4 sub-samples when shrinking. Positions outside
 // the image read as black.
 func warpRGB(src *image.RGBA, m affine, outW, outH int) []uint8 {
-	ss := int(math.Ceil(m.scale()))
-	if ss < 1 {
-		ss = 1
-	}
-	if ss > 4 {
-		ss = 4
-	}
+	ss := int(math.Ceil(m.scale() - 1e-9))
+	ss = max(1, min(ss, 4))
 	out := make([]uint8, 3*outW*outH)
 	w, h := src.Rect.Dx(), src.Rect.Dy()
 	pix, stride := src.Pix, src.Stride
-	inv := 1 / float64(ss*ss)
+	inv := float32(1) / float32(ss*ss)
+	step := 1 / float64(ss)
+	A, B, D, E := m.A*step, m.B*step, m.D*step, m.E*step
 	for v := 0; v < outH; v++ {
 		for u := 0; u < outW; u++ {
-			var r, g, b float64
+			var r, g, b float32
+			// first sub-sample position, minus half a pixel for pixel-centre sampling
+			x0, y0 := m.apply(float64(u)+0.5*step, float64(v)+0.5*step)
+			x0 -= 0.5
+			y0 -= 0.5
 			for j := 0; j < ss; j++ {
-				fv := float64(v) + (float64(j)+0.5)/float64(ss)
+				xr, yr := x0+B*float64(j), y0+E*float64(j)
 				for i := 0; i < ss; i++ {
-					fu := float64(u) + (float64(i)+0.5)/float64(ss)
-					x, y := m.apply(fu, fv)
-					x -= 0.5
-					y -= 0.5
-					x0, y0 := math.Floor(x), math.Floor(y)
-					ax, ay := x-x0, y-y0
-					ix, iy := int(x0), int(y0)
-					var c [4][3]float64
-					for k := 0; k < 4; k++ {
+					x, y := xr+A*float64(i), yr+D*float64(i)
+					fx, fy := math.Floor(x), math.Floor(y)
+					ax, ay := float32(x-fx), float32(y-fy)
+					ix, iy := int(fx), int(fy)
+					if ix >= 0 && iy >= 0 && ix+1 < w && iy+1 < h {
+						o := iy*stride + 4*ix
+						p0, p1, p2, p3 := pix[o:o+3:o+3], pix[o+4:o+7:o+7], pix[o+stride:o+stride+3:o+stride+3], pix[o+stride+4:o+stride+7:o+stride+7]
+						w0, w1, w2, w3 := (1-ax)*(1-ay), ax*(1-ay), (1-ax)*ay, ax*ay
+						r += float32(p0[0])*w0 + float32(p1[0])*w1 + float32(p2[0])*w2 + float32(p3[0])*w3
+						g += float32(p0[1])*w0 + float32(p1[1])*w1 + float32(p2[1])*w2 + float32(p3[1])*w3
+						b += float32(p0[2])*w0 + float32(p1[2])*w1 + float32(p2[2])*w2 + float32(p3[2])*w3
+						continue
+					}
+					for k := 0; k < 4; k++ { // border: outside reads as black
 						px, py := ix+k&1, iy+k>>1
 						if px < 0 || py < 0 || px >= w || py >= h {
 							continue
 						}
+						wx, wy := ax, ay
+						if k&1 == 0 {
+							wx = 1 - ax
+						}
+						if k>>1 == 0 {
+							wy = 1 - ay
+						}
 						o := py*stride + 4*px
-						c[k] = [3]float64{float64(pix[o]), float64(pix[o+1]), float64(pix[o+2])}
+						r += float32(pix[o]) * wx * wy
+						g += float32(pix[o+1]) * wx * wy
+						b += float32(pix[o+2]) * wx * wy
 					}
-					w0, w1, w2, w3 := (1-ax)*(1-ay), ax*(1-ay), (1-ax)*ay, ax*ay
-					r += c[0][0]*w0 + c[1][0]*w1 + c[2][0]*w2 + c[3][0]*w3
-					g += c[0][1]*w0 + c[1][1]*w1 + c[2][1]*w2 + c[3][1]*w3
-					b += c[0][2]*w0 + c[1][2]*w1 + c[2][2]*w2 + c[3][2]*w3
 				}
 			}
 			o := 3 * (v*outW + u)
-			out[o] = uint8(math.Min(255, r*inv+0.5))
-			out[o+1] = uint8(math.Min(255, g*inv+0.5))
-			out[o+2] = uint8(math.Min(255, b*inv+0.5))
+			out[o] = uint8(min(255, r*inv+0.5))
+			out[o+1] = uint8(min(255, g*inv+0.5))
+			out[o+2] = uint8(min(255, b*inv+0.5))
 		}
 	}
 	return out

@@ -404,7 +404,9 @@
     icon.className = "icon " + (r.code === 1000 ? "ok" : r.code === 6000 ? "" : "bad");
     icon.textContent = r.code === 6000 ? "i" : "";
     $("result-title").textContent = used ? t("usedTitle") : t(r.code === 1000 ? "resultOk" : r.code === 6000 ? "resultCancel" : "resultFail");
-    $("result-text").textContent = (r.text || "") + (used ? " " + t("usedNote") : "");
+    $("result-text").textContent = r.text && r.text !== $("result-title").textContent ? r.text : "";
+    $("result-note").textContent = t("usedNote");
+    $("result-note").hidden = !used;
     var a = $("result-return");
     a.hidden = !back;
     if (back) a.href = back;

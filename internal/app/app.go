@@ -132,7 +132,7 @@ func Build(ctx context.Context, cfg *config.Config, log *slog.Logger, opt Option
 			return a.Notify.Notify(ctx, t, ss)
 		})
 	a.Server = httpapi.NewServer(httpapi.Deps{
-		Service: a.Service, Log: log, MaxBody: cfg.MaxBodyBytes, Concurrency: cfg.Concurrency,
+		Service: a.Service, Log: log, MaxBody: cfg.MaxBodyBytes, Concurrency: cfg.Concurrency, UploadRate: cfg.UploadRate,
 		Page: a.pageHandler(), Extra: a.dialectRoutes(), ReturnURL: a.returnURL,
 		Ready: func(ctx context.Context) error {
 			_, err := a.Store.Tenants(ctx)

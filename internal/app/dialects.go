@@ -7,15 +7,45 @@ import (
 	"net/http"
 
 	"github.com/faceverify/faceverify"
+	"github.com/faceverify/faceverify/dialect/cloudauth"
 	"github.com/faceverify/faceverify/dialect/lite"
+	"github.com/faceverify/faceverify/httpapi"
 	"github.com/faceverify/faceverify/notify"
 )
 
-// dialectRoutes returns routes beyond the Lite API, by ServeMux pattern.
-func (a *App) dialectRoutes() map[string]http.Handler { return nil }
+// dialectRoutes returns routes beyond the Lite API, by ServeMux pattern: the Cloudauth RPC
+// endpoint (POST / and GET /) and its signed picture URLs.
+func (a *App) dialectRoutes() map[string]http.Handler {
+	c := &httpapi.Cloudauth{
+		Service: a.Service, Log: a.Log, PublicURL: a.Config.PublicURL, MaxBody: a.Config.MaxBodyBytes,
+		// the picture URL key is derived from the key ring, so every instance sharing the
+		// keys accepts the URLs and rotating the index key revokes them
+		PictureKey: []byte(a.Box.Index("faceverify/cloudauth/picture-url/v1")),
+		// a.Server is built after the routes; requests only arrive once it exists
+		Acquire: func(t *faceverify.Tenant) (func(), error) { return a.Server.Acquire(t) },
+	}
+	return c.Routes()
+}
 
-// notifyRenderers returns callback renderers beyond Lite's.
-func (a *App) notifyRenderers() map[faceverify.Dialect]notify.Renderer { return nil }
+// notifyRenderers returns callback renderers beyond Lite's: Cloudauth calls CallbackUrl
+// with GET and certifyId, passed (SubCode) and callbackToken appended, only when the
+// verification completed (not on cancel or expiry).
+func (a *App) notifyRenderers() map[faceverify.Dialect]notify.Renderer {
+	return map[faceverify.Dialect]notify.Renderer{
+		faceverify.DialectCloudauth: func(t *faceverify.Tenant, s *faceverify.Session) (*notify.Request, error) {
+			u := cloudauth.CallbackURL(s)
+			if u == "" {
+				return nil, nil
+			}
+			return &notify.Request{Method: http.MethodGet, URL: u}, nil
+		},
+	}
+}
 
 // returnURL is where the page sends the user when the session is over.
-func (a *App) returnURL(s *faceverify.Session) string { return lite.ReturnURL(s) }
+func (a *App) returnURL(s *faceverify.Session) string {
+	if s.Dialect == faceverify.DialectCloudauth {
+		return cloudauth.ReturnURL(s)
+	}
+	return lite.ReturnURL(s)
+}

@@ -174,7 +174,7 @@ func (c *Cluster) CreateDatabase() (string, error) {
 		return "", err
 	}
 	defer conn.Close(ctx)
-	if _, err := conn.Exec(ctx, "CREATE DATABASE "+name); err != nil {
+	if _, err := conn.Exec(ctx, "CREATE DATABASE "+name+" STRATEGY FILE_COPY"); err != nil {
 		return "", err
 	}
 	return c.URL(name), nil

@@ -27,7 +27,7 @@ if (cfg.mic) args.push('--use-file-for-fake-audio-capture=' + cfg.mic + '%noloop
 
 const out = [];
 const consoleErrors = [];
-let browser;
+let browser, page;
 const t0 = Date.now();
 try {
   browser = await chromium.launch({ executablePath: cfg.chromium || '/usr/bin/chromium', args, headless: true, timeout: 60000 });
@@ -35,7 +35,8 @@ try {
     viewport: { width: 360, height: 640 }, deviceScaleFactor: 1, locale: cfg.locale || 'zh-CN',
     hasTouch: true,
   });
-  const page = await ctx.newPage();
+  if (cfg.init) await ctx.addInitScript(cfg.init);
+  page = await ctx.newPage();
   page.setDefaultTimeout(cfg.timeout || 30000);
   page.on('console', (m) => { if (m.type() === 'error') consoleErrors.push(m.text()); });
   page.on('pageerror', (e) => consoleErrors.push('pageerror: ' + e.message));
@@ -61,6 +62,7 @@ try {
   }
   console.log(JSON.stringify({ ok: true, out, console: consoleErrors }));
 } catch (e) {
+  if (page && cfg.screens) await page.screenshot({ path: `${cfg.screens}/FAILED-${Date.now()}.png` }).catch(() => {});
   console.log(JSON.stringify({ ok: false, out, console: consoleErrors, error: String(e && e.stack || e) }));
 } finally {
   if (browser) await browser.close();

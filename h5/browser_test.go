@@ -1,0 +1,559 @@
+package h5_test
+
+// Browser tests: the whole journey in Debian's chromium driven by playwright-core
+// (test/browser/h5.mjs), against the real server (internal/apitest) with the real models.
+// The fake camera is a y4m made with ffmpeg from a real talking clip (or a still photo);
+// the fake microphone is a wav of the challenge digits synthesised with espeak-ng after the
+// test has read the digits from the page API, so each browser is launched after that.
+// Screens are saved (360×640) under test/out/screens/.
+
+import (
+	"bytes"
+	"context"
+	"encoding/json"
+	"fmt"
+	"mime/multipart"
+	"net/http"
+	"net/http/httptest"
+	"net/url"
+	"os"
+	"os/exec"
+	"path/filepath"
+	"strings"
+	"sync"
+	"testing"
+	"time"
+
+	"github.com/faceverify/faceverify/internal/admin"
+	"github.com/faceverify/faceverify/internal/apitest"
+	"github.com/faceverify/faceverify/internal/testclock"
+	"github.com/faceverify/faceverify/internal/testenv"
+)
+
+// ---- the browser -----------------------------------------------------------------------
+
+type step map[string]any
+
+type run struct {
+	Camera, Mic, Locale, Screens, Chromium string
+	Deny                                   bool
+	Init                                   string
+	Steps                                  []step
+}
+
+type stepOut struct {
+	Step  step `json:"step"`
+	MS    int  `json:"ms"`
+	Value any  `json:"value"`
+}
+
+type runOut struct {
+	OK      bool      `json:"ok"`
+	Out     []stepOut `json:"out"`
+	Console []string  `json:"console"`
+	Error   string    `json:"error"`
+}
+
+// value returns the value of the first step result that has key k equal to v.
+func (o *runOut) value(k, v string) string {
+	for _, s := range o.Out {
+		if fmt.Sprint(s.Step[k]) == v {
+			return fmt.Sprint(s.Value)
+		}
+	}
+	return ""
+}
+
+var browserMu sync.Mutex // one chromium at a time (2 shared cores)
+
+func browserDir(t *testing.T) string {
+	t.Helper()
+	testenv.Tool(t, "node")
+	testenv.Tool(t, "ffmpeg")
+	testenv.Tool(t, "espeak-ng")
+	testenv.Tool(t, "sox")
+	if _, err := os.Stat("/usr/bin/chromium"); err != nil {
+		if testenv.InCI() {
+			t.Fatal("chromium missing (CI=true): run `make setup`")
+		}
+		t.Skip("chromium missing: run `make setup`")
+	}
+	dir := filepath.Join(testenv.RepoRoot(), "test", "browser")
+	if _, err := os.Stat(filepath.Join(dir, "node_modules", "playwright-core")); err != nil {
+		if testenv.InCI() {
+			t.Fatal("playwright-core missing (CI=true): run `make setup`")
+		}
+		t.Skip("playwright-core missing: run `make setup`")
+	}
+	return dir
+}
+
+// browse runs one chromium session; allowed lists console error substrings the case expects.
+func browse(t *testing.T, r run, allowed ...string) *runOut {
+	t.Helper()
+	dir := browserDir(t)
+	if r.Screens == "" {
+		r.Screens = screensDir(t)
+	}
+	cfg := map[string]any{"camera": r.Camera, "mic": r.Mic, "deny": r.Deny, "locale": r.Locale,
+		"screens": r.Screens, "steps": r.Steps, "init": r.Init}
+	js, _ := json.Marshal(cfg)
+	browserMu.Lock()
+	defer browserMu.Unlock()
+	ctx, cancel := context.WithTimeout(context.Background(), 4*time.Minute)
+	defer cancel()
+	cmd := exec.CommandContext(ctx, "node", filepath.Join(dir, "h5.mjs"), string(js))
+	cmd.Dir = dir
+	var stderr bytes.Buffer
+	cmd.Stderr = &stderr
+	outb, err := cmd.Output()
+	var o runOut
+	if jerr := json.Unmarshal(lastLine(outb), &o); jerr != nil {
+		t.Fatalf("browser driver: %v %v\nstdout: %s\nstderr: %s", err, jerr, outb, stderr.String())
+	}
+	for _, s := range o.Out {
+		t.Logf("  %6d ms  %v %v", s.MS, s.Step, valueOr(s.Value))
+	}
+	if !o.OK {
+		t.Fatalf("browser: %s\nconsole: %q", o.Error, o.Console)
+	}
+	for _, c := range o.Console {
+		ok := false
+		for _, a := range allowed {
+			if strings.Contains(c, a) {
+				ok = true
+			}
+		}
+		if !ok {
+			t.Errorf("console error: %s", c)
+		}
+	}
+	return &o
+}
+
+func valueOr(v any) string {
+	if v == nil {
+		return ""
+	}
+	return fmt.Sprintf("→ %v", v)
+}
+
+func lastLine(b []byte) []byte {
+	lines := bytes.Split(bytes.TrimSpace(b), []byte("\n"))
+	return lines[len(lines)-1]
+}
+
+func screensDir(t *testing.T) string {
+	d := filepath.Join(testenv.RepoRoot(), "test", "out", "screens")
+	if err := os.MkdirAll(d, 0o755); err != nil {
+		t.Fatal(err)
+	}
+	return d
+}
+
+// ---- fake camera and microphone ---------------------------------------------------------
+
+func sh(t *testing.T, name string, args ...string) {
+	t.Helper()
+	out, err := exec.Command(name, args...).CombinedOutput()
+	if err != nil {
+		t.Fatalf("%s %s: %v\n%s", name, strings.Join(args, " "), err, out)
+	}
+}
+
+// talkingCamera makes a 640×480 y4m of a real talking clip (the fake camera loops it) and a
+// JPEG of one of its frames (the reference photo of the same person).
+func talkingCamera(t *testing.T, dir string) (y4m, ref string) {
+	clip := filepath.Join(testenv.Datasets(t, "talking"), "talking", "vox_input_00010.mp4")
+	y4m, ref = filepath.Join(dir, "talking.y4m"), filepath.Join(dir, "ref.jpg")
+	sh(t, "ffmpeg", "-nostdin", "-loglevel", "error", "-y", "-i", clip, "-an",
+		"-vf", "scale=448:448,pad=640:480:96:16,fps=25,format=yuv420p", "-f", "yuv4mpegpipe", y4m)
+	sh(t, "ffmpeg", "-nostdin", "-loglevel", "error", "-y", "-ss", "1", "-i", clip, "-frames:v", "1", "-q:v", "2", ref)
+	return y4m, ref
+}
+
+// stillCamera makes a y4m of a still face photo: a photo held up to the camera.
+func stillCamera(t *testing.T, dir string) (y4m, ref string) {
+	photo := filepath.Join(testenv.Datasets(t, "faces", "deepface"), "faces", "deepface", "img1.jpg")
+	y4m = filepath.Join(dir, "still.y4m")
+	sh(t, "ffmpeg", "-nostdin", "-loglevel", "error", "-y", "-loop", "1", "-i", photo, "-t", "1",
+		"-vf", "scale=640:480:force_original_aspect_ratio=decrease,pad=640:480:(ow-iw)/2:(oh-ih)/2,fps=10,format=yuv420p",
+		"-f", "yuv4mpegpipe", y4m)
+	return y4m, photo
+}
+
+var digitWords = []string{"zero", "one", "two", "three", "four", "five", "six", "seven", "eight", "nine"}
+
+// voice synthesises the digits read aloud (espeak-ng, en-us) as a 48 kHz mono wav: 1 s of
+// silence, the digits, then silence long enough that nothing else is heard while recording.
+func voice(t *testing.T, dir, digits string) string {
+	var words []string
+	for _, d := range digits {
+		words = append(words, digitWords[d-'0'])
+	}
+	raw := filepath.Join(dir, "voice-raw-"+digits+".wav")
+	out := filepath.Join(dir, "voice-"+digits+".wav")
+	sh(t, "espeak-ng", "-v", "en-us", "-s", "130", "-w", raw, strings.Join(words, ", "))
+	sh(t, "sox", raw, "-r", "48000", "-c", "1", "-b", "16", out, "pad", "1.0", "30", "gain", "-n", "-3")
+	return out
+}
+
+// wrong returns digits that differ from d in every place.
+func wrong(d string) string {
+	b := []byte(d)
+	for i := range b {
+		b[i] = '0' + (b[i]-'0'+5)%10
+	}
+	return string(b)
+}
+
+// ---- the business side -------------------------------------------------------------------
+
+type receiver struct {
+	srv    *httptest.Server
+	mu     sync.Mutex
+	notify map[string]map[string]any // biz_token → data
+}
+
+func newReceiver(t *testing.T) *receiver {
+	rc := &receiver{notify: map[string]map[string]any{}}
+	rc.srv = httptest.NewServer(http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+		switch r.URL.Path {
+		case "/notify":
+			r.ParseForm()
+			var d map[string]any
+			if err := json.Unmarshal([]byte(r.PostForm.Get("data")), &d); err == nil {
+				rc.mu.Lock()
+				rc.notify[fmt.Sprint(d["biz_token"])] = d
+				rc.mu.Unlock()
+			}
+			w.Write([]byte("ok"))
+		case "/return":
+			w.Header().Set("Content-Type", "text/html; charset=utf-8")
+			fmt.Fprintf(w, "<!doctype html><title>business</title><p>back at the business: %s</p>", r.URL.Query().Get("biz_token"))
+		default:
+			http.NotFound(w, r)
+		}
+	}))
+	t.Cleanup(rc.srv.Close)
+	return rc
+}
+
+// waitNotify waits for the callback of token and returns its data.
+func (rc *receiver) waitNotify(t *testing.T, token string) map[string]any {
+	t.Helper()
+	deadline := time.Now().Add(20 * time.Second)
+	for time.Now().Before(deadline) {
+		rc.mu.Lock()
+		d := rc.notify[token]
+		rc.mu.Unlock()
+		if d != nil {
+			return d
+		}
+		time.Sleep(100 * time.Millisecond)
+	}
+	t.Fatalf("no notify for %s", token)
+	return nil
+}
+
+// createSession calls get_biz_token (multipart, comparison_type=0 with image_ref1 when ref is set).
+func createSession(t *testing.T, s *apitest.Server, appCode string, rc *receiver, ref string, kv ...string) string {
+	t.Helper()
+	var body bytes.Buffer
+	mw := multipart.NewWriter(&body)
+	f := map[string]string{"return_url": rc.srv.URL + "/return?order=42", "notify_url": rc.srv.URL + "/notify",
+		"liveness_type": "video_number"}
+	if ref != "" {
+		f["comparison_type"], f["uuid"] = "0", "user-1"
+	} else {
+		f["idcard_name"], f["idcard_number"] = "张三", "11010519491231002X"
+	}
+	for i := 0; i+1 < len(kv); i += 2 {
+		f[kv[i]] = kv[i+1]
+	}
+	for k, v := range f {
+		mw.WriteField(k, v)
+	}
+	if ref != "" {
+		img, err := os.ReadFile(ref)
+		if err != nil {
+			t.Fatal(err)
+		}
+		w, _ := mw.CreateFormFile("image_ref1", "ref.jpg")
+		w.Write(img)
+	}
+	mw.Close()
+	req, _ := http.NewRequest(http.MethodPost, s.URL+"/lite/v1/get_biz_token", &body)
+	req.Header.Set("Content-Type", mw.FormDataContentType())
+	req.Header.Set("Authorization", "APPCODE "+appCode)
+	var out struct {
+		BizToken string `json:"biz_token"`
+		Error    string `json:"error"`
+	}
+	if st := apitest.Do(t, req, &out); st != 200 || out.BizToken == "" {
+		t.Fatalf("get_biz_token: %d %s", st, out.Error)
+	}
+	return out.BizToken
+}
+
+type pageSession struct {
+	Step         string `json:"step"`
+	Digits       string `json:"digits"`
+	AttemptsLeft int    `json:"attempts_left"`
+	LastResult   *struct {
+		Message, Text string
+	} `json:"last_result"`
+	Result *struct {
+		Code          int
+		Message, Text string
+	} `json:"result"`
+}
+
+// session reads the page API like the page does (this also starts a fresh session).
+func session(t *testing.T, s *apitest.Server, token string) pageSession {
+	t.Helper()
+	req, _ := http.NewRequest(http.MethodGet, s.URL+"/h5/v1/sessions/"+token, nil)
+	var v pageSession
+	if st := apitest.Do(t, req, &v); st != 200 {
+		t.Fatalf("page API: %d", st)
+	}
+	return v
+}
+
+func liteResult(t *testing.T, s *apitest.Server, token string) (code, msg string) {
+	t.Helper()
+	req, _ := http.NewRequest(http.MethodGet, s.URL+"/lite/v1/get_result?biz_token="+url.QueryEscape(token), nil)
+	req.Header.Set("Authorization", "APPCODE "+s.Tenant.AppCode)
+	var out struct {
+		ResultCode    string `json:"result_code"`
+		ResultMessage string `json:"result_message"`
+	}
+	apitest.Do(t, req, &out)
+	return out.ResultCode, out.ResultMessage
+}
+
+// recordSteps record about secs seconds on the video screen and wait for the next screen.
+func recordSteps(secs int, shot string) []step {
+	st := []step{
+		{"screen": "video"}, {"waitEnabled": "#record"},
+	}
+	if shot != "" {
+		st = append(st, step{"shot": shot})
+	}
+	return append(st,
+		step{"click": "#record"}, step{"sleep": secs * 1000}, step{"click": "#stop"},
+		step{"screen": "processing", "timeout": 60000},
+	)
+}
+
+// ---- the tests ---------------------------------------------------------------------------
+
+// TestBrowserJourney runs the video journey against one server with the real models: tenant
+// "lipsync-off" has the operator-visible Checks.LipSyncOff switch on (the fake camera's lips
+// do not say the synthesised digits, see docs/h5.md), tenant "full" runs every check.
+func TestBrowserJourney(t *testing.T) {
+	browserDir(t)
+	testenv.Datasets(t, "talking")
+	s := apitest.Start(t, apitest.Options{Engine: true})
+	ctx := context.Background()
+	s.Tenant.Checks.LipSyncOff = true
+	if err := s.App.Store.UpdateTenant(ctx, s.Tenant); err != nil {
+		t.Fatal(err)
+	}
+	full := admin.NewTenant("full checks", -1)
+	if err := s.App.Store.CreateTenant(ctx, full); err != nil {
+		t.Fatal(err)
+	}
+	rc := newReceiver(t)
+	media := t.TempDir()
+	cam, ref := talkingCamera(t, media)
+	page := func(token string) string { return s.URL + "/lite/v1/do/" + token }
+
+	t.Run("happy path", func(t *testing.T) {
+		token := createSession(t, s, s.Tenant.AppCode, rc, ref)
+		digits := session(t, s, token).Digits
+		steps := []step{{"goto": page(token)}, {"screen": "intro"}, {"shot": "01-intro"},
+			{"check": "#consent"}, {"click": "#start"}}
+		steps = append(steps, recordSteps(5, "02-video")...)
+		steps = append(steps, step{"shot": "03-processing"},
+			step{"screen": "result", "timeout": 90000}, step{"shot": "04-result"},
+			step{"text": "#result-text"},
+			step{"eval": "performance.getEntriesByName('fv:upload-to-verdict')[0].duration"},
+			step{"eval": "(performance.getEntriesByName('fv:upload-end')[0].startTime - performance.getEntriesByName('fv:upload-start')[0].startTime)"},
+			step{"eval": "window.getMetaInfo()"},
+			step{"waitURL": rc.srv.URL + "/return", "timeout": 10000},
+		)
+		o := browse(t, run{Camera: cam, Mic: voice(t, media, digits), Steps: steps})
+		if got := o.value("text", "#result-text"); got != "验证通过" {
+			t.Errorf("result text %q", got)
+		}
+		back := o.value("waitURL", rc.srv.URL+"/return")
+		if !strings.Contains(back, "biz_token="+url.QueryEscape(token)) || !strings.Contains(back, "order=42") {
+			t.Errorf("redirected to %s", back)
+		}
+		t.Logf("upload-to-verdict seen by the page: %s ms (upload %s ms)",
+			o.value("eval", "performance.getEntriesByName('fv:upload-to-verdict')[0].duration"),
+			o.value("eval", "(performance.getEntriesByName('fv:upload-end')[0].startTime - performance.getEntriesByName('fv:upload-start')[0].startTime)"))
+		var meta map[string]any
+		if err := json.Unmarshal([]byte(o.value("eval", "window.getMetaInfo()")), &meta); err != nil || meta["zimVer"] == nil || meta["ua"] == nil || meta["bioMetaInfo"] == nil {
+			t.Errorf("getMetaInfo: %v %v", meta, err)
+		}
+		n := rc.waitNotify(t, token)
+		if fmt.Sprint(n["error_code"]) != "1000" || n["error_msg"] != "SUCCESS" {
+			t.Errorf("notify %v", n)
+		}
+		if code, msg := liteResult(t, s, token); code != "1000" {
+			t.Errorf("get_result %s %s", code, msg)
+		}
+	})
+
+	t.Run("wrong digits then success, reload resumes", func(t *testing.T) {
+		token := createSession(t, s, s.Tenant.AppCode, rc, ref, "liveness_retry_count", "3")
+		first := session(t, s, token).Digits
+		steps := []step{{"goto": page(token)}, {"check": "#consent"}, {"click": "#start"}}
+		steps = append(steps, recordSteps(5, "")...)
+		steps = append(steps, step{"screen": "retry", "timeout": 90000}, step{"shot": "05-retry"},
+			step{"text": "#retry-reason"}, step{"text": "#retry-left"},
+			step{"reload": true}, step{"screen": "retry"}, step{"text": "#retry-reason"})
+		o := browse(t, run{Camera: cam, Mic: voice(t, media, wrong(first)), Steps: steps})
+		if got := o.value("text", "#retry-reason"); got != "未通过念数字识别，请重试" {
+			t.Errorf("retry reason %q", got)
+		}
+		if got := o.value("text", "#retry-left"); got != "还可重试 2 次" {
+			t.Errorf("attempts left %q", got)
+		}
+		v := session(t, s, token)
+		if v.Step != "video" || v.Digits == first || v.LastResult == nil || v.LastResult.Message != "SR_ERROR" {
+			t.Fatalf("after the wrong digits: %+v", v)
+		}
+		// a new browser (the microphone file is fixed at launch): consent again, then retry
+		steps = []step{{"goto": page(token)}, {"screen": "intro"}, {"check": "#consent"}, {"click": "#start"},
+			{"screen": "retry"}, {"click": "#retry"}}
+		steps = append(steps, recordSteps(5, "")...)
+		steps = append(steps, step{"screen": "result", "timeout": 90000}, step{"text": "#result-text"},
+			step{"waitURL": rc.srv.URL + "/return", "timeout": 10000})
+		o = browse(t, run{Camera: cam, Mic: voice(t, media, v.Digits), Steps: steps})
+		if got := o.value("text", "#result-text"); got != "验证通过" {
+			t.Errorf("result text %q", got)
+		}
+		if n := rc.waitNotify(t, token); fmt.Sprint(n["error_code"]) != "1000" {
+			t.Errorf("notify %v", n)
+		}
+	})
+
+	t.Run("still photo with full checks: attack, retries exhausted", func(t *testing.T) {
+		still, photo := stillCamera(t, media)
+		token := createSession(t, s, full.AppCode, rc, photo, "liveness_retry_count", "2")
+		digits := session(t, s, token).Digits
+		steps := []step{{"goto": page(token)}, {"check": "#consent"}, {"click": "#start"}}
+		steps = append(steps, recordSteps(4, "")...)
+		steps = append(steps, step{"screen": "retry", "timeout": 90000}, step{"text": "#retry-reason"},
+			step{"text": "#retry-left"}, step{"click": "#retry"})
+		steps = append(steps, recordSteps(4, "")...)
+		steps = append(steps, step{"screen": "result", "timeout": 90000}, step{"shot": "06-failed"},
+			step{"text": "#result-title"}, step{"text": "#result-text"},
+			step{"waitURL": rc.srv.URL + "/return", "timeout": 10000})
+		o := browse(t, run{Camera: still, Mic: voice(t, media, digits), Steps: steps})
+		const attack = "活体验证未通过，请本人正对镜头重试"
+		if got := o.value("text", "#retry-reason"); got != attack {
+			t.Errorf("first attempt %q", got)
+		}
+		if got := o.value("text", "#retry-left"); got != "还可重试 1 次" {
+			t.Errorf("attempts left %q", got)
+		}
+		if got := o.value("text", "#result-text"); got != attack {
+			t.Errorf("verdict text %q", got)
+		}
+		n := rc.waitNotify(t, token)
+		if fmt.Sprint(n["error_code"]) != "4100" || n["error_msg"] != "FAIL_LIVING_FACE_ATTACK" {
+			t.Errorf("notify %v", n)
+		}
+	})
+
+	t.Run("cancel on the video step", func(t *testing.T) {
+		token := createSession(t, s, s.Tenant.AppCode, rc, ref)
+		o := browse(t, run{Camera: cam, Steps: []step{{"goto": page(token)}, {"check": "#consent"}, {"click": "#start"},
+			{"screen": "video"}, {"waitEnabled": "#record"}, {"click": "#cancel"}, {"shot": "07-confirm-cancel"},
+			{"click": "#confirm-yes"}, {"screen": "result"}, {"text": "#result-title"},
+			{"waitURL": rc.srv.URL + "/return", "timeout": 10000}}})
+		if got := o.value("text", "#result-title"); got != "已退出验证" {
+			t.Errorf("title %q", got)
+		}
+		n := rc.waitNotify(t, token)
+		if fmt.Sprint(n["error_code"]) != "6000" || n["error_msg"] != "USER_CANCEL" {
+			t.Errorf("notify %v", n)
+		}
+	})
+}
+
+// TestBrowserPageStates covers the screens that need no verdict: expired (test clock), used,
+// unknown token, camera denied, no MediaRecorder; in Chinese and English.
+func TestBrowserPageStates(t *testing.T) {
+	browserDir(t)
+	clock := testclock.New(time.Date(2026, 3, 1, 9, 0, 0, 0, time.UTC))
+	s := apitest.Start(t, apitest.Options{Clock: clock})
+	rc := newReceiver(t)
+	page := func(token string) string { return s.URL + "/lite/v1/do/" + token }
+
+	expired := createSession(t, s, s.Tenant.AppCode, rc, "")
+	used := createSession(t, s, s.Tenant.AppCode, rc, "")
+	req, _ := http.NewRequest(http.MethodPost, s.URL+"/h5/v1/sessions/"+used+"/cancel", nil)
+	if st := apitest.Do(t, req, nil); st != 200 {
+		t.Fatalf("cancel: %d", st)
+	}
+	clock.Advance(2 * time.Hour) // past the 1 h page validity of biz_token
+	fresh := createSession(t, s, s.Tenant.AppCode, rc, "")
+	fresh2 := createSession(t, s, s.Tenant.AppCode, rc, "")
+
+	t.Run("expired used unknown", func(t *testing.T) {
+		o := browse(t, run{Steps: []step{
+			{"goto": page(expired)}, {"screen": "problem"}, {"shot": "08-expired"},
+			{"text": "#problem-title"}, {"text": "#problem-text"},
+			{"goto": page(used)}, {"screen": "result"}, {"shot": "09-used"}, {"text": "#result-title"},
+			{"goto": page("1700000000,00000000000000000000000000000000")}, {"screen": "problem"},
+			{"shot": "10-unknown"}, {"eval": "document.getElementById('problem-title').textContent"},
+		}}, "404")
+		if got := o.value("text", "#problem-title"); got != "验证链接已过期" {
+			t.Errorf("expired title %q", got)
+		}
+		if got := o.value("text", "#problem-text"); got != "无效请求，或当前请求已过期" {
+			t.Errorf("expired text %q", got)
+		}
+		if got := o.value("text", "#result-title"); got != "该验证已经完成" {
+			t.Errorf("used title %q", got)
+		}
+		if got := o.value("eval", "document.getElementById('problem-title').textContent"); got != "验证链接无效" {
+			t.Errorf("unknown title %q", got)
+		}
+		if v := session(t, s, expired); v.Step != "expired" {
+			t.Errorf("expired session step %q", v.Step)
+		}
+	})
+
+	t.Run("camera denied (English)", func(t *testing.T) {
+		o := browse(t, run{Deny: true, Locale: "en-US", Steps: []step{
+			{"goto": page(fresh)}, {"screen": "intro"}, {"text": "#start"}, {"check": "#consent"}, {"click": "#start"},
+			{"screen": "problem"}, {"shot": "11-denied-en"}, {"text": "#problem-title"},
+		}})
+		if got := o.value("text", "#start"); got != "Start" {
+			t.Errorf("English start button %q", got)
+		}
+		if got := o.value("text", "#problem-title"); got != "Camera or microphone blocked" {
+			t.Errorf("denied title %q", got)
+		}
+	})
+
+	t.Run("no MediaRecorder", func(t *testing.T) {
+		o := browse(t, run{Init: "delete window.MediaRecorder", Steps: []step{
+			{"goto": page(fresh2) + "?lang=en"}, {"check": "#consent"}, {"click": "#start"},
+			{"screen": "problem"}, {"shot": "12-unsupported"}, {"text": "#problem-title"},
+			{"click": "#cancel"}, {"click": "#confirm-yes"}, {"screen": "result"}, {"text": "#result-text"},
+		}})
+		if got := o.value("text", "#problem-title"); got != "This browser cannot record video" {
+			t.Errorf("unsupported title %q", got)
+		}
+		if got := o.value("text", "#result-text"); got != "You left the verification" {
+			t.Errorf("cancel text %q", got)
+		}
+	})
+}

@@ -1,0 +1,224 @@
+package httpapi
+
+import (
+	"bytes"
+	"context"
+	"errors"
+	"io"
+	"log/slog"
+	"mime"
+	"net/http"
+	"net/url"
+	"strings"
+	"time"
+
+	"github.com/faceverify/faceverify"
+	"github.com/faceverify/faceverify/dialect/cloudauth"
+	"github.com/faceverify/faceverify/verify"
+)
+
+// Cloudauth serves the Alibaba Cloud Cloudauth RPC endpoint (POST / and GET /, actions
+// InitFaceVerify and DescribeFaceVerify, POP signatures v1 and V3) and the signed picture
+// URLs of DescribeFaceVerify. It authenticates, then decodes through dialect/cloudauth,
+// calls the verify use cases and renders; it decides nothing itself.
+type Cloudauth struct {
+	Service    *verify.Service
+	Log        *slog.Logger
+	PublicURL  string // base of CertifyUrl and pictureUrl
+	PictureKey []byte // signs pictureUrl (derived from the key ring by the wiring)
+	MaxBody    int64  // request body limit (20 MB)
+	// Acquire takes a per-tenant in-flight slot (Server.Acquire); nil = no limit.
+	Acquire func(*faceverify.Tenant) (func(), error)
+}
+
+// Routes returns the routes by ServeMux pattern.
+func (c *Cloudauth) Routes() map[string]http.Handler {
+	return map[string]http.Handler{
+		"POST /{$}":                        http.HandlerFunc(c.handleRPC),
+		"GET /{$}":                         http.HandlerFunc(c.handleRPC),
+		"GET /cloudauth/v1/picture/{file}": http.HandlerFunc(c.handlePicture),
+	}
+}
+
+func (c *Cloudauth) log() *slog.Logger {
+	if c.Log == nil {
+		return slog.Default()
+	}
+	return c.Log
+}
+
+func (c *Cloudauth) fail(w http.ResponseWriter, r *http.Request, reqID string, err error) {
+	status, body := cloudauth.ErrorResponse(err, reqID, r.Host)
+	if status >= 500 || body.Code == cloudauth.CodeInternal {
+		c.log().Error("cloudauth request failed", "request_id", reqID, "err", err)
+	}
+	writeJSON(w, status, body)
+}
+
+// readBody reads the raw body (at most max bytes) and, for a form body, its parameters.
+func readRPCBody(r *http.Request, max int64) ([]byte, url.Values, error) {
+	if r.Method == http.MethodGet || r.Body == nil {
+		return nil, nil, nil
+	}
+	if r.ContentLength > max {
+		return nil, nil, faceverify.Errorf(faceverify.ETOOLARGE, "request body over %d bytes", max)
+	}
+	body, err := io.ReadAll(http.MaxBytesReader(nil, r.Body, max))
+	if err != nil {
+		if tooLarge(err) {
+			return nil, nil, faceverify.Errorf(faceverify.ETOOLARGE, "request body too large")
+		}
+		return nil, nil, cloudauth.NewPopError("InvalidParameter", "unreadable body")
+	}
+	if len(bytes.TrimSpace(body)) == 0 {
+		return body, nil, nil
+	}
+	mt, _, err := mime.ParseMediaType(r.Header.Get("Content-Type"))
+	if err != nil || mt != "application/x-www-form-urlencoded" {
+		return nil, nil, cloudauth.NewPopError("InvalidParameter", "the body must be application/x-www-form-urlencoded")
+	}
+	form, err := url.ParseQuery(string(body))
+	if err != nil {
+		return nil, nil, cloudauth.NewPopError("InvalidParameter", "malformed form body")
+	}
+	return body, form, nil
+}
+
+func (c *Cloudauth) handleRPC(w http.ResponseWriter, r *http.Request) {
+	reqID := cloudauth.NewRequestID()
+	ctx := r.Context()
+	query, err := url.ParseQuery(r.URL.RawQuery)
+	if err != nil {
+		c.fail(w, r, reqID, cloudauth.NewPopError("InvalidParameter", "malformed query string"))
+		return
+	}
+	max := c.MaxBody
+	if max <= 0 {
+		max = 20 << 20
+	}
+	body, form, err := readRPCBody(r, max)
+	if err != nil {
+		c.fail(w, r, reqID, err)
+		return
+	}
+	auth, err := cloudauth.ParseAuth(cloudauth.Incoming{Method: r.Method, Path: r.URL.Path, Query: query, Form: form,
+		Header: r.Header, Host: r.Host, Body: body})
+	if err != nil {
+		c.fail(w, r, reqID, err)
+		return
+	}
+	t, err := c.Service.Store.TenantByAccessKey(ctx, auth.AccessKeyID)
+	if faceverify.ErrorCode(err) == faceverify.ENOTFOUND {
+		err = cloudauth.NewPopError("InvalidAccessKeyId.NotFound")
+	}
+	if err != nil {
+		c.fail(w, r, reqID, err)
+		return
+	}
+	if t.KeyDisabled {
+		c.fail(w, r, reqID, cloudauth.NewPopError("InvalidAccessKeyId.Inactive"))
+		return
+	}
+	if !auth.Verify(t.AccessKeySecret) {
+		c.fail(w, r, reqID, cloudauth.NewPopError("SignatureDoesNotMatch"))
+		return
+	}
+	now := c.Service.Clock.Now()
+	if err := auth.Fresh(now); err != nil {
+		c.fail(w, r, reqID, err)
+		return
+	}
+	fresh, err := c.Service.Store.UseNonce(ctx, auth.AccessKeyID+":"+auth.Nonce, now.Add(2*cloudauth.MaxSkew+time.Minute))
+	if err != nil {
+		c.fail(w, r, reqID, err)
+		return
+	}
+	if !fresh {
+		c.fail(w, r, reqID, cloudauth.NewPopError("SignatureNonceUsed"))
+		return
+	}
+	if err := cloudauth.CheckEnvelope(auth); err != nil {
+		c.fail(w, r, reqID, err)
+		return
+	}
+	if c.Acquire != nil {
+		release, err := c.Acquire(t)
+		if err != nil {
+			c.fail(w, r, reqID, err)
+			return
+		}
+		defer release()
+	}
+	switch auth.Action {
+	case cloudauth.ActionInit:
+		c.initFaceVerify(ctx, w, r, reqID, t, auth.Params)
+	case cloudauth.ActionDescribe:
+		c.describeFaceVerify(ctx, w, r, reqID, t, auth.Params)
+	}
+}
+
+func (c *Cloudauth) initFaceVerify(ctx context.Context, w http.ResponseWriter, r *http.Request, reqID string, t *faceverify.Tenant, p url.Values) {
+	req, err := cloudauth.ParseInit(p, t, c.Service.Config.MaxImageBytes)
+	if err != nil {
+		c.log().Info("InitFaceVerify refused", "request_id", reqID, "param", faceverify.ErrorKey(err))
+		c.fail(w, r, reqID, err)
+		return
+	}
+	ss, err := c.Service.Create(ctx, t, req)
+	if err != nil {
+		var fe *faceverify.Error
+		if errors.As(err, &fe) && fe.Code == faceverify.EINVALID && strings.HasPrefix(fe.Key, "image_ref") {
+			err = faceverify.Invalid("FaceContrastPicture", fe.Message)
+		}
+		c.fail(w, r, reqID, err)
+		return
+	}
+	writeJSON(w, http.StatusOK, cloudauth.RenderInit(reqID, c.PublicURL, ss))
+}
+
+func (c *Cloudauth) describeFaceVerify(ctx context.Context, w http.ResponseWriter, r *http.Request, reqID string, t *faceverify.Tenant, p url.Values) {
+	id, err := cloudauth.ParseDescribe(p, t)
+	if err != nil {
+		c.fail(w, r, reqID, err)
+		return
+	}
+	ss, err := c.Service.Result(ctx, t, id)
+	if err != nil {
+		c.fail(w, r, reqID, err)
+		return
+	}
+	var pic *cloudauth.Picture
+	if ss.Images["image_best"] != "" {
+		pic = cloudauth.SignedPicture(c.PublicURL, c.PictureKey, t, ss.Token, c.Service.Clock.Now())
+	}
+	out, err := cloudauth.RenderDescribe(reqID, ss, pic)
+	if err != nil {
+		c.fail(w, r, reqID, err)
+		return
+	}
+	writeJSON(w, http.StatusOK, out)
+}
+
+// handlePicture serves the best live frame behind a signed, expiring URL.
+func (c *Cloudauth) handlePicture(w http.ResponseWriter, r *http.Request) {
+	id, ok := strings.CutSuffix(r.PathValue("file"), ".jpeg")
+	notFound := func() { http.Error(w, "not found", http.StatusNotFound) }
+	if !ok || !cloudauth.CheckPicture(c.PictureKey, id, r.URL.Query(), c.Service.Clock.Now()) {
+		http.Error(w, "forbidden: the picture URL is invalid or expired", http.StatusForbidden)
+		return
+	}
+	ss, err := c.Service.Store.Session(r.Context(), id)
+	if err != nil || ss.Images["image_best"] == "" {
+		notFound()
+		return
+	}
+	data, err := c.Service.Blobs.Get(r.Context(), ss.Images["image_best"])
+	if err != nil {
+		notFound()
+		return
+	}
+	w.Header().Set("Content-Type", "image/jpeg")
+	w.Header().Set("Cache-Control", "private, no-store")
+	w.Header().Set("X-Content-Type-Options", "nosniff")
+	w.Write(data)
+}
