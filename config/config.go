@@ -35,8 +35,10 @@ type Config struct {
 	MaxBodyBytes     int64
 	Concurrency      int
 	NotifyFor        time.Duration
-	NotifyAllow      string  // comma-separated hosts/CIDRs the callback guard lets through
-	UploadRate       float64 // uploads per second per client IP (burst 10)
+	NotifyAllow      string        // comma-separated hosts/CIDRs the callback guard lets through
+	UploadRate       float64       // uploads per second per client IP (burst 10)
+	SweepEvery       time.Duration // how often expiry + retention are enforced
+	JobLease         time.Duration // a job claimed by a worker that died runs again after this
 
 	finish func()
 }
@@ -84,7 +86,9 @@ func Flags(fs *flag.FlagSet, getenv func(string) string) *Config {
 	intv(&c.Concurrency, "concurrency", 64, "default in-flight API requests per tenant")
 	dur(&c.NotifyFor, "notify-for", 24*time.Hour, "how long callbacks are retried")
 	str(&c.NotifyAllow, "notify-allow", "", "hosts/CIDRs callbacks may reach although private (e.g. 127.0.0.1/32,receiver.local)")
-	fs.Float64Var(&c.UploadRate, "upload-rate", 2, "page uploads per second per client IP")
+	fs.Float64Var(&c.UploadRate, "upload-rate", 2, "page uploads per second per client IP (burst 10; negative = off)")
+	dur(&c.SweepEvery, "sweep-every", time.Minute, "how often page expiry and result retention are enforced")
+	dur(&c.JobLease, "job-lease", 2*time.Minute, "job lease: a job whose worker died runs again after this")
 	c.finish = func() {
 		c.MaxVideoBytes = int64(maxVideoMB) << 20
 		c.MaxBodyBytes = int64(maxBodyMB) << 20
@@ -125,16 +129,28 @@ func (c *Config) Validate() error {
 		return errors.New("config: TTLs must be positive")
 	case c.MaxVideoBytes <= 0 || c.MaxBodyBytes <= 0:
 		return errors.New("config: size limits must be positive")
+	case c.SweepEvery <= 0 || c.JobLease < 10*time.Second:
+		return errors.New("config: --sweep-every must be positive and --job-lease at least 10s")
 	case c.Retention < c.PageTTL:
 		return errors.New("config: --retention must be at least --page-ttl")
 	}
 	return nil
 }
 
-// DepsDir is $FACEVERIFY_DEPS, else ./.deps (what scripts/setup.sh fills).
+// DepsDir is $FACEVERIFY_DEPS, else ./.deps, else .deps beside the executable's directory
+// (bin/faceverify → .deps): what scripts/setup.sh fills.
 func DepsDir() string {
 	if d := os.Getenv("FACEVERIFY_DEPS"); d != "" {
 		return d
+	}
+	if _, err := os.Stat(".deps"); err == nil {
+		return ".deps"
+	}
+	if exe, err := os.Executable(); err == nil {
+		d := filepath.Join(filepath.Dir(exe), "..", ".deps")
+		if _, err := os.Stat(d); err == nil {
+			return d
+		}
 	}
 	return ".deps"
 }

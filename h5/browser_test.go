@@ -24,6 +24,7 @@ import (
 	"testing"
 	"time"
 
+	"github.com/faceverify/faceverify/idcard/gen"
 	"github.com/faceverify/faceverify/internal/admin"
 	"github.com/faceverify/faceverify/internal/apitest"
 	"github.com/faceverify/faceverify/internal/testclock"
@@ -182,6 +183,14 @@ func stillCamera(t *testing.T, dir string) (y4m, ref string) {
 	return y4m, photo
 }
 
+// idcardTexts are the documented retake texts of the ID card step (faceid-lite-h5.txt).
+var idcardTexts = map[string]bool{
+	"识别错误，请正对身份证重新拍摄":        true,
+	"身份证人像面找不到人脸，请正对身份证重新拍摄": true,
+	"非身份证人像面，请正对身份证重新拍摄":     true,
+	"非身份证国徽面，请正对身份证重新拍摄":     true,
+}
+
 var digitWords = []string{"zero", "one", "two", "three", "four", "five", "six", "seven", "eight", "nine"}
 
 // voice synthesises the digits read aloud (espeak-ng, en-us) as a 48 kHz mono wav: 1 s of
@@ -269,7 +278,11 @@ func createSession(t *testing.T, s *apitest.Server, appCode string, rc *receiver
 		f["idcard_name"], f["idcard_number"] = "张三", "11010519491231002X"
 	}
 	for i := 0; i+1 < len(kv); i += 2 {
-		f[kv[i]] = kv[i+1]
+		if kv[i+1] == "" {
+			delete(f, kv[i])
+		} else {
+			f[kv[i]] = kv[i+1]
+		}
 	}
 	for k, v := range f {
 		mw.WriteField(k, v)
@@ -340,6 +353,10 @@ func recordSteps(secs int, shot string) []step {
 	if shot != "" {
 		st = append(st, step{"shot": shot})
 	}
+	if shot != "" { // and one while recording
+		return append(st, step{"click": "#record"}, step{"sleep": 1500}, step{"shot": shot + "-recording"},
+			step{"sleep": secs*1000 - 1500}, step{"click": "#stop"}, step{"screen": "processing", "timeout": 60000})
+	}
 	return append(st,
 		step{"click": "#record"}, step{"sleep": secs * 1000}, step{"click": "#stop"},
 		step{"screen": "processing", "timeout": 60000},
@@ -377,15 +394,15 @@ func TestBrowserJourney(t *testing.T) {
 		steps = append(steps, recordSteps(5, "02-video")...)
 		steps = append(steps, step{"shot": "03-processing"},
 			step{"screen": "result", "timeout": 90000}, step{"shot": "04-result"},
-			step{"text": "#result-text"},
+			step{"text": "#result-title"},
 			step{"eval": "performance.getEntriesByName('fv:upload-to-verdict')[0].duration"},
 			step{"eval": "(performance.getEntriesByName('fv:upload-end')[0].startTime - performance.getEntriesByName('fv:upload-start')[0].startTime)"},
 			step{"eval": "window.getMetaInfo()"},
 			step{"waitURL": rc.srv.URL + "/return", "timeout": 10000},
 		)
 		o := browse(t, run{Camera: cam, Mic: voice(t, media, digits), Steps: steps})
-		if got := o.value("text", "#result-text"); got != "验证通过" {
-			t.Errorf("result text %q", got)
+		if got := o.value("text", "#result-title"); got != "验证通过" {
+			t.Errorf("result title %q", got)
 		}
 		back := o.value("waitURL", rc.srv.URL+"/return")
 		if !strings.Contains(back, "biz_token="+url.QueryEscape(token)) || !strings.Contains(back, "order=42") {
@@ -430,14 +447,68 @@ func TestBrowserJourney(t *testing.T) {
 		steps = []step{{"goto": page(token)}, {"screen": "intro"}, {"check": "#consent"}, {"click": "#start"},
 			{"screen": "retry"}, {"click": "#retry"}}
 		steps = append(steps, recordSteps(5, "")...)
-		steps = append(steps, step{"screen": "result", "timeout": 90000}, step{"text": "#result-text"},
+		steps = append(steps, step{"screen": "result", "timeout": 90000}, step{"text": "#result-title"},
 			step{"waitURL": rc.srv.URL + "/return", "timeout": 10000})
 		o = browse(t, run{Camera: cam, Mic: voice(t, media, v.Digits), Steps: steps})
-		if got := o.value("text", "#result-text"); got != "验证通过" {
-			t.Errorf("result text %q", got)
+		if got := o.value("text", "#result-title"); got != "验证通过" {
+			t.Errorf("result title %q", got)
 		}
 		if n := rc.waitNotify(t, token); fmt.Sprint(n["error_code"]) != "1000" {
 			t.Errorf("notify %v", n)
+		}
+	})
+
+	t.Run("ID card front and back, retake, then video", func(t *testing.T) {
+		// a synthetic card (idcard/gen) whose portrait is the person on the fake camera, and
+		// that identity enrolled in the registry (comparison_type=1, group=1)
+		faces := filepath.Join(media, "faces", "person")
+		os.MkdirAll(faces, 0o755)
+		sh(t, "cp", ref, filepath.Join(faces, "ref.jpg"))
+		g, err := gen.New(gen.Options{Seed: 7, FacesDir: filepath.Dir(faces)})
+		if err != nil {
+			t.Skipf("card generator: %v", err)
+		}
+		card := g.Card()
+		write := func(name string, b []byte) string {
+			p := filepath.Join(media, name)
+			if err := os.WriteFile(p, b, 0o644); err != nil {
+				t.Fatal(err)
+			}
+			return p
+		}
+		front := write("card_front.jpg", g.PhotoWith(card.Front, gen.PhotoOptions{Scale: 0.8, MaxRotate: 3, Quality: 90}))
+		back := write("card_back.jpg", g.PhotoWith(card.Back, gen.PhotoOptions{Scale: 0.8, MaxRotate: 3, Quality: 90}))
+		notCard := write("not_a_card.jpg", g.NonCard())
+		photo, _ := os.ReadFile(ref)
+		if err := s.App.Service.Enrol(ctx, card.Identity.Name, card.Identity.Number, photo); err != nil {
+			t.Fatal(err)
+		}
+		token := createSession(t, s, s.Tenant.AppCode, rc, "", "group", "1", "idcard_name", "", "idcard_number", "")
+		steps := []step{{"goto": page(token)}, {"screen": "intro"}, {"check": "#consent"}, {"click": "#start"},
+			{"screen": "idcard"}, {"text": "#idcard-title"}, {"shot": "13-idcard-front"},
+			{"files": []string{"#idcard-file", notCard}}, {"waitVisible": "#idcard-msg", "timeout": 60000},
+			{"shot": "14-idcard-retake"}, {"text": "#idcard-msg"}, {"text": "#idcard-left"},
+			{"files": []string{"#idcard-file", front}}, {"waitText": "#idcard-title", "value": "拍摄身份证国徽面", "timeout": 60000},
+			{"files": []string{"#idcard-file", back}}, {"screen": "video", "timeout": 60000},
+		}
+		// the digits exist only once the card is read: read them after the card steps
+		o := browse(t, run{Camera: cam, Steps: steps})
+		if got := o.value("text", "#idcard-msg"); !idcardTexts[got] {
+			t.Errorf("retake text %q is not one of the documented texts", got)
+		}
+		if got := o.value("text", "#idcard-left"); got != "还可重新拍摄 2 次" {
+			t.Errorf("retakes left %q", got)
+		}
+		v := session(t, s, token)
+		if v.Step != "video" {
+			t.Fatalf("after the card: %+v", v)
+		}
+		steps = []step{{"goto": page(token)}, {"check": "#consent"}, {"click": "#start"}}
+		steps = append(steps, recordSteps(5, "")...)
+		steps = append(steps, step{"screen": "result", "timeout": 90000}, step{"text": "#result-title"}, step{"text": "#result-text"})
+		o = browse(t, run{Camera: cam, Mic: voice(t, media, v.Digits), Steps: steps})
+		if got := o.value("text", "#result-title"); got != "验证通过" {
+			t.Errorf("result %q %q", got, o.value("text", "#result-text"))
 		}
 	})
 

@@ -36,7 +36,7 @@ func body(t *testing.T, r *http.Response) string {
 func TestPage(t *testing.T) {
 	h := h5.Handler(h5.Options{})
 	cases := []struct {
-		name, path, accept      string
+		name, path, accept     string
 		wantLang, wantHTMLLang string
 	}{
 		{"lite zh default", "/lite/v1/do/1700000000,abc", "", "zh", "zh-CN"},

@@ -52,6 +52,7 @@ func (s *Server) lite(h func(c *liteCall)) http.Handler {
 		}
 		release, err := s.Acquire(t)
 		if err != nil {
+			w.Header().Set("Connection", "close") // answer now, without waiting for the body
 			s.liteError(c, err)
 			return
 		}

@@ -5,6 +5,8 @@ import (
 	"errors"
 	"fmt"
 	"image"
+	"os"
+	"path/filepath"
 	"regexp"
 	"runtime"
 	"strings"
@@ -23,14 +25,23 @@ type Config struct {
 	Vision      *vision.Engine // face engine for the portrait; nil = no portrait face check
 	Workers     int            // tesseract clients in the pool; default runtime.NumCPU()
 	Now         func() time.Time
+	// Engine selects the OCR: "ppocr" (PaddleOCR PP-OCRv4 on ONNX Runtime), "tesseract", or
+	// "" = PP-OCR when its model files are present in OCRModelDir, else tesseract.
+	Engine      string
+	OCRModelDir string // PP-OCR models (scripts/setup.d/30-ocr-models.sh); default DefaultOCRModelDir()
+	ORTLib      string // ONNX Runtime library; default vision.DefaultORTLib() (ignored when ORT is already up)
+	OCRThreads  int    // ONNX Runtime intra-op threads per PP-OCR session; default 2
 }
 
 // Reader reads card sides. It is safe for concurrent use: each call borrows one tesseract
 // client from a pool.
 type Reader struct {
-	pool   *ocrPool
-	vision *vision.Engine
-	now    func() time.Time
+	pool *ocrPool // tesseract (Engine "tesseract")
+	pp   *ppocr   // PP-OCR (Engine "ppocr")
+	// constrained PP-OCR character sets
+	ppDigits, ppDate, ppValidity charset
+	vision                       *vision.Engine
+	now                          func() time.Time
 }
 
 // Side is the side of the card a photo is expected to show.
@@ -54,7 +65,7 @@ type Outcome struct {
 	Image    []byte                  // JPEG of the rectified card side
 }
 
-// Open starts a Reader with a pool of initialised tesseract clients.
+// Open starts a Reader: PP-OCR sessions, or a pool of initialised tesseract clients.
 func Open(cfg Config) (*Reader, error) {
 	if cfg.Languages == "" {
 		cfg.Languages = "chi_sim"
@@ -65,16 +76,58 @@ func Open(cfg Config) (*Reader, error) {
 	if cfg.Now == nil {
 		cfg.Now = time.Now
 	}
-	p, err := newOCRPool(cfg.Workers, cfg.TessdataDir, cfg.Languages)
-	if err != nil {
-		return nil, fmt.Errorf("idcard: tesseract: %w", err)
+	if cfg.OCRModelDir == "" {
+		cfg.OCRModelDir = DefaultOCRModelDir()
 	}
-	return &Reader{pool: p, vision: cfg.Vision, now: cfg.Now}, nil
+	if cfg.OCRThreads <= 0 {
+		cfg.OCRThreads = 2
+	}
+	engine := cfg.Engine
+	if engine == "" {
+		engine = "tesseract"
+		if _, err := os.Stat(filepath.Join(cfg.OCRModelDir, ppRecFile)); err == nil {
+			engine = "ppocr"
+		}
+	}
+	r := &Reader{vision: cfg.Vision, now: cfg.Now}
+	switch engine {
+	case "ppocr":
+		pp, err := openPPOCR(cfg.OCRModelDir, cfg.ORTLib, cfg.OCRThreads)
+		if err != nil {
+			return nil, fmt.Errorf("idcard: PP-OCR: %w", err)
+		}
+		r.pp = pp
+		r.ppDigits = pp.charset(digitsX)
+		r.ppDate = pp.charset("0123456789年月日")
+		r.ppValidity = pp.charset("0123456789.-长期")
+	case "tesseract":
+		p, err := newOCRPool(cfg.Workers, cfg.TessdataDir, cfg.Languages)
+		if err != nil {
+			return nil, fmt.Errorf("idcard: tesseract: %w", err)
+		}
+		r.pool = p
+	default:
+		return nil, fmt.Errorf("idcard: unknown OCR engine %q", cfg.Engine)
+	}
+	return r, nil
 }
 
-// Close frees the tesseract clients. The Vision engine is not closed (it is the caller's).
+// Engine reports the OCR engine in use: "ppocr" or "tesseract".
+func (r *Reader) Engine() string {
+	if r.pp != nil {
+		return "ppocr"
+	}
+	return "tesseract"
+}
+
+// Close frees the OCR sessions or clients. The Vision engine is not closed (it is the caller's).
 func (r *Reader) Close() error {
-	r.pool.close()
+	if r.pool != nil {
+		r.pool.close()
+	}
+	if r.pp != nil {
+		r.pp.close()
+	}
 	return nil
 }
 
@@ -219,6 +272,9 @@ func (r *Reader) Read(ctx context.Context, side Side, data []byte, threshold flo
 	img, err := vision.Decode(data)
 	if err != nil {
 		return &Outcome{Result: notSide}, nil
+	}
+	if r.pp != nil {
+		return r.ppRead(ctx, side, img, threshold)
 	}
 	views := r.views(img)
 	switch side {

@@ -83,6 +83,9 @@ func (r *Runner) Handle(kind string, p Policy, h Handler) {
 	if p.Timeout == 0 {
 		p.Timeout = r.Lease / 2
 	}
+	if limit := r.Lease * 4 / 5; p.Timeout > limit {
+		p.Timeout = limit // an attempt must end before its lease does, or it could run twice at once
+	}
 	r.handlers[kind] = h
 	r.policies[kind] = p
 }

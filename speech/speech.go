@@ -13,15 +13,16 @@ package speech
 #include <stdlib.h>
 #include <pocketsphinx.h>
 
-static cmd_ln_t *fv_config(const char *hmm, const char *dict) {
-	return cmd_ln_init(NULL, ps_args(), TRUE,
-		"-hmm", hmm,
-		"-dict", dict,
-		"-logfn", "/dev/null",
-		"-samprate", "16000",
-		"-bestpath", "yes",
-		"-topn", "16",
-		NULL);
+static cmd_ln_t *fv_config(int argc, char **argv) {
+	return cmd_ln_parse_r(NULL, ps_args(), argc, argv, TRUE);
+}
+
+static const char *fv_cfg_str(ps_decoder_t *ps, const char *name) {
+	return cmd_ln_str_r(ps_get_config(ps), name);
+}
+
+static double fv_cfg_float(ps_decoder_t *ps, const char *name) {
+	return cmd_ln_float32_r(ps_get_config(ps), name);
 }
 
 static int fv_seg_frames(ps_seg_t *seg, int *sf, int *ef) {
@@ -38,6 +39,7 @@ import (
 	"os"
 	"path/filepath"
 	"runtime"
+	"sort"
 	"strings"
 	"time"
 	"unsafe"
@@ -58,6 +60,22 @@ type Config struct {
 	// Decoders is the number of decoders in the pool (0 = 2); each holds its own copy of
 	// the acoustic model (~10 MB) and serves one clip at a time.
 	Decoders int
+	// Args overrides pocketsphinx options, name → value (e.g. "-beam": "1e-60"), on top of
+	// DefaultArgs. For tuning (speech/cmd/digiteval); nil is the measured default.
+	Args map[string]string
+	// Tolerance overrides DefaultTolerance for Verify (0 = default; negative = stricter).
+	Tolerance float64
+	// NoTrim disables the energy-based trimming of leading/trailing silence.
+	NoTrim bool
+}
+
+// DefaultArgs are the pocketsphinx options used unless Config.Args overrides them
+// (-hmm, -dict and -featparams are set by Open). Tuned with speech/cmd/digiteval.
+var DefaultArgs = map[string]string{
+	"-samprate": "16000",
+	"-bestpath": "yes",
+	"-topn":     "16",
+	"-logfn":    "/dev/null",
 }
 
 // DefaultModelDir is where Debian's pocketsphinx-en-us installs the acoustic model.
@@ -82,9 +100,11 @@ var ErrNoSpeech = errors.New("speech: no digits recognised")
 
 // Recognizer decodes digits; safe for concurrent use (a pool of decoders).
 type Recognizer struct {
-	pool chan *C.ps_decoder_t
-	all  []*C.ps_decoder_t
-	dir  string
+	pool      chan *C.ps_decoder_t
+	all       []*C.ps_decoder_t
+	noTrim    bool
+	tolerance float64 // see DefaultTolerance
+	lw        float64 // language weight (-lw) the grammars' transition scores carry
 }
 
 // Dictionary: English digit words (CMUdict pronunciations) and Mandarin syllables in en-us
@@ -107,10 +127,31 @@ var digitOf = map[string]byte{
 	"qi": '7', "ba": '8', "jiu": '9',
 }
 
-const (
-	grammarEN = "#JSGF V1.0;\ngrammar digits;\npublic <digits> = <d> <d> <d> <d>;\n<d> = zero | one | two | three | four | five | six | seven | eight | nine;\n"
-	grammarZH = "#JSGF V1.0;\ngrammar digits;\npublic <digits> = <d> <d> <d> <d>;\n<d> = ling | yi | yao | er | san | si | wu | liu | qi | ba | jiu;\n"
-)
+// wordsOf lists, per language and digit, the grammar words that say it.
+var wordsOf = map[Language][10][]string{
+	English:  {{"zero"}, {"one"}, {"two"}, {"three"}, {"four"}, {"five"}, {"six"}, {"seven"}, {"eight"}, {"nine"}},
+	Mandarin: {{"ling"}, {"yi", "yao"}, {"er"}, {"san"}, {"si"}, {"wu"}, {"liu"}, {"qi"}, {"ba"}, {"jiu"}},
+}
+
+// grammar is a JSGF grammar of four slots; slot i allows the words of digits allow[i].
+func grammar(lang Language, allow [4]string) string {
+	var sb strings.Builder
+	sb.WriteString("#JSGF V1.0;\ngrammar digits;\npublic <digits> = <d0> <d1> <d2> <d3>;\n")
+	for i, ds := range allow {
+		var alts []string
+		for _, d := range []byte(ds) {
+			alts = append(alts, wordsOf[lang][d-'0']...)
+		}
+		fmt.Fprintf(&sb, "<d%d> = %s;\n", i, strings.Join(alts, " | "))
+	}
+	return sb.String()
+}
+
+const allDigits = "0123456789"
+
+func freeGrammar(lang Language) string {
+	return grammar(lang, [4]string{allDigits, allDigits, allDigits, allDigits})
+}
 
 // Open loads cfg.Decoders decoders.
 func Open(cfg Config) (*Recognizer, error) {
@@ -127,22 +168,68 @@ func Open(cfg Config) (*Recognizer, error) {
 	if err != nil {
 		return nil, err
 	}
+	defer os.RemoveAll(dir) // the decoders read the files in ps_init
 	var sb strings.Builder
 	for _, d := range dict {
 		fmt.Fprintf(&sb, "%s %s\n", d.word, d.phones)
 	}
 	dictPath := filepath.Join(dir, "digits.dict")
 	if err := os.WriteFile(dictPath, []byte(sb.String()), 0o600); err != nil {
-		os.RemoveAll(dir)
 		return nil, err
 	}
-	r := &Recognizer{pool: make(chan *C.ps_decoder_t, cfg.Decoders), dir: dir}
-	chmm := C.CString(cfg.ModelDir)
-	cdict := C.CString(dictPath)
-	defer C.free(unsafe.Pointer(chmm))
-	defer C.free(unsafe.Pointer(cdict))
+	args := map[string]string{}
+	for k, v := range DefaultArgs {
+		args[k] = v
+	}
+	for k, v := range cfg.Args {
+		args[k] = v
+	}
+	args["-hmm"] = cfg.ModelDir
+	args["-dict"] = dictPath
+	// The model's feat.params would override options given here (it is read after them):
+	// write a copy without the options we set ourselves.
+	if fp, err := os.ReadFile(filepath.Join(cfg.ModelDir, "feat.params")); err == nil {
+		var keep []string
+		for _, l := range strings.Split(string(fp), "\n") {
+			f := strings.Fields(l)
+			if len(f) == 0 {
+				continue
+			}
+			if _, ours := args[f[0]]; ours {
+				continue
+			}
+			keep = append(keep, l)
+		}
+		fpPath := filepath.Join(dir, "feat.params")
+		if err := os.WriteFile(fpPath, []byte(strings.Join(keep, "\n")+"\n"), 0o600); err != nil {
+			return nil, err
+		}
+		args["-featparams"] = fpPath
+	}
+	keys := make([]string, 0, len(args))
+	for k := range args {
+		keys = append(keys, k)
+	}
+	sort.Strings(keys)
+	argv := []*C.char{C.CString("faceverify")}
+	for _, k := range keys {
+		argv = append(argv, C.CString(k), C.CString(args[k]))
+	}
+	defer func() {
+		for _, a := range argv {
+			C.free(unsafe.Pointer(a))
+		}
+	}()
+	cargv := (**C.char)(C.malloc(C.size_t(len(argv)) * C.size_t(unsafe.Sizeof(argv[0]))))
+	defer C.free(unsafe.Pointer(cargv))
+	copy(unsafe.Slice(cargv, len(argv)), argv)
+
+	r := &Recognizer{pool: make(chan *C.ps_decoder_t, cfg.Decoders), noTrim: cfg.NoTrim, tolerance: DefaultTolerance}
+	if cfg.Tolerance != 0 {
+		r.tolerance = cfg.Tolerance
+	}
 	for i := 0; i < cfg.Decoders; i++ {
-		conf := C.fv_config(chmm, cdict)
+		conf := C.fv_config(C.int(len(argv)), cargv)
 		if conf == nil {
 			r.Close()
 			return nil, errors.New("speech: bad pocketsphinx configuration")
@@ -153,24 +240,43 @@ func Open(cfg Config) (*Recognizer, error) {
 			r.Close()
 			return nil, errors.New("speech: pocketsphinx init failed")
 		}
-		for _, g := range []struct {
-			name, jsgf string
-		}{{string(English), grammarEN}, {string(Mandarin), grammarZH}} {
-			cn, cg := C.CString(g.name), C.CString(g.jsgf)
-			rc := C.ps_set_jsgf_string(ps, cn, cg)
-			C.free(unsafe.Pointer(cn))
-			C.free(unsafe.Pointer(cg))
-			if rc != 0 {
-				C.ps_free(ps)
+		r.all = append(r.all, ps)
+		for _, lang := range []Language{English, Mandarin} {
+			if err := setGrammar(ps, string(lang), freeGrammar(lang)); err != nil {
 				r.Close()
-				return nil, errors.New("speech: grammar rejected")
+				return nil, err
 			}
 		}
-		r.all = append(r.all, ps)
 		r.pool <- ps
 	}
-	os.RemoveAll(dir) // the decoders have read the dictionary
+	clw := C.CString("-lw")
+	r.lw = float64(C.fv_cfg_float(r.all[0], clw))
+	C.free(unsafe.Pointer(clw))
 	return r, nil
+}
+
+// optionString returns a string-valued pocketsphinx option as the decoders use it.
+func (r *Recognizer) optionString(name string) string {
+	if len(r.all) == 0 {
+		return ""
+	}
+	cn := C.CString(name)
+	defer C.free(unsafe.Pointer(cn))
+	v := C.fv_cfg_str(r.all[0], cn)
+	if v == nil {
+		return ""
+	}
+	return C.GoString(v)
+}
+
+func setGrammar(ps *C.ps_decoder_t, name, jsgf string) error {
+	cn, cg := C.CString(name), C.CString(jsgf)
+	defer C.free(unsafe.Pointer(cn))
+	defer C.free(unsafe.Pointer(cg))
+	if C.ps_set_jsgf_string(ps, cn, cg) != 0 {
+		return errors.New("speech: grammar rejected")
+	}
+	return nil
 }
 
 // Close frees the decoders; the Recognizer must not be in use.
@@ -189,33 +295,117 @@ func (r *Recognizer) Digits(pcm []int16, rate int) (Result, error) {
 
 // DigitsIn recognises four digits spoken in lang.
 func (r *Recognizer) DigitsIn(lang Language, pcm []int16, rate int) (Result, error) {
+	pcm, off, err := r.prepare(lang, pcm, rate)
+	if err != nil {
+		return Result{}, err
+	}
+	ps, release, err := r.acquire()
+	if err != nil {
+		return Result{}, err
+	}
+	defer release()
+	h, err := decode(ps, string(lang), pcm)
+	if err != nil {
+		return Result{}, err
+	}
+	res := h.result(off)
+	if res.Digits == "" {
+		return res, ErrNoSpeech
+	}
+	return res, nil
+}
+
+// prepare checks the input, resamples to 16 kHz and trims silence; off is the time cut
+// from the start.
+func (r *Recognizer) prepare(lang Language, pcm []int16, rate int) ([]int16, time.Duration, error) {
 	if rate <= 0 {
-		return Result{}, errors.New("speech: bad sample rate")
+		return nil, 0, errors.New("speech: bad sample rate")
 	}
 	if lang != English && lang != Mandarin {
-		return Result{}, fmt.Errorf("speech: unsupported language %q", lang)
+		return nil, 0, fmt.Errorf("speech: unsupported language %q", lang)
 	}
 	if rate != 16000 {
 		pcm = Resample(pcm, rate, 16000)
 	}
-	if len(pcm) < 1600 {
-		return Result{}, ErrNoSpeech
+	var off time.Duration
+	if !r.noTrim {
+		var a int
+		pcm, a = trim(pcm, 16000)
+		off = time.Duration(a) * time.Second / 16000
 	}
+	if len(pcm) < 1600 {
+		return nil, 0, ErrNoSpeech
+	}
+	return pcm, off, nil
+}
+
+func (r *Recognizer) acquire() (*C.ps_decoder_t, func(), error) {
 	ps, ok := <-r.pool
 	if !ok || ps == nil {
-		return Result{}, errors.New("speech: recognizer closed")
+		return nil, nil, errors.New("speech: recognizer closed")
 	}
-	defer func() { r.pool <- ps }()
 	runtime.LockOSThread()
-	defer runtime.UnlockOSThread()
+	return ps, func() {
+		runtime.UnlockOSThread()
+		r.pool <- ps
+	}, nil
+}
 
-	cname := C.CString(string(lang))
-	defer C.free(unsafe.Pointer(cname))
-	if C.ps_set_search(ps, cname) != 0 {
-		return Result{}, errors.New("speech: cannot select grammar")
+// seg is one segment of a decoded path (digit words and fillers).
+type seg struct {
+	word       string
+	digit      byte // 0 for fillers
+	sf, ef     int
+	ascr, prob int32
+}
+
+// hyp is one decoding: the best path through the selected grammar.
+type hyp struct {
+	segs   []seg
+	score  int32 // path score (acoustic + grammar), decoder log units
+	frames int
+	lmath  *C.logmath_t
+}
+
+func (h hyp) result(off time.Duration) Result {
+	var res Result
+	for _, s := range h.segs {
+		if s.digit == 0 {
+			continue
+		}
+		p := float64(C.logmath_exp(h.lmath, C.int(s.prob)))
+		if math.IsNaN(p) || p > 1 {
+			p = 1
+		}
+		res.Words = append(res.Words, Word{
+			Digit: s.digit,
+			Start: off + time.Duration(s.sf)*10*time.Millisecond,
+			End:   off + time.Duration(s.ef+1)*10*time.Millisecond,
+			Score: p,
+		})
+		res.Digits += string(s.digit)
+	}
+	return res
+}
+
+// digitSegs returns the digit segments of the path.
+func (h hyp) digitSegs() []seg {
+	var out []seg
+	for _, s := range h.segs {
+		if s.digit != 0 {
+			out = append(out, s)
+		}
+	}
+	return out
+}
+
+// decode runs the search named search over pcm (16 kHz) as one utterance.
+func decode(ps *C.ps_decoder_t, search string, pcm []int16) (hyp, error) {
+	if err := selectSearch(ps, search); err != nil {
+		return hyp{}, err
 	}
 	if C.ps_start_utt(ps) != 0 {
-		return Result{}, errors.New("speech: start utterance failed")
+		return hyp{}, errors.New("speech: start utterance failed")
 	}
 	// Copy into C memory: cgo forbids keeping Go pointers, and this keeps it simple.
 	n := len(pcm)
@@ -224,42 +414,79 @@ func (r *Recognizer) DigitsIn(lang Language, pcm []int16, rate int) (Result, err
 	copy(unsafe.Slice((*int16)(unsafe.Pointer(buf)), n), pcm)
 	if C.ps_process_raw(ps, buf, C.size_t(n), C.FALSE, C.TRUE) < 0 {
 		C.ps_end_utt(ps)
-		return Result{}, errors.New("speech: decoding failed")
+		return hyp{}, errors.New("speech: decoding failed")
 	}
 	if C.ps_end_utt(ps) != 0 {
-		return Result{}, errors.New("speech: end utterance failed")
+		return hyp{}, errors.New("speech: end utterance failed")
 	}
-	var res Result
-	lmath := C.ps_get_logmath(ps)
-	for seg := C.ps_seg_iter(ps); seg != nil; seg = C.ps_seg_next(seg) {
-		w := C.GoString(C.ps_seg_word(seg))
+	h := hyp{lmath: C.ps_get_logmath(ps), frames: int(C.ps_get_n_frames(ps))}
+	var score C.int32
+	if C.ps_get_hyp(ps, &score) == nil {
+		return h, nil
+	}
+	h.score = int32(score)
+	for s := C.ps_seg_iter(ps); s != nil; s = C.ps_seg_next(s) {
+		w := C.GoString(C.ps_seg_word(s))
 		if i := strings.IndexByte(w, '('); i > 0 {
 			w = w[:i]
 		}
-		d, ok := digitOf[w]
-		if !ok {
-			continue
-		}
 		var sf, ef C.int
-		C.fv_seg_frames(seg, &sf, &ef)
+		C.fv_seg_frames(s, &sf, &ef)
 		var ascr, lscr, lback C.int32
-		lp := C.ps_seg_prob(seg, &ascr, &lscr, &lback)
-		p := float64(C.logmath_exp(lmath, lp))
-		if math.IsNaN(p) || p > 1 {
-			p = 1
+		lp := C.ps_seg_prob(s, &ascr, &lscr, &lback)
+		h.segs = append(h.segs, seg{word: w, digit: digitOf[w], sf: int(sf), ef: int(ef), ascr: int32(ascr), prob: int32(lp)})
+	}
+	return h, nil
+}
+
+func selectSearch(ps *C.ps_decoder_t, search string) error {
+	cname := C.CString(search)
+	defer C.free(unsafe.Pointer(cname))
+	if C.ps_set_search(ps, cname) != 0 {
+		return errors.New("speech: cannot select grammar")
+	}
+	return nil
+}
+
+// trim cuts leading and trailing silence (keeping a margin) by frame energy; it returns
+// the kept samples and the index of the first one.
+func trim(pcm []int16, rate int) ([]int16, int) {
+	fr := rate / 100
+	nf := len(pcm) / fr
+	if nf < 20 {
+		return pcm, 0
+	}
+	db := make([]float64, nf)
+	for i := range db {
+		var e float64
+		for _, v := range pcm[i*fr : (i+1)*fr] {
+			e += float64(v) * float64(v)
 		}
-		res.Words = append(res.Words, Word{
-			Digit: d,
-			Start: time.Duration(sf) * 10 * time.Millisecond,
-			End:   time.Duration(ef+1) * 10 * time.Millisecond,
-			Score: p,
-		})
-		res.Digits += string(d)
+		db[i] = 10 * math.Log10(e/float64(fr)+1)
 	}
-	if res.Digits == "" {
-		return res, ErrNoSpeech
+	sorted := append([]float64(nil), db...)
+	sort.Float64s(sorted)
+	floor, peak := sorted[nf/10], sorted[nf-1]
+	th := math.Max(floor+6, peak-40)
+	if peak-floor < 12 {
+		return pcm, 0 // no clear speech/silence contrast: leave it alone
 	}
-	return res, nil
+	first, last := -1, -1
+	for i, d := range db {
+		if d > th {
+			if first < 0 {
+				first = i
+			}
+			last = i
+		}
+	}
+	if first < 0 {
+		return pcm, 0
+	}
+	const margin = 30 // frames (300 ms)
+	a := max(0, first-margin) * fr
+	b := min(len(pcm), (last+1+margin)*fr)
+	return pcm[a:b], a
 }
 
 // Resample converts mono PCM from rate `from` to rate `to` with a Hann-windowed sinc

@@ -7,10 +7,10 @@ package vision
 var SimThresholds = map[string]float64{
 	"1e-3": 0.3380, // empirical
 	"5e-4": 0.3628, // empirical
-	"1e-4": 0.4140, // empirical
-	"5e-5": 0.4319, // empirical
-	"1e-5": 0.4931, // max(empirical, tail)
-	"1e-6": 0.5971, // max(empirical, tail)
+	"1e-4": 0.4142, // empirical
+	"5e-5": 0.4323, // empirical
+	"1e-5": 0.4932, // max(empirical, tail)
+	"1e-6": 0.5979, // max(empirical, tail)
 }
 
 // simFloor is the similarity that maps to score 0 (0.1 % impostor quantile).

@@ -44,13 +44,19 @@ func RunCompare(args []string, stdout io.Writer) error {
 	cfg := engineFlags(fs)
 	pairsPath := fs.String("pairs", "", "pairs file (LFW pairs.txt or CSV file_x,file_y,Decision)")
 	root := fs.String("root", "", "image root for --pairs (default: the pairs file's directory)")
-	pick := fs.String("pick", string(PickLargest), "face to use in multi-face photos: largest|central")
+	pick := fs.String("pick", "", "face to use in multi-face photos: largest|central (default: central for LFW pairs.txt, whose subject is the centred face; largest otherwise)")
 	workers := fs.Int("workers", 2, "parallel images for --pairs")
 	quiet := fs.Bool("summary-only", false, "with --pairs, print only the summary line")
 	if err := fs.Parse(args); err != nil {
 		return err
 	}
 	p := Pick(*pick)
+	if p == "" {
+		p = PickLargest
+		if *pairsPath != "" && !strings.HasSuffix(strings.ToLower(*pairsPath), ".csv") {
+			p = PickCentral
+		}
+	}
 	if p != PickLargest && p != PickCentral {
 		return fmt.Errorf("compare: --pick must be largest or central")
 	}

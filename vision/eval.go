@@ -18,7 +18,7 @@ import (
 type Pick string
 
 const (
-	PickLargest Pick = "largest" // the largest face (default for uploads)
+	PickLargest Pick = "largest" // the largest in-focus subject (default for uploads; see Subjects)
 	PickCentral Pick = "central" // the face nearest the image centre (LFW protocol: the subject is centred)
 )
 
@@ -28,6 +28,13 @@ func PickFace(faces []Face, w, h int, p Pick) int {
 		return -1
 	}
 	if p != PickCentral {
+		if s := Subjects(faces); len(s) > 0 {
+			for i := range faces {
+				if faces[i].Box == s[0].Box {
+					return i
+				}
+			}
+		}
 		return 0
 	}
 	best, bd := 0, math.Inf(1)

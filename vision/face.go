@@ -17,6 +17,7 @@ type Face struct {
 	Embedding []float32  // 512-d, L2-normalised (nil unless NeedEmbedding)
 	Live      float32    // passive anti-spoof probability of "live", 0..1 (only with NeedLive)
 	Quality   Quality    // only with NeedQuality
+	Focus     float32    // variance of the Laplacian of the 64×64 face crop (always set; see Subjects)
 }
 
 // Quality measures how usable a face is for comparison.
@@ -56,7 +57,7 @@ func (e *Engine) Faces(img *image.RGBA, need Need) ([]Face, error) {
 	}
 	faces := make([]Face, len(dets))
 	for i, d := range dets {
-		faces[i] = Face{Box: d.box, Score: d.score}
+		faces[i] = Face{Box: d.box, Score: d.score, Focus: float32(focus(img, d.box))}
 	}
 	sort.SliceStable(faces, func(i, j int) bool { return boxArea(faces[i].Box) > boxArea(faces[j].Box) })
 	for i := range faces {

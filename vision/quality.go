@@ -114,3 +114,25 @@ func (e *Engine) eyesOpen(img *image.RGBA, lm *[68]Point) (float32, error) {
 }
 
 var eyeOpenClass = 1
+
+// focus is a scale-free sharpness measure of a face: the variance of the Laplacian of a
+// 64×64 gray crop of its square box. Used to tell in-focus subjects from blurred people in
+// the background.
+func focus(img *image.RGBA, box [4]float32) float64 {
+	cx, cy, s := squareBox(box)
+	x0, y0 := cx-s/2, cy-s/2
+	g := gray(warpRGB(img, rectAffine(x0, y0, x0+s, y0+s, 64, 64), 64, 64), 1)
+	var sum, sum2 float64
+	n := 0
+	for y := 8; y < 56; y++ {
+		for x := 8; x < 56; x++ {
+			i := y*64 + x
+			l := float64(4*g[i] - g[i-1] - g[i+1] - g[i-64] - g[i+64])
+			sum += l
+			sum2 += l * l
+			n++
+		}
+	}
+	m := sum / float64(n)
+	return sum2/float64(n) - m*m
+}

@@ -8,14 +8,47 @@ import (
 	"github.com/faceverify/faceverify"
 )
 
-// Reference-photo rules (ReferenceFace):
-//   - faces whose box side is less than BackgroundRatio × the largest face's side are
-//     background people and are ignored;
-//   - of the rest there must be exactly one, and its box side must be at least MinFaceSize px.
+// Which faces of a photo are its subjects (Subjects, ReferenceFace, PickLargest):
+//   - faces out of focus compared with the sharpest face (Focus < FocusRatio × the best)
+//     are blurred people in the background and are ignored;
+//   - faces whose box side is less than BackgroundRatio × the largest remaining face's side
+//     are small people in the background and are ignored.
+//
+// A reference photo must have exactly one subject, at least MinFaceSize px high.
 const (
 	BackgroundRatio = 1.0 / 3
+	FocusRatio      = 0.25
 	MinFaceSize     = 40
 )
+
+// Subjects returns the faces that are not background (see above), largest first.
+func Subjects(faces []Face) []Face {
+	var best float32
+	for _, f := range faces {
+		best = max(best, f.Focus)
+	}
+	var sharp []Face
+	for _, f := range faces {
+		if f.Focus >= FocusRatio*best {
+			sharp = append(sharp, f)
+		}
+	}
+	if len(sharp) == 0 {
+		return nil
+	}
+	side := func(f Face) float32 { return max(f.Box[2]-f.Box[0], f.Box[3]-f.Box[1]) }
+	var big float32
+	for _, f := range sharp {
+		big = max(big, side(f))
+	}
+	out := sharp[:0]
+	for _, f := range sharp {
+		if side(f) >= float32(BackgroundRatio)*big {
+			out = append(out, f)
+		}
+	}
+	return out
+}
 
 // Messages of the errors ReferenceFace returns (faceverify.EINVALID).
 const (
@@ -48,21 +81,14 @@ func (e *Engine) ReferenceFaceImage(img *image.RGBA) (Face, error) {
 	if len(faces) == 0 {
 		return Face{}, &faceverify.Error{Code: faceverify.EINVALID, Message: MsgNoFace}
 	}
-	side := func(f Face) float32 { return max(f.Box[2]-f.Box[0], f.Box[3]-f.Box[1]) }
-	big := side(faces[0])
-	n := 0
-	for _, f := range faces {
-		if side(f) >= float32(BackgroundRatio)*big {
-			n++
-		}
-	}
-	if n > 1 {
+	subj := Subjects(faces)
+	if len(subj) > 1 {
 		return Face{}, &faceverify.Error{Code: faceverify.EINVALID, Message: MsgManyFaces}
 	}
-	if big < MinFaceSize {
+	f := subj[0]
+	if f.Box[3]-f.Box[1] < MinFaceSize {
 		return Face{}, &faceverify.Error{Code: faceverify.EINVALID, Message: MsgTooSmall}
 	}
-	f := faces[0]
 	if err := e.fill(img, &f, NeedEmbedding|NeedQuality); err != nil {
 		return Face{}, err
 	}

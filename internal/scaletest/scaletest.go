@@ -1,0 +1,285 @@
+// Package scaletest runs faceverify as separate operating-system processes (`faceverify
+// serve --workers 0` API nodes and `faceverify worker` processes) on one PostgreSQL cluster
+// and one S3 server, all on loopback, and plays users and a tenant's backend against them:
+// the end-to-end test of the scale-out back ends and the multi-process fault proof
+// (kill -9 of a worker and an API node mid-run). Every process is a direct child with a
+// parent-death signal, so nothing outlives the test.
+package scaletest
+
+import (
+	"bytes"
+	"context"
+	"encoding/json"
+	"fmt"
+	"io"
+	"mime/multipart"
+	"net"
+	"net/http"
+	"net/http/httptest"
+	"net/url"
+	"os"
+	"os/exec"
+	"path/filepath"
+	"strings"
+	"sync"
+	"syscall"
+	"testing"
+	"time"
+
+	"github.com/faceverify/faceverify/internal/testenv"
+)
+
+var (
+	buildOnce sync.Once
+	binPath   string
+	buildErr  error
+)
+
+// Binary builds cmd/faceverify once per test process and returns its path.
+func Binary(t testing.TB) string {
+	t.Helper()
+	buildOnce.Do(func() {
+		dir, err := os.MkdirTemp("", "fv-scaletest-bin-")
+		if err != nil {
+			buildErr = err
+			return
+		}
+		binPath = filepath.Join(dir, "faceverify")
+		cmd := exec.Command("go", "build", "-o", binPath, "./cmd/faceverify")
+		cmd.Dir = testenv.RepoRoot()
+		if out, err := cmd.CombinedOutput(); err != nil {
+			buildErr = fmt.Errorf("go build: %v\n%s", err, out)
+		}
+	})
+	if buildErr != nil {
+		t.Fatal(buildErr)
+	}
+	return binPath
+}
+
+// FreeAddr returns a free loopback address.
+func FreeAddr(t testing.TB) string {
+	t.Helper()
+	ln, err := net.Listen("tcp", "127.0.0.1:0")
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer ln.Close()
+	return ln.Addr().String()
+}
+
+// Proc is one faceverify process.
+type Proc struct {
+	Name string
+	Addr string // API nodes only
+	Log  string // path of its combined output
+	cmd  *exec.Cmd
+	done chan struct{}
+}
+
+// StartProc starts `faceverify args...`, logging to a file in dir; it is killed at the end
+// of t (and dies with the test process).
+func StartProc(t testing.TB, dir, name string, args ...string) *Proc {
+	t.Helper()
+	p := &Proc{Name: name, Log: filepath.Join(dir, name+".log"), done: make(chan struct{})}
+	f, err := os.Create(p.Log)
+	if err != nil {
+		t.Fatal(err)
+	}
+	p.cmd = exec.Command(Binary(t), args...)
+	p.cmd.Stdout, p.cmd.Stderr = f, f
+	p.cmd.SysProcAttr = &syscall.SysProcAttr{Pdeathsig: syscall.SIGKILL}
+	if err := p.cmd.Start(); err != nil {
+		t.Fatal(err)
+	}
+	go func() { p.cmd.Wait(); f.Close(); close(p.done) }()
+	t.Cleanup(func() {
+		p.cmd.Process.Signal(syscall.SIGTERM)
+		select {
+		case <-p.done:
+		case <-time.After(20 * time.Second):
+			p.cmd.Process.Kill()
+			<-p.done
+		}
+	})
+	return p
+}
+
+// Kill9 kills the process with SIGKILL (no shutdown, no lease release).
+func (p *Proc) Kill9() {
+	p.cmd.Process.Signal(syscall.SIGKILL)
+	<-p.done
+}
+
+// Pid returns the process id.
+func (p *Proc) Pid() int { return p.cmd.Process.Pid }
+
+// Exited reports whether the process has exited.
+func (p *Proc) Exited() bool {
+	select {
+	case <-p.done:
+		return true
+	default:
+		return false
+	}
+}
+
+// Tail returns the end of the process log.
+func (p *Proc) Tail() string {
+	b, _ := os.ReadFile(p.Log)
+	if len(b) > 4000 {
+		b = b[len(b)-4000:]
+	}
+	return string(b)
+}
+
+// WaitReady polls /readyz (or /healthz) of an API node.
+func (p *Proc) WaitReady(t testing.TB) {
+	t.Helper()
+	deadline := time.Now().Add(60 * time.Second)
+	for time.Now().Before(deadline) {
+		for _, path := range []string{"/readyz", "/healthz"} {
+			resp, err := http.Get("http://" + p.Addr + path)
+			if err == nil {
+				resp.Body.Close()
+				if resp.StatusCode == 200 {
+					return
+				}
+			}
+		}
+		if p.Exited() {
+			t.Fatalf("%s exited:\n%s", p.Name, p.Tail())
+		}
+		time.Sleep(100 * time.Millisecond)
+	}
+	t.Fatalf("%s not ready:\n%s", p.Name, p.Tail())
+}
+
+// Receiver is a tenant's callback endpoint on loopback: it records every delivery.
+type Receiver struct {
+	URL string
+	mu  sync.Mutex
+	got map[string][]string // biz_token -> error_msg of each delivery
+	n   int
+}
+
+// NewReceiver starts a receiver closed at the end of t.
+func NewReceiver(t testing.TB) *Receiver {
+	r := &Receiver{got: map[string][]string{}}
+	srv := httptest.NewServer(http.HandlerFunc(func(w http.ResponseWriter, req *http.Request) {
+		body, _ := io.ReadAll(req.Body)
+		f, _ := url.ParseQuery(string(body))
+		var data struct {
+			BizToken string `json:"biz_token"`
+			ErrorMsg string `json:"error_msg"`
+		}
+		json.Unmarshal([]byte(f.Get("data")), &data)
+		r.mu.Lock()
+		r.got[data.BizToken] = append(r.got[data.BizToken], data.ErrorMsg)
+		r.n++
+		r.mu.Unlock()
+	}))
+	t.Cleanup(srv.Close)
+	r.URL = srv.URL + "/notify"
+	return r
+}
+
+// Deliveries returns a copy of what was received and the total number of deliveries.
+func (r *Receiver) Deliveries() (map[string][]string, int) {
+	r.mu.Lock()
+	defer r.mu.Unlock()
+	out := make(map[string][]string, len(r.got))
+	for k, v := range r.got {
+		out[k] = append([]string(nil), v...)
+	}
+	return out, r.n
+}
+
+// Client is a tenant backend plus an end user talking to the API nodes over HTTP.
+type Client struct {
+	AppCode string
+	HTTP    *http.Client
+}
+
+// LiteResp is the part of a FaceID Lite answer the tests read.
+type LiteResp struct {
+	BizToken      string                    `json:"biz_token"`
+	Error         string                    `json:"error"`
+	ResultCode    string                    `json:"result_code"`
+	ResultMessage string                    `json:"result_message"`
+	Images        map[string]string         `json:"images"`
+	Verification  map[string]map[string]any `json:"verification"`
+}
+
+func (c *Client) do(req *http.Request, out any) (int, error) {
+	resp, err := c.HTTP.Do(req)
+	if err != nil {
+		return 0, err
+	}
+	defer resp.Body.Close()
+	body, err := io.ReadAll(resp.Body)
+	if err != nil {
+		return 0, err
+	}
+	if out != nil && len(body) > 0 {
+		if err := json.Unmarshal(body, out); err != nil {
+			return resp.StatusCode, fmt.Errorf("%s %s: %d %q", req.Method, req.URL.Path, resp.StatusCode, body)
+		}
+	}
+	return resp.StatusCode, nil
+}
+
+// Create asks node for a biz_token (FaceID Lite get_biz_token).
+func (c *Client) Create(node, notifyURL, name, number string) (string, error) {
+	f := url.Values{"return_url": {"https://biz.example/return"}, "notify_url": {notifyURL},
+		"liveness_type": {"video_number"}, "idcard_name": {name}, "idcard_number": {number}}
+	req, _ := http.NewRequest(http.MethodPost, "http://"+node+"/lite/v1/get_biz_token", strings.NewReader(f.Encode()))
+	req.Header.Set("Content-Type", "application/x-www-form-urlencoded")
+	req.Header.Set("Authorization", "APPCODE "+c.AppCode)
+	var r LiteResp
+	st, err := c.do(req, &r)
+	if err != nil {
+		return "", err
+	}
+	if st != 200 || r.BizToken == "" {
+		return "", fmt.Errorf("get_biz_token: %d %+v", st, r)
+	}
+	return r.BizToken, nil
+}
+
+// Page returns the page view of a session.
+func (c *Client) Page(node, token string) (map[string]any, error) {
+	req, _ := http.NewRequest(http.MethodGet, "http://"+node+"/h5/v1/sessions/"+token, nil)
+	var v map[string]any
+	st, err := c.do(req, &v)
+	if err != nil {
+		return nil, err
+	}
+	if st != 200 {
+		return nil, fmt.Errorf("page view: %d %v", st, v)
+	}
+	return v, nil
+}
+
+// Upload posts the liveness video; it returns the HTTP status and answer.
+func (c *Client) Upload(ctx context.Context, node, token string, video []byte) (int, map[string]any, error) {
+	var buf bytes.Buffer
+	mw := multipart.NewWriter(&buf)
+	w, _ := mw.CreateFormFile("video", "video.mp4")
+	w.Write(video)
+	mw.Close()
+	req, _ := http.NewRequestWithContext(ctx, http.MethodPost, "http://"+node+"/h5/v1/sessions/"+token+"/video", &buf)
+	req.Header.Set("Content-Type", mw.FormDataContentType())
+	var out map[string]any
+	st, err := c.do(req, &out)
+	return st, out, err
+}
+
+// Result asks node for the verdict (FaceID Lite get_result).
+func (c *Client) Result(node, token string) (LiteResp, error) {
+	req, _ := http.NewRequest(http.MethodGet, "http://"+node+"/lite/v1/get_result?biz_token="+url.QueryEscape(token), nil)
+	req.Header.Set("Authorization", "APPCODE "+c.AppCode)
+	var r LiteResp
+	_, err := c.do(req, &r)
+	return r, err
+}

@@ -1,0 +1,137 @@
+package speech
+
+/*
+#include <pocketsphinx.h>
+*/
+import "C"
+
+import (
+	"fmt"
+	"math"
+)
+
+// DefaultTolerance is the per-digit margin (natural-log acoustic score per frame of the
+// digit) by which the challenge digit may trail the best other digit and still count as
+// said. Measured with speech/cmd/digiteval (see docs/liveness.md).
+const DefaultTolerance = 0.0
+
+// Verification is the outcome of checking a clip against a known challenge.
+type Verification struct {
+	// Heard is the free decode (any four digits): what the user appears to have said.
+	Heard Result
+	// Aligned is the challenge forced onto the audio (where each challenge digit lies).
+	Aligned Result
+	// Margins, per challenge position: score of the challenge path minus the score of the
+	// best path that says another digit at that position (the other three held to the
+	// challenge), in natural-log units per frame of the digit. ≥ 0 means the challenge
+	// digit is the decoder's own choice there; strongly negative means another digit.
+	Margins [4]float64
+	// Match reports, per position, Margins[i] ≥ −tolerance.
+	Match [4]bool
+	// Right is the number of matching positions.
+	Right int
+	// PathGap is (free path − challenge path) score per frame over the utterance (≥ 0;
+	// 0 when the free decode is the challenge).
+	PathGap float64
+}
+
+// Verify checks that pcm says the English challenge (four digits).
+func (r *Recognizer) Verify(pcm []int16, rate int, challenge string) (Verification, error) {
+	return r.VerifyIn(English, pcm, rate, challenge)
+}
+
+// VerifyIn checks that pcm says challenge in lang. It decodes the clip with the free
+// four-digit grammar (Heard), with a grammar of exactly the challenge, and for each
+// position with a grammar that holds the other three digits to the challenge and allows
+// any other digit there: the challenge digit counts as said when its path is not worse
+// than that alternative by more than the tolerance. Conditioning on the other three
+// digits removes the segmentation errors of the free decode (a digit split in two or two
+// merged), which are most of its mistakes, while a wrong digit still loses to the digit
+// actually spoken. ErrNoSpeech is returned when the clip is too short to decode.
+func (r *Recognizer) VerifyIn(lang Language, pcm []int16, rate int, challenge string) (Verification, error) {
+	var v Verification
+	if len(challenge) != 4 {
+		return v, fmt.Errorf("speech: challenge must be 4 digits, got %q", challenge)
+	}
+	for i := 0; i < 4; i++ {
+		if challenge[i] < '0' || challenge[i] > '9' {
+			return v, fmt.Errorf("speech: challenge must be 4 digits, got %q", challenge)
+		}
+	}
+	pcm, off, err := r.prepare(lang, pcm, rate)
+	if err != nil {
+		return v, err
+	}
+	ps, release, err := r.acquire()
+	if err != nil {
+		return v, err
+	}
+	defer release()
+	free, err := decode(ps, string(lang), pcm)
+	if err != nil {
+		return v, err
+	}
+	v.Heard = free.result(off)
+	var forcedG [4]string
+	for i := range forcedG {
+		forcedG[i] = challenge[i : i+1]
+	}
+	forced, err := r.decodeWith(ps, lang, forcedG, pcm)
+	if err != nil {
+		return v, err
+	}
+	v.Aligned = forced.result(off)
+	fs := forced.digitSegs()
+	if len(fs) != 4 {
+		// No path through the challenge survived the beams: nothing matches.
+		for i := range v.Margins {
+			v.Margins[i] = math.Inf(-1)
+		}
+		v.PathGap = math.Inf(1)
+		return v, nil
+	}
+	ln := func(x int32) float64 { return float64(C.logmath_log_to_ln(free.lmath, C.int32(x))) }
+	if free.frames > 0 && len(free.segs) > 0 {
+		v.PathGap = math.Max(0, ln(free.score-forced.score)/float64(free.frames))
+	}
+	tol := r.tolerance
+	for i := 0; i < 4; i++ {
+		g := forcedG
+		g[i] = ""
+		for d := byte('0'); d <= '9'; d++ {
+			if d != challenge[i] {
+				g[i] += string(d)
+			}
+		}
+		alt, err := r.decodeWith(ps, lang, g, pcm)
+		if err != nil {
+			return v, err
+		}
+		n := max(fs[i].ef-fs[i].sf+1, 5)
+		if len(alt.digitSegs()) != 4 {
+			v.Margins[i] = math.Inf(1) // no other digit fits there at all
+		} else {
+			// The alternative grammar pays log(1/9) for its choice at position i: give it back.
+			v.Margins[i] = (ln(forced.score-alt.score) - r.lw*math.Log(1.0/9)) / float64(n)
+		}
+		v.Match[i] = v.Margins[i] >= -tol
+		if v.Match[i] {
+			v.Right++
+		}
+	}
+	return v, nil
+}
+
+const verifySearch = "verify"
+
+// decodeWith decodes pcm with a four-slot grammar built for this call.
+func (r *Recognizer) decodeWith(ps *C.ps_decoder_t, lang Language, allow [4]string, pcm []int16) (hyp, error) {
+	// Select a fixed search first: replacing the active search frees it.
+	if err := selectSearch(ps, string(lang)); err != nil {
+		return hyp{}, err
+	}
+	if err := setGrammar(ps, verifySearch, grammar(lang, allow)); err != nil {
+		return hyp{}, err
+	}
+	return decode(ps, verifySearch, pcm)
+}
