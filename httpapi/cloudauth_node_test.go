@@ -14,21 +14,21 @@ import (
 	"github.com/faceverify/faceverify/internal/testenv"
 )
 
-// nodeSDK runs test/node/cloudauth.mjs (the official Node SDK, ACS3-HMAC-SHA256 signatures)
+// caNodeSDK runs test/node/cloudauth.mjs (the official Node SDK, ACS3-HMAC-SHA256 signatures)
 // against s and decodes what it printed.
-func nodeSDK(t *testing.T, s *apitest.Server, env ...string) map[string]map[string]any {
+func caNodeSDK(t *testing.T, s *apitest.Server, env ...string) map[string]map[string]any {
 	t.Helper()
 	node := testenv.Tool(t, "node")
 	dir := filepath.Join(testenv.RepoRoot(), "test", "node")
 	if _, err := os.Stat(filepath.Join(dir, "node_modules", "@alicloud", "cloudauth20190307")); err != nil {
 		if testenv.InCI() {
-			t.Fatalf("Node SDK missing in %s (CI=true): run `make setup`", dir)
+			t.Fatalf("Node SDK missing in %s (CI=true): caRun `make setup`", dir)
 		}
-		t.Skipf("Node SDK missing in %s: run `make setup`", dir)
+		t.Skipf("Node SDK missing in %s: caRun `make setup`", dir)
 	}
 	cmd := exec.Command(node, "cloudauth.mjs")
 	cmd.Dir = dir
-	cmd.Env = append(os.Environ(), append([]string{"FV_ENDPOINT=" + host(s), "FV_AK=" + s.Tenant.AccessKeyID,
+	cmd.Env = append(os.Environ(), append([]string{"FV_ENDPOINT=" + caHost(s), "FV_AK=" + s.Tenant.AccessKeyID,
 		"FV_SECRET=" + s.Tenant.AccessKeySecret, "FV_SCENE=" + s.Tenant.SceneID}, env...)...)
 	var stdout, stderr bytes.Buffer
 	cmd.Stdout, cmd.Stderr = &stdout, &stderr
@@ -55,12 +55,12 @@ func nodeSDK(t *testing.T, s *apitest.Server, env ...string) map[string]map[stri
 
 func TestCloudauthNodeSDK(t *testing.T) {
 	s := apitest.Start(t, apitest.Options{})
-	out := nodeSDK(t, s, "FV_MODE=init")
+	out := caNodeSDK(t, s, "FV_MODE=init")
 	body := func(k string) map[string]any { b, _ := out[k]["body"].(map[string]any); return b }
 	init := body("init")
 	ro, _ := init["ResultObject"].(map[string]any)
 	if out["init"]["statusCode"] != 200.0 || init["Code"] != "200" || init["Message"] != "success" || ro == nil ||
-		!certifyIDRE.MatchString(ro["CertifyId"].(string)) || !aliReqIDRE.MatchString(init["RequestId"].(string)) {
+		!caCertifyIDRE.MatchString(ro["CertifyId"].(string)) || !caAliReqIDRE.MatchString(init["RequestId"].(string)) {
 		t.Fatalf("init: %+v", out["init"])
 	}
 	id := ro["CertifyId"].(string)
@@ -73,7 +73,7 @@ func TestCloudauthNodeSDK(t *testing.T) {
 	if b := body("badParams"); b["Code"] != "400" || b["Message"] != "参数不能为空" {
 		t.Fatalf("bad params: %+v", out["badParams"])
 	}
-	if w := out["wrongSecret"]; w["statusCode"] != 400.0 || w["code"] != "SignatureDoesNotMatch" || w["hostId"] != host(s) {
+	if w := out["wrongSecret"]; w["statusCode"] != 400.0 || w["code"] != "SignatureDoesNotMatch" || w["hostId"] != caHost(s) {
 		t.Fatalf("wrong secret: %+v", w)
 	}
 	// the session the Node SDK created carries its parameters, encoded exactly

@@ -28,16 +28,16 @@ import (
 )
 
 var (
-	certifyIDRE   = regexp.MustCompile(`^[0-9a-f]{32}$`)
-	aliReqIDRE    = regexp.MustCompile(`^[0-9A-F]{8}-[0-9A-F]{4}-4[0-9A-F]{3}-[89AB][0-9A-F]{3}-[0-9A-F]{12}$`)
-	testMetaInfo  = `{"zimVer":"3.0.0","appVersion":"1","bioMetaInfo":"4.1.0:1150,0","appName":"com.aliyun.antcloudauth","deviceType":"h5","osVersion":"iOS 10.3.2","apdidToken":"","deviceModel":"iPhone9,1"}`
-	testCertNo    = "11010519491231002X"
-	testCertName  = "张三"
-	testReturnURL = "https://biz.example/return?from=cloudauth"
+	caCertifyIDRE   = regexp.MustCompile(`^[0-9a-f]{32}$`)
+	caAliReqIDRE    = regexp.MustCompile(`^[0-9A-F]{8}-[0-9A-F]{4}-4[0-9A-F]{3}-[89AB][0-9A-F]{3}-[0-9A-F]{12}$`)
+	caTestMetaInfo  = `{"zimVer":"3.0.0","appVersion":"1","bioMetaInfo":"4.1.0:1150,0","appName":"com.aliyun.antcloudauth","deviceType":"h5","osVersion":"iOS 10.3.2","apdidToken":"","deviceModel":"iPhone9,1"}`
+	caTestCertNo    = "11010519491231002X"
+	caTestCertName  = "张三"
+	caTestReturnURL = "https://biz.example/return?from=cloudauth"
 )
 
-// sdkClient returns the official Go SDK client pointed at the test server.
-func sdkClient(t *testing.T, ak, secret string) *cloudauth.Client {
+// caSdkClient returns the official Go SDK client pointed at the test server.
+func caSdkClient(t *testing.T, ak, secret string) *cloudauth.Client {
 	t.Helper()
 	c, err := cloudauth.NewClientWithAccessKey("cn-hangzhou", ak, secret)
 	if err != nil {
@@ -46,27 +46,27 @@ func sdkClient(t *testing.T, ak, secret string) *cloudauth.Client {
 	return c
 }
 
-func host(s *apitest.Server) string { return strings.TrimPrefix(s.URL, "http://") }
+func caHost(s *apitest.Server) string { return strings.TrimPrefix(s.URL, "http://") }
 
-func initReq(s *apitest.Server, kv ...string) *cloudauth.InitFaceVerifyRequest {
+func caInitReq(s *apitest.Server, caKV ...string) *cloudauth.InitFaceVerifyRequest {
 	r := cloudauth.CreateInitFaceVerifyRequest()
-	r.Domain, r.Scheme = host(s), "http"
+	r.Domain, r.Scheme = caHost(s), "http"
 	r.SceneId = requests.Integer(s.Tenant.SceneID)
 	r.OuterOrderNo = "e0c34a77f5ac40a5aa5e6ed20c353888"
 	r.ProductCode = "ID_PRO"
 	r.CertType = "IDENTITY_CARD"
-	r.CertName = testCertName
-	r.CertNo = testCertNo
-	r.ReturnUrl = testReturnURL
-	r.MetaInfo = testMetaInfo
+	r.CertName = caTestCertName
+	r.CertNo = caTestCertNo
+	r.ReturnUrl = caTestReturnURL
+	r.MetaInfo = caTestMetaInfo
 	r.Model = "LIVENESS"
-	for i := 0; i < len(kv); i += 2 {
-		setField(r, kv[i], kv[i+1])
+	for i := 0; i < len(caKV); i += 2 {
+		caSetField(r, caKV[i], caKV[i+1])
 	}
 	return r
 }
 
-func setField(r *cloudauth.InitFaceVerifyRequest, k, v string) {
+func caSetField(r *cloudauth.InitFaceVerifyRequest, k, v string) {
 	fields := map[string]*string{"OuterOrderNo": &r.OuterOrderNo, "ProductCode": &r.ProductCode, "CertType": &r.CertType,
 		"CertName": &r.CertName, "CertNo": &r.CertNo, "ReturnUrl": &r.ReturnUrl, "MetaInfo": &r.MetaInfo, "Mobile": &r.Mobile,
 		"Ip": &r.Ip, "UserId": &r.UserId, "CallbackUrl": &r.CallbackUrl, "CallbackToken": &r.CallbackToken,
@@ -83,17 +83,17 @@ func setField(r *cloudauth.InitFaceVerifyRequest, k, v string) {
 	*p = v
 }
 
-func describeReq(s *apitest.Server, id string) *cloudauth.DescribeFaceVerifyRequest {
+func caDescribeReq(s *apitest.Server, id string) *cloudauth.DescribeFaceVerifyRequest {
 	r := cloudauth.CreateDescribeFaceVerifyRequest()
-	r.Domain, r.Scheme = host(s), "http"
+	r.Domain, r.Scheme = caHost(s), "http"
 	r.SceneId = requests.Integer(s.Tenant.SceneID)
 	r.CertifyId = id
 	return r
 }
 
-func sdkInit(t *testing.T, s *apitest.Server, kv ...string) *cloudauth.InitFaceVerifyResponse {
+func caSdkInit(t *testing.T, s *apitest.Server, caKV ...string) *cloudauth.InitFaceVerifyResponse {
 	t.Helper()
-	resp, err := sdkClient(t, s.Tenant.AccessKeyID, s.Tenant.AccessKeySecret).InitFaceVerify(initReq(s, kv...))
+	resp, err := caSdkClient(t, s.Tenant.AccessKeyID, s.Tenant.AccessKeySecret).InitFaceVerify(caInitReq(s, caKV...))
 	if err != nil {
 		t.Fatalf("InitFaceVerify: %v", err)
 	}
@@ -105,12 +105,12 @@ func TestCloudauthInitParameters(t *testing.T) {
 	long := strings.Repeat("a", 65)
 	cases := []struct {
 		name string
-		kv   []string
+		caKV []string
 		code string
 	}{
 		{"ok", nil, "200"},
 		{"ok unicode middle dot name", []string{"CertName", "阿依古丽·买买提"}, "200"},
-		{"ok lower-case x", []string{"CertNo", strings.ToLower(testCertNo)}, "200"},
+		{"ok lower-case x", []string{"CertNo", strings.ToLower(caTestCertNo)}, "200"},
 		{"ok all optional", []string{"Mobile", "13012345678", "Ip", "47.100.1.2", "UserId", "u-123", "CallbackUrl", "https://biz.example/cb?a=1",
 			"CallbackToken", "NMjvQanQgplBSaEI0sL86WnQplB", "CertifyUrlType", "H5", "AuthId", "92d46b9e9e2d703f2897f350d5bd4149"}, "200"},
 		{"ok http callback", []string{"CallbackUrl", "http://127.0.0.1:9/cb"}, "200"},
@@ -146,14 +146,14 @@ func TestCloudauthInitParameters(t *testing.T) {
 		{"FaceContrastPicture not base64", []string{"FaceContrastPicture", "!!!"}, "401"},
 		{"FaceContrastPicture not an image", []string{"FaceContrastPicture", base64.StdEncoding.EncodeToString([]byte("hello world"))}, "401"},
 	}
-	client := sdkClient(t, s.Tenant.AccessKeyID, s.Tenant.AccessKeySecret)
+	client := caSdkClient(t, s.Tenant.AccessKeyID, s.Tenant.AccessKeySecret)
 	for _, c := range cases {
 		t.Run(c.name, func(t *testing.T) {
-			resp, err := client.InitFaceVerify(initReq(s, c.kv...))
+			resp, err := client.InitFaceVerify(caInitReq(s, c.caKV...))
 			if err != nil {
 				t.Fatalf("InitFaceVerify: %v", err)
 			}
-			if resp.GetHttpStatus() != 200 || resp.Code != c.code || !aliReqIDRE.MatchString(resp.RequestId) {
+			if resp.GetHttpStatus() != 200 || resp.Code != c.code || !caAliReqIDRE.MatchString(resp.RequestId) {
 				t.Fatalf("got HTTP %d %s, want Code %s", resp.GetHttpStatus(), resp.GetHttpContentString(), c.code)
 			}
 			var body map[string]any
@@ -164,7 +164,7 @@ func TestCloudauthInitParameters(t *testing.T) {
 				}
 				return
 			}
-			if resp.Message != "success" || !certifyIDRE.MatchString(resp.ResultObject.CertifyId) ||
+			if resp.Message != "success" || !caCertifyIDRE.MatchString(resp.ResultObject.CertifyId) ||
 				!strings.HasSuffix(resp.ResultObject.CertifyUrl, "/cloudauth/v1/do/"+resp.ResultObject.CertifyId) {
 				t.Fatalf("success body: %s", resp.GetHttpContentString())
 			}
@@ -177,8 +177,8 @@ func TestCloudauthDescribeCodes(t *testing.T) {
 	// can later move 28 minutes on, past the 20-minute page validity configured here
 	clock := testclock.New(time.Now().Add(-14 * time.Minute))
 	s := apitest.Start(t, apitest.Options{Clock: clock, Flags: []string{"--cloudauth-page-ttl", "20m"}})
-	client := sdkClient(t, s.Tenant.AccessKeyID, s.Tenant.AccessKeySecret)
-	id := sdkInit(t, s).ResultObject.CertifyId
+	client := caSdkClient(t, s.Tenant.AccessKeyID, s.Tenant.AccessKeySecret)
+	id := caSdkInit(t, s).ResultObject.CertifyId
 	describe := func(r *cloudauth.DescribeFaceVerifyRequest) *cloudauth.DescribeFaceVerifyResponse {
 		t.Helper()
 		resp, err := client.DescribeFaceVerify(r)
@@ -197,7 +197,7 @@ func TestCloudauthDescribeCodes(t *testing.T) {
 		{"missing", "", s.Tenant.SceneID, "400"},
 		{"other scene", id, "1000000006", "404"},
 	} {
-		r := describeReq(s, c.id)
+		r := caDescribeReq(s, c.id)
 		r.SceneId = requests.Integer(c.scene)
 		if resp := describe(r); resp.Code != c.code || resp.ResultObject.SubCode != "" {
 			t.Errorf("%s: got %s, want Code %s", c.name, resp.GetHttpContentString(), c.code)
@@ -208,9 +208,9 @@ func TestCloudauthDescribeCodes(t *testing.T) {
 	if err := s.App.Store.CreateTenant(context.Background(), other); err != nil {
 		t.Fatal(err)
 	}
-	r := describeReq(s, id)
+	r := caDescribeReq(s, id)
 	r.SceneId = requests.Integer(other.SceneID)
-	if resp, err := sdkClient(t, other.AccessKeyID, other.AccessKeySecret).DescribeFaceVerify(r); err != nil || resp.Code != "424" {
+	if resp, err := caSdkClient(t, other.AccessKeyID, other.AccessKeySecret).DescribeFaceVerify(r); err != nil || resp.Code != "424" {
 		t.Fatalf("other tenant: %v %+v", err, resp)
 	}
 	// in progress (page opened) → 403; abandoned → 424; expired → 424
@@ -219,7 +219,7 @@ func TestCloudauthDescribeCodes(t *testing.T) {
 	if apitest.Do(t, req, &view) != 200 || view["step"] != "video" || view["dialect"] != "cloudauth" {
 		t.Fatalf("page view: %+v", view)
 	}
-	if resp := describe(describeReq(s, id)); resp.Code != "403" || resp.Message != "认证未完成" {
+	if resp := describe(caDescribeReq(s, id)); resp.Code != "403" || resp.Message != "认证未完成" {
 		t.Fatalf("in progress: %s", resp.GetHttpContentString())
 	}
 	req, _ = http.NewRequest(http.MethodPost, s.URL+"/h5/v1/sessions/"+id+"/cancel", nil)
@@ -229,24 +229,24 @@ func TestCloudauthDescribeCodes(t *testing.T) {
 	if ru, _ := view["return_url"].(string); ru != "https://biz.example/return?certifyId="+id+"&code=1003&from=cloudauth" {
 		t.Fatalf("return_url after cancel: %q", ru)
 	}
-	if resp := describe(describeReq(s, id)); resp.Code != "424" || resp.Message != "身份认证记录不存在" {
+	if resp := describe(caDescribeReq(s, id)); resp.Code != "424" || resp.Message != "身份认证记录不存在" {
 		t.Fatalf("abandoned: %s", resp.GetHttpContentString())
 	}
-	id2 := sdkInit(t, s).ResultObject.CertifyId
+	id2 := caSdkInit(t, s).ResultObject.CertifyId
 	clock.Set(time.Now().Add(14 * time.Minute))
-	if resp := describe(describeReq(s, id2)); resp.Code != "424" {
+	if resp := describe(caDescribeReq(s, id2)); resp.Code != "424" {
 		t.Fatalf("expired: %s", resp.GetHttpContentString())
 	}
 }
 
-// recorder keeps the last request the SDK sent so it can be replayed.
-type recorder struct {
+// caRecorder keeps the last request the SDK sent so it can be replayed.
+type caRecorder struct {
 	mu   sync.Mutex
 	last *http.Request
 	body []byte
 }
 
-func (r *recorder) RoundTrip(req *http.Request) (*http.Response, error) {
+func (r *caRecorder) RoundTrip(req *http.Request) (*http.Response, error) {
 	var body []byte
 	if req.Body != nil {
 		body, _ = io.ReadAll(req.Body)
@@ -258,7 +258,7 @@ func (r *recorder) RoundTrip(req *http.Request) (*http.Response, error) {
 	return http.DefaultTransport.RoundTrip(req)
 }
 
-func (r *recorder) replay(t *testing.T) (int, map[string]any) {
+func (r *caRecorder) replay(t *testing.T) (int, map[string]any) {
 	t.Helper()
 	r.mu.Lock()
 	req := r.last.Clone(context.Background())
@@ -275,10 +275,10 @@ func (r *recorder) replay(t *testing.T) (int, map[string]any) {
 	return resp.StatusCode, out
 }
 
-func popCode(t *testing.T, err error) (int, string) {
+func caPopCode(t *testing.T, err error) (int, string) {
 	t.Helper()
 	var se *sdkerrors.ServerError
-	if !errorsAs(err, &se) {
+	if !caErrorsAs(err, &se) {
 		t.Fatalf("want a ServerError, got %v", err)
 	}
 	return se.HttpStatus(), se.ErrorCode()
@@ -288,66 +288,66 @@ func TestCloudauthSignatureErrors(t *testing.T) {
 	clock := testclock.New(time.Now())
 	s := apitest.Start(t, apitest.Options{Clock: clock})
 	// wrong secret, unknown key
-	_, err := sdkClient(t, s.Tenant.AccessKeyID, s.Tenant.AccessKeySecret+"x").InitFaceVerify(initReq(s))
-	if st, code := popCode(t, err); st != 400 || code != "SignatureDoesNotMatch" {
+	_, err := caSdkClient(t, s.Tenant.AccessKeyID, s.Tenant.AccessKeySecret+"x").InitFaceVerify(caInitReq(s))
+	if st, code := caPopCode(t, err); st != 400 || code != "SignatureDoesNotMatch" {
 		t.Fatalf("wrong secret: %d %s", st, code)
 	}
-	_, err = sdkClient(t, "FVAKNOSUCHKEY", "secret").InitFaceVerify(initReq(s))
-	if st, code := popCode(t, err); st != 404 || code != "InvalidAccessKeyId.NotFound" {
+	_, err = caSdkClient(t, "FVAKNOSUCHKEY", "secret").InitFaceVerify(caInitReq(s))
+	if st, code := caPopCode(t, err); st != 404 || code != "InvalidAccessKeyId.NotFound" {
 		t.Fatalf("unknown key: %d %s", st, code)
 	}
 	// replayed nonce: the exact same signed request twice
-	rec := &recorder{}
-	client := sdkClient(t, s.Tenant.AccessKeyID, s.Tenant.AccessKeySecret)
+	rec := &caRecorder{}
+	client := caSdkClient(t, s.Tenant.AccessKeyID, s.Tenant.AccessKeySecret)
 	client.SetTransport(rec)
-	if resp, err := client.InitFaceVerify(initReq(s)); err != nil || resp.Code != "200" {
+	if resp, err := client.InitFaceVerify(caInitReq(s)); err != nil || resp.Code != "200" {
 		t.Fatalf("first: %v %+v", err, resp)
 	}
-	if st, body := rec.replay(t); st != 400 || body["Code"] != "SignatureNonceUsed" || !aliReqIDRE.MatchString(body["RequestId"].(string)) ||
-		body["HostId"] != host(s) {
+	if st, body := rec.replay(t); st != 400 || body["Code"] != "SignatureNonceUsed" || !caAliReqIDRE.MatchString(body["RequestId"].(string)) ||
+		body["HostId"] != caHost(s) {
 		t.Fatalf("replay: %d %v", st, body)
 	}
 	// stale / future timestamps: the server clock is 16 minutes off the client's
 	for _, d := range []time.Duration{16 * time.Minute, -16 * time.Minute} {
 		clock.Set(time.Now().Add(d))
-		_, err = client.InitFaceVerify(initReq(s))
-		if st, code := popCode(t, err); st != 400 || code != "InvalidTimeStamp.Expired" {
+		_, err = client.InitFaceVerify(caInitReq(s))
+		if st, code := caPopCode(t, err); st != 400 || code != "InvalidTimeStamp.Expired" {
 			t.Fatalf("skew %v: %d %s", d, st, code)
 		}
 	}
 	clock.Set(time.Now().Add(14 * time.Minute))
-	if resp, err := client.InitFaceVerify(initReq(s)); err != nil || resp.Code != "200" {
+	if resp, err := client.InitFaceVerify(caInitReq(s)); err != nil || resp.Code != "200" {
 		t.Fatalf("14 min skew is allowed: %v", err)
 	}
 	clock.Set(time.Now())
 	// disabled key
 	s.Tenant.KeyDisabled = true
 	s.App.Store.UpdateTenant(context.Background(), s.Tenant)
-	_, err = client.InitFaceVerify(initReq(s))
-	if st, code := popCode(t, err); st != 400 || code != "InvalidAccessKeyId.Inactive" {
+	_, err = client.InitFaceVerify(caInitReq(s))
+	if st, code := caPopCode(t, err); st != 400 || code != "InvalidAccessKeyId.Inactive" {
 		t.Fatalf("disabled key: %d %s", st, code)
 	}
 	s.Tenant.KeyDisabled = false
 	// disabled account, quota → business codes 410, 412
 	s.Tenant.Disabled = true
 	s.App.Store.UpdateTenant(context.Background(), s.Tenant)
-	if resp, err := client.InitFaceVerify(initReq(s)); err != nil || resp.Code != "410" || resp.Message != "未开通服务" {
+	if resp, err := client.InitFaceVerify(caInitReq(s)); err != nil || resp.Code != "410" || resp.Message != "未开通服务" {
 		t.Fatalf("disabled account: %v %+v", err, resp)
 	}
 	s.Tenant.Disabled = false
 	s.Tenant.Quota, s.Tenant.Used = 1, 1
 	s.App.Store.UpdateTenant(context.Background(), s.Tenant)
-	if resp, err := client.InitFaceVerify(initReq(s)); err != nil || resp.Code != "412" || resp.Message != "欠费中" {
+	if resp, err := client.InitFaceVerify(caInitReq(s)); err != nil || resp.Code != "412" || resp.Message != "欠费中" {
 		t.Fatalf("quota: %v %+v", err, resp)
 	}
 }
 
 // ---- raw v1 requests signed by an independent signer, for the edge cases the SDK never sends
 
-type kv struct{ k, v string }
+type caKV struct{ k, v string }
 
-// popEnc is written from the POP specification, independently of dialect/cloudauth.
-func popEnc(s string) string {
+// caPopEnc is written from the POP specification, independently of dialect/cloudauth.
+func caPopEnc(s string) string {
 	var b strings.Builder
 	for _, c := range []byte(s) {
 		if 'A' <= c && c <= 'Z' || 'a' <= c && c <= 'z' || '0' <= c && c <= '9' || c == '-' || c == '_' || c == '.' || c == '~' {
@@ -359,8 +359,8 @@ func popEnc(s string) string {
 	return b.String()
 }
 
-func signV1(method, secret string, params []kv) string {
-	ps := append([]kv(nil), params...)
+func caSignV1(method, secret string, params []caKV) string {
+	ps := append([]caKV(nil), params...)
 	sort.Slice(ps, func(i, j int) bool {
 		if ps[i].k != ps[j].k {
 			return ps[i].k < ps[j].k
@@ -369,40 +369,40 @@ func signV1(method, secret string, params []kv) string {
 	})
 	var parts []string
 	for _, p := range ps {
-		parts = append(parts, popEnc(p.k)+"="+popEnc(p.v))
+		parts = append(parts, caPopEnc(p.k)+"="+caPopEnc(p.v))
 	}
-	sts := method + "&%2F&" + popEnc(strings.Join(parts, "&"))
+	sts := method + "&%2F&" + caPopEnc(strings.Join(parts, "&"))
 	m := hmac.New(sha1.New, []byte(secret+"&"))
 	m.Write([]byte(sts))
 	return base64.StdEncoding.EncodeToString(m.Sum(nil))
 }
 
-var nonceN int
+var caNonceN int
 
-func sysParams(s *apitest.Server, action string) []kv {
-	nonceN++
-	return []kv{{"AccessKeyId", s.Tenant.AccessKeyID}, {"Action", action}, {"Format", "JSON"}, {"RegionId", "cn-hangzhou"},
-		{"SignatureMethod", "HMAC-SHA1"}, {"SignatureNonce", "nonce-" + time.Now().Format("150405.000000000") + "-" + string(rune('a'+nonceN%26))},
+func caSysParams(s *apitest.Server, action string) []caKV {
+	caNonceN++
+	return []caKV{{"AccessKeyId", s.Tenant.AccessKeyID}, {"Action", action}, {"Format", "JSON"}, {"RegionId", "cn-hangzhou"},
+		{"SignatureMethod", "HMAC-SHA1"}, {"SignatureNonce", "nonce-" + time.Now().Format("150405.000000000") + "-" + string(rune('a'+caNonceN%26))},
 		{"SignatureType", ""}, {"SignatureVersion", "1.0"}, {"Timestamp", time.Now().UTC().Format("2006-01-02T15:04:05Z")}, {"Version", "2019-03-07"}}
 }
 
-func initParams(s *apitest.Server) []kv {
-	return []kv{{"SceneId", s.Tenant.SceneID}, {"OuterOrderNo", "order42"}, {"ProductCode", "ID_PRO"}, {"CertName", testCertName},
-		{"CertNo", testCertNo}, {"ReturnUrl", testReturnURL}, {"MetaInfo", testMetaInfo}}
+func caInitParams(s *apitest.Server) []caKV {
+	return []caKV{{"SceneId", s.Tenant.SceneID}, {"OuterOrderNo", "order42"}, {"ProductCode", "ID_PRO"}, {"CertName", caTestCertName},
+		{"CertNo", caTestCertNo}, {"ReturnUrl", caTestReturnURL}, {"MetaInfo", caTestMetaInfo}}
 }
 
-// rawV1 sends query params in the URL and form params in the body, signed over signed.
-func rawV1(t *testing.T, s *apitest.Server, method string, query, form, signed []kv, secret string) (int, map[string]any) {
+// caRawV1 sends query params in the URL and form params in the body, signed over signed.
+func caRawV1(t *testing.T, s *apitest.Server, method string, query, form, signed []caKV, secret string) (int, map[string]any) {
 	t.Helper()
-	sig := signV1(method, secret, signed)
-	enc := func(ps []kv) string {
+	sig := caSignV1(method, secret, signed)
+	enc := func(ps []caKV) string {
 		var parts []string
 		for _, p := range ps {
 			parts = append(parts, url.QueryEscape(p.k)+"="+url.QueryEscape(p.v))
 		}
 		return strings.Join(parts, "&")
 	}
-	q := enc(append(query, kv{"Signature", sig}))
+	q := enc(append(query, caKV{"Signature", sig}))
 	var body io.Reader
 	if len(form) > 0 {
 		body = strings.NewReader(enc(form))
@@ -419,12 +419,12 @@ func rawV1(t *testing.T, s *apitest.Server, method string, query, form, signed [
 func TestCloudauthSignatureEdgeCases(t *testing.T) {
 	s := apitest.Start(t, apitest.Options{})
 	secret := s.Tenant.AccessKeySecret
-	all := func(extra ...kv) []kv {
-		return append(append(sysParams(s, "InitFaceVerify"), initParams(s)...), extra...)
+	all := func(extra ...caKV) []caKV {
+		return append(append(caSysParams(s, "InitFaceVerify"), caInitParams(s)...), extra...)
 	}
 	// unicode, + * ~ and spaces in values; everything in the query, GET and POST
-	tricky := []kv{{"UserId", "a+b*c~d e/f"}, {"CallbackToken", "x=1&y=2%3"}, {"CertName", "欧阳·娜娜"}}
-	withTricky := func() []kv {
+	tricky := []caKV{{"UserId", "a+b*c~d e/f"}, {"CallbackToken", "x=1&y=2%3"}, {"CertName", "欧阳·娜娜"}}
+	withTricky := func() []caKV {
 		ps := all()
 		out := ps[:0]
 		for _, p := range ps {
@@ -436,24 +436,24 @@ func TestCloudauthSignatureEdgeCases(t *testing.T) {
 	}
 	for _, method := range []string{"GET", "POST"} {
 		ps := withTricky()
-		if st, body := rawV1(t, s, method, ps, nil, ps, secret); st != 200 || body["Code"] != "200" {
+		if st, body := caRawV1(t, s, method, ps, nil, ps, secret); st != 200 || body["Code"] != "200" {
 			t.Fatalf("%s all in query: %d %v", method, st, body)
 		}
 	}
 	// POST with the business parameters in the form body (as the SDK sends Model, AuthId)
-	sys, biz := sysParams(s, "InitFaceVerify"), append(initParams(s), tricky[:2]...)
-	if st, body := rawV1(t, s, "POST", sys, biz, append(append([]kv(nil), sys...), biz...), secret); st != 200 || body["Code"] != "200" {
+	sys, biz := caSysParams(s, "InitFaceVerify"), append(caInitParams(s), tricky[:2]...)
+	if st, body := caRawV1(t, s, "POST", sys, biz, append(append([]caKV(nil), sys...), biz...), secret); st != 200 || body["Code"] != "200" {
 		t.Fatalf("form body: %d %v", st, body)
 	}
 	// the body is signed: changing it breaks the signature
-	sys = sysParams(s, "InitFaceVerify")
-	tampered := append(append([]kv(nil), initParams(s)...), kv{"UserId", "other"})
-	if st, body := rawV1(t, s, "POST", sys, tampered, append(append([]kv(nil), sys...), initParams(s)...), secret); st != 400 || body["Code"] != "SignatureDoesNotMatch" {
+	sys = caSysParams(s, "InitFaceVerify")
+	tampered := append(append([]caKV(nil), caInitParams(s)...), caKV{"UserId", "other"})
+	if st, body := caRawV1(t, s, "POST", sys, tampered, append(append([]caKV(nil), sys...), caInitParams(s)...), secret); st != 400 || body["Code"] != "SignatureDoesNotMatch" {
 		t.Fatalf("tampered body: %d %v", st, body)
 	}
 	// a GET signed as POST fails
 	ps := all()
-	sig := signV1("POST", secret, ps)
+	sig := caSignV1("POST", secret, ps)
 	q := url.Values{}
 	for _, p := range ps {
 		q.Set(p.k, p.v)
@@ -465,22 +465,22 @@ func TestCloudauthSignatureEdgeCases(t *testing.T) {
 		t.Fatalf("GET signed as POST: %d %v", st, out)
 	}
 	// repeated business parameter: signed over both values, refused as 参数非法
-	ps = all(kv{"UserId", "one"}, kv{"UserId", "two"})
-	if st, body := rawV1(t, s, "POST", ps, nil, ps, secret); st != 200 || body["Code"] != "401" {
+	ps = all(caKV{"UserId", "one"}, caKV{"UserId", "two"})
+	if st, body := caRawV1(t, s, "POST", ps, nil, ps, secret); st != 200 || body["Code"] != "401" {
 		t.Fatalf("repeated UserId: %d %v", st, body)
 	}
 	// repeated, but only one value signed
-	if st, body := rawV1(t, s, "POST", ps, nil, all(kv{"UserId", "one"}), secret); st != 400 || body["Code"] != "SignatureDoesNotMatch" {
+	if st, body := caRawV1(t, s, "POST", ps, nil, all(caKV{"UserId", "one"}), secret); st != 400 || body["Code"] != "SignatureDoesNotMatch" {
 		t.Fatalf("repeated UserId, one signed: %d %v", st, body)
 	}
 	// repeated system parameter
-	ps = all(kv{"Timestamp", "2020-01-01T00:00:00Z"})
-	if st, body := rawV1(t, s, "POST", ps, nil, ps, secret); st != 400 || body["Code"] != "InvalidParameter" {
+	ps = all(caKV{"Timestamp", "2020-01-01T00:00:00Z"})
+	if st, body := caRawV1(t, s, "POST", ps, nil, ps, secret); st != 400 || body["Code"] != "InvalidParameter" {
 		t.Fatalf("repeated Timestamp: %d %v", st, body)
 	}
 	// missing / malformed system parameters, unknown action and version, XML
-	drop := func(k string) []kv {
-		var out []kv
+	drop := func(k string) []caKV {
+		var out []caKV
 		for _, p := range all() {
 			if p.k != k {
 				out = append(out, p)
@@ -488,7 +488,7 @@ func TestCloudauthSignatureEdgeCases(t *testing.T) {
 		}
 		return out
 	}
-	set := func(k, v string) []kv {
+	set := func(k, v string) []caKV {
 		out := all()
 		for i := range out {
 			if out[i].k == k {
@@ -499,7 +499,7 @@ func TestCloudauthSignatureEdgeCases(t *testing.T) {
 	}
 	for _, c := range []struct {
 		name   string
-		ps     []kv
+		ps     []caKV
 		status int
 		code   string
 	}{
@@ -515,18 +515,18 @@ func TestCloudauthSignatureEdgeCases(t *testing.T) {
 		{"XML", set("Format", "XML"), 400, "InvalidParameter.Format"},
 		{"no Format is JSON", drop("Format"), 200, "200"},
 	} {
-		st, body := rawV1(t, s, "POST", c.ps, nil, c.ps, secret)
+		st, body := caRawV1(t, s, "POST", c.ps, nil, c.ps, secret)
 		if st != c.status || body["Code"] != c.code {
 			t.Errorf("%s: %d %v, want %d %s", c.name, st, body, c.status, c.code)
 		}
-		if st != 200 && (body["Message"] == "" || !aliReqIDRE.MatchString(body["RequestId"].(string))) {
+		if st != 200 && (body["Message"] == "" || !caAliReqIDRE.MatchString(body["RequestId"].(string))) {
 			t.Errorf("%s: envelope %v", c.name, body)
 		}
 	}
 	// nothing personal is logged
-	if logs := s.Log.String(); strings.Contains(logs, testCertNo) || strings.Contains(logs, testCertName) || strings.Contains(logs, "欧阳") {
+	if logs := s.Log.String(); strings.Contains(logs, caTestCertNo) || strings.Contains(logs, caTestCertName) || strings.Contains(logs, "欧阳") {
 		t.Fatal("personal data in logs")
 	}
 }
 
-func errorsAs(err error, target any) bool { return stderrors.As(err, target) }
+func caErrorsAs(err error, target any) bool { return stderrors.As(err, target) }

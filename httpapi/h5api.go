@@ -125,8 +125,8 @@ func (s *Server) h5Error(w http.ResponseWriter, r *http.Request, err error, ss *
 		status, body.Error, body.Message = http.StatusGone, "EXPIRED", lite.Text(lang, "TOKEN_INVALID")
 	case faceverify.EUSED:
 		status, body.Error = http.StatusConflict, "USED"
-	case faceverify.ESTATE:
-		status, body.Error = http.StatusConflict, "BAD_STATE"
+	case faceverify.ESTATE, faceverify.ECONFLICT:
+		status, body.Error = http.StatusConflict, "BAD_STATE" // ECONFLICT: a concurrent request of the same page won
 	case faceverify.ETOOLARGE:
 		status, body.Error = http.StatusRequestEntityTooLarge, "TOO_LARGE"
 	case faceverify.ERATELIMIT, faceverify.ECONCURRENCY:

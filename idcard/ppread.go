@@ -151,7 +151,7 @@ func (r *Reader) pageNumber(p *page) (string, *tline, error) {
 			continue
 		}
 		t := compact(l.Text)
-		if reValidity.MatchString(t) || strings.Contains(t, "有效") || strings.Contains(t, "期限") {
+		if reDotDate.MatchString(t) || strings.Contains(t, "有效") || strings.Contains(t, "期限") || strings.Contains(t, "长期") {
 			continue // the back's validity dates
 		}
 		d := len(digitsOf(t))
@@ -284,7 +284,8 @@ func bestNumber(reads []string) string {
 }
 
 var (
-	reYMD = regexp.MustCompile(`(1[89]\d\d|20\d\d)\D{0,2}?(\d{1,2})\D{0,2}?(\d{1,2})`)
+	reDotDate = regexp.MustCompile(`\d{4}[.\-,]\d{1,2}[.\-,]\d{1,2}`)
+	reYMD     = regexp.MustCompile(`(1[89]\d\d|20\d\d)\D{0,2}?(\d{1,2})\D{0,2}?(\d{1,2})`)
 )
 
 // labelPrefixes are printed field labels (and OCR fragments of them) stripped from values.

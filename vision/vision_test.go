@@ -214,6 +214,7 @@ func TestReferenceFace(t *testing.T) {
 	}{
 		{dfJolie, ""},
 		{dfWebP, ""},
+		{"faces/deepface/img41.jpg", ""}, // a blurred person behind the subject is ignored
 		{noFace, MsgNoFace},
 		{dfCouple, MsgManyFaces},
 	}

@@ -61,6 +61,22 @@ func TestBinary(t *testing.T) {
 	if err := exec.Command(bin, "admin", "app", "create", "--data", data).Run(); err == nil {
 		t.Fatal("app create without --name succeeded")
 	}
+	// enrol a registry photo (real models): one face → ok; no face / not an image → error
+	deps := "FACEVERIFY_DEPS=" + testenv.Deps(t)
+	photo := filepath.Join(testenv.Datasets(t, "faces"), "faces", "deepface", "img1.jpg")
+	enrol := func(photo string) ([]byte, error) {
+		c := exec.Command(bin, "admin", "registry", "add", "--data", data, "--name", "张三", "--idcard-number", "11010519491231002X", "--photo", photo)
+		c.Env = append(os.Environ(), deps)
+		return c.CombinedOutput()
+	}
+	if out, err := enrol(photo); err != nil || !strings.Contains(string(out), `"enrolled":true`) {
+		t.Fatalf("registry add: %v %s", err, out)
+	}
+	notImage := filepath.Join(t.TempDir(), "x.jpg")
+	os.WriteFile(notImage, []byte("not an image"), 0o600)
+	if out, err := enrol(notImage); err == nil || !strings.Contains(string(out), "not an image") {
+		t.Fatalf("registry add of a non-image: %v %s", err, out)
+	}
 
 	addr := freePort(t)
 	cmd := exec.Command(bin, "serve", "--workers", "0")

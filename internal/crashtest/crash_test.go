@@ -1,0 +1,375 @@
+// Package crashtest kills the real faceverify binary with SIGKILL between a video upload
+// and its verdict, restarts it on the same data directory, and checks that the verdict
+// is reached and the callback delivered exactly once (at-least-once, and no duplicate in
+// this run), signed. It also greps the server's logs and data directory for the test
+// subject's name and ID number after a flow on the real engine.
+package crashtest
+
+import (
+	"bufio"
+	"bytes"
+	"encoding/json"
+	"io"
+	"io/fs"
+	"mime/multipart"
+	"net"
+	"net/http"
+	"net/url"
+	"os"
+	"os/exec"
+	"path/filepath"
+	"strings"
+	"sync"
+	"syscall"
+	"testing"
+	"time"
+
+	"github.com/faceverify/faceverify/dialect/lite"
+	"github.com/faceverify/faceverify/internal/testenv"
+	"github.com/faceverify/faceverify/notify"
+)
+
+const (
+	subjectName   = "欧阳崩溃"
+	subjectNumber = "11010519491231002X"
+)
+
+type server struct {
+	t    *testing.T
+	bin  string
+	args []string
+	url  string
+	cmd  *exec.Cmd
+	logs *os.File
+}
+
+func (s *server) start() {
+	s.t.Helper()
+	cmd := exec.Command(s.bin, append([]string{"serve"}, s.args...)...)
+	cmd.Stdout, cmd.Stderr = s.logs, s.logs
+	cmd.Env = append(os.Environ(), "FACEVERIFY_LOG_LEVEL=debug")
+	if err := cmd.Start(); err != nil {
+		s.t.Fatal(err)
+	}
+	s.cmd = cmd
+	deadline := time.Now().Add(90 * time.Second)
+	for {
+		resp, err := http.Get(s.url + "/readyz")
+		if err == nil {
+			resp.Body.Close()
+			if resp.StatusCode == 200 {
+				return
+			}
+		}
+		if time.Now().After(deadline) {
+			s.t.Fatalf("server not ready: %v", err)
+		}
+		time.Sleep(100 * time.Millisecond)
+	}
+}
+
+func (s *server) kill9() {
+	s.cmd.Process.Signal(syscall.SIGKILL)
+	s.cmd.Wait()
+}
+
+func (s *server) stop() {
+	if s.cmd == nil || s.cmd.ProcessState != nil {
+		return
+	}
+	s.cmd.Process.Signal(syscall.SIGTERM)
+	done := make(chan struct{})
+	go func() { s.cmd.Wait(); close(done) }()
+	select {
+	case <-done:
+	case <-time.After(30 * time.Second):
+		s.cmd.Process.Kill()
+		<-done
+	}
+}
+
+func runCLI(t *testing.T, bin string, args ...string) []byte {
+	t.Helper()
+	var out, errb bytes.Buffer
+	cmd := exec.Command(bin, args...)
+	cmd.Stdout, cmd.Stderr = &out, &errb
+	if err := cmd.Run(); err != nil {
+		t.Fatalf("faceverify %s: %v\n%s", strings.Join(args, " "), err, errb.String())
+	}
+	return out.Bytes()
+}
+
+type job struct {
+	Job      int64  `json:"job"`
+	Kind     string `json:"kind"`
+	State    string `json:"state"`
+	Attempts int    `json:"attempts"`
+}
+
+func jobs(t *testing.T, bin, dataDir, kind string) []job {
+	out := runCLI(t, bin, "admin", "callbacks", "list", "--kind", kind, "--data", dataDir)
+	var js []job
+	dec := json.NewDecoder(bytes.NewReader(out))
+	for {
+		var j job
+		if err := dec.Decode(&j); err == io.EOF {
+			return js
+		} else if err != nil {
+			t.Fatalf("callbacks list: %v: %s", err, out)
+		}
+		js = append(js, j)
+	}
+}
+
+func freeAddr(t *testing.T) string {
+	ln, err := net.Listen("tcp", "127.0.0.1:0")
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer ln.Close()
+	return ln.Addr().String()
+}
+
+// makeVideo renders a short talking-head-less clip (a still face photo with a tone) with
+// ffmpeg; the verdict may be any final one, the point is that it is reached.
+func makeVideo(t *testing.T, photo string) []byte {
+	ff := testenv.Tool(t, "ffmpeg")
+	out := filepath.Join(t.TempDir(), "still.mp4")
+	cmd := exec.Command(ff, "-hide_banner", "-loglevel", "error", "-loop", "1", "-i", photo,
+		"-f", "lavfi", "-i", "sine=frequency=440:sample_rate=16000", "-t", "3",
+		"-vf", "scale=480:-2,format=yuv420p", "-r", "15", "-c:v", "libx264", "-preset", "ultrafast",
+		"-c:a", "aac", "-shortest", out)
+	if b, err := cmd.CombinedOutput(); err != nil {
+		t.Fatalf("ffmpeg: %v %s", err, b)
+	}
+	data, err := os.ReadFile(out)
+	if err != nil {
+		t.Fatal(err)
+	}
+	return data
+}
+
+type callback struct {
+	data lite.NotifyData
+	key  string
+}
+
+func TestKill9BetweenUploadAndVerdict(t *testing.T) {
+	if testing.Short() {
+		t.Skip("builds and runs the real binary with the models")
+	}
+	models, ort := testenv.ModelDir(t), testenv.ORTLib(t)
+	photo := filepath.Join(testenv.Datasets(t, "faces", "deepface"), "faces", "deepface", "img1.jpg")
+	video := makeVideo(t, photo)
+
+	bin := filepath.Join(t.TempDir(), "faceverify")
+	build := exec.Command("go", "build", "-o", bin, "./cmd/faceverify")
+	build.Dir = testenv.RepoRoot()
+	if b, err := build.CombinedOutput(); err != nil {
+		t.Fatalf("go build: %v\n%s", err, b)
+	}
+	dataDir := t.TempDir()
+	common := []string{"--data", dataDir, "--models", models, "--ort-lib", ort}
+
+	// tenant and registry entry through the operator CLI
+	var app struct {
+		AppCode      string `json:"app_code"`
+		NotifySecret string `json:"notify_secret"`
+	}
+	if err := json.Unmarshal(runCLI(t, bin, append([]string{"admin", "app", "create", "--name", "crash"}, common[:2]...)...), &app); err != nil || app.AppCode == "" {
+		t.Fatalf("app create: %v %+v", err, app)
+	}
+	runCLI(t, bin, append([]string{"admin", "registry", "add", "--name", subjectName, "--idcard-number", subjectNumber, "--photo", photo}, common...)...)
+
+	// the tenant's receiver, on loopback
+	var mu sync.Mutex
+	var got []callback
+	ln, err := net.Listen("tcp", "127.0.0.1:0")
+	if err != nil {
+		t.Fatal(err)
+	}
+	rs := &http.Server{Handler: http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+		body, _ := io.ReadAll(r.Body)
+		if !notify.VerifySignature(app.NotifySecret, r.Header.Get("X-Faceverify-Signature"), string(body), time.Now(), 5*time.Minute) {
+			t.Errorf("bad X-Faceverify-Signature")
+			w.WriteHeader(400)
+			return
+		}
+		form, _ := url.ParseQuery(string(body))
+		if form.Get("sign") != lite.Sign(app.NotifySecret, form.Get("data")) {
+			t.Errorf("bad sign")
+		}
+		var c callback
+		json.Unmarshal([]byte(form.Get("data")), &c.data)
+		c.key = r.Header.Get("X-Faceverify-Idempotency-Key")
+		mu.Lock()
+		got = append(got, c)
+		mu.Unlock()
+	})}
+	go rs.Serve(ln)
+	defer rs.Close()
+
+	addr := freeAddr(t)
+	logs, err := os.Create(filepath.Join(t.TempDir(), "server.log"))
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer logs.Close()
+	srv := &server{t: t, bin: bin, url: "http://" + addr, logs: logs,
+		args: append([]string{"--addr", addr, "--workers", "1", "--job-lease", "20s", "--notify-allow", "127.0.0.1/32",
+			"--log-format", "json"}, common...)}
+	srv.start()
+	defer srv.stop()
+
+	// a session: one liveness attempt, so the first verdict is final
+	form := url.Values{
+		"return_url": {"https://biz.example/return"}, "notify_url": {"http://" + ln.Addr().String() + "/notify"},
+		"liveness_type": {"video_number"}, "idcard_name": {subjectName}, "idcard_number": {subjectNumber},
+		"liveness_retry_count": {"1"},
+	}
+	req, _ := http.NewRequest(http.MethodPost, srv.url+"/lite/v1/get_biz_token", strings.NewReader(form.Encode()))
+	req.Header.Set("Content-Type", "application/x-www-form-urlencoded")
+	req.Header.Set("Authorization", "APPCODE "+app.AppCode)
+	var created struct {
+		BizToken string `json:"biz_token"`
+		Error    string `json:"error"`
+	}
+	doJSON(t, req, &created, 200)
+	tok := created.BizToken
+	req, _ = http.NewRequest(http.MethodGet, srv.url+"/h5/v1/sessions/"+tok, nil)
+	var view map[string]any
+	doJSON(t, req, &view, 200)
+	if view["step"] != "video" {
+		t.Fatalf("page: %+v", view)
+	}
+
+	// upload, and SIGKILL the server the moment the 202 arrives
+	var buf bytes.Buffer
+	mw := multipart.NewWriter(&buf)
+	w, _ := mw.CreateFormFile("video", "v.mp4")
+	w.Write(video)
+	mw.Close()
+	req, _ = http.NewRequest(http.MethodPost, srv.url+"/h5/v1/sessions/"+tok+"/video", &buf)
+	req.Header.Set("Content-Type", mw.FormDataContentType())
+	resp, err := http.DefaultClient.Do(req)
+	if err != nil {
+		t.Fatal(err)
+	}
+	status := resp.StatusCode
+	srv.kill9()
+	resp.Body.Close()
+	if status != http.StatusAccepted {
+		t.Fatalf("upload: %d", status)
+	}
+	killedAt := time.Now()
+
+	// what the crash left: the verdict job queued or leased by the dead worker, no callback yet
+	decide := jobs(t, bin, dataDir, "decide")
+	if len(decide) != 1 || (decide[0].State != "queued" && decide[0].State != "running") {
+		t.Fatalf("decide job after the crash: %+v", decide)
+	}
+	if n := len(jobs(t, bin, dataDir, "notify")); n != 0 {
+		t.Fatalf("the verdict was reached before the kill (%d notify jobs): the test proves nothing", n)
+	}
+	t.Logf("after kill -9: decide job %s (attempts %d)", decide[0].State, decide[0].Attempts)
+
+	srv.start()
+	deadline := time.Now().Add(3 * time.Minute)
+	for {
+		mu.Lock()
+		n := len(got)
+		mu.Unlock()
+		if n > 0 {
+			break
+		}
+		if time.Now().After(deadline) {
+			t.Fatalf("no callback %v after restart; server log:\n%s", time.Since(killedAt), tail(logs.Name(), 30))
+		}
+		time.Sleep(100 * time.Millisecond)
+	}
+	t.Logf("callback %v after the kill", time.Since(killedAt).Round(time.Millisecond))
+	time.Sleep(2 * time.Second) // room for a duplicate to show up
+	mu.Lock()
+	cbs := append([]callback(nil), got...)
+	mu.Unlock()
+	if len(cbs) != 1 || cbs[0].data.BizToken != tok || cbs[0].key != "notify:"+tok {
+		t.Fatalf("callbacks: %+v", cbs)
+	}
+
+	// the verdict is final and the same one the callback announced
+	req, _ = http.NewRequest(http.MethodGet, srv.url+"/lite/v1/get_result?biz_token="+url.QueryEscape(tok), nil)
+	req.Header.Set("Authorization", "APPCODE "+app.AppCode)
+	var result struct {
+		ResultCode    string `json:"result_code"`
+		ResultMessage string `json:"result_message"`
+	}
+	doJSON(t, req, &result, 200)
+	if result.ResultCode != cbs[0].data.ErrorCode || result.ResultCode == "9000" || result.ResultCode == "" {
+		t.Fatalf("result %+v, callback %+v", result, cbs[0].data)
+	}
+	t.Logf("verdict after restart: %s %s", result.ResultCode, result.ResultMessage)
+	srv.stop()
+	decide = jobs(t, bin, dataDir, "decide")
+	notifies := jobs(t, bin, dataDir, "notify")
+	if len(decide) != 1 || decide[0].State != "done" || len(notifies) != 1 || notifies[0].State != "done" || notifies[0].Attempts != 1 {
+		t.Fatalf("jobs after the restart: decide %+v notify %+v", decide, notifies)
+	}
+
+	// personal data: not in the logs of both runs, not in clear in the data directory
+	logText, _ := os.ReadFile(logs.Name())
+	if !bytes.Contains(logText, []byte("attempt decided")) {
+		t.Fatalf("log capture incomplete:\n%s", tail(logs.Name(), 20))
+	}
+	for _, needle := range []string{subjectName, subjectNumber, tok} {
+		if bytes.Contains(logText, []byte(needle)) {
+			t.Fatalf("server log contains %q", needle)
+		}
+	}
+	filepath.WalkDir(dataDir, func(p string, d fs.DirEntry, err error) error {
+		if err != nil || d.IsDir() {
+			return nil
+		}
+		b, _ := os.ReadFile(p)
+		for _, needle := range []string{subjectName, subjectNumber} {
+			if bytes.Contains(b, []byte(needle)) {
+				t.Errorf("%s holds %q in clear", p, needle)
+			}
+		}
+		return nil
+	})
+}
+
+func doJSON(t *testing.T, req *http.Request, out any, want int) {
+	t.Helper()
+	resp, err := http.DefaultClient.Do(req)
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer resp.Body.Close()
+	body, _ := io.ReadAll(resp.Body)
+	if resp.StatusCode != want {
+		t.Fatalf("%s %s: %d %s", req.Method, req.URL.Path, resp.StatusCode, body)
+	}
+	if err := json.Unmarshal(body, out); err != nil {
+		t.Fatalf("%s: %q", req.URL.Path, body)
+	}
+}
+
+func tail(path string, n int) string {
+	f, err := os.Open(path)
+	if err != nil {
+		return err.Error()
+	}
+	defer f.Close()
+	var lines []string
+	sc := bufio.NewScanner(f)
+	sc.Buffer(make([]byte, 1<<20), 1<<20)
+	for sc.Scan() {
+		lines = append(lines, sc.Text())
+	}
+	if len(lines) > n {
+		lines = lines[len(lines)-n:]
+	}
+	return strings.Join(lines, "\n")
+}
+
