@@ -398,6 +398,7 @@ func TestBrowserJourney(t *testing.T) {
 			step{"eval": "performance.getEntriesByName('fv:upload-to-verdict')[0].duration"},
 			step{"eval": "(performance.getEntriesByName('fv:upload-end')[0].startTime - performance.getEntriesByName('fv:upload-start')[0].startTime)"},
 			step{"eval": "window.getMetaInfo()"},
+			step{"eval": "JSON.stringify(performance.getEntriesByName('fv:upload-start')[0].detail)"},
 			step{"waitURL": rc.srv.URL + "/return", "timeout": 10000},
 		)
 		o := browse(t, run{Camera: cam, Mic: voice(t, media, digits), Steps: steps})
@@ -411,6 +412,7 @@ func TestBrowserJourney(t *testing.T) {
 		t.Logf("upload-to-verdict seen by the page: %s ms (upload %s ms)",
 			o.value("eval", "performance.getEntriesByName('fv:upload-to-verdict')[0].duration"),
 			o.value("eval", "(performance.getEntriesByName('fv:upload-end')[0].startTime - performance.getEntriesByName('fv:upload-start')[0].startTime)"))
+		t.Logf("uploaded clip: %s", o.value("eval", "JSON.stringify(performance.getEntriesByName('fv:upload-start')[0].detail)"))
 		var meta map[string]any
 		if err := json.Unmarshal([]byte(o.value("eval", "window.getMetaInfo()")), &meta); err != nil || meta["zimVer"] == nil || meta["ua"] == nil || meta["bioMetaInfo"] == nil {
 			t.Errorf("getMetaInfo: %v %v", meta, err)
@@ -489,6 +491,7 @@ func TestBrowserJourney(t *testing.T) {
 			{"files": []string{"#idcard-file", notCard}}, {"waitVisible": "#idcard-msg", "timeout": 60000},
 			{"shot": "14-idcard-retake"}, {"text": "#idcard-msg"}, {"text": "#idcard-left"},
 			{"files": []string{"#idcard-file", front}}, {"waitText": "#idcard-title", "value": "拍摄身份证国徽面", "timeout": 60000},
+			{"reload": true}, {"waitText": "#idcard-title", "value": "拍摄身份证国徽面"}, // resumes on the back side
 			{"files": []string{"#idcard-file", back}}, {"screen": "video", "timeout": 60000},
 		}
 		// the digits exist only once the card is read: read them after the card steps
@@ -505,7 +508,8 @@ func TestBrowserJourney(t *testing.T) {
 		}
 		steps = []step{{"goto": page(token)}, {"check": "#consent"}, {"click": "#start"}}
 		steps = append(steps, recordSteps(5, "")...)
-		steps = append(steps, step{"screen": "result", "timeout": 90000}, step{"text": "#result-title"}, step{"text": "#result-text"})
+		steps = append(steps, step{"reload": true}, // while the verdict is pending: resumes waiting
+			step{"screen": "result", "timeout": 90000}, step{"text": "#result-title"}, step{"text": "#result-text"})
 		o = browse(t, run{Camera: cam, Mic: voice(t, media, v.Digits), Steps: steps})
 		if got := o.value("text", "#result-title"); got != "验证通过" {
 			t.Errorf("result %q %q", got, o.value("text", "#result-text"))

@@ -15,7 +15,7 @@ import (
 )
 
 // The JSON API of the page (and of other front ends such as the mini-program). The token
-// in the path is the credential. Documented in README.md ("Page API").
+// in the path is the credential. Documented in docs/h5.md ("Page JSON API").
 
 // H5Text is a result with its page text.
 type H5Text struct {

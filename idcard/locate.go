@@ -56,7 +56,7 @@ func locate(img *image.RGBA) []candidate {
 	bw := max(2, w/50)
 	for y := 0; y < h; y++ {
 		for x := 0; x < w; x++ {
-			if x < bw || y < bw || x >= w-bw || y >= h-bw {
+			if inBand(x, y, w, h, bw) {
 				for c := 0; c < 3; c++ {
 					border[c] = append(border[c], small[y*w+x][c])
 				}
@@ -83,7 +83,7 @@ func locate(img *image.RGBA) []candidate {
 	var bd []float64
 	for y := 0; y < h; y++ {
 		for x := 0; x < w; x++ {
-			if x < bw || y < bw || x >= w-bw || y >= h-bw {
+			if inBand(x, y, w, h, bw) {
 				bd = append(bd, float64(diff[y*w+x]))
 			}
 		}
@@ -107,7 +107,7 @@ func locate(img *image.RGBA) []candidate {
 	var bt []float64
 	for y := 0; y < h; y++ {
 		for x := 0; x < w; x++ {
-			if x < bw || y < bw || x >= w-bw || y >= h-bw {
+			if inBand(x, y, w, h, bw) {
 				bt = append(bt, tex[y*w+x])
 			}
 		}
@@ -150,6 +150,15 @@ func locate(img *image.RGBA) []candidate {
 		cands = cands[:3]
 	}
 	return append(cands, whole)
+}
+
+// inBand reports whether (x, y) lies in the border band of width bw, not counting the
+// outermost pixel ring (scanner edges and page frames are not the background).
+func inBand(x, y, w, h, bw int) bool {
+	if x < 1 || y < 1 || x >= w-1 || y >= h-1 {
+		return false
+	}
+	return x < bw || y < bw || x >= w-bw || y >= h-bw
 }
 
 // localStd is the standard deviation of v in (2r+1)² windows.

@@ -334,3 +334,40 @@ func (g *gray) resize(w, h int) *gray {
 	}
 	return out
 }
+
+// unsharp sharpens g: g + amount·(g − box blur of radius r).
+func (g *gray) unsharp(r int, amount float64) *gray {
+	blur := boxBlur(g, r)
+	out := &gray{W: g.W, H: g.H, Pix: make([]uint8, len(g.Pix))}
+	for i, v := range g.Pix {
+		out.Pix[i] = uint8(clampF(float64(v)+amount*(float64(v)-float64(blur[i])), 0, 255))
+	}
+	return out
+}
+
+// boxBlur is the mean over (2r+1)² windows (separable, clamped at the edges).
+func boxBlur(g *gray, r int) []float64 {
+	tmp := make([]float64, len(g.Pix))
+	for y := 0; y < g.H; y++ {
+		for x := 0; x < g.W; x++ {
+			s, n := 0.0, 0.0
+			for k := max(0, x-r); k <= min(g.W-1, x+r); k++ {
+				s += float64(g.Pix[y*g.W+k])
+				n++
+			}
+			tmp[y*g.W+x] = s / n
+		}
+	}
+	out := make([]float64, len(g.Pix))
+	for y := 0; y < g.H; y++ {
+		for x := 0; x < g.W; x++ {
+			s, n := 0.0, 0.0
+			for k := max(0, y-r); k <= min(g.H-1, y+r); k++ {
+				s += tmp[k*g.W+x]
+				n++
+			}
+			out[y*g.W+x] = s / n
+		}
+	}
+	return out
+}

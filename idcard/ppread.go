@@ -40,6 +40,13 @@ const detMaxSide = 736
 func (r *Reader) readPage(c candidate, img viewSource) (*page, error) {
 	v := img.view(c)
 	g := v.g.normalize()
+	// A card smaller than the canonical size in the photo was blown up by the warp: sharpen
+	// (the detector misses blurred bold strokes otherwise).
+	if sc := math.Hypot(c.Quad[1].X-c.Quad[0].X, c.Quad[1].Y-c.Quad[0].Y) / CardW; sc < 0.6 {
+		g = g.unsharp(3, 1.5)
+	} else if sc < 0.8 {
+		g = g.unsharp(2, 1)
+	}
 	boxes, _, _, _, err := r.pp.detect(g, detMaxSide)
 	if err != nil {
 		return nil, err
@@ -399,10 +406,14 @@ func (r *Reader) pageFront(p *page, numLine *tline, f *faceverify.IDCardResult) 
 		}
 		f.Address = addr.String()
 	}
+	// Layout check: the left edge of each row's value (the leftmost box right of the labels).
 	for _, rw := range rows {
-		for _, l := range rw {
-			if float64(l.X0) >= 0.15*W && len([]rune(l.Text)) >= 2 {
-				values = append(values, line{Text: l.Text, X0: l.X0, X1: l.X1, Y0: l.Y0, Y1: l.Y1})
+		for _, l := range rw { // rows are sorted left to right by rowText
+			if float64(l.X0) >= 0.15*W && float64(l.X0) < 0.35*W {
+				if len([]rune(l.Text)) >= 2 {
+					values = append(values, line{Text: l.Text, X0: l.X0, X1: l.X1, Y0: l.Y0, Y1: l.Y1})
+				}
+				break
 			}
 		}
 	}
@@ -465,17 +476,30 @@ func (r *Reader) pageBack(p *page, f *faceverify.IDCardResult) ([]line, error) {
 			issuer = append(issuer, l)
 		}
 	}
+	// Layout check: value boxes that start right of the labels (x ≥ 0.33 W), the leftmost of
+	// each row (a box holding its label does not tell where the value starts).
 	var ls []line
+	for _, group := range [][]tline{issuer, validity} {
+		for i, l := range group {
+			first := true
+			for j, o := range group {
+				if j != i && sameRow(o.box, l.box) && o.X0 < l.X0 {
+					first = false
+				}
+			}
+			if first && float64(l.X0) >= 0.33*float64(p.g.W) {
+				ls = append(ls, line{Text: l.Text, X0: l.X0, X1: l.X1, Y0: l.Y0, Y1: l.Y1})
+			}
+		}
+	}
 	var b strings.Builder
 	for _, l := range issuer {
 		b.WriteString(stripNoise(compact(l.Text)))
-		ls = append(ls, line{Text: l.Text, X0: l.X0, X1: l.X1, Y0: l.Y0, Y1: l.Y1})
 	}
 	f.IssuedBy = cleanIssuer(b.String())
 	b.Reset()
 	for _, l := range validity {
 		b.WriteString(compact(l.Text))
-		ls = append(ls, line{Text: l.Text, X0: l.X0, X1: l.X1, Y0: l.Y0, Y1: l.Y1})
 	}
 	f.ValidDateStart, f.ValidDateEnd = parseValidity(b.String())
 	if f.ValidDateStart == "" || f.ValidDateEnd == "" {

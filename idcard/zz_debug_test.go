@@ -77,11 +77,36 @@ func TestZZNum(t *testing.T) {
 			if err != nil {
 				t.Fatal(err)
 			}
+			savePNG(p.g, fmt.Sprintf("/tmp/idv/page%v.png", c.Area))
 			n, nl, err := r.pageNumber(p)
 			fmt.Println(filepath.Base(fn), c.Whole, n, nl, err)
 			for _, l := range p.lines {
 				fmt.Printf("   %v %q\n", l.box, l.Text)
 			}
+		}
+	}
+}
+
+func TestZZDet(t *testing.T) {
+	fn := os.Getenv("IDDET")
+	if fn == "" {
+		t.Skip()
+	}
+	p, err := openPPOCR("/work/main/.deps/models/ocr", "/work/main/.deps/lib/libonnxruntime.so.1", 2)
+	if err != nil {
+		t.Fatal(err)
+	}
+	f, _ := os.Open(fn)
+	im, _ := png.Decode(f)
+	g := grayOf(toRGBA(im))
+	gs := map[string]*gray{"norm": g, "sharp": g.unsharp(2, 1.0), "sharp2": g.unsharp(3, 1.5)}
+	for _, side := range []string{"norm", "sharp", "sharp2"} {
+		g := gs[side]
+		bs, _, _, _, _ := p.detect(g, 736)
+		fmt.Println("side", side)
+		for _, b := range bs {
+			r, _ := p.recognize(g.sub(b), nil)
+			fmt.Printf("   %v %q\n", b, r.Text)
 		}
 	}
 }

@@ -191,6 +191,7 @@ func (l *Liveness) Check(ctx context.Context, videoPath, challenge string, opt L
 	// Speech runs beside the face track.
 	var (
 		sres  speech.Result
+		sver  speech.Verification
 		serr  error
 		swg   sync.WaitGroup
 		tSpch = time.Now()
@@ -199,7 +200,10 @@ func (l *Liveness) Check(ctx context.Context, videoPath, challenge string, opt L
 	swg.Add(1)
 	go func() {
 		defer swg.Done()
-		sres, serr = l.s.DigitsIn(lang, clip.PCM, media.SampleRate)
+		// Challenge-aware: the free decode is what was heard; each challenge digit is
+		// judged against the best other digit at its place (speech.Verify).
+		sver, serr = l.s.VerifyIn(lang, clip.PCM, media.SampleRate, challenge)
+		sres = sver.Heard
 		spDur = time.Since(tSpch)
 	}()
 	waitSpeech := func() {
@@ -326,13 +330,15 @@ func (l *Liveness) Check(ctx context.Context, videoPath, challenge string, opt L
 			return rep, nil
 		}
 	}
-	right := 0
+	right := sver.Right
+	rep.Scores["digits_right"] = float64(right)
+	heardRight := 0
 	for i := 0; i < 4 && i < len(sres.Digits); i++ {
 		if sres.Digits[i] == challenge[i] {
-			right++
+			heardRight++
 		}
 	}
-	rep.Scores["digits_right"] = float64(right)
+	rep.Scores["digits_right_free"] = float64(heardRight)
 	if right < need {
 		rep.Result = faceverify.ResultSRError
 		return rep, nil

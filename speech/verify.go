@@ -8,6 +8,8 @@ import "C"
 import (
 	"fmt"
 	"math"
+	"slices"
+	"strings"
 )
 
 // DefaultTolerance is the per-digit margin (natural-log acoustic score per frame of the
@@ -90,36 +92,91 @@ func (r *Recognizer) VerifyIn(lang Language, pcm []int16, rate int, challenge st
 		v.PathGap = math.Inf(1)
 		return v, nil
 	}
-	ln := func(x int32) float64 { return float64(C.logmath_log_to_ln(free.lmath, C.int32(x))) }
+	// Path scores are log-base-1.0001 values shifted right by 10 bits (SENSCR_SHIFT).
+	ln := func(x int32) float64 { return float64(C.logmath_log_to_ln(free.lmath, C.int32(x))) * 1024 }
 	if free.frames > 0 && len(free.segs) > 0 {
 		v.PathGap = math.Max(0, ln(free.score-forced.score)/float64(free.frames))
 	}
+	for i := range v.Margins {
+		v.Margins[i] = math.Inf(1)
+	}
+	// Find the positions where another digit beats the challenge digit, best first: one
+	// decode over all paths that differ from the challenge in exactly one of the positions
+	// not yet judged. A genuine clip needs one such decode.
 	tol := r.tolerance
-	for i := 0; i < 4; i++ {
-		g := forcedG
-		g[i] = ""
-		for d := byte('0'); d <= '9'; d++ {
-			if d != challenge[i] {
-				g[i] += string(d)
+	open := []int{0, 1, 2, 3}
+	for len(open) > 0 {
+		var sb strings.Builder
+		sb.WriteString("#JSGF V1.0;\ngrammar verify;\npublic <v> = ")
+		for k, i := range open {
+			if k > 0 {
+				sb.WriteString(" | ")
 			}
+			sb.WriteString("(")
+			for j := 0; j < 4; j++ {
+				if j == i {
+					fmt.Fprintf(&sb, " <a%d>", j)
+				} else {
+					fmt.Fprintf(&sb, " %s", alts(lang, challenge[j:j+1]))
+				}
+			}
+			sb.WriteString(" )")
 		}
-		alt, err := r.decodeWith(ps, lang, g, pcm)
+		sb.WriteString(";\n")
+		for _, i := range open {
+			others := strings.ReplaceAll(allDigits, challenge[i:i+1], "")
+			fmt.Fprintf(&sb, "<a%d> = %s;\n", i, alts(lang, others))
+		}
+		if err := r.setVerify(ps, lang, sb.String()); err != nil {
+			return v, err
+		}
+		alt, err := decode(ps, verifySearch, pcm)
 		if err != nil {
 			return v, err
 		}
-		n := max(fs[i].ef-fs[i].sf+1, 5)
-		if len(alt.digitSegs()) != 4 {
-			v.Margins[i] = math.Inf(1) // no other digit fits there at all
-		} else {
-			// The alternative grammar pays log(1/9) for its choice at position i: give it back.
-			v.Margins[i] = (ln(forced.score-alt.score) - r.lw*math.Log(1.0/9)) / float64(n)
+		as := alt.digitSegs()
+		if len(as) != 4 {
+			break // no other digit fits anywhere: all remaining positions match
 		}
+		j := -1
+		for _, i := range open {
+			if as[i].digit != challenge[i] {
+				j = i
+			}
+		}
+		if j < 0 {
+			break
+		}
+		n := max(fs[j].ef-fs[j].sf+1, 5)
+		// The alternative paid for its choices in the grammar (1 of len(open) branches, 1
+		// of 9 digits): give that back so only the acoustics count.
+		grammarCost := r.lw * (math.Log(1/float64(len(open))) + math.Log(1.0/9))
+		m := (ln(forced.score-alt.score) + grammarCost) / float64(n)
+		if m >= -tol {
+			break // the best substitution does not beat the challenge: the rest match
+		}
+		v.Margins[j] = m
+		open = slices.DeleteFunc(open, func(i int) bool { return i == j })
+	}
+	for i := range v.Margins {
 		v.Match[i] = v.Margins[i] >= -tol
 		if v.Match[i] {
 			v.Right++
 		}
 	}
 	return v, nil
+}
+
+// alts is a JSGF alternative of the words of the digits in ds.
+func alts(lang Language, ds string) string {
+	var w []string
+	for _, d := range []byte(ds) {
+		w = append(w, wordsOf[lang][d-'0']...)
+	}
+	if len(w) == 1 {
+		return w[0]
+	}
+	return "(" + strings.Join(w, " | ") + ")"
 }
 
 const verifySearch = "verify"
@@ -134,4 +191,11 @@ func (r *Recognizer) decodeWith(ps *C.ps_decoder_t, lang Language, allow [4]stri
 		return hyp{}, err
 	}
 	return decode(ps, verifySearch, pcm)
+}
+
+func (r *Recognizer) setVerify(ps *C.ps_decoder_t, lang Language, jsgf string) error {
+	if err := selectSearch(ps, string(lang)); err != nil {
+		return err
+	}
+	return setGrammar(ps, verifySearch, jsgf)
 }

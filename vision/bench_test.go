@@ -179,3 +179,16 @@ func TestLFWDevAccuracy(t *testing.T) {
 		t.Fatalf("LFW dev accuracy %.4f (errors %d), want >= 0.993", s.Accuracy, s.Errors)
 	}
 }
+
+// BenchmarkFacesLargePhoto: detection + landmarks + embedding + anti-spoof + quality on a
+// decoded 1382×1868 photo (decode excluded; see BenchmarkDecodeJPEGLarge).
+func BenchmarkFacesLargePhoto(b *testing.B) {
+	e := engine(b)
+	img := decodeData(b, dfJolie)
+	b.ResetTimer()
+	for i := 0; i < b.N; i++ {
+		if f, err := e.Faces(img, NeedEmbedding|NeedLive|NeedQuality); err != nil || len(f) != 1 {
+			b.Fatal(err)
+		}
+	}
+}

@@ -91,7 +91,7 @@
     return s;
   }
   function store(k, v) { try { if (v === undefined) return sessionStorage.getItem(KEY + k); sessionStorage.setItem(KEY + k, v); } catch (e) { /* private mode */ } return null; }
-  function mark(name) { try { performance.mark("fv:" + name); } catch (e) { /* old browser */ } }
+  function mark(name, detail) { try { performance.mark("fv:" + name, detail ? { detail: detail } : undefined); } catch (e) { /* old browser */ } }
   function clearTimers() { timers.forEach(clearTimeout); timers.forEach(clearInterval); timers = []; }
   function later(fn, ms) { timers.push(setTimeout(fn, ms)); }
 
@@ -181,7 +181,7 @@
     $("idcard-msg").hidden = true;
     $("idcard-busy").hidden = true;
     $("idcard-pick").textContent = t("takePhoto");
-    leftText(sd);
+    $("idcard-left").textContent = ""; // shown after a rejected photo
     show("idcard");
   }
   function leftText(sd) {
@@ -361,7 +361,7 @@
       answerError({ status: x.status, body: b }, function () { upload(blob); });
     };
     x.onerror = function () { problem("netTitle", t("netText"), function () { upload(blob); }); };
-    mark("upload-start");
+    mark("upload-start", { bytes: blob.size, type: blob.type });
     x.send(fd);
   }
 
@@ -369,7 +369,7 @@
   function processing() {
     $("processing-slow").hidden = true;
     show("processing");
-    var t0 = Date.now(), delay = 700;
+    var t0 = Date.now(), delay = 400; // 0.4 s while a verdict is due, then back off to 3 s
     var poll = function () {
       api("GET").then(function (res) {
         if (res.status === 200 && res.body.step !== "processing") {
@@ -383,7 +383,7 @@
     };
     var next = function () {
       if (Date.now() - t0 > 30000) $("processing-slow").hidden = false;
-      delay = Math.min(delay * 1.3, 3000);
+      if (Date.now() - t0 > 15000) delay = Math.min(delay * 1.3, 3000);
       later(poll, delay);
     };
     later(poll, delay);

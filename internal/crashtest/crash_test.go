@@ -168,6 +168,15 @@ func TestKill9BetweenUploadAndVerdict(t *testing.T) {
 	if b, err := build.CombinedOutput(); err != nil {
 		t.Fatalf("go build: %v\n%s", err, b)
 	}
+	// "accepted": SIGKILL the moment the upload's 202 arrives (the job is usually still
+	// queued); "running": SIGKILL while the worker holds the verdict job's lease (the
+	// restarted server reclaims it when the lease expires).
+	for _, mode := range []string{"accepted", "running"} {
+		t.Run(mode, func(t *testing.T) { scenario(t, mode, bin, photo, video, models, ort) })
+	}
+}
+
+func scenario(t *testing.T, mode, bin, photo string, video []byte, models, ort string) {
 	dataDir := t.TempDir()
 	common := []string{"--data", dataDir, "--models", models, "--ort-lib", ort}
 
@@ -256,6 +265,18 @@ func TestKill9BetweenUploadAndVerdict(t *testing.T) {
 		t.Fatal(err)
 	}
 	status := resp.StatusCode
+	if mode == "running" {
+		// the operator CLI reads the live database (WAL) while the server works
+		for i := 0; ; i++ {
+			js := jobs(t, bin, dataDir, "decide")
+			if len(js) == 1 && js[0].State == "running" {
+				break
+			}
+			if len(js) == 1 && js[0].State == "done" || i > 300 {
+				t.Fatalf("never saw the verdict job running: %+v", js)
+			}
+		}
+	}
 	srv.kill9()
 	resp.Body.Close()
 	if status != http.StatusAccepted {
@@ -265,7 +286,8 @@ func TestKill9BetweenUploadAndVerdict(t *testing.T) {
 
 	// what the crash left: the verdict job queued or leased by the dead worker, no callback yet
 	decide := jobs(t, bin, dataDir, "decide")
-	if len(decide) != 1 || (decide[0].State != "queued" && decide[0].State != "running") {
+	if len(decide) != 1 || (decide[0].State != "queued" && decide[0].State != "running") ||
+		(mode == "running" && decide[0].State != "running") {
 		t.Fatalf("decide job after the crash: %+v", decide)
 	}
 	if n := len(jobs(t, bin, dataDir, "notify")); n != 0 {
@@ -372,4 +394,3 @@ func tail(path string, n int) string {
 	}
 	return strings.Join(lines, "\n")
 }
-

@@ -160,7 +160,13 @@ func main() {
 		return groups[k]
 	}
 	var trueM, wrongM []float64
+	var conf [10][10]int // spoken × heard (free decode)
 	for _, o := range outs {
+		if o.c.digits != "" && len(o.heard) == 4 {
+			for i := 0; i < 4; i++ {
+				conf[o.c.digits[i]-'0'][o.heard[i]-'0']++
+			}
+		}
 		for _, k := range []string{"ALL " + string(o.c.lang), o.c.group, o.c.group + " / " + o.c.sub} {
 			a := get(k)
 			a.dec = append(a.dec, o.decodeMS)
@@ -240,6 +246,14 @@ func main() {
 			pct(a.exact, a.n), pct(a.digits, 4*a.n), pct(a.acc2, a.n), pct(a.acc1, a.n), pct(a.vdig, 4*a.n),
 			pct(a.fa1, a.n), pct(a.fa2, a.n), pct(a.fa4, a.n), pct(a.fa4p2, a.n), a.nimp, pct(a.imp1, a.nimp), pct(a.imp2, a.nimp),
 			median(a.dec), median(a.ver))
+	}
+	fmt.Println("free-decode confusion (row spoken, column heard):")
+	for d := 0; d < 10; d++ {
+		tot := 0
+		for h := 0; h < 10; h++ {
+			tot += conf[d][h]
+		}
+		fmt.Printf("  %d %-6s %v  %s\n", d, enWords[d], conf[d], pct(conf[d][d], tot))
 	}
 	if *verify {
 		fmt.Printf("margins (ln/frame) said digit:  %s\n", quant(trueM))

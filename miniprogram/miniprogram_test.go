@@ -1,0 +1,144 @@
+// Package miniprogram_test runs the WeChat mini-program component (faceid-components) under
+// Node with miniprogram-simulate (test/*.test.js, `node --test`) against the real faceverify
+// server with the real models. The simulator replaces only the WeChat platform APIs: its
+// wx.request / wx.uploadFile make real HTTP calls to this server, and its camera "records"
+// a real H.264/AAC mp4 made here with ffmpeg from a dataset face photo.
+package miniprogram_test
+
+import (
+	"bytes"
+	"context"
+	"net/http"
+	"net/url"
+	"os"
+	"os/exec"
+	"path/filepath"
+	"strings"
+	"testing"
+	"time"
+
+	"github.com/faceverify/faceverify/internal/apitest"
+	"github.com/faceverify/faceverify/internal/testclock"
+	"github.com/faceverify/faceverify/internal/testenv"
+)
+
+func nodeModules(t *testing.T, dir string) {
+	t.Helper()
+	if _, err := os.Stat(filepath.Join(dir, "node_modules", "miniprogram-simulate")); err != nil {
+		if testenv.InCI() {
+			t.Fatalf("miniprogram/node_modules missing (CI=true): run `make setup` (scripts/setup.d/70-miniprogram.sh)")
+		}
+		t.Skip("miniprogram/node_modules missing: run `make setup` (scripts/setup.d/70-miniprogram.sh)")
+	}
+}
+
+func form(kv ...string) url.Values {
+	f := url.Values{
+		"return_url": {"https://biz.example/return"}, "notify_url": {"https://biz.example/notify"},
+		"liveness_type": {"video_number"}, "idcard_name": {"张三"}, "idcard_number": {"11010519491231002X"},
+	}
+	for i := 0; i < len(kv); i += 2 {
+		if kv[i+1] == "" {
+			f.Del(kv[i])
+		} else {
+			f.Set(kv[i], kv[i+1])
+		}
+	}
+	return f
+}
+
+func bizToken(t *testing.T, s *apitest.Server, f url.Values) string {
+	t.Helper()
+	var out struct {
+		BizToken string `json:"biz_token"`
+		Error    string `json:"error"`
+	}
+	if code := s.PostForm(t, "/lite/v1/get_biz_token", f, &out); code != http.StatusOK || out.BizToken == "" {
+		t.Fatalf("get_biz_token: %d %s", code, out.Error)
+	}
+	return out.BizToken
+}
+
+// pageState reads a session's state through the page API.
+func pageState(t *testing.T, s *apitest.Server, token string) (int, string) {
+	t.Helper()
+	var v struct {
+		State string `json:"state"`
+	}
+	req, _ := http.NewRequest(http.MethodGet, s.URL+"/h5/v1/sessions/"+token, nil)
+	code := apitest.Do(t, req, &v)
+	return code, v.State
+}
+
+func TestMiniProgramComponent(t *testing.T) {
+	dir := filepath.Join(testenv.RepoRoot(), "miniprogram")
+	node := testenv.Tool(t, "node")
+	testenv.Tool(t, "ffmpeg")
+	nodeModules(t, dir)
+	photo := filepath.Join(testenv.Datasets(t, "faces", "deepface"), "faces", "deepface", "img1.jpg")
+
+	// what the camera "records": 4 s of a face photo with a tone, H.264/AAC mp4 like WeChat's
+	tmp := t.TempDir()
+	video := filepath.Join(tmp, "camera.mp4")
+	ff := exec.Command("ffmpeg", "-nostdin", "-loglevel", "error", "-y", "-loop", "1", "-i", photo,
+		"-f", "lavfi", "-i", "sine=frequency=300:sample_rate=44100", "-t", "4",
+		"-vf", "scale=480:640:force_original_aspect_ratio=decrease,pad=480:640:(ow-iw)/2:(oh-ih)/2,fps=15,format=yuv420p",
+		"-c:v", "libx264", "-preset", "ultrafast", "-c:a", "aac", "-shortest", "-movflags", "+faststart", video)
+	if out, err := ff.CombinedOutput(); err != nil {
+		t.Fatalf("ffmpeg: %v\n%s", err, out)
+	}
+
+	s := apitest.Start(t, apitest.Options{Engine: true})
+	tokens := map[string]string{
+		"FV_TOKEN_DIGITS": bizToken(t, s, form()),
+		"FV_TOKEN_CANCEL": bizToken(t, s, form()),
+		"FV_TOKEN_RESULT": bizToken(t, s, form("liveness_retry_count", "1")),
+		"FV_TOKEN_RETRY":  bizToken(t, s, form("liveness_retry_count", "3")),
+		"FV_TOKEN_SYSCAM": bizToken(t, s, form("liveness_retry_count", "1")),
+		"FV_TOKEN_IDCARD": bizToken(t, s, form("group", "1", "idcard_name", "", "idcard_number", "")),
+		"FV_TOKEN_USED":   bizToken(t, s, form()),
+	}
+	// a token already used: cancelled through the page API before the component sees it
+	req, _ := http.NewRequest(http.MethodPost, s.URL+"/h5/v1/sessions/"+tokens["FV_TOKEN_USED"]+"/cancel", nil)
+	if code := apitest.Do(t, req, nil); code != http.StatusOK {
+		t.Fatalf("cancel: %d", code)
+	}
+
+	// an expired token: a second server whose clock is moved past the page TTL
+	clock := testclock.New(time.Now())
+	old := apitest.Start(t, apitest.Options{Clock: clock})
+	expired := bizToken(t, old, form())
+	clock.Advance(2 * time.Hour)
+
+	env := []string{"FV_SERVER=" + s.URL, "FV_VIDEO=" + video, "FV_IMAGE=" + photo,
+		"FV_SERVER_EXPIRED=" + old.URL, "FV_TOKEN_EXPIRED=" + expired}
+	for k, v := range tokens {
+		env = append(env, k+"="+v)
+	}
+	ctx, cancel := context.WithTimeout(context.Background(), 2*time.Minute)
+	defer cancel()
+	cmd := exec.CommandContext(ctx, node, "--test", "--test-reporter=spec", "test/")
+	cmd.Dir = dir
+	cmd.Env = append(os.Environ(), env...)
+	var out bytes.Buffer
+	cmd.Stdout, cmd.Stderr = &out, &out
+	err := cmd.Run()
+	for _, line := range strings.Split(strings.TrimRight(out.String(), "\n"), "\n") {
+		t.Log(line)
+	}
+	if err != nil {
+		t.Fatalf("node --test: %v", err)
+	}
+
+	// the server's side of what the component did
+	for name, want := range map[string]string{"FV_TOKEN_CANCEL": "cancelled", "FV_TOKEN_USED": "cancelled"} {
+		if _, st := pageState(t, s, tokens[name]); st != want {
+			t.Errorf("%s: state %q, want %q", name, st, want)
+		}
+	}
+	for _, name := range []string{"FV_TOKEN_RESULT", "FV_TOKEN_SYSCAM"} {
+		if _, st := pageState(t, s, tokens[name]); st != "done" && st != "failed" {
+			t.Errorf("%s: state %q, want a verdict", name, st)
+		}
+	}
+}
