@@ -239,7 +239,7 @@ func newReceiver(t *testing.T) *receiver {
 			w.Write([]byte("ok"))
 		case "/return":
 			w.Header().Set("Content-Type", "text/html; charset=utf-8")
-			fmt.Fprintf(w, "<!doctype html><title>business</title><p>back at the business: %s</p>", r.URL.Query().Get("biz_token"))
+			fmt.Fprintf(w, "<!doctype html><title>business</title><link rel=icon href=\"data:,\"><p>back at the business: %s</p>", r.URL.Query().Get("biz_token"))
 		default:
 			http.NotFound(w, r)
 		}

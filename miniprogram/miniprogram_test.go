@@ -117,7 +117,11 @@ func TestMiniProgramComponent(t *testing.T) {
 	}
 	ctx, cancel := context.WithTimeout(context.Background(), 2*time.Minute)
 	defer cancel()
-	cmd := exec.CommandContext(ctx, node, "--test", "--test-reporter=spec", "test/")
+	files, _ := filepath.Glob(filepath.Join(dir, "test", "*.test.js"))
+	if len(files) == 0 {
+		t.Fatal("no miniprogram/test/*.test.js")
+	}
+	cmd := exec.CommandContext(ctx, node, append([]string{"--test", "--test-force-exit", "--test-reporter=spec"}, files...)...)
 	cmd.Dir = dir
 	cmd.Env = append(os.Environ(), env...)
 	var out bytes.Buffer

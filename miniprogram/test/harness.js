@@ -11,7 +11,8 @@ const { JSDOM } = require('jsdom');
 const dom = new JSDOM('<!doctype html><html><head></head><body></body></html>', { pretendToBeVisual: true });
 for (const k of ['window', 'document', 'navigator', 'Node', 'Element', 'HTMLElement', 'Event', 'CustomEvent',
   'MutationObserver', 'getComputedStyle', 'requestAnimationFrame', 'cancelAnimationFrame', 'DocumentFragment', 'Text']) {
-  if (global[k] === undefined) global[k] = k === 'window' ? dom.window : dom.window[k];
+  // Node has its own Event and CustomEvent: jsdom's elements only dispatch jsdom's
+  Object.defineProperty(global, k, { value: k === 'window' ? dom.window : dom.window[k], configurable: true, writable: true });
 }
 
 const simulate = require('miniprogram-simulate');
@@ -105,6 +106,10 @@ Object.assign(global.wx, {
 
 const componentDir = path.join(__dirname, '..', 'faceid-components', 'components', 'index', 'index');
 let componentId = null;
+const mounted = [];
+
+// stopAll detaches every component still mounted (their timers would keep Node alive).
+function stopAll() { mounted.forEach(c => c.stop()); }
 
 // mount renders <faceid-verify> with props and records its onFinish events.
 function mount(props) {
@@ -120,7 +125,13 @@ function mount(props) {
     const s = comp.instance.data.screen;
     if (comp.screens[comp.screens.length - 1] !== s) comp.screens.push(s);
   }, 15);
-  comp.stop = () => { clearInterval(watch); comp.detach(); };
+  comp.stop = () => {
+    if (comp.stopped) return;
+    comp.stopped = true;
+    clearInterval(watch);
+    comp.detach();
+  };
+  mounted.push(comp);
   return comp;
 }
 
@@ -158,4 +169,4 @@ async function session(token) {
   return { status: r.status, body: await r.json() };
 }
 
-module.exports = { simulate, env, calls, picks, camera, mount, waitFor, waitScreen, el, text, tap, session };
+module.exports = { stopAll, simulate, env, calls, picks, camera, mount, waitFor, waitScreen, el, text, tap, session };

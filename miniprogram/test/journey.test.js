@@ -2,7 +2,7 @@
 // upload (multipart "video") → processing → retry screen or result → onFinish complete;
 // cancel; the ID card step (multipart "image").
 'use strict';
-const { describe, it } = require('node:test');
+const { describe, it, after } = require('node:test');
 const assert = require('node:assert/strict');
 const h = require('./harness');
 
@@ -38,6 +38,8 @@ async function record(c) {
 }
 
 describe('faceid-verify journey', { concurrency: true }, () => {
+  after(h.stopAll);
+
   it('intro → video shows the server\'s 4 digits', async () => {
     const token = tokenOf('FV_TOKEN_DIGITS');
     const c = await start(token);
@@ -69,7 +71,7 @@ describe('faceid-verify journey', { concurrency: true }, () => {
     c.stop();
   });
 
-  it('record → upload → processing → result → onFinish complete', async () => {
+  it('record → upload → processing → result → onFinish complete', async t => {
     const token = tokenOf('FV_TOKEN_RESULT');
     const c = await start(token);
     await h.waitScreen(c, 'video');
@@ -80,8 +82,9 @@ describe('faceid-verify journey', { concurrency: true }, () => {
     assert.equal(up.name, 'video');
     assert.equal(up.status, 202, 'the server queued the video');
     assert.ok(c.screens.includes('upload') && c.screens.includes('processing'), c.screens.join(' → '));
-    assert.equal(c.screens[c.screens.length - 1], 'result');
+    assert.equal(c.instance.data.screen, 'result');
     const srv = await h.session(token);
+    t.diagnostic(`verdict ${srv.body.result.code} ${srv.body.result.message}: ${srv.body.result.text}`);
     assert.equal(srv.body.step, 'result');
     assert.ok(srv.body.result && srv.body.result.text);
     // the component shows the server's verdict text (title, or text when it differs)
@@ -90,7 +93,7 @@ describe('faceid-verify journey', { concurrency: true }, () => {
     c.stop();
   });
 
-  it('failed attempt → retry screen with the server\'s text and attempts left → video again', async () => {
+  it('failed attempt → retry screen with the server\'s text and attempts left → video again', async t => {
     const token = tokenOf('FV_TOKEN_RETRY');
     const c = await start(token);
     await h.waitScreen(c, 'video');
@@ -99,6 +102,7 @@ describe('faceid-verify journey', { concurrency: true }, () => {
     await h.waitScreen(c, 'retry', 60000);
     const srv = await h.session(token);
     assert.ok(srv.body.last_result, 'the server recorded a failed attempt');
+    t.diagnostic(`attempt ${srv.body.last_result.code} ${srv.body.last_result.message}: ${srv.body.last_result.text}`);
     assert.equal(h.text(c, '.fv-retry-reason'), srv.body.last_result.text);
     assert.ok(RETRY_TEXTS.has(srv.body.last_result.text), srv.body.last_result.text);
     assert.equal(srv.body.attempts_left, 2);
@@ -122,11 +126,11 @@ describe('faceid-verify journey', { concurrency: true }, () => {
     c.stop();
   });
 
-  it('ID card step: a photo that is not a card → documented retake text, retakes left', async () => {
+  it('ID card step: a photo that is not a card → documented retake text, retakes left', async t => {
     const token = tokenOf('FV_TOKEN_IDCARD');
     const c = await start(token);
     await h.waitScreen(c, 'idcard');
-    assert.equal(h.text(c, '.fv-base-title'), '拍摄身份证人像面');
+    assert.equal(h.el(c, '.fv-s-idcard').querySelector('.fv-base-title').dom.textContent, '拍摄身份证人像面');
     assert.equal(h.text(c, '.fv-idcard-left'), '还可重新拍摄 3 次');
     h.picks.push({ tempFilePath: h.env.image, fileType: 'image' });
     h.tap(c, '.fv-idcard-pick');
@@ -135,6 +139,7 @@ describe('faceid-verify journey', { concurrency: true }, () => {
     assert.equal(up.name, 'image');
     assert.equal(up.status, 200);
     assert.ok(IDCARD_TEXTS.has(h.text(c, '.fv-idcard-msg')), h.text(c, '.fv-idcard-msg'));
+    t.diagnostic('id card: ' + h.text(c, '.fv-idcard-msg'));
     assert.equal(h.text(c, '.fv-idcard-left'), '还可重新拍摄 2 次');
     assert.equal(h.text(c, '.fv-idcard-pick'), '重新拍摄');
     c.stop();

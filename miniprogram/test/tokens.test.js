@@ -1,12 +1,14 @@
 // Tokens the component must refuse with onFinish {status: "tokenError"}: unknown, expired, used.
 'use strict';
-const { describe, it } = require('node:test');
+const { describe, it, after } = require('node:test');
 const assert = require('node:assert/strict');
 const h = require('./harness');
 
 const INVALID = '无效请求，或当前请求已过期'; // faceid-lite-h5.txt, 页面中典型错误提示
 
 describe('faceid-verify token errors', { concurrency: true }, () => {
+  after(h.stopAll);
+
   it('unknown token → tokenError', async () => {
     const token = '1700000000,0123456789abcdef0123456789abcdef';
     const c = h.mount({ token });

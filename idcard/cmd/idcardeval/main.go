@@ -26,8 +26,10 @@ func main() {
 	faces := flag.String("faces", filepath.Join(testenv.DatasetsDir(), "faces", "lfw-dev"), "portrait photos for -gen")
 	verbose := flag.Bool("v", false, "print every image")
 	workers := flag.Int("workers", 1, "tesseract clients")
+	engine := flag.String("engine", "", "OCR engine: ppocr | tesseract (default: ppocr when its models are installed)")
+	threads := flag.Int("threads", 2, "ONNX Runtime threads per PP-OCR session")
 	flag.Parse()
-	r, err := idcard.Open(idcard.Config{Workers: *workers})
+	r, err := idcard.Open(idcard.Config{Workers: *workers, Engine: *engine, OCRThreads: *threads})
 	if err != nil {
 		fmt.Fprintln(os.Stderr, err)
 		os.Exit(1)
@@ -140,7 +142,7 @@ func main() {
 		fmt.Printf("  %-40s %d\n", k, results[k])
 	}
 	fmt.Printf("numbers passing strict validation: %d\n", numValid)
-	fmt.Printf("reads: %d, mean %.0f ms per Read (workers=%d)\n", reads, float64(total.Milliseconds())/float64(reads), *workers)
+	fmt.Printf("reads: %d, mean %.0f ms per Read (engine %s, workers=%d)\n", reads, float64(total.Milliseconds())/float64(reads), r.Engine(), *workers)
 }
 
 func resultName(r faceverify.Result) string {
