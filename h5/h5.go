@@ -81,7 +81,7 @@ func Handler(opt Options) http.Handler {
 	return h
 }
 
-// Lang picks "zh" or "en" from ?lang= or Accept-Language (default zh), like the page API.
+// Lang picks "zh" or "en" from ?lang= or Accept-Language (default zh); the page API uses it too.
 func Lang(r *http.Request) string {
 	if l := r.URL.Query().Get("lang"); l != "" {
 		if strings.HasPrefix(strings.ToLower(l), "en") {

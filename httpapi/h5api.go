@@ -7,10 +7,10 @@ import (
 	"mime"
 	"mime/multipart"
 	"net/http"
-	"strings"
 
 	"github.com/faceverify/faceverify"
 	"github.com/faceverify/faceverify/dialect/lite"
+	"github.com/faceverify/faceverify/h5"
 	"github.com/faceverify/faceverify/verify"
 )
 
@@ -47,26 +47,6 @@ type H5Error struct {
 	Error   string     `json:"error"` // TOKEN_INVALID | EXPIRED | USED | BAD_STATE | BAD_REQUEST | TOO_LARGE | RATE_LIMITED | INTERNAL
 	Message string     `json:"message"`
 	Session *H5Session `json:"session,omitempty"`
-}
-
-// Lang picks zh or en from ?lang= or Accept-Language.
-func Lang(r *http.Request) string {
-	if l := r.URL.Query().Get("lang"); l != "" {
-		if strings.HasPrefix(strings.ToLower(l), "en") {
-			return "en"
-		}
-		return "zh"
-	}
-	for _, part := range strings.Split(r.Header.Get("Accept-Language"), ",") {
-		tag := strings.ToLower(strings.TrimSpace(strings.Split(part, ";")[0]))
-		switch {
-		case strings.HasPrefix(tag, "zh"):
-			return "zh"
-		case strings.HasPrefix(tag, "en"):
-			return "en"
-		}
-	}
-	return "zh"
 }
 
 func text(lang string, r faceverify.Result) *H5Text {
@@ -115,7 +95,7 @@ func (s *Server) view(ss *faceverify.Session, lang string) *H5Session {
 }
 
 func (s *Server) h5Error(w http.ResponseWriter, r *http.Request, err error, ss *faceverify.Session) {
-	lang := Lang(r)
+	lang := h5.Lang(r)
 	body := H5Error{Message: err.Error()}
 	status := http.StatusBadRequest
 	switch faceverify.ErrorCode(err) {
@@ -160,7 +140,7 @@ func (s *Server) handleH5Session(w http.ResponseWriter, r *http.Request) {
 		return
 	}
 	// expired and used sessions are shown by their state, not as errors
-	writeJSON(w, http.StatusOK, s.view(ss, Lang(r)))
+	writeJSON(w, http.StatusOK, s.view(ss, h5.Lang(r)))
 }
 
 // upload reads the single file part named field from a multipart body.
@@ -223,7 +203,7 @@ func (s *Server) handleH5IDCard(w http.ResponseWriter, r *http.Request) {
 		s.h5Error(w, r, err, ss)
 		return
 	}
-	lang := Lang(r)
+	lang := h5.Lang(r)
 	resp := H5IDCardResponse{Accepted: out.Result.IsZero(), Final: out.Final, Session: s.view(out.Session, lang)}
 	if !out.Result.IsZero() {
 		resp.Result = text(lang, out.Result)
@@ -257,7 +237,7 @@ func (s *Server) handleH5Video(w http.ResponseWriter, r *http.Request) {
 		s.h5Error(w, r, err, ss)
 		return
 	}
-	lang := Lang(r)
+	lang := h5.Lang(r)
 	resp := H5VideoResponse{Accepted: out.Result.IsZero(), Session: s.view(out.Session, lang)}
 	if !out.Result.IsZero() {
 		resp.Result = text(lang, out.Result)
@@ -275,5 +255,5 @@ func (s *Server) handleH5Cancel(w http.ResponseWriter, r *http.Request) {
 		s.h5Error(w, r, err, ss)
 		return
 	}
-	writeJSON(w, http.StatusOK, s.view(ss, Lang(r)))
+	writeJSON(w, http.StatusOK, s.view(ss, h5.Lang(r)))
 }

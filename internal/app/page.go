@@ -6,9 +6,8 @@ import (
 	"net/http"
 
 	"github.com/faceverify/faceverify/h5"
-	"github.com/faceverify/faceverify/httpapi"
 )
 
 // pageHandler serves GET /lite/v1/do/{token}, GET /cloudauth/v1/do/{token} and /h5/ assets;
 // nil = no page.
-func (a *App) pageHandler() http.Handler { return h5.Handler(h5.Options{Lang: httpapi.Lang}) }
+func (a *App) pageHandler() http.Handler { return h5.Handler(h5.Options{}) }
