@@ -8,7 +8,7 @@ DATA ?= ./data
 GO ?= go
 GOTEST_FLAGS ?= -count=1 -timeout 60m
 
-.PHONY: setup build run test vet bench bench-tokens fuzz clean
+.PHONY: setup build run test vet bench bench-tokens fuzz clean scale-proof
 
 setup:
 	@./scripts/setup.sh
@@ -34,6 +34,11 @@ bench-tokens: build
 fuzz: setup
 	$(GO) test ./httpapi -run '^$$' -fuzz FuzzReadForm -fuzztime 60s
 	$(GO) test ./dialect/lite -run '^$$' -fuzz FuzzParseCreate -fuzztime 60s
+
+# Multi-process proof (docs/deploy.md): 2 API nodes + worker processes on one PostgreSQL and
+# one S3 server, 200 sessions, kill -9 of a worker and an API node; verdicts/s with 1 and 2 workers.
+scale-proof: setup
+	FACEVERIFY_SCALE_PROOF=1 $(GO) test -count=1 -timeout 40m -v -run TestScaleProof ./internal/scaletest
 
 clean:
 	rm -rf bin

@@ -43,7 +43,7 @@ type cliFields struct {
 }
 
 // RunIDCard is `faceverify idcard --front F [--back B] [--models DIR] [--ort LIB]
-// [--tessdata DIR] [--threshold 0.8]`: it reads the given sides and prints the idcard_result
+// [--tessdata DIR] [--ocr-models DIR] [--engine ppocr|tesseract] [--threshold 0.8]`: it reads the given sides and prints the idcard_result
 // JSON (image_portrait base64). Without --models the portrait face check is skipped.
 func RunIDCard(args []string, stdout io.Writer) error {
 	fs := flag.NewFlagSet("idcard", flag.ContinueOnError)
@@ -52,6 +52,8 @@ func RunIDCard(args []string, stdout io.Writer) error {
 	models := fs.String("models", "", "face model directory (enables the portrait face check)")
 	ort := fs.String("ort", "", "ONNX Runtime library (default: vision.DefaultORTLib())")
 	tessdata := fs.String("tessdata", "", "tessdata directory (default: tesseract's)")
+	ocrModels := fs.String("ocr-models", "", "PP-OCR model directory (default: DefaultOCRModelDir())")
+	engine := fs.String("engine", "", "OCR engine: ppocr | tesseract (default: ppocr when its models are present)")
 	threshold := fs.Float64("threshold", DefaultThreshold, "idcard_threshold on ID_Photo legality")
 	fs.SetOutput(stdout)
 	if err := fs.Parse(args); err != nil {
@@ -60,7 +62,7 @@ func RunIDCard(args []string, stdout io.Writer) error {
 	if *front == "" && *back == "" {
 		return errors.New("idcard: give --front and/or --back")
 	}
-	cfg := Config{TessdataDir: *tessdata, Workers: 1}
+	cfg := Config{TessdataDir: *tessdata, Workers: 1, Engine: *engine, OCRModelDir: *ocrModels, ORTLib: *ort}
 	if *models != "" {
 		lib := *ort
 		if lib == "" {

@@ -476,7 +476,7 @@ func TestPortraitFace(t *testing.T) {
 }
 
 func TestRunIDCard(t *testing.T) {
-	testReader(t) // fail early on missing tesseract data
+	testReader(t) // fail early on missing OCR models
 	g := newGen(t, 9, false)
 	c := g.Card()
 	dir := t.TempDir()
@@ -484,7 +484,8 @@ func TestRunIDCard(t *testing.T) {
 	os.WriteFile(fp, g.Photo(c.Front), 0o600)
 	os.WriteFile(bp, g.Photo(c.Back), 0o600)
 	var out bytes.Buffer
-	if err := RunIDCard([]string{"--front", fp, "--back", bp}, &out); err != nil {
+	cfg := ocrConfig(t)
+	if err := RunIDCard([]string{"--front", fp, "--back", bp, "--ocr-models", cfg.OCRModelDir, "--ort", cfg.ORTLib}, &out); err != nil {
 		t.Fatal(err)
 	}
 	var res struct {

@@ -1,3 +1,5 @@
+//go:build linux
+
 // Package miniprogram_test runs the WeChat mini-program component (faceid-components) under
 // Node with miniprogram-simulate (test/*.test.js, `node --test`) against the real faceverify
 // server with the real models. The simulator replaces only the WeChat platform APIs: its
@@ -14,6 +16,7 @@ import (
 	"os/exec"
 	"path/filepath"
 	"strings"
+	"syscall"
 	"testing"
 	"time"
 
@@ -124,9 +127,14 @@ func TestMiniProgramComponent(t *testing.T) {
 	cmd := exec.CommandContext(ctx, node, append([]string{"--test", "--test-force-exit", "--test-reporter=spec"}, files...)...)
 	cmd.Dir = dir
 	cmd.Env = append(os.Environ(), env...)
+	// node --test runs each file in a child process: kill the whole group on time-out, at the
+	// end, and if this test process dies
+	cmd.SysProcAttr = &syscall.SysProcAttr{Setpgid: true, Pdeathsig: syscall.SIGKILL}
+	cmd.Cancel = func() error { return syscall.Kill(-cmd.Process.Pid, syscall.SIGKILL) }
 	var out bytes.Buffer
 	cmd.Stdout, cmd.Stderr = &out, &out
 	err := cmd.Run()
+	syscall.Kill(-cmd.Process.Pid, syscall.SIGKILL) // stragglers of the group, if any
 	for _, line := range strings.Split(strings.TrimRight(out.String(), "\n"), "\n") {
 		t.Log(line)
 	}

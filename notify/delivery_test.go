@@ -3,6 +3,7 @@ package notify_test
 import (
 	"bytes"
 	"context"
+	"database/sql"
 	"encoding/json"
 	"errors"
 	"io"
@@ -384,5 +385,40 @@ func TestReturnURLNeverFetched(t *testing.T) {
 	}
 	if _, ok := hits.Load("/return"); ok {
 		t.Fatal("return_url was fetched by the server")
+	}
+}
+
+// TestVerdictAndNotifyJobOneTransaction: when the notify job cannot be written, the verdict
+// is not written either (and vice versa the job exists as soon as the verdict does).
+func TestVerdictAndNotifyJobOneTransaction(t *testing.T) {
+	t.Parallel()
+	s := apitest.Start(t, apitest.Options{})
+	db, err := sql.Open("sqlite", "file:"+strings.TrimPrefix(s.App.Config.Database, "sqlite:")+"?_pragma=busy_timeout(5000)")
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer db.Close()
+	token := createSession(t, s, "http://127.0.0.1:9/notify")
+	req, _ := http.NewRequest(http.MethodGet, s.URL+"/h5/v1/sessions/"+token, nil)
+	apitest.Do(t, req, nil)
+	// make every job insert fail inside the verdict's transaction
+	if _, err := db.Exec(`CREATE TRIGGER fail_jobs BEFORE INSERT ON jobs BEGIN SELECT RAISE(ABORT, 'injected failure'); END`); err != nil {
+		t.Fatal(err)
+	}
+	req, _ = http.NewRequest(http.MethodPost, s.URL+"/h5/v1/sessions/"+token+"/cancel", nil)
+	if st := apitest.Do(t, req, nil); st != 500 {
+		t.Fatalf("cancel with failing job insert: %d", st)
+	}
+	ss, err := s.App.Store.Session(context.Background(), token)
+	if err != nil || ss.State != faceverify.StateLiveness || ss.Verdict != nil {
+		t.Fatalf("the verdict was stored without its notify job: %+v %v", ss, err)
+	}
+	if _, err := db.Exec(`DROP TRIGGER fail_jobs`); err != nil {
+		t.Fatal(err)
+	}
+	cancel(t, s, token)
+	ss, _ = s.App.Store.Session(context.Background(), token)
+	if ss.State != faceverify.StateCancelled || notifyJob(t, s, token).Kind != faceverify.JobNotify {
+		t.Fatalf("after the retry: %s", ss.State)
 	}
 }

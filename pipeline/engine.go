@@ -4,6 +4,7 @@ import (
 	"context"
 	"errors"
 	"fmt"
+	"path/filepath"
 
 	"github.com/faceverify/faceverify"
 	"github.com/faceverify/faceverify/idcard"
@@ -42,6 +43,21 @@ func OpenEngine(cfg EngineConfig) (*Engine, error) {
 		return nil, fmt.Errorf("speech: %w", err)
 	}
 	cfg.IDCard.Vision = v
+	// PP-OCR is the production OCR: its models sit beside the face models (scripts/setup.d);
+	// a missing model is a start-up error, never a silent fall-back to another engine.
+	if cfg.IDCard.OCRModelDir == "" {
+		dir := cfg.Vision.ModelDir
+		if dir == "" {
+			dir = vision.DefaultModelDir()
+		}
+		cfg.IDCard.OCRModelDir = filepath.Join(dir, "ocr")
+	}
+	if cfg.IDCard.Engine == "" {
+		cfg.IDCard.Engine = "ppocr"
+	}
+	if cfg.IDCard.ORTLib == "" {
+		cfg.IDCard.ORTLib = cfg.Vision.LibPath
+	}
 	ic, err := idcard.Open(cfg.IDCard)
 	if err != nil {
 		sp.Close()

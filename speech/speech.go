@@ -76,6 +76,10 @@ var DefaultArgs = map[string]string{
 	"-bestpath": "yes",
 	"-topn":     "16",
 	"-logfn":    "/dev/null",
+	// The front end's voice-activity filter keeps state across utterances (the same clip
+	// decodes differently depending on the previous one) and clips weak consonants; whole
+	// clips are trimmed in Go instead (trim).
+	"-remove_silence": "no",
 }
 
 // DefaultModelDir is where Debian's pocketsphinx-en-us installs the acoustic model.
@@ -386,6 +390,15 @@ func (h hyp) result(off time.Duration) Result {
 		res.Digits += string(s.digit)
 	}
 	return res
+}
+
+// ascr is the acoustic score of the whole path (digits and fillers).
+func (h hyp) ascr() int32 {
+	var a int32
+	for _, s := range h.segs {
+		a += s.ascr
+	}
+	return a
 }
 
 // digitSegs returns the digit segments of the path.

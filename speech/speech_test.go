@@ -2,6 +2,7 @@ package speech
 
 import (
 	"encoding/binary"
+	"math"
 	"os"
 	"os/exec"
 	"path/filepath"
@@ -159,5 +160,85 @@ func TestSilenceAndNoise(t *testing.T) {
 	r := recognizer(t)
 	if _, err := r.Digits(make([]int16, 32000), 16000); err == nil {
 		t.Log("silence produced digits (grammar forces four); pipeline must gate on energy")
+	}
+}
+
+// TestVerify checks the challenge-aware verification: the right challenge is accepted
+// (all four digits) on varied voices, including ones whose free decode is wrong, and a
+// challenge with one digit changed is rejected at that digit.
+func TestVerify(t *testing.T) {
+	r := recognizer(t)
+	cases := []struct {
+		digits, voice, wrong string
+		speed                int
+	}{
+		{"4821", "en-us", "4825", 150}, {"3907", "en-gb-scotland", "3905", 150},
+		{"5162", "en-us+f3", "5182", 160}, {"7340", "en-gb", "7390", 130},
+		{"9586", "en-029+m3", "6586", 170}, {"2619", "en+f2", "2719", 145},
+	}
+	accepted, rejected := 0, 0
+	for _, c := range cases {
+		pcm := synth(t, c.voice, c.speed, spell(c.digits), "pad", "0.4", "0.4")
+		v, err := r.Verify(pcm, 16000, c.digits)
+		if err != nil {
+			t.Fatalf("%s %s: %v", c.digits, c.voice, err)
+		}
+		w, err := r.Verify(pcm, 16000, c.wrong)
+		if err != nil {
+			t.Fatalf("%s %s: %v", c.digits, c.voice, err)
+		}
+		t.Logf("%s %-15s heard %s: right %d %.2f | wrong %s: right %d %.2f", c.digits, c.voice, v.Heard.Digits, v.Right, v.Margins, c.wrong, w.Right, w.Margins)
+		if v.Right == 4 {
+			accepted++
+		}
+		if w.Right < 4 {
+			rejected++
+			for i := 0; i < 4; i++ {
+				if c.wrong[i] == c.digits[i] && !w.Match[i] && w.Right == 3 {
+					t.Errorf("%s vs %s: the unchanged digit %d was rejected", c.digits, c.wrong, i)
+				}
+			}
+		}
+		if len(v.Aligned.Words) == 4 {
+			for i, wd := range v.Aligned.Words {
+				if wd.Digit != c.digits[i] || wd.End <= wd.Start {
+					t.Errorf("bad alignment %v", v.Aligned.Words)
+				}
+			}
+		}
+	}
+	if accepted < len(cases)-1 {
+		t.Errorf("right challenge accepted on %d/%d clips", accepted, len(cases))
+	}
+	if rejected < len(cases) {
+		t.Errorf("one-digit-wrong challenge rejected on only %d/%d clips", rejected, len(cases))
+	}
+	// Speech that is not digits at all must not pass.
+	pcm := synth(t, "en-us", 150, "the quick brown fox jumps over the lazy dog", "pad", "0.4", "0.4")
+	v, err := r.Verify(pcm, 16000, "4821")
+	if err != nil && err != ErrNoSpeech {
+		t.Fatal(err)
+	}
+	t.Logf("sentence vs 4821: right %d %.2f", v.Right, v.Margins)
+	if v.Right >= 3 {
+		t.Errorf("a sentence verified as the challenge (%d right)", v.Right)
+	}
+	if _, err := r.Verify(pcm, 16000, "48x1"); err == nil {
+		t.Error("bad challenge accepted")
+	}
+}
+
+// TestTrim checks the silence trimming keeps the speech and reports the cut.
+func TestTrim(t *testing.T) {
+	pcm := make([]int16, 48000)
+	for i := 16000; i < 32000; i++ {
+		pcm[i] = int16(8000 * math.Sin(float64(i)*0.2))
+	}
+	for i := range pcm {
+		pcm[i] += int16(i%7) - 3 // faint floor
+	}
+	out, a := trim(pcm, 16000)
+	if a < 10000 || a > 16000 || a+len(out) < 32000 || a+len(out) > 38000 {
+		t.Fatalf("trim kept [%d, %d)", a, a+len(out))
 	}
 }

@@ -32,8 +32,8 @@ type Verification struct {
 	Match [4]bool
 	// Right is the number of matching positions.
 	Right int
-	// PathGap is (free path − challenge path) score per frame over the utterance (≥ 0;
-	// 0 when the free decode is the challenge).
+	// PathGap is (free path − challenge path) acoustic score per frame over the utterance
+	// (0 when the free decode is the challenge).
 	PathGap float64
 }
 
@@ -95,7 +95,7 @@ func (r *Recognizer) VerifyIn(lang Language, pcm []int16, rate int, challenge st
 	// Path scores are log-base-1.0001 values shifted right by 10 bits (SENSCR_SHIFT).
 	ln := func(x int32) float64 { return float64(C.logmath_log_to_ln(free.lmath, C.int32(x))) * 1024 }
 	if free.frames > 0 && len(free.segs) > 0 {
-		v.PathGap = math.Max(0, ln(free.score-forced.score)/float64(free.frames))
+		v.PathGap = ln(free.ascr()-forced.ascr()) / float64(free.frames)
 	}
 	for i := range v.Margins {
 		v.Margins[i] = math.Inf(1)
@@ -148,10 +148,8 @@ func (r *Recognizer) VerifyIn(lang Language, pcm []int16, rate int, challenge st
 			break
 		}
 		n := max(fs[j].ef-fs[j].sf+1, 5)
-		// The alternative paid for its choices in the grammar (1 of len(open) branches, 1
-		// of 9 digits): give that back so only the acoustics count.
-		grammarCost := r.lw * (math.Log(1/float64(len(open))) + math.Log(1.0/9))
-		m := (ln(forced.score-alt.score) + grammarCost) / float64(n)
+		// Acoustic scores only: the grammars differ in their branching costs.
+		m := ln(forced.ascr()-alt.ascr()) / float64(n)
 		if m >= -tol {
 			break // the best substitution does not beat the challenge: the rest match
 		}

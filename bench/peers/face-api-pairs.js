@@ -32,9 +32,17 @@ function tensorFromJpeg(file) {
 }
 
 async function embed(file, opts) {
-  const t = tensorFromJpeg(file);
+  let t = tensorFromJpeg(file);
   try {
-    const res = await faceapi.detectAllFaces(t, opts).withFaceLandmarks().withFaceDescriptors();
+    let res = await faceapi.detectAllFaces(t, opts).withFaceLandmarks().withFaceDescriptors();
+    if (!res.length) { // SSD misses faces that fill the frame: retry inside a 30 % border, as faceverify does
+      const [h, w] = t.shape;
+      const p = Math.round(0.3 * Math.max(w, h));
+      const padded = faceapi.tf.pad(t, [[p, p], [p, p], [0, 0]]);
+      t.dispose();
+      t = padded;
+      res = await faceapi.detectAllFaces(t, opts).withFaceLandmarks().withFaceDescriptors();
+    }
     if (!res.length) return { err: 'no face', faces: 0 };
     // central face (as `faceverify compare --pick central`)
     const [h, w] = t.shape;

@@ -88,7 +88,8 @@ func TestScaleProof(t *testing.T) {
 	var nodes []*scaletest.Proc
 	for i := 0; i < 2; i++ {
 		addr := scaletest.FreeAddr(t)
-		p := scaletest.StartProc(t, logDir, fmt.Sprintf("api%d", i+1), append([]string{"serve", "--addr", addr, "--workers", "0"}, b.flags(t)...)...)
+		p := scaletest.StartProc(t, logDir, fmt.Sprintf("api%d", i+1), append([]string{"serve", "--addr", addr, "--workers", "0",
+			"--upload-rate", "-1"}, b.flags(t)...)...) // every simulated user comes from 127.0.0.1: per-IP upload limit off
 		p.Addr = addr
 		nodes = append(nodes, p)
 	}
@@ -151,8 +152,10 @@ func TestScaleProof(t *testing.T) {
 				return tok, err
 			}
 		}
+		var last string
 		for try := 0; try < 4; try++ {
 			st, out, err := c.Upload(ctx, alive(i+try), tok, video)
+			last = fmt.Sprint(st, out, err)
 			if err == nil && st == 202 {
 				uploaded.Add(1)
 				return tok, nil
@@ -164,9 +167,8 @@ func TestScaleProof(t *testing.T) {
 				uploaded.Add(1)
 				return tok, nil
 			}
-			_ = out
 		}
-		return tok, fmt.Errorf("upload failed on every node")
+		return tok, fmt.Errorf("upload failed on every node: %s", last)
 	}
 	runSessions := func(n int, during func(done int)) []string {
 		toks := make([]string, n)
@@ -250,11 +252,19 @@ func TestScaleProof(t *testing.T) {
 	toks := runSessions(total, func(done int) {
 		if done == total/4 {
 			killedWorker.Do(func() {
-				pid := w1.Pid()
-				rows, _ := db.Query(ctx, `SELECT id FROM jobs WHERE state = 'running' AND worker LIKE $1`, fmt.Sprintf("%%-%d-%%", pid))
-				inFlight, _ = pgx.CollectRows(rows, pgx.RowTo[int64])
+				// kill it while it holds a job (SIGKILL: no FinishJob, the lease stays)
+				pattern := fmt.Sprintf("%%-%d-%%", w1.Pid())
+				for wait := time.Now().Add(time.Minute); time.Now().Before(wait); time.Sleep(20 * time.Millisecond) {
+					rows, _ := db.Query(ctx, `SELECT id FROM jobs WHERE state = 'running' AND worker LIKE $1`, pattern)
+					if inFlight, _ = pgx.CollectRows(rows, pgx.RowTo[int64]); len(inFlight) > 0 {
+						break
+					}
+				}
 				w1.Kill9()
 				killAt = time.Since(start)
+				// what the dead worker still holds: running, leased to it, never finished
+				rows, _ := db.Query(ctx, `SELECT id FROM jobs WHERE state = 'running' AND worker LIKE $1`, pattern)
+				inFlight, _ = pgx.CollectRows(rows, pgx.RowTo[int64])
 			})
 		}
 		if done == total/2 {
@@ -351,8 +361,15 @@ func TestScaleProof(t *testing.T) {
 	}
 	var reclaimed []string
 	for _, id := range inFlight {
+		var state string
+		if err := db.QueryRow(ctx, `SELECT state FROM jobs WHERE id = $1`, id).Scan(&state); err != nil || state != faceverify.JobDone {
+			t.Errorf("job %d of the killed worker: %s %v", id, state, err)
+		}
 		atts, _ := adm.Store.JobAttempts(ctx, id)
-		reclaimed = append(reclaimed, fmt.Sprintf("job %d: %d attempt(s) recorded, done", id, len(atts)))
+		reclaimed = append(reclaimed, fmt.Sprintf("job %d %s after %d recorded attempt(s)", id, state, len(atts)))
+	}
+	if len(inFlight) == 0 {
+		t.Error("the killed worker held no job: the reclaim path was not exercised")
 	}
 	report("checks: %d sessions, verdicts %v, %d decide jobs all done, %d callbacks delivered to %d sessions (%d duplicate deliveries, at-least-once), %d blobs present and opening, reclaimed after kill -9: %v",
 		len(all), verdicts, len(decideJobs), deliveries, len(got), dup, blobs, reclaimed)

@@ -112,34 +112,48 @@ const mounted = [];
 function stopAll() { mounted.forEach(c => c.stop()); }
 
 // mount renders <faceid-verify> with props and records its onFinish events.
-function mount(props) {
+// load registers faceid-components/components/index/index once and returns its id.
+function load() {
   if (!componentId) componentId = simulate.load(componentDir, 'faceid-verify', { compiler: 'simulate' });
-  const comp = simulate.render(componentId, Object.assign({ server: env.server, finishDelay: 0 }, props));
+  return componentId;
+}
+
+// watch attaches comp and records its onFinish events (comp.finished) and screens (comp.screens).
+function mount(props) {
+  return watch(simulate.render(load(), Object.assign({ server: env.server, finishDelay: 0 }, props)));
+}
+
+function watch(comp) {
   const parent = document.createElement('parent-wrapper');
   comp.finished = [];
   comp.screens = [];
   comp.addEventListener('onFinish', e => comp.finished.push(e.detail));
   comp.attach(parent);
   // record every screen the component shows, in order
-  const watch = setInterval(() => {
+  const timer = setInterval(() => {
     const s = comp.instance.data.screen;
     if (comp.screens[comp.screens.length - 1] !== s) comp.screens.push(s);
   }, 15);
   comp.stop = () => {
     if (comp.stopped) return;
     comp.stopped = true;
-    clearInterval(watch);
+    clearInterval(timer);
     comp.detach();
   };
   mounted.push(comp);
   return comp;
 }
 
-async function waitFor(what, fn, ms = 20000) {
+// waitFor polls fn until it returns a truthy value. With comp, an unexpected problem screen
+// (network or server error) fails at once instead of at the time-out.
+async function waitFor(what, fn, ms = 20000, comp) {
   const t0 = Date.now();
   for (;;) {
     const v = fn();
     if (v) return v;
+    if (comp && comp.instance.data.screen === 'problem') {
+      throw new Error(`waiting for ${what}: problem screen "${comp.instance.data.problemTitle}: ${comp.instance.data.problemText}"`);
+    }
     if (Date.now() - t0 > ms) throw new Error('timed out waiting for ' + what);
     await simulate.sleep(20);
   }
@@ -147,7 +161,7 @@ async function waitFor(what, fn, ms = 20000) {
 
 async function waitScreen(comp, screen, ms) {
   await waitFor(`screen ${screen} (now ${comp.instance.data.screen}, seen ${comp.screens.join(' → ')})`,
-    () => comp.instance.data.screen === screen, ms);
+    () => comp.instance.data.screen === screen, ms, screen === 'problem' ? null : comp);
   await simulate.sleep(0);
   return comp;
 }
@@ -169,4 +183,4 @@ async function session(token) {
   return { status: r.status, body: await r.json() };
 }
 
-module.exports = { stopAll, simulate, env, calls, picks, camera, mount, waitFor, waitScreen, el, text, tap, session };
+module.exports = { load, watch, stopAll, simulate, env, calls, picks, camera, mount, waitFor, waitScreen, el, text, tap, session };

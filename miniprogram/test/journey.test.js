@@ -32,7 +32,7 @@ async function start(token, props) {
 // record taps record, waits until "done" is enabled (3 s), taps it.
 async function record(c) {
   h.tap(c, '.fv-record');
-  await h.waitFor('recording', () => c.instance.data.recording);
+  await h.waitFor('recording', () => c.instance.data.recording, 5000, c);
   await h.waitFor('stop enabled', () => c.instance.data.canStop, 6000);
   h.tap(c, '.fv-stop');
 }
@@ -61,7 +61,7 @@ describe('faceid-verify journey', { concurrency: true }, () => {
     await h.waitFor('modal', () => modal.querySelector('.fv-modal-confirm'));
     assert.equal(modal.querySelector('.fv-modal-message').dom.textContent, '确定退出本次验证吗？');
     modal.querySelector('.fv-modal-confirm').dispatchEvent('tap');
-    await h.waitFor('onFinish', () => c.finished.length);
+    await h.waitFor('onFinish', () => c.finished.length, 20000, c);
     assert.deepEqual(c.finished, [{ token, status: 'complete' }]);
     assert.equal(h.text(c, '.fv-result-title'), '已退出验证');
     assert.ok(h.calls.some(x => x.method === 'POST' && x.url.includes('/cancel') && x.status === 200));
@@ -76,7 +76,7 @@ describe('faceid-verify journey', { concurrency: true }, () => {
     const c = await start(token);
     await h.waitScreen(c, 'video');
     await record(c);
-    await h.waitFor('onFinish', () => c.finished.length, 60000);
+    await h.waitFor('onFinish', () => c.finished.length, 40000, c);
     assert.deepEqual(c.finished, [{ token, status: 'complete' }]);
     const up = h.calls.find(x => x.api === 'uploadFile' && x.url.includes(token.split(',')[1]));
     assert.equal(up.name, 'video');
@@ -99,7 +99,7 @@ describe('faceid-verify journey', { concurrency: true }, () => {
     await h.waitScreen(c, 'video');
     const first = c.instance.data.digits;
     await record(c);
-    await h.waitScreen(c, 'retry', 60000);
+    await h.waitScreen(c, 'retry', 40000);
     const srv = await h.session(token);
     assert.ok(srv.body.last_result, 'the server recorded a failed attempt');
     t.diagnostic(`attempt ${srv.body.last_result.code} ${srv.body.last_result.message}: ${srv.body.last_result.text}`);
@@ -121,7 +121,7 @@ describe('faceid-verify journey', { concurrency: true }, () => {
     await h.waitScreen(c, 'video');
     h.picks.push({ tempFilePath: h.env.video, fileType: 'video' });
     h.tap(c, '.fv-system-camera');
-    await h.waitFor('onFinish', () => c.finished.length, 60000);
+    await h.waitFor('onFinish', () => c.finished.length, 40000, c);
     assert.deepEqual(c.finished, [{ token, status: 'complete' }]);
     c.stop();
   });
@@ -134,7 +134,7 @@ describe('faceid-verify journey', { concurrency: true }, () => {
     assert.equal(h.text(c, '.fv-idcard-left'), '还可重新拍摄 3 次');
     h.picks.push({ tempFilePath: h.env.image, fileType: 'image' });
     h.tap(c, '.fv-idcard-pick');
-    await h.waitFor('idcard answer', () => c.instance.data.idcardMsg, 30000);
+    await h.waitFor('idcard answer', () => c.instance.data.idcardMsg, 30000, c);
     const up = h.calls.find(x => x.api === 'uploadFile' && x.url.includes('/idcard?side=front'));
     assert.equal(up.name, 'image');
     assert.equal(up.status, 200);

@@ -1,0 +1,2 @@
+// The sample mini-program (example/): enter a biz_token, verify with <faceid-verify>.
+App({});
