@@ -31,6 +31,27 @@ type Store struct {
 	w, r  *sql.DB
 	box   *seal.Box
 	clock faceverify.Clock
+	// hot statements, prepared once (the token endpoint runs them on every call)
+	chargeStmt, insertSessionStmt, updateSessionStmt *sql.Stmt // writer
+	tenantByCodeStmt, sessionStmt                    *sql.Stmt // readers
+}
+
+func (s *Store) prepare(ctx context.Context) error {
+	var err error
+	prep := func(db *sql.DB, q string) *sql.Stmt {
+		if err != nil {
+			return nil
+		}
+		var st *sql.Stmt
+		st, err = db.PrepareContext(ctx, q)
+		return st
+	}
+	s.chargeStmt = prep(s.w, `UPDATE tenants SET used = used + 1 WHERE id = ? AND (quota < 0 OR used < quota)`)
+	s.insertSessionStmt = prep(s.w, `INSERT INTO sessions (token, tenant_id, state, version, created_at, expires_at, retain_until, data) VALUES (?,?,?,?,?,?,?,?)`)
+	s.updateSessionStmt = prep(s.w, `UPDATE sessions SET state=?, version=?, expires_at=?, retain_until=?, data=? WHERE token=? AND version=?`)
+	s.tenantByCodeStmt = prep(s.r, `SELECT id, used, data FROM tenants WHERE app_code = ?`)
+	s.sessionStmt = prep(s.r, `SELECT version, data FROM sessions WHERE token = ?`)
+	return err
 }
 
 var _ faceverify.Store = (*Store)(nil)
@@ -62,11 +83,20 @@ func Open(path string, box *seal.Box, clock faceverify.Clock) (*Store, error) {
 		s.Close()
 		return nil, fmt.Errorf("sqlite: migrate %s: %w", path, err)
 	}
+	if err := s.prepare(context.Background()); err != nil {
+		s.Close()
+		return nil, fmt.Errorf("sqlite: prepare: %w", err)
+	}
 	return s, nil
 }
 
 // Close closes the database.
 func (s *Store) Close() error {
+	for _, st := range []*sql.Stmt{s.chargeStmt, s.insertSessionStmt, s.updateSessionStmt, s.tenantByCodeStmt, s.sessionStmt} {
+		if st != nil {
+			st.Close()
+		}
+	}
 	return errors.Join(s.r.Close(), s.w.Close())
 }
 
@@ -177,8 +207,14 @@ func (s *Store) tenantWhere(ctx context.Context, where string, arg any) (*faceve
 		id   string
 		used int64
 		data []byte
+		row  *sql.Row
 	)
-	err := s.r.QueryRowContext(ctx, `SELECT id, used, data FROM tenants WHERE `+where, arg).Scan(&id, &used, &data)
+	if where == "app_code = ?" {
+		row = s.tenantByCodeStmt.QueryRowContext(ctx, arg)
+	} else {
+		row = s.r.QueryRowContext(ctx, `SELECT id, used, data FROM tenants WHERE `+where, arg)
+	}
+	err := row.Scan(&id, &used, &data)
 	if errors.Is(err, sql.ErrNoRows) {
 		return nil, notFound("tenant")
 	}
@@ -258,7 +294,7 @@ func (s *Store) CreateSession(ctx context.Context, ss *faceverify.Session) error
 		return err
 	}
 	defer tx.Rollback()
-	res, err := tx.ExecContext(ctx, `UPDATE tenants SET used = used + 1 WHERE id = ? AND (quota < 0 OR used < quota)`, ss.TenantID)
+	res, err := tx.StmtContext(ctx, s.chargeStmt).ExecContext(ctx, ss.TenantID)
 	if err != nil {
 		return err
 	}
@@ -269,7 +305,7 @@ func (s *Store) CreateSession(ctx context.Context, ss *faceverify.Session) error
 		}
 		return faceverify.Errorf(faceverify.EQUOTA, "verification quota used up")
 	}
-	_, err = tx.ExecContext(ctx, `INSERT INTO sessions (token, tenant_id, state, version, created_at, expires_at, retain_until, data) VALUES (?,?,?,?,?,?,?,?)`,
+	_, err = tx.StmtContext(ctx, s.insertSessionStmt).ExecContext(ctx,
 		ss.Token, ss.TenantID, string(ss.State), ss.Version, ms(ss.CreatedAt), ms(ss.ExpiresAt), ms(ss.RetainUntil), data)
 	if err != nil {
 		if strings.Contains(err.Error(), "UNIQUE") {
@@ -285,7 +321,7 @@ func (s *Store) Session(ctx context.Context, token string) (*faceverify.Session,
 		version int64
 		data    []byte
 	)
-	err := s.r.QueryRowContext(ctx, `SELECT version, data FROM sessions WHERE token = ?`, token).Scan(&version, &data)
+	err := s.sessionStmt.QueryRowContext(ctx, token).Scan(&version, &data)
 	if errors.Is(err, sql.ErrNoRows) {
 		return nil, notFound("session")
 	}
@@ -312,7 +348,7 @@ func (s *Store) UpdateSession(ctx context.Context, ss *faceverify.Session, jobs 
 		return err
 	}
 	defer tx.Rollback()
-	res, err := tx.ExecContext(ctx, `UPDATE sessions SET state=?, version=?, expires_at=?, retain_until=?, data=? WHERE token=? AND version=?`,
+	res, err := tx.StmtContext(ctx, s.updateSessionStmt).ExecContext(ctx,
 		string(ss.State), next.Version, ms(ss.ExpiresAt), ms(ss.RetainUntil), data, ss.Token, ss.Version)
 	if err != nil {
 		return err
