@@ -154,7 +154,22 @@ func (c *Cloudauth) handleRPC(w http.ResponseWriter, r *http.Request) {
 		c.initFaceVerify(ctx, w, r, reqID, t, auth.Params)
 	case cloudauth.ActionDescribe:
 		c.describeFaceVerify(ctx, w, r, reqID, t, auth.Params)
+	case cloudauth.ActionDelete:
+		c.deleteFaceVerifyResult(ctx, w, r, reqID, t, auth.Params)
 	}
+}
+
+// deleteFaceVerifyResult erases a session of tenant t: images, templates, personal data.
+func (c *Cloudauth) deleteFaceVerifyResult(ctx context.Context, w http.ResponseWriter, r *http.Request, reqID string, t *faceverify.Tenant, p url.Values) {
+	id, err := cloudauth.ParseDelete(p)
+	if err == nil {
+		err = c.Service.Delete(ctx, t, id)
+	}
+	if err != nil {
+		c.fail(w, r, reqID, err)
+		return
+	}
+	writeJSON(w, http.StatusOK, cloudauth.RenderDelete(reqID, id))
 }
 
 func (c *Cloudauth) initFaceVerify(ctx context.Context, w http.ResponseWriter, r *http.Request, reqID string, t *faceverify.Tenant, p url.Values) {

@@ -300,7 +300,28 @@ func TestTenantLimits(t *testing.T) {
 	if st := s.PostForm(t, "/lite/v1/get_biz_token", validForm(), &r); st != 403 || r.Error != "AUTHORIZATION_ERROR:ACCOUNT_DISABLED" {
 		t.Fatalf("account disabled: %d %+v", st, r)
 	}
-	_ = faceverify.ResultAccountDisabled
+	// a session whose tenant is disabled after creation ends with 5000 ACCOUNT_DISABLED
+	s.Tenant.Disabled = false
+	s.App.Store.UpdateTenant(ctx, s.Tenant)
+	var c liteResp
+	if st := s.PostForm(t, "/lite/v1/get_biz_token", validForm(), &c); st != 200 {
+		t.Fatalf("create: %d %+v", st, c)
+	}
+	s.Tenant.Disabled = true
+	s.App.Store.UpdateTenant(ctx, s.Tenant)
+	req, _ := http.NewRequest(http.MethodGet, s.URL+"/h5/v1/sessions/"+c.BizToken, nil)
+	var view map[string]any
+	if st := apitest.Do(t, req, &view); st != 200 || view["state"] != "failed" {
+		t.Fatalf("page of a disabled tenant: %d %v", st, view)
+	}
+	res := view["result"].(map[string]any)
+	if res["code"].(float64) != float64(faceverify.ResultAccountDisabled.Code) || res["message"] != "ACCOUNT_DISABLED" {
+		t.Fatalf("result %v", res)
+	}
+	got, _ := s.App.Service.Store.Session(ctx, c.BizToken)
+	if got.Result() != faceverify.ResultAccountDisabled {
+		t.Fatalf("stored result %v", got.Result())
+	}
 }
 
 func TestHealth(t *testing.T) {

@@ -262,6 +262,12 @@ func (s *Service) Page(ctx context.Context, token string) (*faceverify.Session, 
 			}
 			return ss, err
 		}
+		if stopped, err := s.tenantStopped(ctx, ss, now); stopped || err != nil {
+			if faceverify.ErrorCode(err) == faceverify.ECONFLICT {
+				continue
+			}
+			return ss, err
+		}
 		if ss.State != faceverify.StateCreated {
 			return ss, nil
 		}
@@ -280,6 +286,27 @@ func (s *Service) Page(ctx context.Context, token string) (*faceverify.Session, 
 		}
 		return ss, err
 	}
+}
+
+// tenantStopped ends a waiting session with 5000 ACCOUNT_DISABLED when its tenant was
+// disabled after the session was created (the verdict is recorded and notified).
+func (s *Service) tenantStopped(ctx context.Context, ss *faceverify.Session, now time.Time) (bool, error) {
+	if ss.State == faceverify.StateDeciding {
+		return false, nil // the uploaded video is decided either way
+	}
+	t, err := s.Store.Tenant(ctx, ss.TenantID)
+	if err != nil || !t.Disabled {
+		return false, err
+	}
+	if err := ss.Finish(faceverify.Verdict{Result: faceverify.ResultAccountDisabled}, now); err != nil {
+		return false, err
+	}
+	ss.Challenge = ""
+	if err := s.Store.UpdateSession(ctx, ss, s.notifyJob(ss)); err != nil {
+		return false, err
+	}
+	s.wake()
+	return true, nil
 }
 
 func (s *Service) enterLiveness(ss *faceverify.Session, now time.Time) error {

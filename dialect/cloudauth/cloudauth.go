@@ -189,7 +189,7 @@ func CheckEnvelope(a *Auth) error {
 		return popError("InvalidParameter.Format")
 	}
 	switch a.Action {
-	case ActionInit, ActionDescribe:
+	case ActionInit, ActionDescribe, ActionDelete:
 		return nil
 	}
 	return popError("InvalidAction.NotFound")
@@ -197,6 +197,7 @@ func CheckEnvelope(a *Auth) error {
 
 // Actions served.
 const (
+	ActionDelete   = "DeleteFaceVerifyResult" // erasure request (Cloudauth API of the same name)
 	ActionInit     = "InitFaceVerify"
 	ActionDescribe = "DescribeFaceVerify"
 )
@@ -488,6 +489,47 @@ func RenderInit(requestID, publicURL string, s *faceverify.Session) InitResponse
 // CertifyURL is the page link of a session.
 func CertifyURL(publicURL, certifyID string) string {
 	return strings.TrimRight(publicURL, "/") + "/cloudauth/v1/do/" + certifyID
+}
+
+// ---- DeleteFaceVerifyResult ----------------------------------------------------------------
+
+// ParseDelete validates DeleteFaceVerifyResult parameters: CertifyId, and DeleteAfterQuery
+// (Y or N, default N; we erase at once either way — the result can no longer be queried).
+func ParseDelete(p url.Values) (string, error) {
+	if err := distinct(p); err != nil {
+		return "", err
+	}
+	if v := strings.TrimSpace(p.Get("DeleteAfterQuery")); v != "" && v != "Y" && v != "N" {
+		return "", faceverify.Invalid("DeleteAfterQuery", "Y or N")
+	}
+	id := strings.TrimSpace(p.Get("CertifyId"))
+	switch {
+	case id == "":
+		return "", faceverify.Missing("CertifyId")
+	case !certifyIDRE.MatchString(id):
+		return "", faceverify.Invalid("CertifyId", "32 lower-case hex digits")
+	}
+	return id, nil
+}
+
+// DeleteResult is DeleteFaceVerifyResult's ResultObject.
+type DeleteResult struct {
+	CertifyID    string `json:"CertifyId"`
+	DeleteResult string `json:"DeleteResult"`
+}
+
+// DeleteResponse is the DeleteFaceVerifyResult body.
+type DeleteResponse struct {
+	RequestID    string       `json:"RequestId"`
+	Code         string       `json:"Code"`
+	Message      string       `json:"Message"`
+	ResultObject DeleteResult `json:"ResultObject"`
+}
+
+// RenderDelete renders a completed erasure.
+func RenderDelete(requestID, certifyID string) DeleteResponse {
+	return DeleteResponse{RequestID: requestID, Code: CodeOK, Message: messages[CodeOK],
+		ResultObject: DeleteResult{CertifyID: certifyID, DeleteResult: "Y"}}
 }
 
 // ---- DescribeFaceVerify ------------------------------------------------------------------
