@@ -4,8 +4,9 @@
 // constrains the search with a JSGF grammar of exactly four digit words, so the decoder can
 // only answer "which four digits, and when". English digits are the supported language;
 // Mandarin digits are an experiment (en-us phones spelling the ten syllables; see
-// docs/liveness.md for what it measures). The package owns the decoders and resampling to
-// 16 kHz; it does not judge the answer against the challenge (pipeline does).
+// docs/liveness.md for what it measures). The package owns the decoders, resampling to
+// 16 kHz and silence trimming. Digits decodes freely; Verify checks a known challenge digit
+// by digit (pipeline decides pass/fail from the count).
 package speech
 
 /*

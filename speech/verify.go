@@ -15,7 +15,7 @@ import (
 // DefaultTolerance is the per-digit margin (natural-log acoustic score per frame of the
 // digit) by which the challenge digit may trail the best other digit and still count as
 // said. Measured with speech/cmd/digiteval (see docs/liveness.md).
-const DefaultTolerance = 0.0
+const DefaultTolerance = 0.5
 
 // Verification is the outcome of checking a clip against a known challenge.
 type Verification struct {
@@ -28,7 +28,8 @@ type Verification struct {
 	// challenge), in natural-log units per frame of the digit. ≥ 0 means the challenge
 	// digit is the decoder's own choice there; strongly negative means another digit.
 	Margins [4]float64
-	// Match reports, per position, Margins[i] ≥ −tolerance.
+	// Match reports, per position, Margins[i] ≥ −tolerance or the free decode heard the
+	// challenge digit there.
 	Match [4]bool
 	// Right is the number of matching positions.
 	Right int
@@ -43,13 +44,16 @@ func (r *Recognizer) Verify(pcm []int16, rate int, challenge string) (Verificati
 }
 
 // VerifyIn checks that pcm says challenge in lang. It decodes the clip with the free
-// four-digit grammar (Heard), with a grammar of exactly the challenge, and for each
-// position with a grammar that holds the other three digits to the challenge and allows
-// any other digit there: the challenge digit counts as said when its path is not worse
-// than that alternative by more than the tolerance. Conditioning on the other three
-// digits removes the segmentation errors of the free decode (a digit split in two or two
-// merged), which are most of its mistakes, while a wrong digit still loses to the digit
-// actually spoken. ErrNoSpeech is returned when the clip is too short to decode.
+// four-digit grammar (Heard) and with a grammar of exactly the challenge (Aligned). Then,
+// repeatedly, one decode over every sequence that differs from the challenge in exactly one
+// not-yet-judged position finds the strongest substitution; that sequence is decoded as a
+// fixed grammar too and its path score compared with the challenge's (same grammar shape,
+// so like with like). A position fails when the substitution wins by more than the
+// tolerance per frame of the digit; the search stops at the first substitution that does
+// not win, so a genuine clip costs four decodes. Conditioning on the other three digits
+// removes most errors of the free decode (a digit split in two, or two merged), while a
+// wrong challenge digit still loses clearly to the digit actually spoken. ErrNoSpeech is
+// returned when the clip is too short to decode.
 func (r *Recognizer) VerifyIn(lang Language, pcm []int16, rate int, challenge string) (Verification, error) {
 	var v Verification
 	if len(challenge) != 4 {
@@ -148,8 +152,20 @@ func (r *Recognizer) VerifyIn(lang Language, pcm []int16, rate int, challenge st
 			break
 		}
 		n := max(fs[j].ef-fs[j].sf+1, 5)
-		// Acoustic scores only: the grammars differ in their branching costs.
-		m := ln(forced.ascr()-alt.ascr()) / float64(n)
+		// Scores across grammars of different shapes are not comparable (branching costs,
+		// pruning): decode the candidate as a fixed sequence too and compare like with like.
+		var cg [4]string
+		for k := range cg {
+			cg[k] = string(as[k].digit)
+		}
+		cand, err := r.decodeWith(ps, lang, cg, pcm)
+		if err != nil {
+			return v, err
+		}
+		if len(cand.digitSegs()) != 4 {
+			break
+		}
+		m := ln(forced.score-cand.score) / float64(n)
 		if m >= -tol {
 			break // the best substitution does not beat the challenge: the rest match
 		}
@@ -157,7 +173,9 @@ func (r *Recognizer) VerifyIn(lang Language, pcm []int16, rate int, challenge st
 		open = slices.DeleteFunc(open, func(i int) bool { return i == j })
 	}
 	for i := range v.Margins {
-		v.Match[i] = v.Margins[i] >= -tol
+		// The free decode agreeing is also a match (it is the unconstrained best path; the
+		// constrained decodes can lose it to pruning).
+		v.Match[i] = v.Margins[i] >= -tol || (len(v.Heard.Digits) == 4 && v.Heard.Digits[i] == challenge[i])
 		if v.Match[i] {
 			v.Right++
 		}

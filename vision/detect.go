@@ -21,7 +21,7 @@ type detection struct {
 }
 
 // detectIn runs the detector on the region (x0,y0)-(x1,y1) of img (which may extend beyond
-// the image: the outside is black) stretched to 320×240.
+// the image: the outside is black) resized to 320×240.
 func (e *Engine) detectIn(img *image.RGBA, x0, y0, x1, y1 float64) ([]detection, error) {
 	m := rectAffine(x0, y0, x1, y1, detW, detH)
 	rgb := warpRGB(img, m, detW, detH)
@@ -93,10 +93,20 @@ func nms(c []detection, thr float32) []detection {
 // around the image (the detector misses faces that fill the frame).
 func (e *Engine) detectFaces(img *image.RGBA) ([]detection, error) {
 	W, H := float64(img.Rect.Dx()), float64(img.Rect.Dy())
-	d, err := e.detectIn(img, 0, 0, W, H)
+	// letterbox to the detector's 4:3 so faces keep their shape in portrait photos and
+	// wide video frames (LFW dev: d' 6.39 letterboxed vs 6.37 stretched; deepface equal)
+	x0, y0, x1, y1 := 0.0, 0.0, W, H
+	if W*3 < H*4 {
+		p := (H*4/3 - W) / 2
+		x0, x1 = -p, W+p
+	} else {
+		p := (W*3/4 - H) / 2
+		y0, y1 = -p, H+p
+	}
+	d, err := e.detectIn(img, x0, y0, x1, y1)
 	if err != nil || len(d) > 0 {
 		return d, err
 	}
-	p := 0.3 * math.Max(W, H)
-	return e.detectIn(img, -p, -p, W+p, H+p)
+	p := 0.3 * math.Max(x1-x0, y1-y0)
+	return e.detectIn(img, x0-p, y0-p*0.75, x1+p, y1+p*0.75)
 }

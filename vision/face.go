@@ -139,7 +139,8 @@ func (e *Engine) landmarksIn(img *image.RGBA, cx, cy, s float64) ([68]Point, err
 	var lm [68]Point
 	x0, y0 := cx-s/2, cy-s/2
 	rgb := warpRGB(img, rectAffine(x0, y0, x0+s, y0+s, 64, 64), 64, 64)
-	out, err := e.landmark.run(gray(rgb, 1.0/256))
+	g := gray(rgb, 1.0/256)
+	out, err := e.landmark.run(g)
 	if err != nil {
 		return lm, err
 	}

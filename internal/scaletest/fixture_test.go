@@ -10,6 +10,7 @@ import (
 	"github.com/faceverify/faceverify/internal/livecorpus"
 	"github.com/faceverify/faceverify/internal/pgtest"
 	"github.com/faceverify/faceverify/internal/s3test"
+	"github.com/faceverify/faceverify/internal/scaletest"
 	"github.com/faceverify/faceverify/internal/testenv"
 	"github.com/faceverify/faceverify/seal"
 )
@@ -68,3 +69,9 @@ func genuineClip(t *testing.T) (video []byte, digits string, photo []byte) {
 }
 
 var ctx = context.Background()
+
+func TestMain(m *testing.M) {
+	code := m.Run()
+	scaletest.Cleanup()
+	os.Exit(code)
+}

@@ -11,7 +11,6 @@ import (
 	"runtime"
 	"sort"
 	"strconv"
-	"strings"
 	"sync"
 	"sync/atomic"
 	"testing"
@@ -341,22 +340,21 @@ func TestScaleProof(t *testing.T) {
 		if img, err := base64.StdEncoding.DecodeString(r.Images["image_best"]); err != nil || len(img) < 1000 {
 			t.Errorf("%s: image_best missing", tok)
 		}
-		keys, err := adm.Blobs.List(ctx, "sessions/"+tok+"/")
-		if err != nil || len(keys) == 0 {
-			t.Errorf("%s: no blobs: %v", tok, err)
+		// every blob the session refers to (its pictures) is in S3 and opens with the key
+		// ring; the video itself is deleted by design once decided (verify.Decide)
+		var keys []string
+		for _, k := range ss.Images {
+			keys = append(keys, k)
 		}
-		hasVideo := false
+		if len(ss.Images) == 0 {
+			t.Errorf("%s: no pictures recorded", tok)
+		}
 		for _, k := range keys {
-			if strings.Contains(k, "/video-") {
-				hasVideo = true
-			}
 			if _, err := adm.Blobs.Get(ctx, k); err != nil {
-				t.Errorf("%s: blob %s: %v", tok, k, err)
+				t.Errorf("%s: blob %q: %v", tok, k, err)
+				continue
 			}
 			blobs++
-		}
-		if !hasVideo {
-			t.Errorf("%s: video blob missing: %v", tok, keys)
 		}
 	}
 	var reclaimed []string

@@ -57,6 +57,13 @@ func Binary(t testing.TB) string {
 	return binPath
 }
 
+// Cleanup removes the binary Binary built (call from TestMain after m.Run).
+func Cleanup() {
+	if binPath != "" {
+		os.RemoveAll(filepath.Dir(binPath))
+	}
+}
+
 // FreeAddr returns a free loopback address.
 func FreeAddr(t testing.TB) string {
 	t.Helper()
