@@ -15,7 +15,7 @@ import (
 // DefaultTolerance is the per-digit margin (natural-log acoustic score per frame of the
 // digit) by which the challenge digit may trail the best other digit and still count as
 // said. Measured with speech/cmd/digiteval (see docs/liveness.md).
-const DefaultTolerance = 0.5
+const DefaultTolerance = 0.1
 
 // Verification is the outcome of checking a clip against a known challenge.
 type Verification struct {
@@ -90,10 +90,12 @@ func (r *Recognizer) VerifyIn(lang Language, pcm []int16, rate int, challenge st
 	fs := forced.digitSegs()
 	if len(fs) != 4 {
 		// No path through the challenge survived the beams: nothing matches.
+		// Fall back to the free decode, position by position.
 		for i := range v.Margins {
 			v.Margins[i] = math.Inf(-1)
 		}
 		v.PathGap = math.Inf(1)
+		v.judge(challenge, r.tolerance)
 		return v, nil
 	}
 	// Path scores are log-base-1.0001 values shifted right by 10 bits (SENSCR_SHIFT).
@@ -102,7 +104,7 @@ func (r *Recognizer) VerifyIn(lang Language, pcm []int16, rate int, challenge st
 		v.PathGap = ln(free.ascr()-forced.ascr()) / float64(free.frames)
 	}
 	for i := range v.Margins {
-		v.Margins[i] = math.Inf(1)
+		v.Margins[i] = math.Inf(-1) // unjudged: only the free decode can confirm it
 	}
 	// Find the positions where another digit beats the challenge digit, best first: one
 	// decode over all paths that differ from the challenge in exactly one of the positions
@@ -140,7 +142,7 @@ func (r *Recognizer) VerifyIn(lang Language, pcm []int16, rate int, challenge st
 		}
 		as := alt.digitSegs()
 		if len(as) != 4 {
-			break // no other digit fits anywhere: all remaining positions match
+			break // pruned: the remaining positions fall back to the free decode
 		}
 		j := -1
 		for _, i := range open {
@@ -167,11 +169,22 @@ func (r *Recognizer) VerifyIn(lang Language, pcm []int16, rate int, challenge st
 		}
 		m := ln(forced.score-cand.score) / float64(n)
 		if m >= -tol {
-			break // the best substitution does not beat the challenge: the rest match
+			// The best substitution does not beat the challenge: the rest match.
+			for _, i := range open {
+				v.Margins[i] = m
+			}
+			break
 		}
 		v.Margins[j] = m
 		open = slices.DeleteFunc(open, func(i int) bool { return i == j })
 	}
+	v.judge(challenge, tol)
+	return v, nil
+}
+
+// judge sets Match and Right from the margins and the free decode.
+func (v *Verification) judge(challenge string, tol float64) {
+	v.Right = 0
 	for i := range v.Margins {
 		// The free decode agreeing is also a match (it is the unconstrained best path; the
 		// constrained decodes can lose it to pruning).
@@ -180,7 +193,6 @@ func (r *Recognizer) VerifyIn(lang Language, pcm []int16, rate int, challenge st
 			v.Right++
 		}
 	}
-	return v, nil
 }
 
 // alts is a JSGF alternative of the words of the digits in ds.

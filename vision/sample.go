@@ -37,7 +37,8 @@ func rectAffine(x0, y0, x1, y1 float64, outW, outH int) affine {
 // bilinear interpolation, averaging up to 4×4 sub-samples when shrinking. Positions outside
 // the image read as black.
 func warpRGB(src *image.RGBA, m affine, outW, outH int) []uint8 {
-	ss := int(math.Ceil(m.scale() - 1e-9))
+	// sub-samples per axis: plain bilinear up to a 1.3× shrink, then ~one per source pixel
+	ss := int(math.Ceil(m.scale() - 0.3))
 	ss = max(1, min(ss, 4))
 	out := make([]uint8, 3*outW*outH)
 	w, h := src.Rect.Dx(), src.Rect.Dy()

@@ -49,7 +49,7 @@ func main() {
 	nz := flag.Int("zh", 0, "Mandarin espeak clips")
 	ni := flag.Int("imp", 16, "non-digit speech clips (impostor)")
 	argStr := flag.String("args", "", "pocketsphinx overrides: -name=value,-name=value")
-	noTrim := flag.Bool("notrim", false, "disable silence trimming")
+	doTrim := flag.Bool("trim", false, "trim silence before decoding")
 	tol := flag.Float64("tol", 0, "Verify tolerance (0 = default)")
 	verify := flag.Bool("verify", true, "run Verify (and false-accept trials)")
 	ds := flag.String("datasets", "/work/shared/datasets", "datasets directory")
@@ -67,7 +67,7 @@ func main() {
 			args[k] = v
 		}
 	}
-	rec, err := speech.Open(speech.Config{Decoders: 2, Args: args, NoTrim: *noTrim, Tolerance: *tol})
+	rec, err := speech.Open(speech.Config{Decoders: 2, Args: args, Trim: *doTrim, Tolerance: *tol})
 	if err != nil {
 		fatal(err)
 	}
@@ -237,7 +237,7 @@ func main() {
 		}
 		return fmt.Sprintf("%5.1f%%", 100*float64(a)/float64(b))
 	}
-	fmt.Printf("set=%s args=%q trim=%v tol=%g\n", *set, *argStr, !*noTrim, *tol)
+	fmt.Printf("set=%s args=%q trim=%v tol=%g\n", *set, *argStr, *doTrim, *tol)
 	fmt.Printf("%-34s %4s | %7s %7s | %7s %7s %7s | %7s %7s %7s %7s | %4s %7s %7s | %6s %6s\n",
 		"group", "n", "exact", "digit", "acc p2", "acc p1", "v-digit", "FA1 p2", "FA2 p1", "FA4 p1", "FA4 p2", "imp", "imp p1", "imp p2", "dec ms", "ver ms")
 	for _, k := range order {
