@@ -49,7 +49,7 @@ func main() {
 	nz := flag.Int("zh", 0, "Mandarin espeak clips")
 	ni := flag.Int("imp", 16, "non-digit speech clips (impostor)")
 	argStr := flag.String("args", "", "pocketsphinx overrides: -name=value,-name=value")
-	doTrim := flag.Bool("trim", false, "trim silence before decoding")
+	doTrim := flag.Bool("trim", true, "trim silence before decoding (the product default)")
 	tol := flag.Float64("tol", 0, "Verify tolerance (0 = default)")
 	verify := flag.Bool("verify", true, "run Verify (and false-accept trials)")
 	ds := flag.String("datasets", "/work/shared/datasets", "datasets directory")
@@ -67,7 +67,7 @@ func main() {
 			args[k] = v
 		}
 	}
-	rec, err := speech.Open(speech.Config{Decoders: 2, Args: args, Trim: *doTrim, Tolerance: *tol})
+	rec, err := speech.Open(speech.Config{Decoders: 2, Args: args, NoTrim: !*doTrim, Tolerance: *tol})
 	if err != nil {
 		fatal(err)
 	}
