@@ -72,34 +72,14 @@ func (e *Engine) Close() error {
 	return errors.Join(e.IDCard.Close(), e.Speech.Close(), e.Vision.Close())
 }
 
-// ReferenceFace returns the template of the single usable face of a reference photo.
-// Faces whose short side is under a third of the largest face's are background people and
-// do not count; two faces of comparable size are refused.
+// ReferenceFace returns the template of the single usable face of a reference photo
+// (vision.ReferenceFace: exactly one in-focus subject; EINVALID otherwise).
 func (e *Engine) ReferenceFace(ctx context.Context, data []byte) ([]float32, error) {
-	img, err := vision.Decode(data)
+	f, err := e.Vision.ReferenceFace(data)
 	if err != nil {
-		return nil, faceverify.Errorf(faceverify.EINVALID, "not an image")
-	}
-	faces, err := e.Vision.Faces(img, vision.NeedEmbedding)
-	if err != nil {
-		if errors.Is(err, vision.ErrBadImage) {
-			return nil, faceverify.Errorf(faceverify.EINVALID, "not an image")
-		}
 		return nil, err
 	}
-	if len(faces) == 0 {
-		return nil, faceverify.Errorf(faceverify.EINVALID, "no face")
-	}
-	side := func(f vision.Face) float32 { return min(f.Box[2]-f.Box[0], f.Box[3]-f.Box[1]) }
-	for _, f := range faces[1:] {
-		if side(f)*3 >= side(faces[0]) {
-			return nil, faceverify.Errorf(faceverify.EINVALID, "more than one face")
-		}
-	}
-	if side(faces[0]) < 40 {
-		return nil, faceverify.Errorf(faceverify.EINVALID, "face too small")
-	}
-	return faces[0].Embedding, nil
+	return f.Embedding, nil
 }
 
 // CheckVideo runs the video_number liveness check.

@@ -41,6 +41,7 @@ const usage = `usage: faceverify <command> [flags]
   admin      tenants, registry, callbacks, erasure (faceverify admin help)
   compare    compare faces: compare A.jpg B.jpg | compare --pairs pairs.txt --root DIR
   antispoof  passive anti-spoof score of images, or --eval over a dataset
+  calibrate  refit the similarity → score table on labelled pairs (docs/calibration.md)
   liveness   check a video: liveness --video FILE --digits 4821 [--ref PHOTO]
   idcard     read an ID card: idcard --front F [--back B]
   bench      load generators: bench tokens [--n N] [--c 32]
@@ -61,6 +62,8 @@ func run(ctx context.Context, args []string, getenv func(string) string, stdout,
 		return vision.RunCompare(rest, stdout)
 	case "antispoof":
 		return vision.RunAntispoof(rest, stdout)
+	case "calibrate":
+		return vision.RunCalibrate(rest, stdout)
 	case "liveness":
 		return pipeline.RunLiveness(rest, stdout)
 	case "idcard":
