@@ -92,6 +92,18 @@ type IDCardResult struct {
 	PortraitEmbedding []float32 `json:"portrait_embedding,omitempty"`
 }
 
+// Merge copies the fields one side of the card carries ("front" or "back") from f.
+func (c *IDCardResult) Merge(side string, f IDCardResult) {
+	if side == "front" {
+		c.Name, c.Number, c.Gender, c.Nationality = f.Name, f.Number, f.Gender, f.Nationality
+		c.BirthYear, c.BirthMonth, c.BirthDay, c.Address = f.BirthYear, f.BirthMonth, f.BirthDay, f.Address
+		c.FrontLegality, c.FrontCompleteness, c.PortraitEmbedding = f.FrontLegality, f.FrontCompleteness, f.PortraitEmbedding
+		return
+	}
+	c.IssuedBy, c.ValidDateStart, c.ValidDateEnd = f.IssuedBy, f.ValidDateStart, f.ValidDateEnd
+	c.BackLegality, c.BackCompleteness = f.BackLegality, f.BackCompleteness
+}
+
 // Legality scores of one card side, each a probability in [0,1].
 type Legality struct {
 	Photocopy        float64 `json:"Photocopy"`

@@ -2,7 +2,6 @@ package idcard
 
 import (
 	"context"
-	"encoding/base64"
 	"encoding/json"
 	"errors"
 	"flag"
@@ -11,35 +10,17 @@ import (
 	"os"
 
 	"github.com/faceverify/faceverify"
+	"github.com/faceverify/faceverify/dialect/lite"
 	"github.com/faceverify/faceverify/vision"
 )
 
 // CLIResult is the JSON printed by RunIDCard: the idcard_result object of
 // faceid-lite-h5.txt plus the result of each side (empty when the side was read fine).
 type CLIResult struct {
-	IDCardResult  cliFields          `json:"idcard_result"`
+	IDCardResult  *lite.IDCardResult `json:"idcard_result"`
 	FrontResult   *faceverify.Result `json:"front_result,omitempty"`
 	BackResult    *faceverify.Result `json:"back_result,omitempty"`
 	NumberIsValid bool               `json:"idcard_number_valid"`
-}
-
-type cliFields struct {
-	Name                  string               `json:"name"`
-	Number                string               `json:"idcard_number"`
-	Gender                string               `json:"gender"`
-	Nationality           string               `json:"nationality"`
-	BirthYear             string               `json:"birth_year"`
-	BirthMonth            string               `json:"birth_month"`
-	BirthDay              string               `json:"birth_day"`
-	Address               string               `json:"address"`
-	IssuedBy              string               `json:"issued_by"`
-	ValidDateStart        string               `json:"valid_date_start"`
-	ValidDateEnd          string               `json:"valid_date_end"`
-	FrontsideLegality     *faceverify.Legality `json:"frontside_legality,omitempty"`
-	BacksideLegality      *faceverify.Legality `json:"backside_legality,omitempty"`
-	FrontsideCompleteness int                  `json:"frontside_completeness"`
-	BacksideCompleteness  int                  `json:"backside_completeness"`
-	ImagePortrait         string               `json:"image_portrait,omitempty"`
 }
 
 // RunIDCard is `faceverify idcard --front F [--back B] [--models DIR] [--ort LIB]
@@ -80,8 +61,11 @@ func RunIDCard(args []string, stdout io.Writer) error {
 		return err
 	}
 	defer r.Close()
-	var out CLIResult
-	f := &out.IDCardResult
+	var (
+		out      CLIResult
+		fields   faceverify.IDCardResult
+		portrait []byte
+	)
 	ctx := context.Background()
 	if *front != "" {
 		data, err := os.ReadFile(*front)
@@ -92,17 +76,12 @@ func RunIDCard(args []string, stdout io.Writer) error {
 		if err != nil {
 			return err
 		}
-		x := o.Fields
-		f.Name, f.Number, f.Gender, f.Nationality = x.Name, x.Number, x.Gender, x.Nationality
-		f.BirthYear, f.BirthMonth, f.BirthDay, f.Address = x.BirthYear, x.BirthMonth, x.BirthDay, x.Address
-		f.FrontsideLegality, f.FrontsideCompleteness = x.FrontLegality, x.FrontCompleteness
-		if len(o.Portrait) > 0 {
-			f.ImagePortrait = base64.StdEncoding.EncodeToString(o.Portrait)
-		}
+		fields.Merge("front", o.Fields)
+		portrait = o.Portrait
 		if res := o.Result; !res.IsZero() {
 			out.FrontResult = &res
 		}
-		out.NumberIsValid = ValidateNumber(x.Number) == nil
+		out.NumberIsValid = ValidateNumber(o.Fields.Number) == nil
 	}
 	if *back != "" {
 		data, err := os.ReadFile(*back)
@@ -113,12 +92,12 @@ func RunIDCard(args []string, stdout io.Writer) error {
 		if err != nil {
 			return err
 		}
-		f.IssuedBy, f.ValidDateStart, f.ValidDateEnd = o.Fields.IssuedBy, o.Fields.ValidDateStart, o.Fields.ValidDateEnd
-		f.BacksideLegality, f.BacksideCompleteness = o.Fields.BackLegality, o.Fields.BackCompleteness
+		fields.Merge("back", o.Fields)
 		if res := o.Result; !res.IsZero() {
 			out.BackResult = &res
 		}
 	}
+	out.IDCardResult = lite.RenderIDCard(&fields, portrait)
 	enc := json.NewEncoder(stdout)
 	enc.SetEscapeHTML(false)
 	enc.SetIndent("", "  ")

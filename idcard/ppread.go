@@ -2,8 +2,6 @@ package idcard
 
 import (
 	"context"
-	"errors"
-	"fmt"
 	"image"
 	"math"
 	"regexp"
@@ -12,7 +10,6 @@ import (
 	"strings"
 
 	"github.com/faceverify/faceverify"
-	"github.com/faceverify/faceverify/vision"
 )
 
 // This file is the PP-OCR reading path: one DB text detection per candidate card, the text
@@ -588,37 +585,11 @@ func (r *Reader) finishFront(p *page, number string, numLine *tline, threshold f
 	if err != nil {
 		return nil, err
 	}
-	f.FrontCompleteness = completeness(v.cand, f.Name != "" && f.Address != "")
-	sig := measure(v)
-	sig.Misalign = misalignment(ls)
+	temporary := false
 	for _, l := range p.lines {
-		sig.Temporary = sig.Temporary || strings.Contains(l.Text, "临时")
+		temporary = temporary || strings.Contains(l.Text, "临时")
 	}
-	leg := legality(sig, threshold)
-	f.FrontLegality = &leg
-	portrait := cropRGBA(v.rgba, zonePortrait[0], zonePortrait[1], zonePortrait[2], zonePortrait[3])
-	out.Portrait = encodeJPEG(portrait, 90)
-	switch {
-	case f.Name == "" || ValidateNumber(f.Number) != nil:
-		out.Result = faceverify.ResultIDCardFrontside
-	case !CheckConsistency(*f, r.now()).IsZero():
-		out.Result = CheckConsistency(*f, r.now())
-	}
-	if out.Result.IsZero() && r.vision != nil {
-		faces, err := r.vision.Faces(portrait, vision.NeedEmbedding)
-		if err != nil && !errors.Is(err, vision.ErrBadImage) {
-			return nil, fmt.Errorf("idcard: portrait: %w", err)
-		}
-		if len(faces) == 0 {
-			out.Result = faceverify.ResultNoFaceFoundIDCard
-		} else {
-			f.PortraitEmbedding = faces[0].Embedding
-		}
-	}
-	if out.Result.IsZero() && leg.IDPhoto < threshold {
-		out.Result = faceverify.ResultFakeIDCard
-	}
-	return out, nil
+	return r.judgeFront(v, out, ls, temporary, threshold)
 }
 
 func (r *Reader) finishBack(p *page, title string, threshold float64) (*Outcome, error) {

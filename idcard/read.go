@@ -315,38 +315,11 @@ func (r *Reader) readFront(ctx context.Context, views []view, threshold float64)
 	if err != nil {
 		return nil, err
 	}
-	f.FrontCompleteness = completeness(v.cand, f.Name != "" && f.Address != "")
-	sig := measure(v)
-	sig.Misalign = misalignment(ls)
+	temporary := false
 	for _, l := range ls {
-		sig.Temporary = sig.Temporary || strings.Contains(l.Text, "临时")
+		temporary = temporary || strings.Contains(l.Text, "临时")
 	}
-	leg := legality(sig, threshold)
-	f.FrontLegality = &leg
-
-	portrait := cropRGBA(v.rgba, zonePortrait[0], zonePortrait[1], zonePortrait[2], zonePortrait[3])
-	out.Portrait = encodeJPEG(portrait, 90)
-	switch {
-	case f.Name == "" || ValidateNumber(f.Number) != nil:
-		out.Result = faceverify.ResultIDCardFrontside
-	case !CheckConsistency(*f, r.now()).IsZero():
-		out.Result = CheckConsistency(*f, r.now())
-	}
-	if out.Result.IsZero() && r.vision != nil {
-		faces, err := r.vision.Faces(portrait, vision.NeedEmbedding)
-		if err != nil && !errors.Is(err, vision.ErrBadImage) {
-			return nil, fmt.Errorf("idcard: portrait: %w", err)
-		}
-		if len(faces) == 0 {
-			out.Result = faceverify.ResultNoFaceFoundIDCard
-		} else {
-			f.PortraitEmbedding = faces[0].Embedding
-		}
-	}
-	if out.Result.IsZero() && leg.IDPhoto < threshold {
-		out.Result = faceverify.ResultFakeIDCard
-	}
-	return out, nil
+	return r.judgeFront(v, out, ls, temporary, threshold)
 }
 
 func (r *Reader) readBack(ctx context.Context, views []view, threshold float64) (*Outcome, error) {
@@ -405,4 +378,41 @@ func completeness(c candidate, contentOK bool) int {
 		return 1
 	}
 	return 2
+}
+
+// judgeFront finishes a front read by either OCR engine: completeness, the legality
+// signals, the portrait crop and its face, and the front's result. ls are the value lines
+// (their layout feeds Edited); temporary says 临时 was read on the card.
+func (r *Reader) judgeFront(v view, out *Outcome, ls []line, temporary bool, threshold float64) (*Outcome, error) {
+	f := &out.Fields
+	f.FrontCompleteness = completeness(v.cand, f.Name != "" && f.Address != "")
+	sig := measure(v)
+	sig.Misalign = misalignment(ls)
+	sig.Temporary = temporary
+	leg := legality(sig, threshold)
+	f.FrontLegality = &leg
+
+	portrait := cropRGBA(v.rgba, zonePortrait[0], zonePortrait[1], zonePortrait[2], zonePortrait[3])
+	out.Portrait = encodeJPEG(portrait, 90)
+	switch {
+	case f.Name == "" || ValidateNumber(f.Number) != nil:
+		out.Result = faceverify.ResultIDCardFrontside
+	case !CheckConsistency(*f, r.now()).IsZero():
+		out.Result = CheckConsistency(*f, r.now())
+	}
+	if out.Result.IsZero() && r.vision != nil {
+		faces, err := r.vision.Faces(portrait, vision.NeedEmbedding)
+		if err != nil && !errors.Is(err, vision.ErrBadImage) {
+			return nil, fmt.Errorf("idcard: portrait: %w", err)
+		}
+		if len(faces) == 0 {
+			out.Result = faceverify.ResultNoFaceFoundIDCard
+		} else {
+			f.PortraitEmbedding = faces[0].Embedding
+		}
+	}
+	if out.Result.IsZero() && leg.IDPhoto < threshold {
+		out.Result = faceverify.ResultFakeIDCard
+	}
+	return out, nil
 }

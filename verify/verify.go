@@ -422,15 +422,7 @@ func mergeIDCard(ss *faceverify.Session, side string, f faceverify.IDCardResult)
 	if ss.IDCard == nil {
 		ss.IDCard = &faceverify.IDCardResult{}
 	}
-	c := ss.IDCard
-	if side == "front" {
-		c.Name, c.Number, c.Gender, c.Nationality = f.Name, f.Number, f.Gender, f.Nationality
-		c.BirthYear, c.BirthMonth, c.BirthDay, c.Address = f.BirthYear, f.BirthMonth, f.BirthDay, f.Address
-		c.FrontLegality, c.FrontCompleteness, c.PortraitEmbedding = f.FrontLegality, f.FrontCompleteness, f.PortraitEmbedding
-		return
-	}
-	c.IssuedBy, c.ValidDateStart, c.ValidDateEnd = f.IssuedBy, f.ValidDateStart, f.ValidDateEnd
-	c.BackLegality, c.BackCompleteness = f.BackLegality, f.BackCompleteness
+	ss.IDCard.Merge(side, f)
 }
 
 // VideoOutcome is what the page learns right after an upload.

@@ -502,14 +502,7 @@ func ParseDelete(p url.Values) (string, error) {
 	if v := strings.TrimSpace(p.Get("DeleteAfterQuery")); v != "" && v != "Y" && v != "N" {
 		return "", faceverify.Invalid("DeleteAfterQuery", "Y or N")
 	}
-	id := strings.TrimSpace(p.Get("CertifyId"))
-	switch {
-	case id == "":
-		return "", faceverify.Missing("CertifyId")
-	case !certifyIDRE.MatchString(id):
-		return "", faceverify.Invalid("CertifyId", "32 lower-case hex digits")
-	}
-	return id, nil
+	return certifyID(p)
 }
 
 // DeleteResult is DeleteFaceVerifyResult's ResultObject.
@@ -536,14 +529,8 @@ func RenderDelete(requestID, certifyID string) DeleteResponse {
 
 var certifyIDRE = regexp.MustCompile(`^[0-9a-f]{32}$`)
 
-// ParseDescribe validates DescribeFaceVerify parameters and returns the CertifyId.
-func ParseDescribe(p url.Values, t *faceverify.Tenant) (string, error) {
-	if err := distinct(p); err != nil {
-		return "", err
-	}
-	if err := checkScene(strings.TrimSpace(p.Get("SceneId")), t); err != nil {
-		return "", err
-	}
+// certifyID reads and checks the CertifyId parameter.
+func certifyID(p url.Values) (string, error) {
 	id := strings.TrimSpace(p.Get("CertifyId"))
 	switch {
 	case id == "":
@@ -552,6 +539,17 @@ func ParseDescribe(p url.Values, t *faceverify.Tenant) (string, error) {
 		return "", faceverify.Invalid("CertifyId", "32 lower-case hex digits")
 	}
 	return id, nil
+}
+
+// ParseDescribe validates DescribeFaceVerify parameters and returns the CertifyId.
+func ParseDescribe(p url.Values, t *faceverify.Tenant) (string, error) {
+	if err := distinct(p); err != nil {
+		return "", err
+	}
+	if err := checkScene(strings.TrimSpace(p.Get("SceneId")), t); err != nil {
+		return "", err
+	}
+	return certifyID(p)
 }
 
 // SubCode derives the Cloudauth SubCode from a verdict's result (spec/NOTES.md):

@@ -297,6 +297,21 @@ type IDCardResult struct {
 	ImagePortrait         string    `json:"image_portrait,omitempty"`
 }
 
+// RenderIDCard renders OCR fields as idcard_result; portrait is the JPEG portrait crop.
+func RenderIDCard(c *faceverify.IDCardResult, portrait []byte) *IDCardResult {
+	r := &IDCardResult{
+		Name: c.Name, IDCardNumber: c.Number, Gender: c.Gender, Nationality: c.Nationality,
+		BirthYear: c.BirthYear, BirthMonth: c.BirthMonth, BirthDay: c.BirthDay, Address: c.Address,
+		IssuedBy: c.IssuedBy, ValidDateStart: c.ValidDateStart, ValidDateEnd: c.ValidDateEnd,
+		FrontsideLegality: c.FrontLegality, BacksideLegality: c.BackLegality,
+		FrontsideCompleteness: c.FrontCompleteness, BacksideCompleteness: c.BackCompleteness,
+	}
+	if len(portrait) > 0 {
+		r.ImagePortrait = base64.StdEncoding.EncodeToString(portrait)
+	}
+	return r
+}
+
 // ResultResponse is the get_result body.
 type ResultResponse struct {
 	RequestID     string                `json:"request_id"`
@@ -325,17 +340,10 @@ func RenderResult(env Envelope, s *faceverify.Session, images map[string][]byte)
 		}
 		out.Images[name] = base64.StdEncoding.EncodeToString(data)
 	}
-	if c := s.IDCard; c != nil && s.Options.IDFromCard {
-		out.IDCardResult = &IDCardResult{
-			Name: c.Name, IDCardNumber: c.Number, Gender: c.Gender, Nationality: c.Nationality,
-			BirthYear: c.BirthYear, BirthMonth: c.BirthMonth, BirthDay: c.BirthDay, Address: c.Address,
-			IssuedBy: c.IssuedBy, ValidDateStart: c.ValidDateStart, ValidDateEnd: c.ValidDateEnd,
-			FrontsideLegality: c.FrontLegality, BacksideLegality: c.BackLegality,
-			FrontsideCompleteness: c.FrontCompleteness, BacksideCompleteness: c.BackCompleteness,
-		}
-		if p := images["idcard_portrait"]; len(p) > 0 {
-			out.IDCardResult.ImagePortrait = base64.StdEncoding.EncodeToString(p)
-			out.Images["idcard_portrait"] = out.IDCardResult.ImagePortrait
+	if s.IDCard != nil && s.Options.IDFromCard {
+		out.IDCardResult = RenderIDCard(s.IDCard, images["idcard_portrait"])
+		if p := out.IDCardResult.ImagePortrait; p != "" {
+			out.Images["idcard_portrait"] = p
 		}
 	}
 	if s.Verdict != nil && len(s.Verdict.Verification) > 0 {
