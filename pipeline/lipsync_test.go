@@ -88,4 +88,3 @@ func aucOf(pos, neg []float64) float64 {
 	}
 	return s / float64(len(pos)*len(neg))
 }
-
