@@ -600,19 +600,5 @@ func (r *Reader) finishBack(p *page, title string, threshold float64) (*Outcome,
 	if err != nil {
 		return nil, err
 	}
-	f.BackCompleteness = completeness(v.cand, f.IssuedBy != "" && f.ValidDateStart != "")
-	sig := measure(v)
-	sig.Misalign = misalignment(ls)
-	sig.Temporary = strings.Contains(title, "临时")
-	leg := legality(sig, threshold)
-	f.BackLegality = &leg
-	switch {
-	case f.IssuedBy == "" || f.ValidDateStart == "" || f.ValidDateEnd == "":
-		out.Result = faceverify.ResultIDCardBacksideBlurred
-	case !CheckConsistency(*f, r.now()).IsZero():
-		out.Result = CheckConsistency(*f, r.now())
-	case leg.IDPhoto < threshold:
-		out.Result = faceverify.ResultFakeIDCard
-	}
-	return out, nil
+	return r.judgeBack(v, out, ls, title, threshold), nil
 }

@@ -351,21 +351,7 @@ func (r *Reader) readBack(ctx context.Context, views []view, threshold float64) 
 	if err != nil {
 		return nil, err
 	}
-	f.BackCompleteness = completeness(v.cand, f.IssuedBy != "" && f.ValidDateStart != "")
-	sig := measure(v)
-	sig.Misalign = misalignment(ls)
-	sig.Temporary = strings.Contains(title, "临时")
-	leg := legality(sig, threshold)
-	f.BackLegality = &leg
-	switch {
-	case f.IssuedBy == "" || f.ValidDateStart == "" || f.ValidDateEnd == "":
-		out.Result = faceverify.ResultIDCardBacksideBlurred
-	case !CheckConsistency(*f, r.now()).IsZero():
-		out.Result = CheckConsistency(*f, r.now())
-	case leg.IDPhoto < threshold:
-		out.Result = faceverify.ResultFakeIDCard
-	}
-	return out, nil
+	return r.judgeBack(v, out, ls, title, threshold), nil
 }
 
 // completeness: 0 the whole card outline is inside the photo; 1 the outline is cut but the
@@ -415,4 +401,25 @@ func (r *Reader) judgeFront(v view, out *Outcome, ls []line, temporary bool, thr
 		out.Result = faceverify.ResultFakeIDCard
 	}
 	return out, nil
+}
+
+// judgeBack finishes a back read by either OCR engine: completeness, legality and the
+// back's result. title is the card title as read (临时 marks a temporary card).
+func (r *Reader) judgeBack(v view, out *Outcome, ls []line, title string, threshold float64) *Outcome {
+	f := &out.Fields
+	f.BackCompleteness = completeness(v.cand, f.IssuedBy != "" && f.ValidDateStart != "")
+	sig := measure(v)
+	sig.Misalign = misalignment(ls)
+	sig.Temporary = strings.Contains(title, "临时")
+	leg := legality(sig, threshold)
+	f.BackLegality = &leg
+	switch {
+	case f.IssuedBy == "" || f.ValidDateStart == "" || f.ValidDateEnd == "":
+		out.Result = faceverify.ResultIDCardBacksideBlurred
+	case !CheckConsistency(*f, r.now()).IsZero():
+		out.Result = CheckConsistency(*f, r.now())
+	case leg.IDPhoto < threshold:
+		out.Result = faceverify.ResultFakeIDCard
+	}
+	return out
 }

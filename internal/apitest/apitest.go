@@ -1,6 +1,6 @@
 // Package apitest starts the real faceverify service for end-to-end tests: the same wiring
 // as `faceverify serve` (package app), a fresh data directory, a loopback port, a tenant,
-// and helpers to call the APIs. Nothing is stubbed.
+// and helpers to call the APIs. Everything it starts is the real service.
 package apitest
 
 import (
