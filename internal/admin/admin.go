@@ -82,8 +82,14 @@ func Run(ctx context.Context, args []string, getenv func(string) string, stdout,
 		if err := a.Store.CreateTenant(ctx, t); err != nil {
 			return err
 		}
-		return enc.Encode(map[string]string{"app_code": t.AppCode, "access_key_id": t.AccessKeyID,
-			"access_key_secret": t.AccessKeySecret, "scene_id": t.SceneID, "notify_secret": t.NotifySecret, "id": t.ID})
+		return enc.Encode(struct {
+			AppCode         string `json:"app_code"`
+			AccessKeyID     string `json:"access_key_id"`
+			AccessKeySecret string `json:"access_key_secret"`
+			SceneID         string `json:"scene_id"`
+			NotifySecret    string `json:"notify_secret"`
+			ID              string `json:"id"`
+		}{t.AppCode, t.AccessKeyID, t.AccessKeySecret, t.SceneID, t.NotifySecret, t.ID})
 	case "app list":
 		ts, err := a.Store.Tenants(ctx)
 		if err != nil {

@@ -46,14 +46,22 @@ func Start(t testing.TB, opt Options) *Server {
 	getenv := func(string) string { return "" }
 	fs := flag.NewFlagSet("test", flag.ContinueOnError)
 	cfg := config.Flags(fs, getenv)
-	args := []string{"--data", t.TempDir(), "--workers", "2"}
+	// listen first, so the public URL (CertifyUrl, pictureUrl, …) points at this server;
+	// a --public-url in opt.Flags still wins (the last value of a flag is kept)
+	ln, err := net.Listen("tcp", "127.0.0.1:0")
+	if err != nil {
+		t.Fatal(err)
+	}
+	args := []string{"--data", t.TempDir(), "--workers", "2", "--public-url", "http://" + ln.Addr().String()}
 	if opt.Engine {
 		args = append(args, "--models", testenv.ModelDir(t), "--ort-lib", testenv.ORTLib(t))
 	}
 	if err := fs.Parse(append(args, opt.Flags...)); err != nil {
+		ln.Close()
 		t.Fatal(err)
 	}
 	if err := cfg.Validate(); err != nil {
+		ln.Close()
 		t.Fatal(err)
 	}
 	logs := &Logs{}
@@ -64,14 +72,13 @@ func Start(t testing.TB, opt Options) *Server {
 	}
 	a, err := app.Build(context.Background(), cfg, log, app.Options{Engine: opt.Engine, Clock: opt.Clock, HTTPClient: client})
 	if err != nil {
+		ln.Close()
 		t.Fatal(err)
 	}
 	tenant := admin.NewTenant("test tenant", -1)
 	if err := a.Store.CreateTenant(context.Background(), tenant); err != nil {
-		t.Fatal(err)
-	}
-	ln, err := net.Listen("tcp", "127.0.0.1:0")
-	if err != nil {
+		ln.Close()
+		a.Close()
 		t.Fatal(err)
 	}
 	ctx, cancel := context.WithCancel(context.Background())
