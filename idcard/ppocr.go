@@ -139,6 +139,8 @@ type recChar struct {
 	R    rune
 	P    float32
 	Step int
+	Alt  rune    // second most probable character at that step (0 if none)
+	AltP float32 // its probability
 }
 
 // recResult is the recognised text of one line image.
@@ -197,15 +199,28 @@ func (p *ppocr) recognize(g *gray, allowed charset) (recResult, error) {
 	for t := 0; t < T; t++ {
 		row := out[t*C : (t+1)*C]
 		best, bp := 0, row[0]
+		alt, ap := 0, float32(-1)
 		for c := 1; c < C; c++ {
-			if row[c] > bp && (allowed == nil || allowed[c]) {
+			if allowed != nil && !allowed[c] {
+				continue
+			}
+			if row[c] > bp {
+				if best != 0 {
+					alt, ap = best, bp
+				}
 				best, bp = c, row[c]
+			} else if row[c] > ap {
+				alt, ap = c, row[c]
 			}
 		}
 		if best != 0 && best != prev {
 			r := []rune(p.keys[best])[0]
 			b.WriteRune(r)
-			res.Chars = append(res.Chars, recChar{R: r, P: bp, Step: t})
+			rc := recChar{R: r, P: bp, Step: t}
+			if alt != 0 {
+				rc.Alt, rc.AltP = []rune(p.keys[alt])[0], ap
+			}
+			res.Chars = append(res.Chars, rc)
 			sum += float64(bp)
 		}
 		prev = best

@@ -2,6 +2,8 @@ package idcard
 
 import (
 	"context"
+	"fmt"
+	"os"
 	"image"
 	"math"
 	"regexp"
@@ -210,6 +212,13 @@ func (r *Reader) pageNumber(p *page) (string, *tline, error) {
 		reads = append([]string{ext.Text}, reads...)
 	}
 	out := &tline{box: box{X0: x0, Y0: u.Y0, X1: x1, Y1: u.Y1}, Text: con.Text, rec: con}
+	if os.Getenv("FV_IDDEBUG") != "" {
+		fmt.Fprintf(os.Stderr, "NUM reads=%q con=", reads)
+		for _, c := range con.Chars {
+			fmt.Fprintf(os.Stderr, "%c%.2f/%c%.2f ", c.R, c.P, c.Alt, c.AltP)
+		}
+		fmt.Fprintln(os.Stderr)
+	}
 	return bestNumber(reads), out, nil
 }
 
@@ -354,6 +363,15 @@ func (r *Reader) pageFront(p *page, numLine *tline, f *faceverify.IDCardResult) 
 	}
 	if gi < 0 && bi > 0 {
 		gi = bi - 1
+	}
+	if os.Getenv("FV_IDDEBUG") != "" && gi > 0 {
+		for _, l := range rows[gi-1] {
+			fmt.Fprintf(os.Stderr, "NAME %q: ", l.Text)
+			for _, c := range l.rec.Chars {
+				fmt.Fprintf(os.Stderr, "%c%.2f/%c%.2f ", c.R, c.P, c.Alt, c.AltP)
+			}
+			fmt.Fprintln(os.Stderr)
+		}
 	}
 	switch {
 	case gi > 0:
