@@ -2,8 +2,6 @@ package idcard
 
 import (
 	"context"
-	"fmt"
-	"os"
 	"image"
 	"math"
 	"regexp"
@@ -125,13 +123,21 @@ func (g *gray) rotate180() *gray {
 }
 
 // noise printed on the contest cards and copies (watermarks, stamps): removed from values.
-var noisePhrases = []string{"仅限BDCI比赛使用", "复印无效", "禁止复印", "仅限", "比赛使用", "BDCI"}
+// The large 禁止复印 stamp of the raw contest pages is set in two columns (禁止 right, 复印
+// left), so it is detected as two rows reading 复禁 and 印止.
+var noisePhrases = []string{"仅限BDCI比赛使用", "复印无效", "禁止复印", "仅限", "比赛使用", "BDCI", "复禁", "印止"}
+
+// stampChars are the characters of the stamps; a box made only of them (≥2) is a stamp.
+const stampChars = "复印无效禁止"
 
 func isNoise(t string) bool {
 	for _, n := range noisePhrases[:3] {
 		if t == n || len([]rune(t)) >= 3 && strings.Contains(n, t) {
 			return true
 		}
+	}
+	if n := len([]rune(t)); n >= 2 && strings.Trim(t, stampChars) == "" {
+		return true
 	}
 	return strings.Contains(t, "BDCI") || strings.Contains(t, "比赛")
 }
@@ -212,13 +218,6 @@ func (r *Reader) pageNumber(p *page) (string, *tline, error) {
 		reads = append([]string{ext.Text}, reads...)
 	}
 	out := &tline{box: box{X0: x0, Y0: u.Y0, X1: x1, Y1: u.Y1}, Text: con.Text, rec: con}
-	if os.Getenv("FV_IDDEBUG") != "" {
-		fmt.Fprintf(os.Stderr, "NUM reads=%q con=", reads)
-		for _, c := range con.Chars {
-			fmt.Fprintf(os.Stderr, "%c%.2f/%c%.2f ", c.R, c.P, c.Alt, c.AltP)
-		}
-		fmt.Fprintln(os.Stderr)
-	}
 	return bestNumber(reads), out, nil
 }
 
@@ -364,20 +363,11 @@ func (r *Reader) pageFront(p *page, numLine *tline, f *faceverify.IDCardResult) 
 	if gi < 0 && bi > 0 {
 		gi = bi - 1
 	}
-	if os.Getenv("FV_IDDEBUG") != "" && gi > 0 {
-		for _, l := range rows[gi-1] {
-			fmt.Fprintf(os.Stderr, "NAME %q: ", l.Text)
-			for _, c := range l.rec.Chars {
-				fmt.Fprintf(os.Stderr, "%c%.2f/%c%.2f ", c.R, c.P, c.Alt, c.AltP)
-			}
-			fmt.Fprintln(os.Stderr)
-		}
-	}
 	switch {
 	case gi > 0:
-		f.Name = cleanName(stripLabel(rowText(rows[gi-1]), "姓名", "姓", "名"))
+		f.Name = surnameFix(cleanName(stripLabel(rowText(rows[gi-1]), "姓名", "姓", "名")), rows[gi-1])
 	case gi < 0 && bi < 0 && len(rows) > 0:
-		f.Name = cleanName(stripLabel(rowText(rows[0]), "姓名", "姓", "名"))
+		f.Name = surnameFix(cleanName(stripLabel(rowText(rows[0]), "姓名", "姓", "名")), rows[0])
 	}
 	if gi >= 0 {
 		t := rowText(rows[gi])
@@ -420,6 +410,21 @@ func (r *Reader) pageFront(p *page, numLine *tline, f *faceverify.IDCardResult) 
 			addr.WriteString(addressClean(stripLabel(rowText(rw), "住址", "址")))
 		}
 		f.Address = addr.String()
+		printed := ""
+		if ok {
+			printed = formatDate(y, m, d)
+		}
+		if err := r.repairFromReread(p, numLine, f, printed, addressProvince(f.Address)); err != nil {
+			return nil, err
+		}
+		f.Number = repairNumber(f.Number, printed)
+		if ok {
+			if y, m, d, fixed := birthFromNumber(f.Number, y, m, d); fixed {
+				f.BirthYear, f.BirthMonth, f.BirthDay = strconv.Itoa(y), strconv.Itoa(m), strconv.Itoa(d)
+			}
+		}
+	} else if err := r.repairFromReread(p, numLine, f, "", ""); err != nil {
+		return nil, err
 	}
 	// Layout check: the left edge of each row's value (the leftmost box right of the labels).
 	for _, rw := range rows {
