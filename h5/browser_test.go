@@ -10,8 +10,13 @@ package h5_test
 import (
 	"bytes"
 	"context"
+	"encoding/base64"
 	"encoding/json"
 	"fmt"
+	"html"
+	"image"
+	_ "image/jpeg"
+	"io"
 	"mime/multipart"
 	"net/http"
 	"net/http/httptest"
@@ -23,6 +28,9 @@ import (
 	"sync"
 	"testing"
 	"time"
+
+	"github.com/aliyun/alibaba-cloud-sdk-go/sdk/requests"
+	"github.com/aliyun/alibaba-cloud-sdk-go/services/cloudauth"
 
 	"github.com/faceverify/faceverify/idcard/gen"
 	"github.com/faceverify/faceverify/internal/admin"
@@ -219,15 +227,24 @@ func wrong(d string) string {
 // ---- the business side -------------------------------------------------------------------
 
 type receiver struct {
-	srv    *httptest.Server
-	mu     sync.Mutex
-	notify map[string]map[string]any // biz_token → data
+	srv       *httptest.Server
+	mu        sync.Mutex
+	notify    map[string]map[string]any // biz_token → data
+	callbacks map[string]url.Values     // certifyId → query of the Cloudauth GET callback
 }
 
 func newReceiver(t *testing.T) *receiver {
-	rc := &receiver{notify: map[string]map[string]any{}}
+	rc := &receiver{notify: map[string]map[string]any{}, callbacks: map[string]url.Values{}}
 	rc.srv = httptest.NewServer(http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
 		switch r.URL.Path {
+		case "/cb":
+			if r.Method == http.MethodGet {
+				q := r.URL.Query()
+				rc.mu.Lock()
+				rc.callbacks[q.Get("certifyId")] = q
+				rc.mu.Unlock()
+			}
+			w.Write([]byte("ok"))
 		case "/notify":
 			r.ParseForm()
 			var d map[string]any
@@ -239,7 +256,9 @@ func newReceiver(t *testing.T) *receiver {
 			w.Write([]byte("ok"))
 		case "/return":
 			w.Header().Set("Content-Type", "text/html; charset=utf-8")
-			fmt.Fprintf(w, "<!doctype html><title>business</title><link rel=icon href=\"data:,\"><p>back at the business: %s</p>", r.URL.Query().Get("biz_token"))
+			q := r.URL.Query()
+			fmt.Fprintf(w, "<!doctype html><title>business</title><link rel=icon href=\"data:,\"><p>back at the business: %s</p>",
+				html.EscapeString(q.Get("biz_token")+q.Get("certifyId")))
 		default:
 			http.NotFound(w, r)
 		}
@@ -262,6 +281,23 @@ func (rc *receiver) waitNotify(t *testing.T, token string) map[string]any {
 		time.Sleep(100 * time.Millisecond)
 	}
 	t.Fatalf("no notify for %s", token)
+	return nil
+}
+
+// waitCallback waits for the Cloudauth GET callback of certifyId and returns its query.
+func (rc *receiver) waitCallback(t *testing.T, id string) url.Values {
+	t.Helper()
+	deadline := time.Now().Add(20 * time.Second)
+	for time.Now().Before(deadline) {
+		rc.mu.Lock()
+		q := rc.callbacks[id]
+		rc.mu.Unlock()
+		if q != nil {
+			return q
+		}
+		time.Sleep(100 * time.Millisecond)
+	}
+	t.Fatalf("no callback for %s", id)
 	return nil
 }
 
@@ -307,6 +343,67 @@ func createSession(t *testing.T, s *apitest.Server, appCode string, rc *receiver
 		t.Fatalf("get_biz_token: %d %s", st, out.Error)
 	}
 	return out.BizToken
+}
+
+// ---- Cloudauth through the official Go SDK (docs/cloudauth.md) ----------------------------
+
+func caClient(t *testing.T, s *apitest.Server) *cloudauth.Client {
+	t.Helper()
+	c, err := cloudauth.NewClientWithAccessKey("cn-hangzhou", s.Tenant.AccessKeyID, s.Tenant.AccessKeySecret)
+	if err != nil {
+		t.Fatal(err)
+	}
+	return c
+}
+
+// caInit calls InitFaceVerify comparing with the FaceContrastPicture ref, with a GET
+// callback to rc and the return URL on rc.
+func caInit(t *testing.T, s *apitest.Server, rc *receiver, ref string) (id, certifyURL string) {
+	t.Helper()
+	img, err := os.ReadFile(ref)
+	if err != nil {
+		t.Fatal(err)
+	}
+	r := cloudauth.CreateInitFaceVerifyRequest()
+	r.Domain, r.Scheme = strings.TrimPrefix(s.URL, "http://"), "http"
+	r.SceneId = requests.Integer(s.Tenant.SceneID)
+	r.OuterOrderNo = "order43"
+	r.ProductCode = "ID_PRO"
+	r.Model = "LIVENESS"
+	r.ReturnUrl = rc.srv.URL + "/return?order=43"
+	r.CallbackUrl = rc.srv.URL + "/cb?biz=1"
+	r.CallbackToken = "tok43"
+	r.MetaInfo = `{"zimVer":"3.0.0","appVersion":"1","bioMetaInfo":"4.1.0:1150,0","appName":"com.example","deviceType":"h5","osVersion":"Linux","apdidToken":"","deviceModel":"chromium"}`
+	r.FaceContrastPicture = base64.StdEncoding.EncodeToString(img)
+	resp, err := caClient(t, s).InitFaceVerify(r)
+	if err != nil || resp.Code != "200" {
+		t.Fatalf("InitFaceVerify: %v %s", err, resp.GetHttpContentString())
+	}
+	return resp.ResultObject.CertifyId, resp.ResultObject.CertifyUrl
+}
+
+// caDescribe polls DescribeFaceVerify until the verdict is there (Code 403 = not yet).
+func caDescribe(t *testing.T, s *apitest.Server, id string) *cloudauth.DescribeFaceVerifyResponse {
+	t.Helper()
+	c := caClient(t, s)
+	deadline := time.Now().Add(60 * time.Second)
+	for {
+		r := cloudauth.CreateDescribeFaceVerifyRequest()
+		r.Domain, r.Scheme = strings.TrimPrefix(s.URL, "http://"), "http"
+		r.SceneId = requests.Integer(s.Tenant.SceneID)
+		r.CertifyId = id
+		resp, err := c.DescribeFaceVerify(r)
+		if err != nil {
+			t.Fatalf("DescribeFaceVerify: %v", err)
+		}
+		if resp.Code != "403" {
+			return resp
+		}
+		if time.Now().After(deadline) {
+			t.Fatalf("no verdict: %s", resp.GetHttpContentString())
+		}
+		time.Sleep(200 * time.Millisecond)
+	}
 }
 
 type pageSession struct {
@@ -556,6 +653,103 @@ func TestBrowserJourney(t *testing.T) {
 		}
 		n := rc.waitNotify(t, token)
 		if fmt.Sprint(n["error_code"]) != "6000" || n["error_msg"] != "USER_CANCEL" {
+			t.Errorf("notify %v", n)
+		}
+	})
+
+	t.Run("Cloudauth CertifyUrl through the Go SDK", func(t *testing.T) {
+		id, certifyURL := caInit(t, s, rc, ref)
+		if want := s.URL + "/cloudauth/v1/do/" + id; certifyURL != want {
+			t.Fatalf("CertifyUrl %q, want %q", certifyURL, want)
+		}
+		digits := session(t, s, id).Digits
+		steps := []step{{"goto": certifyURL}, {"screen": "intro"}, {"shot": "15-cloudauth-intro"},
+			{"check": "#consent"}, {"click": "#start"}}
+		steps = append(steps, recordSteps(5, "")...)
+		steps = append(steps, step{"screen": "result", "timeout": 90000}, step{"shot": "16-cloudauth-result"},
+			step{"text": "#result-title"},
+			step{"waitURL": rc.srv.URL + "/return", "timeout": 10000}, step{"text": "p"})
+		o := browse(t, run{Camera: cam, Mic: voice(t, media, digits), Steps: steps})
+		if got := o.value("text", "#result-title"); got != "验证通过" {
+			t.Errorf("result title %q (digits %s, verdict %+v)", got, digits, session(t, s, id).Result)
+		}
+		back, err := url.Parse(o.value("waitURL", rc.srv.URL+"/return"))
+		if err != nil {
+			t.Fatal(err)
+		}
+		if q := back.Query(); back.Path != "/return" || q.Get("order") != "43" || q.Get("certifyId") != id || q.Get("code") != "1000" {
+			t.Errorf("redirected to %s", back)
+		}
+		if got := o.value("text", "p"); got != "back at the business: "+id {
+			t.Errorf("business page %q", got)
+		}
+		q := rc.waitCallback(t, id)
+		if q.Get("passed") != "200" || q.Get("callbackToken") != "tok43" || q.Get("biz") != "1" {
+			t.Errorf("callback %v", q)
+		}
+		resp := caDescribe(t, s, id)
+		ro := resp.ResultObject
+		if resp.Code != "200" || ro.Passed != "T" || ro.SubCode != "200" {
+			t.Fatalf("describe: %s", resp.GetHttpContentString())
+		}
+		var mi struct {
+			FaceAttack         string `json:"faceAttack"`
+			FacialPictureFront struct {
+				VerifyScore *float64 `json:"verifyScore"`
+				PictureURL  string   `json:"pictureUrl"`
+			} `json:"facialPictureFront"`
+		}
+		if err := json.Unmarshal([]byte(ro.MaterialInfo), &mi); err != nil {
+			t.Fatalf("MaterialInfo %q: %v", ro.MaterialInfo, err)
+		}
+		f := mi.FacialPictureFront
+		if mi.FaceAttack != "F" || f.VerifyScore == nil || !strings.HasPrefix(f.PictureURL, s.URL+"/cloudauth/v1/picture/"+id) {
+			t.Fatalf("MaterialInfo: %s", ro.MaterialInfo)
+		}
+		t.Logf("verifyScore %.2f", *f.VerifyScore)
+		pic, err := http.Get(f.PictureURL) // the public URL is the test server
+		if err != nil {
+			t.Fatal(err)
+		}
+		img, _ := io.ReadAll(pic.Body)
+		pic.Body.Close()
+		if pic.StatusCode != 200 || !strings.HasPrefix(pic.Header.Get("Content-Type"), "image/jpeg") || len(img) < 1000 || img[0] != 0xFF || img[1] != 0xD8 {
+			t.Fatalf("picture: %d %s (%d bytes)", pic.StatusCode, pic.Header.Get("Content-Type"), len(img))
+		}
+		if _, _, err := image.Decode(bytes.NewReader(img)); err != nil {
+			t.Fatalf("picture does not decode: %v", err)
+		}
+	})
+
+	t.Run("English journey (Accept-Language)", func(t *testing.T) {
+		token := createSession(t, s, s.Tenant.AppCode, rc, ref)
+		digits := session(t, s, token).Digits
+		steps := []step{{"goto": page(token)}, {"screen": "intro"}, {"shot": "17-intro-en"},
+			{"text": "#s-intro h1"}, {"text": "#start"}, {"text": "label.consent"},
+			{"check": "#consent"}, {"click": "#start"}, {"screen": "video"}, {"waitEnabled": "#record"},
+			{"text": "#s-video h1"}, {"text": "#record"}}
+		steps = append(steps, recordSteps(5, "18-video-en")...)
+		steps = append(steps, step{"screen": "result", "timeout": 90000}, step{"shot": "19-result-en"},
+			step{"text": "#result-title"}, step{"text": "#result-return"}, step{"eval": "document.documentElement.lang"},
+			step{"waitURL": rc.srv.URL + "/return", "timeout": 10000})
+		o := browse(t, run{Camera: cam, Mic: voice(t, media, digits), Locale: "en-US", Steps: steps})
+		for sel, want := range map[string]string{
+			"#s-intro h1":    "Verify your identity",
+			"#start":         "Start",
+			"label.consent":  "I agree that my face images, voice and ID card data are collected and processed for this identity verification.",
+			"#s-video h1":    "Read these digits aloud",
+			"#record":        "Start recording",
+			"#result-title":  "Verification passed",
+			"#result-return": "Return",
+		} {
+			if got := o.value("text", sel); got != want {
+				t.Errorf("%s: %q, want %q", sel, got, want)
+			}
+		}
+		if got := o.value("eval", "document.documentElement.lang"); got != "en" {
+			t.Errorf("html lang %q", got)
+		}
+		if n := rc.waitNotify(t, token); fmt.Sprint(n["error_code"]) != "1000" {
 			t.Errorf("notify %v", n)
 		}
 	})
