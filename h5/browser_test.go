@@ -201,8 +201,11 @@ var idcardTexts = map[string]bool{
 
 var digitWords = []string{"zero", "one", "two", "three", "four", "five", "six", "seven", "eight", "nine"}
 
-// voice synthesises the digits read aloud (espeak-ng, en-us) as a 48 kHz mono wav: 1 s of
+// voice synthesises the digits read aloud (espeak-ng, en-us) as a 48 kHz mono wav: 3 s of
 // silence, the digits, then silence long enough that nothing else is heard while recording.
+// Chromium starts the fake microphone when the page opens the camera, not when recording
+// starts: the 3 s lead-in keeps the digits inside the recording however late the record
+// click comes on a loaded machine (recordSteps records 2 s longer than the clip it names).
 func voice(t *testing.T, dir, digits string) string {
 	var words []string
 	for _, d := range digits {
@@ -211,7 +214,7 @@ func voice(t *testing.T, dir, digits string) string {
 	raw := filepath.Join(dir, "voice-raw-"+digits+".wav")
 	out := filepath.Join(dir, "voice-"+digits+".wav")
 	sh(t, "espeak-ng", "-v", "en-us", "-s", "130", "-w", raw, strings.Join(words, ", "))
-	sh(t, "sox", raw, "-r", "48000", "-c", "1", "-b", "16", out, "pad", "1.0", "30", "gain", "-n", "-3")
+	sh(t, "sox", raw, "-r", "48000", "-c", "1", "-b", "16", out, "pad", "3.0", "30", "gain", "-n", "-3")
 	return out
 }
 
@@ -442,8 +445,10 @@ func liteResult(t *testing.T, s *apitest.Server, token string) (code, msg string
 	return out.ResultCode, out.ResultMessage
 }
 
-// recordSteps record about secs seconds on the video screen and wait for the next screen.
+// recordSteps record about secs+2 seconds on the video screen (see voice) and wait for the
+// next screen.
 func recordSteps(secs int, shot string) []step {
+	secs += 2
 	st := []step{
 		{"screen": "video"}, {"waitEnabled": "#record"},
 	}
