@@ -37,6 +37,7 @@ import (
 	"github.com/faceverify/faceverify/internal/apitest"
 	"github.com/faceverify/faceverify/internal/testclock"
 	"github.com/faceverify/faceverify/internal/testenv"
+	"github.com/faceverify/faceverify/speech"
 )
 
 // ---- the browser -----------------------------------------------------------------------
@@ -201,21 +202,74 @@ var idcardTexts = map[string]bool{
 
 var digitWords = []string{"zero", "one", "two", "three", "four", "five", "six", "seven", "eight", "nine"}
 
-// voice synthesises the digits read aloud (espeak-ng, en-us) as a 48 kHz mono wav: 3 s of
-// silence, the digits, then silence long enough that nothing else is heard while recording.
+// voice synthesises the digits read aloud (espeak-ng) as a 48 kHz mono wav: 3 s of silence,
+// the digits, then silence long enough that nothing else is heard while recording.
 // Chromium starts the fake microphone when the page opens the camera, not when recording
 // starts: the 3 s lead-in keeps the digits inside the recording however late the record
 // click comes on a loaded machine (recordSteps records 2 s longer than the clip it names).
+//
+// The test plays a user who speaks clearly: of a few voices it takes the first one the
+// real recogniser (package speech, as the server runs it) hears exactly, so a browser case
+// does not hinge on the recogniser's error rate for random challenge digits (that rate is
+// measured in docs/liveness.md, not here). The server still decides on the recording the
+// browser made (Opus through MediaRecorder).
 func voice(t *testing.T, dir, digits string) string {
 	var words []string
 	for _, d := range digits {
 		words = append(words, digitWords[d-'0'])
 	}
-	raw := filepath.Join(dir, "voice-raw-"+digits+".wav")
 	out := filepath.Join(dir, "voice-"+digits+".wav")
-	sh(t, "espeak-ng", "-v", "en-us", "-s", "130", "-w", raw, strings.Join(words, ", "))
-	sh(t, "sox", raw, "-r", "48000", "-c", "1", "-b", "16", out, "pad", "3.0", "30", "gain", "-n", "-3")
+	best, bestRaw := -1, ""
+	for i, v := range []struct {
+		name  string
+		speed string
+	}{{"en-us", "130"}, {"en-us", "110"}, {"en", "120"}, {"en-gb", "120"}, {"en-us+m3", "120"}, {"en-us", "150"}} {
+		raw := filepath.Join(dir, fmt.Sprintf("voice-raw-%s-%d.wav", digits, i))
+		sh(t, "espeak-ng", "-v", v.name, "-s", v.speed, "-w", raw, strings.Join(words, ", "))
+		h := heard(t, raw)
+		right := 0
+		for k := 0; k < 4 && k < len(h); k++ {
+			if h[k] == digits[k] {
+				right++
+			}
+		}
+		if right > best {
+			best, bestRaw = right, raw
+		}
+		if right == 4 {
+			break
+		}
+		t.Logf("voice %s -s %s: the recogniser hears %q for %s", v.name, v.speed, h, digits)
+	}
+	// sessions here use liveness_preferences=1: 3 of 4 right passes
+	sh(t, "sox", bestRaw, "-r", "48000", "-c", "1", "-b", "16", out, "pad", "3.0", "30", "gain", "-n", "-3")
 	return out
+}
+
+var (
+	recOnce sync.Once
+	rec     *speech.Recognizer
+	recErr  error
+)
+
+// heard is what the server's recogniser makes of a wav.
+func heard(t *testing.T, wav string) string {
+	recOnce.Do(func() { rec, recErr = speech.Open(speech.Config{Decoders: 1}) })
+	if recErr != nil {
+		t.Fatalf("speech: %v", recErr)
+	}
+	pcm := filepath.Join(t.TempDir(), "heard.raw")
+	sh(t, "sox", wav, "-r", "16000", "-c", "1", "-b", "16", "-e", "signed-integer", pcm)
+	b, err := os.ReadFile(pcm)
+	if err != nil {
+		t.Fatal(err)
+	}
+	samples := make([]int16, len(b)/2)
+	for i := range samples {
+		samples[i] = int16(uint16(b[2*i]) | uint16(b[2*i+1])<<8)
+	}
+	res, _ := rec.Digits(samples, 16000)
+	return res.Digits
 }
 
 // wrong returns digits that differ from d in every place.
