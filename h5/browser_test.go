@@ -246,6 +246,53 @@ func voice(t *testing.T, dir, digits string) string {
 	return out
 }
 
+// clearVoice returns a wav of the session's challenge in a voice the server's recogniser
+// hears exactly; if it hears none of the voices exactly, the test (playing the user) pins
+// the session's challenge to digits it does hear before the page shows them. The
+// recogniser's error rate on random digits is measured in docs/liveness.md, not here.
+func clearVoice(t *testing.T, s *apitest.Server, token, dir string) string {
+	t.Helper()
+	ctx := context.Background()
+	current := session(t, s, token).Digits
+	for _, digits := range append([]string{current}, "4821", "3907", "5174", "2049", "7350", "9481", "1593") {
+		if wav, ok := exactVoice(t, dir, digits); ok {
+			if digits != current {
+				ss, err := s.App.Store.Session(ctx, token)
+				if err != nil {
+					t.Fatal(err)
+				}
+				ss.Challenge = digits
+				if err := s.App.Store.UpdateSession(ctx, ss); err != nil {
+					t.Fatal(err)
+				}
+				t.Logf("challenge %s pinned to %s, which the recogniser hears in this voice", current, digits)
+			}
+			return wav
+		}
+	}
+	t.Fatal("the recogniser hears none of the candidate challenges")
+	return ""
+}
+
+// exactVoice is a wav of digits (3 s lead-in, as voice) in the first of a few voices the
+// recogniser hears exactly.
+func exactVoice(t *testing.T, dir, digits string) (string, bool) {
+	var words []string
+	for _, d := range digits {
+		words = append(words, digitWords[d-'0'])
+	}
+	out := filepath.Join(dir, "voice-"+digits+".wav")
+	for i, v := range [][2]string{{"en-us", "130"}, {"en-us", "110"}, {"en", "120"}} {
+		raw := filepath.Join(dir, fmt.Sprintf("clear-raw-%s-%d.wav", digits, i))
+		sh(t, "espeak-ng", "-v", v[0], "-s", v[1], "-w", raw, strings.Join(words, ", "))
+		if heard(t, raw) == digits {
+			sh(t, "sox", raw, "-r", "48000", "-c", "1", "-b", "16", out, "pad", "3.0", "30", "gain", "-n", "-3")
+			return out, true
+		}
+	}
+	return "", false
+}
+
 var (
 	recOnce sync.Once
 	rec     *speech.Recognizer
@@ -544,7 +591,6 @@ func TestBrowserJourney(t *testing.T) {
 
 	t.Run("happy path", func(t *testing.T) {
 		token := createSession(t, s, s.Tenant.AppCode, rc, ref)
-		digits := session(t, s, token).Digits
 		steps := []step{{"goto": page(token)}, {"screen": "intro"}, {"shot": "01-intro"},
 			{"check": "#consent"}, {"click": "#start"}}
 		steps = append(steps, recordSteps(5, "02-video")...)
@@ -557,7 +603,7 @@ func TestBrowserJourney(t *testing.T) {
 			step{"eval": "JSON.stringify(performance.getEntriesByName('fv:upload-start')[0].detail)"},
 			step{"waitURL": rc.srv.URL + "/return", "timeout": 10000},
 		)
-		o := browse(t, run{Camera: cam, Mic: voice(t, media, digits), Steps: steps})
+		o := browse(t, run{Camera: cam, Mic: clearVoice(t, s, token, media), Steps: steps})
 		if got := o.value("text", "#result-title"); got != "验证通过" {
 			t.Errorf("result title %q", got)
 		}
@@ -607,7 +653,7 @@ func TestBrowserJourney(t *testing.T) {
 		steps = append(steps, recordSteps(5, "")...)
 		steps = append(steps, step{"screen": "result", "timeout": 90000}, step{"text": "#result-title"},
 			step{"waitURL": rc.srv.URL + "/return", "timeout": 10000})
-		o = browse(t, run{Camera: cam, Mic: voice(t, media, v.Digits), Steps: steps})
+		o = browse(t, run{Camera: cam, Mic: clearVoice(t, s, token, media), Steps: steps})
 		if got := o.value("text", "#result-title"); got != "验证通过" {
 			t.Errorf("result title %q", got)
 		}
@@ -666,7 +712,7 @@ func TestBrowserJourney(t *testing.T) {
 		steps = append(steps, recordSteps(5, "")...)
 		steps = append(steps, step{"reload": true}, // while the verdict is pending: resumes waiting
 			step{"screen": "result", "timeout": 90000}, step{"text": "#result-title"}, step{"text": "#result-text"})
-		o = browse(t, run{Camera: cam, Mic: voice(t, media, v.Digits), Steps: steps})
+		o = browse(t, run{Camera: cam, Mic: clearVoice(t, s, token, media), Steps: steps})
 		if got := o.value("text", "#result-title"); got != "验证通过" {
 			t.Errorf("result %q %q", got, o.value("text", "#result-text"))
 		}
@@ -728,7 +774,7 @@ func TestBrowserJourney(t *testing.T) {
 		steps = append(steps, step{"screen": "result", "timeout": 90000}, step{"shot": "16-cloudauth-result"},
 			step{"text": "#result-title"},
 			step{"waitURL": rc.srv.URL + "/return", "timeout": 10000}, step{"text": "p"})
-		o := browse(t, run{Camera: cam, Mic: voice(t, media, digits), Steps: steps})
+		o := browse(t, run{Camera: cam, Mic: clearVoice(t, s, id, media), Steps: steps})
 		if got := o.value("text", "#result-title"); got != "验证通过" {
 			t.Errorf("result title %q (digits %s, verdict %+v)", got, digits, session(t, s, id).Result)
 		}
@@ -782,7 +828,6 @@ func TestBrowserJourney(t *testing.T) {
 
 	t.Run("English journey (Accept-Language)", func(t *testing.T) {
 		token := createSession(t, s, s.Tenant.AppCode, rc, ref)
-		digits := session(t, s, token).Digits
 		steps := []step{{"goto": page(token)}, {"screen": "intro"}, {"shot": "17-intro-en"},
 			{"text": "#s-intro h1"}, {"text": "#start"}, {"text": "label.consent"},
 			{"check": "#consent"}, {"click": "#start"}, {"screen": "video"}, {"waitEnabled": "#record"},
@@ -791,7 +836,7 @@ func TestBrowserJourney(t *testing.T) {
 		steps = append(steps, step{"screen": "result", "timeout": 90000}, step{"shot": "19-result-en"},
 			step{"text": "#result-title"}, step{"text": "#result-return"}, step{"eval": "document.documentElement.lang"},
 			step{"waitURL": rc.srv.URL + "/return", "timeout": 10000})
-		o := browse(t, run{Camera: cam, Mic: voice(t, media, digits), Locale: "en-US", Steps: steps})
+		o := browse(t, run{Camera: cam, Mic: clearVoice(t, s, token, media), Locale: "en-US", Steps: steps})
 		for sel, want := range map[string]string{
 			"#s-intro h1":    "Verify your identity",
 			"#start":         "Start",
