@@ -37,7 +37,7 @@ import (
 	"github.com/faceverify/faceverify/internal/apitest"
 	"github.com/faceverify/faceverify/internal/testclock"
 	"github.com/faceverify/faceverify/internal/testenv"
-	"github.com/faceverify/faceverify/speech"
+	"github.com/faceverify/faceverify/internal/voicetest"
 )
 
 // ---- the browser -----------------------------------------------------------------------
@@ -226,7 +226,7 @@ func voice(t *testing.T, dir, digits string) string {
 	}{{"en-us", "130"}, {"en-us", "110"}, {"en", "120"}, {"en-gb", "120"}, {"en-us+m3", "120"}, {"en-us", "150"}} {
 		raw := filepath.Join(dir, fmt.Sprintf("voice-raw-%s-%d.wav", digits, i))
 		sh(t, "espeak-ng", "-v", v.name, "-s", v.speed, "-w", raw, strings.Join(words, ", "))
-		h := heard(t, raw)
+		h := voicetest.Heard(t, raw)
 		right := 0
 		for k := 0; k < 4 && k < len(h); k++ {
 			if h[k] == digits[k] {
@@ -252,19 +252,11 @@ func voice(t *testing.T, dir, digits string) string {
 // recogniser's error rate on random digits is measured in docs/liveness.md, not here.
 func clearVoice(t *testing.T, s *apitest.Server, token, dir string) string {
 	t.Helper()
-	ctx := context.Background()
 	current := session(t, s, token).Digits
-	for _, digits := range append([]string{current}, "4821", "3907", "5174", "2049", "7350", "9481", "1593") {
+	for _, digits := range append([]string{current}, voicetest.Candidates...) {
 		if wav, ok := exactVoice(t, dir, digits); ok {
 			if digits != current {
-				ss, err := s.App.Store.Session(ctx, token)
-				if err != nil {
-					t.Fatal(err)
-				}
-				ss.Challenge = digits
-				if err := s.App.Store.UpdateSession(ctx, ss); err != nil {
-					t.Fatal(err)
-				}
+				voicetest.PinChallenge(t, s.App.Store, token, digits)
 				t.Logf("challenge %s pinned to %s, which the recogniser hears in this voice", current, digits)
 			}
 			return wav
@@ -285,38 +277,12 @@ func exactVoice(t *testing.T, dir, digits string) (string, bool) {
 	for i, v := range [][2]string{{"en-us", "130"}, {"en-us", "110"}, {"en", "120"}} {
 		raw := filepath.Join(dir, fmt.Sprintf("clear-raw-%s-%d.wav", digits, i))
 		sh(t, "espeak-ng", "-v", v[0], "-s", v[1], "-w", raw, strings.Join(words, ", "))
-		if heard(t, raw) == digits {
+		if voicetest.Heard(t, raw) == digits {
 			sh(t, "sox", raw, "-r", "48000", "-c", "1", "-b", "16", out, "pad", "3.0", "30", "gain", "-n", "-3")
 			return out, true
 		}
 	}
 	return "", false
-}
-
-var (
-	recOnce sync.Once
-	rec     *speech.Recognizer
-	recErr  error
-)
-
-// heard is what the server's recogniser makes of a wav.
-func heard(t *testing.T, wav string) string {
-	recOnce.Do(func() { rec, recErr = speech.Open(speech.Config{Decoders: 1}) })
-	if recErr != nil {
-		t.Fatalf("speech: %v", recErr)
-	}
-	pcm := filepath.Join(t.TempDir(), "heard.raw")
-	sh(t, "sox", wav, "-r", "16000", "-c", "1", "-b", "16", "-e", "signed-integer", pcm)
-	b, err := os.ReadFile(pcm)
-	if err != nil {
-		t.Fatal(err)
-	}
-	samples := make([]int16, len(b)/2)
-	for i := range samples {
-		samples[i] = int16(uint16(b[2*i]) | uint16(b[2*i+1])<<8)
-	}
-	res, _ := rec.Digits(samples, 16000)
-	return res.Digits
 }
 
 // wrong returns digits that differ from d in every place.

@@ -15,7 +15,6 @@ import (
 	"os/exec"
 	"path/filepath"
 	"strings"
-	"sync"
 	"testing"
 	"time"
 
@@ -25,7 +24,7 @@ import (
 	"github.com/faceverify/faceverify/internal/admin"
 	"github.com/faceverify/faceverify/internal/apitest"
 	"github.com/faceverify/faceverify/internal/testenv"
-	"github.com/faceverify/faceverify/speech"
+	"github.com/faceverify/faceverify/internal/voicetest"
 )
 
 var caDigitWords = []string{"zero", "one", "two", "three", "four", "five", "six", "seven", "eight", "nine"}
@@ -93,12 +92,6 @@ func caPageDigits(t *testing.T, s *apitest.Server, id string) string {
 	return view["digits"].(string)
 }
 
-var (
-	caRecOnce sync.Once
-	caRec     *speech.Recognizer
-	caRecErr  error
-)
-
 // caClearChallenge opens the page and pins the session's challenge to digits this test's
 // voice is heard saying exactly by the server's recogniser: the test plays a user who
 // speaks clearly, so a genuine case does not hinge on the recogniser's error rate for a
@@ -106,34 +99,11 @@ var (
 func caClearChallenge(t *testing.T, s *apitest.Server, id, dir string) string {
 	t.Helper()
 	caPageDigits(t, s, id)
-	caRecOnce.Do(func() { caRec, caRecErr = speech.Open(speech.Config{Decoders: 1}) })
-	if caRecErr != nil {
-		t.Fatal(caRecErr)
-	}
-	for _, digits := range []string{"4821", "3907", "5174", "2049", "7350", "9481", "1593"} {
-		wav := caSpeakDigits(t, dir, digits)
-		raw := filepath.Join(dir, "heard.raw")
-		caRun(t, "ffmpeg", "-nostdin", "-v", "error", "-y", "-i", wav, "-f", "s16le", "-ar", "16000", "-ac", "1", raw)
-		b, err := os.ReadFile(raw)
-		if err != nil {
-			t.Fatal(err)
+	for _, digits := range voicetest.Candidates {
+		if voicetest.Heard(t, caSpeakDigits(t, dir, digits)) == digits {
+			voicetest.PinChallenge(t, s.App.Store, id, digits)
+			return digits
 		}
-		pcm := make([]int16, len(b)/2)
-		for i := range pcm {
-			pcm[i] = int16(uint16(b[2*i]) | uint16(b[2*i+1])<<8)
-		}
-		if res, _ := caRec.Digits(pcm, 16000); res.Digits != digits {
-			continue
-		}
-		ss, err := s.App.Store.Session(context.Background(), id)
-		if err != nil {
-			t.Fatal(err)
-		}
-		ss.Challenge = digits
-		if err := s.App.Store.UpdateSession(context.Background(), ss); err != nil {
-			t.Fatal(err)
-		}
-		return digits
 	}
 	t.Fatal("the recogniser hears none of the candidate challenges in this voice")
 	return ""

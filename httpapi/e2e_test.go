@@ -22,6 +22,7 @@ import (
 	"github.com/faceverify/faceverify/internal/apitest"
 	"github.com/faceverify/faceverify/internal/livecorpus"
 	"github.com/faceverify/faceverify/internal/testenv"
+	"github.com/faceverify/faceverify/internal/voicetest"
 	"github.com/faceverify/faceverify/notify"
 )
 
@@ -114,21 +115,6 @@ func waitStep(t *testing.T, s *apitest.Server, token string, not string) map[str
 	return nil
 }
 
-// pinChallenge sets the session's random challenge to the digits spoken in a corpus clip
-// (the test plays the user; the clip cannot know the random digits in advance).
-func pinChallenge(t *testing.T, s *apitest.Server, token, digits string) {
-	t.Helper()
-	ctx := context.Background()
-	ss, err := s.App.Store.Session(ctx, token)
-	if err != nil {
-		t.Fatal(err)
-	}
-	ss.Challenge = digits
-	if err := s.App.Store.UpdateSession(ctx, ss); err != nil {
-		t.Fatal(err)
-	}
-}
-
 func corpusCase(t *testing.T, name string) livecorpus.Case {
 	t.Helper()
 	cases, err := livecorpus.Ensure(livecorpus.Dir(), testenv.Datasets(t, "talking"))
@@ -194,7 +180,7 @@ func TestLiteFlowEndToEnd(t *testing.T) {
 		if v := pageView(t, s, tok); v["step"] != "video" {
 			t.Fatalf("first step %v", v["step"])
 		}
-		pinChallenge(t, s, tok, "1111") // the wrong_digits clip does not say 1111
+		voicetest.PinChallenge(t, s.App.Store, tok, "1111") // the wrong_digits clip does not say 1111
 		if st, out := uploadVideo(t, s, tok, wrong.File); st != 202 {
 			t.Fatalf("upload: %d %v", st, out)
 		}
@@ -206,7 +192,7 @@ func TestLiteFlowEndToEnd(t *testing.T) {
 		if last["text"] != "未通过念数字识别，请重试" {
 			t.Fatalf("page text %q", last["text"])
 		}
-		pinChallenge(t, s, tok, genuine.Challenge)
+		voicetest.PinChallenge(t, s.App.Store, tok, genuine.Challenge)
 		if st, out := uploadVideo(t, s, tok, genuine.File); st != 202 {
 			t.Fatalf("upload: %d %v", st, out)
 		}
@@ -253,7 +239,7 @@ func TestLiteFlowEndToEnd(t *testing.T) {
 	t.Run("not the same person", func(t *testing.T) {
 		tok := create("李四", other)
 		pageView(t, s, tok)
-		pinChallenge(t, s, tok, genuine.Challenge)
+		voicetest.PinChallenge(t, s.App.Store, tok, genuine.Challenge)
 		if st, out := uploadVideo(t, s, tok, genuine.File); st != 202 {
 			t.Fatalf("upload: %d %v", st, out)
 		}
@@ -267,7 +253,7 @@ func TestLiteFlowEndToEnd(t *testing.T) {
 	t.Run("identity not in registry", func(t *testing.T) {
 		tok := create("王五", "110105198001010016")
 		pageView(t, s, tok)
-		pinChallenge(t, s, tok, genuine.Challenge)
+		voicetest.PinChallenge(t, s.App.Store, tok, genuine.Challenge)
 		uploadVideo(t, s, tok, genuine.File)
 		waitStep(t, s, tok, "processing")
 		if _, r := getResult(t, s, s.Tenant.AppCode, tok); r.ResultCode != "3000" || r.ResultMessage != "NO_ID_CARD_NUMBER" {
@@ -275,7 +261,7 @@ func TestLiteFlowEndToEnd(t *testing.T) {
 		}
 		tok = create("王五", number) // right number, wrong name
 		pageView(t, s, tok)
-		pinChallenge(t, s, tok, genuine.Challenge)
+		voicetest.PinChallenge(t, s.App.Store, tok, genuine.Challenge)
 		uploadVideo(t, s, tok, genuine.File)
 		waitStep(t, s, tok, "processing")
 		if _, r := getResult(t, s, s.Tenant.AppCode, tok); r.ResultCode != "3000" || r.ResultMessage != "ID_NUMBER_NAME_NOT_MATCH" {
@@ -287,7 +273,7 @@ func TestLiteFlowEndToEnd(t *testing.T) {
 		tok := create("张三", number)
 		pageView(t, s, tok)
 		for i := 0; i < 2; i++ {
-			pinChallenge(t, s, tok, "1111")
+			voicetest.PinChallenge(t, s.App.Store, tok, "1111")
 			if st, out := uploadVideo(t, s, tok, wrong.File); st != 202 {
 				t.Fatalf("upload %d: %d %v", i, st, out)
 			}

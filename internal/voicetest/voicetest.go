@@ -1,0 +1,64 @@
+// Package voicetest helps tests play a user who speaks the challenge clearly: what the
+// server's recogniser hears in a wav, and pinning a session's challenge to digits it hears.
+// The recogniser's error rate on random digits is a product figure (docs/liveness.md); a
+// test of another part of the flow should not hinge on it.
+package voicetest
+
+import (
+	"context"
+	"os"
+	"os/exec"
+	"path/filepath"
+	"sync"
+	"testing"
+
+	"github.com/faceverify/faceverify"
+	"github.com/faceverify/faceverify/speech"
+)
+
+// Candidates are challenges tried, in order, when a test needs digits the recogniser hears.
+var Candidates = []string{"4821", "3907", "5174", "2049", "7350", "9481", "1593"}
+
+var (
+	once sync.Once
+	rec  *speech.Recognizer
+	err  error
+)
+
+// Heard is what the server's recogniser (default configuration) makes of an audio file.
+func Heard(t testing.TB, wav string) string {
+	t.Helper()
+	once.Do(func() { rec, err = speech.Open(speech.Config{Decoders: 1}) })
+	if err != nil {
+		t.Fatalf("speech: %v", err)
+	}
+	raw := filepath.Join(t.TempDir(), "heard.raw")
+	if out, err := exec.Command("ffmpeg", "-nostdin", "-v", "error", "-y", "-i", wav, "-f", "s16le", "-ar", "16000", "-ac", "1", raw).CombinedOutput(); err != nil {
+		t.Fatalf("ffmpeg: %v %s", err, out)
+	}
+	b, err := os.ReadFile(raw)
+	if err != nil {
+		t.Fatal(err)
+	}
+	pcm := make([]int16, len(b)/2)
+	for i := range pcm {
+		pcm[i] = int16(uint16(b[2*i]) | uint16(b[2*i+1])<<8)
+	}
+	res, _ := rec.Digits(pcm, 16000)
+	return res.Digits
+}
+
+// PinChallenge sets the session's current challenge (the test plays the user; a clip
+// cannot know the random digits in advance).
+func PinChallenge(t testing.TB, store faceverify.Store, token, digits string) {
+	t.Helper()
+	ctx := context.Background()
+	ss, err := store.Session(ctx, token)
+	if err != nil {
+		t.Fatal(err)
+	}
+	ss.Challenge = digits
+	if err := store.UpdateSession(ctx, ss); err != nil {
+		t.Fatal(err)
+	}
+}
