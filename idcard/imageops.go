@@ -3,6 +3,7 @@ package idcard
 import (
 	"bytes"
 	"fmt"
+	"github.com/faceverify/faceverify/idcard/internal/geom"
 	"image"
 	"image/color"
 	"image/draw"
@@ -202,47 +203,9 @@ func encodeJPEG(img image.Image, q int) []byte {
 // pt is a point in pixel coordinates.
 type pt struct{ X, Y float64 }
 
-// homography maps the unit-free destination rectangle corners to src quad corners:
-// it returns H (3×3, row-major) with src ~ H·dst for dst corners (0,0),(w,0),(w,h),(0,h).
+// homography maps the corners (0,0),(w,0),(w,h),(0,h) to the src quad q (geom.Homography).
 func homography(q [4]pt, w, h float64) [9]float64 {
-	dst := [4]pt{{0, 0}, {w, 0}, {w, h}, {0, h}}
-	// Solve the 8×8 linear system A·x = b.
-	var a [8][9]float64
-	for i := 0; i < 4; i++ {
-		X, Y := dst[i].X, dst[i].Y
-		u, v := q[i].X, q[i].Y
-		a[2*i] = [9]float64{X, Y, 1, 0, 0, 0, -u * X, -u * Y, u}
-		a[2*i+1] = [9]float64{0, 0, 0, X, Y, 1, -v * X, -v * Y, v}
-	}
-	for c := 0; c < 8; c++ {
-		p := c
-		for r := c + 1; r < 8; r++ {
-			if math.Abs(a[r][c]) > math.Abs(a[p][c]) {
-				p = r
-			}
-		}
-		a[c], a[p] = a[p], a[c]
-		if math.Abs(a[c][c]) < 1e-12 {
-			continue
-		}
-		for r := 0; r < 8; r++ {
-			if r == c {
-				continue
-			}
-			f := a[r][c] / a[c][c]
-			for k := c; k < 9; k++ {
-				a[r][k] -= f * a[c][k]
-			}
-		}
-	}
-	var hm [9]float64
-	for i := 0; i < 8; i++ {
-		if a[i][i] != 0 {
-			hm[i] = a[i][8] / a[i][i]
-		}
-	}
-	hm[8] = 1
-	return hm
+	return geom.Homography([4][2]float64{{q[0].X, q[0].Y}, {q[1].X, q[1].Y}, {q[2].X, q[2].Y}, {q[3].X, q[3].Y}}, w, h)
 }
 
 // warp rectifies the quad q (clockwise from top-left) of src into a w×h RGBA image.

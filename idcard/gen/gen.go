@@ -12,6 +12,7 @@ package gen
 import (
 	"bytes"
 	"fmt"
+	"github.com/faceverify/faceverify/idcard/internal/geom"
 	"image"
 	"image/color"
 	"image/draw"
@@ -619,40 +620,7 @@ func boxBlur(src *image.RGBA, r int) *image.RGBA {
 }
 
 // homography maps card pixel (u,v) to photo coordinates for corners q of (0,0),(W,0),(W,H),(0,H).
-func homography(q [4][2]float64) [9]float64 {
-	src := [4][2]float64{{0, 0}, {W, 0}, {W, H}, {0, H}}
-	var a [8][9]float64
-	for i := 0; i < 4; i++ {
-		X, Y := src[i][0], src[i][1]
-		u, v := q[i][0], q[i][1]
-		a[2*i] = [9]float64{X, Y, 1, 0, 0, 0, -u * X, -u * Y, u}
-		a[2*i+1] = [9]float64{0, 0, 0, X, Y, 1, -v * X, -v * Y, v}
-	}
-	for c := 0; c < 8; c++ {
-		p := c
-		for r := c + 1; r < 8; r++ {
-			if math.Abs(a[r][c]) > math.Abs(a[p][c]) {
-				p = r
-			}
-		}
-		a[c], a[p] = a[p], a[c]
-		for r := 0; r < 8; r++ {
-			if r == c || a[c][c] == 0 {
-				continue
-			}
-			f := a[r][c] / a[c][c]
-			for k := c; k < 9; k++ {
-				a[r][k] -= f * a[c][k]
-			}
-		}
-	}
-	var h [9]float64
-	for i := 0; i < 8; i++ {
-		h[i] = a[i][8] / a[i][i]
-	}
-	h[8] = 1
-	return h
-}
+func homography(q [4][2]float64) [9]float64 { return geom.Homography(q, W, H) }
 
 func invert3(m [9]float64) [9]float64 {
 	a, b, c, d, e, f, g, h, i := m[0], m[1], m[2], m[3], m[4], m[5], m[6], m[7], m[8]
