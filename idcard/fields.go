@@ -1,6 +1,7 @@
 package idcard
 
 import (
+	"regexp"
 	"strconv"
 	"strings"
 	"unicode"
@@ -134,7 +135,7 @@ func (r *Reader) readFrontFields(v view, f *faceverify.IDCardResult) ([]line, er
 		for _, l := range lines[bi+1:] {
 			addr.WriteString(addressClean(l.Text))
 		}
-		f.Address = addr.String()
+		f.Address = r.places.Address(addr.String(), nil)
 	}
 	// Fall back on the number for fields whose printed text could not be read at all
 	// (a read value that disagrees is kept: CheckConsistency rejects it).
@@ -194,7 +195,7 @@ func (r *Reader) readBackFields(v view, f *faceverify.IDCardResult) ([]line, err
 	for _, l := range il {
 		t.WriteString(l.Text)
 	}
-	f.IssuedBy = cleanIssuer(t.String())
+	f.IssuedBy = r.places.Issuer(cleanIssuer(t.String()), nil)
 	vz := zone(v.g, zoneValidity).normalize()
 	vl, err := r.pool.lines(vz, ocrOpts{PSM: gosseract.PSM_SINGLE_LINE, Whitelist: "0123456789.-长期"})
 	if err != nil {
@@ -232,6 +233,14 @@ func cleanIssuer(s string) string {
 	if i := strings.LastIndex(s, "局"); i >= 0 {
 		s = s[:i+len("局")]
 	}
+	// Every issuer is a public security bureau (公安局) or one of its branches (分局): an
+	// ending lost under a stamp or at the card's edge is restored.
+	switch {
+	case strings.HasSuffix(s, "公安"), strings.HasSuffix(s, "分"):
+		s += "局"
+	case strings.HasSuffix(s, "公"):
+		s += "安局"
+	}
 	return s
 }
 
@@ -240,7 +249,7 @@ func parseValidity(s string) (start, end string) {
 	s = compact(s)
 	m := reValidity.FindStringSubmatch(s)
 	if m == nil {
-		return "", ""
+		return validityFromYear(s)
 	}
 	y, mo, d := atoiTrim(m[1]), atoiTrim(m[2]), atoiTrim(m[3])
 	if mo < 1 || mo > 12 || d < 1 || d > 31 {
@@ -255,4 +264,29 @@ func parseValidity(s string) (start, end string) {
 		return start, ""
 	}
 	return start, formatDate(y2, mo2, d2)
+}
+
+// reValidityYear is a validity whose end date is cut after its year (a stamp over it).
+var reValidityYear = regexp.MustCompile(`(\d{4})\D?(\d{1,2})\D?(\d{1,2})\D{0,3}?(\d{4})`)
+
+// validityFromYear completes "2012.10.17-2032" (the end's month and day hidden): a card is
+// valid for 5, 10 or 20 years and expires on the day of issue (GA 450), so the end date is
+// the start date in the end year. Any other span is not completed.
+func validityFromYear(s string) (start, end string) {
+	m := reValidityYear.FindStringSubmatch(s)
+	if m == nil {
+		return "", ""
+	}
+	y, mo, d, y2 := atoiTrim(m[1]), atoiTrim(m[2]), atoiTrim(m[3]), atoiTrim(m[4])
+	if mo < 1 || mo > 12 || d < 1 || d > 31 {
+		return "", ""
+	}
+	switch y2 - y {
+	case 5, 10, 20:
+		if mo == 2 && d == 29 && !(y2%4 == 0 && (y2%100 != 0 || y2%400 == 0)) {
+			return formatDate(y, mo, d), formatDate(y2, 3, 1)
+		}
+		return formatDate(y, mo, d), formatDate(y2, mo, d)
+	}
+	return formatDate(y, mo, d), ""
 }

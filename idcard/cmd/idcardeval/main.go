@@ -41,6 +41,7 @@ func main() {
 		side  idcard.Side
 		truth faceverify.IDCardResult
 		sides []idcard.Side
+		both  bool // a raw page shows both sides: every side is scored
 	}
 	var samples []sample
 	if *n > 0 {
@@ -52,8 +53,8 @@ func main() {
 		for i := 0; i < *n; i++ {
 			c := g.Card()
 			front, back := g.Photo(c.Front), g.Photo(c.Back)
-			samples = append(samples, sample{fmt.Sprintf("gen%03d", i), front, idcard.Front, c.Identity, []idcard.Side{idcard.Front}},
-				sample{fmt.Sprintf("gen%03d", i), back, idcard.Back, c.Identity, []idcard.Side{idcard.Back}})
+			samples = append(samples, sample{fmt.Sprintf("gen%03d", i), front, idcard.Front, c.Identity, []idcard.Side{idcard.Front}, false},
+				sample{fmt.Sprintf("gen%03d", i), back, idcard.Back, c.Identity, []idcard.Side{idcard.Back}, false})
 		}
 	} else {
 		labels, err := idcard.LoadLabels(*dir)
@@ -67,8 +68,9 @@ func main() {
 				fmt.Fprintln(os.Stderr, err)
 				os.Exit(1)
 			}
-			// Which side a crop shows is not labelled: read it as front, else as back.
-			samples = append(samples, sample{filepath.Base(l.Path), data, "", l.Truth, []idcard.Side{idcard.Front, idcard.Back}})
+			// Which side a crop shows is not labelled: read it as front, else as back. A raw
+			// page holds both sides: both are read and scored.
+			samples = append(samples, sample{filepath.Base(l.Path), data, "", l.Truth, []idcard.Side{idcard.Front, idcard.Back}, l.Kind == "raw_both_sides"})
 		}
 	}
 	type stat struct{ ok, n int }
@@ -78,7 +80,7 @@ func main() {
 	reads := 0
 	numValid := 0
 	for _, s := range samples {
-		got := map[string]string{}
+		got, seen := map[string]string{}, map[string]bool{}
 		var res []string
 		for _, side := range s.sides {
 			t0 := time.Now()
@@ -110,16 +112,19 @@ func main() {
 					st.ok++
 				}
 				got[fn] = have
+				seen[fn] = true
 			}
 			if side == idcard.Front && idcard.ValidateNumber(o.Fields.Number) == nil {
 				numValid++
 			}
-			break
+			if !s.both {
+				break
+			}
 		}
 		if *verbose {
 			var diffs []string
 			for _, fn := range idcard.FieldNames {
-				if w, h := idcard.FieldValue(s.truth, fn), got[fn]; h != "" && w != h {
+				if w, h := idcard.FieldValue(s.truth, fn), got[fn]; seen[fn] && w != h {
 					diffs = append(diffs, fmt.Sprintf("%s: %q≠%q", fn, h, w))
 				}
 			}
