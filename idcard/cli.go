@@ -24,7 +24,7 @@ type CLIResult struct {
 }
 
 // RunIDCard is `faceverify idcard --front F [--back B] [--models DIR] [--ort LIB]
-// [--tessdata DIR] [--ocr-models DIR] [--engine ppocr|tesseract] [--threshold 0.8]`: it reads the given sides and prints the idcard_result
+// [--tessdata DIR] [--ocr-models DIR] [--engine ppocr|tesseract] [--threshold 0.8] [--trace]`: it reads the given sides and prints the idcard_result
 // JSON (image_portrait base64). Without --models the portrait face check is skipped.
 func RunIDCard(args []string, stdout io.Writer) error {
 	fs := flag.NewFlagSet("idcard", flag.ContinueOnError)
@@ -36,6 +36,7 @@ func RunIDCard(args []string, stdout io.Writer) error {
 	ocrModels := fs.String("ocr-models", "", "PP-OCR model directory (default: DefaultOCRModelDir())")
 	engine := fs.String("engine", "", "OCR engine: ppocr | tesseract (default: ppocr when its models are present)")
 	threshold := fs.Float64("threshold", DefaultThreshold, "idcard_threshold on ID_Photo legality")
+	trace := fs.Bool("trace", false, "print every text line the PP-OCR reader finds to stderr (box, text, doubtful characters)")
 	fs.SetOutput(stdout)
 	if err := fs.Parse(args); err != nil {
 		return err
@@ -44,6 +45,9 @@ func RunIDCard(args []string, stdout io.Writer) error {
 		return errors.New("idcard: give --front and/or --back")
 	}
 	cfg := Config{TessdataDir: *tessdata, Workers: 1, Engine: *engine, OCRModelDir: *ocrModels, ORTLib: *ort}
+	if *trace {
+		cfg.Trace = os.Stderr
+	}
 	if *models != "" {
 		lib := *ort
 		if lib == "" {

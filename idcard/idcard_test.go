@@ -631,3 +631,25 @@ func BenchmarkReadBack(b *testing.B) {
 		}
 	}
 }
+
+// TestReadStampOverNumber: on this unlabelled dev raw page the 禁止复印 stamp hides the first
+// digits of the number. The side is still recognised as the front by its labels, the other
+// fields are read, and the result asks for the front again (the number cannot validate).
+func TestReadStampOverNumber(t *testing.T) {
+	path := filepath.Join(testenv.Datasets(t, "idcards"), "idcards", "unlabelled", "00df9505b7e647d8b936fd4bf939afdd.png")
+	data, err := os.ReadFile(path)
+	if err != nil {
+		t.Fatal(err)
+	}
+	o, err := testReader(t).Read(context.Background(), Front, data, 0)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if o.Result != faceverify.ResultIDCardFrontside {
+		t.Errorf("result %v, want %v (front found, number unreadable)", o.Result, faceverify.ResultIDCardFrontside)
+	}
+	if o.Fields.Name == "" || o.Fields.Address == "" || o.Fields.BirthYear != "1997" {
+		t.Errorf("fields not read: name %q, address %q, birth %s", o.Fields.Name, o.Fields.Address, FieldValue(o.Fields, "birth"))
+	}
+	t.Logf("name %s, address %s, number %q", o.Fields.Name, o.Fields.Address, o.Fields.Number)
+}

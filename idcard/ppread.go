@@ -2,6 +2,7 @@ package idcard
 
 import (
 	"context"
+	"fmt"
 	"image"
 	"math"
 	"regexp"
@@ -90,6 +91,15 @@ func (r *Reader) readPage(c candidate, img viewSource) (*page, error) {
 			continue
 		}
 		p.lines = append(p.lines, tline{box: b, Text: res.Text, rec: res})
+		if r.trace != nil {
+			fmt.Fprintf(r.trace, "line %4d,%-4d %4d,%-4d %q", b.X0, b.Y0, b.X1, b.Y1, res.Text)
+			for _, c := range res.Chars {
+				if c.P < 0.9 {
+					fmt.Fprintf(r.trace, " %c=%.2f(%c %.2f)", c.R, c.P, c.Alt, c.AltP)
+				}
+			}
+			fmt.Fprintln(r.trace)
+		}
 	}
 	return p, nil
 }
@@ -368,12 +378,25 @@ func (r *Reader) pageFront(p *page, numLine *tline, f *faceverify.IDCardResult) 
 	if gi < 0 && bi > 0 {
 		gi = bi - 1
 	}
+	if gi < 0 && bi < 0 { // 男/女 and the labels under a stamp: a row holding a nationality
+		for i, rw := range rows {
+			for _, l := range rw {
+				if t := cjkOnly(l.Text); len([]rune(t)) >= 2 && snapEthnicity(t) == t && float64(l.X0) > 0.19*W {
+					gi = i
+				}
+			}
+			if gi >= 0 {
+				break
+			}
+		}
+	}
 	switch {
 	case gi > 0:
 		f.Name = surnameFix(cleanName(stripLabel(rowText(rows[gi-1]), "姓名", "姓", "名")), rows[gi-1])
 	case gi < 0 && bi < 0 && len(rows) > 0:
 		f.Name = surnameFix(cleanName(stripLabel(rowText(rows[0]), "姓名", "姓", "名")), rows[0])
 	}
+	var err error
 	// fullText is a row's text, completed under a stamp that swallowed its end.
 	fullText := func(rw []tline) (string, error) {
 		t, err := r.tallInRow(p, rw, rowText(rw))
@@ -381,6 +404,20 @@ func (r *Reader) pageFront(p *page, numLine *tline, f *faceverify.IDCardResult) 
 			return "", err
 		}
 		return r.underStamp(p, rw, stamps, t)
+	}
+	// readAddress joins the address rows. An address starts with a place name: stray marks
+	// left of it (a speck detected between the label and the value) are dropped.
+	readAddress := func(rws [][]tline) (string, error) {
+		var addr strings.Builder
+		for _, rw := range rws {
+			t, err := fullText(rw)
+			if err != nil {
+				return "", err
+			}
+			addr.WriteString(addressClean(stripLabel(t, "住址", "址")))
+		}
+		a := strings.TrimLeftFunc(addr.String(), func(c rune) bool { return !unicode.Is(unicode.Han, c) })
+		return r.places.Address(a, sureChars(rws...)), nil
 	}
 	if gi >= 0 {
 		t, err := fullText(rows[gi])
@@ -434,17 +471,9 @@ func (r *Reader) pageFront(p *page, numLine *tline, f *faceverify.IDCardResult) 
 		if ok {
 			f.BirthYear, f.BirthMonth, f.BirthDay = strconv.Itoa(y), strconv.Itoa(m), strconv.Itoa(d)
 		}
-		var addr strings.Builder
-		for _, rw := range rows[bi+1:] {
-			t, err := fullText(rw)
-			if err != nil {
-				return nil, err
-			}
-			addr.WriteString(addressClean(stripLabel(t, "住址", "址")))
+		if f.Address, err = readAddress(rows[bi+1:]); err != nil {
+			return nil, err
 		}
-		// An address starts with a place name: stray marks left of it (a speck detected
-		// between the label and the value) are dropped.
-		f.Address = r.places.Address(strings.TrimLeftFunc(addr.String(), func(c rune) bool { return !unicode.Is(unicode.Han, c) }), sureChars(rows[bi+1:]...))
 		printed := ""
 		if ok && !obscured {
 			printed = formatDate(y, m, d)
@@ -462,8 +491,25 @@ func (r *Reader) pageFront(p *page, numLine *tline, f *faceverify.IDCardResult) 
 			(!ok || digitDiff(formatDate(y, m, d), f.Number[6:14]) <= 2) {
 			f.BirthYear, f.BirthMonth, f.BirthDay = strconv.Itoa(b.Year()), strconv.Itoa(int(b.Month())), strconv.Itoa(b.Day())
 		}
-	} else if err := r.repairFromReread(p, numLine, f, "", ""); err != nil {
-		return nil, err
+	} else {
+		// No birth row (a stamp over it): the address rows start at the 住址 label.
+		for i, rw := range rows {
+			if lb, ok := labelBox(rw, W); ok && (i > gi || gi < 0) {
+				for _, l := range rw {
+					if l.box == lb && strings.ContainsAny(l.Text, "住址") {
+						if f.Address, err = readAddress(rows[i:]); err != nil {
+							return nil, err
+						}
+					}
+				}
+			}
+			if f.Address != "" {
+				break
+			}
+		}
+		if err := r.repairFromReread(p, numLine, f, "", addressProvince(f.Address)); err != nil {
+			return nil, err
+		}
 	}
 	// Layout check: the left edge of each row's value (the leftmost box right of the labels).
 	for _, rw := range rows {
@@ -476,11 +522,12 @@ func (r *Reader) pageFront(p *page, numLine *tline, f *faceverify.IDCardResult) 
 			}
 		}
 	}
+	// A birth line not read at all (under a stamp) is the number's date, when the number
+	// was read whole (17 digits as printed on some cards, or 18) and carries a real date.
+	if b, err := numberBirth(f.Number); f.BirthYear == "" && err == nil && (len(f.Number) == 17 || ValidateNumber(f.Number) == nil) {
+		f.BirthYear, f.BirthMonth, f.BirthDay = strconv.Itoa(b.Year()), strconv.Itoa(int(b.Month())), strconv.Itoa(b.Day())
+	}
 	if ValidateNumber(f.Number) == nil {
-		if f.BirthYear == "" {
-			b, _ := numberBirth(f.Number)
-			f.BirthYear, f.BirthMonth, f.BirthDay = strconv.Itoa(b.Year()), strconv.Itoa(int(b.Month())), strconv.Itoa(b.Day())
-		}
 		if f.Gender == "" {
 			f.Gender, _ = numberGender(f.Number)
 		}
@@ -598,7 +645,15 @@ func (r *Reader) ppRead(ctx context.Context, side Side, img *image.RGBA, thresho
 				return nil, err
 			}
 			if nl == nil || len(n) < 15 {
+				// The number's start under a stamp: still the front when its labels say so
+				// (the fields are read; the number fails validation → retake the front).
+				if nl != nil && len(n) >= 6 && labelCount(p) >= 4 && (best == nil || len(n) > len(number)) {
+					best, number, numLine = p, n, nl
+				}
 				continue
+			}
+			if best != nil && len(number) < 15 {
+				best = nil
 			}
 			if best == nil || len(n) > len(number) && len(number) < 17 || ValidateNumber(n) == nil && ValidateNumber(number) != nil {
 				best, number, numLine = p, n, nl
@@ -690,6 +745,21 @@ func digitDiff(a, b string) int {
 	for i := range len(a) {
 		if a[i] != b[i] {
 			n++
+		}
+	}
+	return n
+}
+
+// labelCount counts the distinct printed labels of the front (姓名, 性别, 民族, 出生, 住址,
+// 公民身份号码) among a page's lines.
+func labelCount(p *page) int {
+	n := 0
+	for _, lab := range []string{"姓名", "性别", "民族", "出生", "住址", "身份号码"} {
+		for _, l := range p.lines {
+			if strings.Contains(compact(l.Text), lab) {
+				n++
+				break
+			}
 		}
 	}
 	return n

@@ -5,6 +5,7 @@ import (
 	"errors"
 	"fmt"
 	"image"
+	"io"
 	"io/fs"
 	"os"
 	"path/filepath"
@@ -32,6 +33,9 @@ type Config struct {
 	OCRModelDir string // PP-OCR models (scripts/setup.d/30-ocr-models.sh); default DefaultOCRModelDir()
 	ORTLib      string // ONNX Runtime library; default vision.DefaultORTLib() (ignored when ORT is already up)
 	OCRThreads  int    // ONNX Runtime intra-op threads per PP-OCR session; default 2
+	// Trace, when set, receives every text line the PP-OCR reader detects and recognises
+	// (box, text, characters read with doubt): for diagnosing a card that reads wrong.
+	Trace io.Writer
 }
 
 // Reader reads card sides. It is safe for concurrent use: each call borrows one tesseract
@@ -43,6 +47,7 @@ type Reader struct {
 	ppDigits, ppDate, ppValidity charset
 	vision                       *vision.Engine
 	places                       *gazetteer // nil = place names kept as read
+	trace                        io.Writer
 	now                          func() time.Time
 }
 
@@ -91,7 +96,7 @@ func Open(cfg Config) (*Reader, error) {
 			engine = "ppocr"
 		}
 	}
-	r := &Reader{vision: cfg.Vision, now: cfg.Now}
+	r := &Reader{vision: cfg.Vision, now: cfg.Now, trace: cfg.Trace}
 	// The gazetteer is optional: without it place names are kept as read.
 	if g, err := loadGazetteer(filepath.Join(cfg.OCRModelDir, gazetteerFile)); err == nil {
 		r.places = g
