@@ -1,9 +1,6 @@
 package idcard
 
-import (
-	"strings"
-	"unicode"
-)
+import "strings"
 
 // underStamp re-reads a row of the value column that a stamp box meets at its right end:
 // the detector merges the characters the stamp touches into the stamp's own box, so they
@@ -84,8 +81,8 @@ func (r *Reader) tallInRow(p *page, rw []tline, t string) (string, error) {
 	if err != nil {
 		return "", err
 	}
-	ext := hanOnly(dropStampChars(res.Text))
-	own := hanOnly(stripNoise(tall.Text))
+	ext := cjkOnly(dropStampChars(res.Text))
+	own := cjkOnly(stripNoise(tall.Text))
 	if len([]rune(ext)) <= len([]rune(own)) {
 		return t, nil
 	}
@@ -108,14 +105,4 @@ func dropStampChars(s string) string {
 		}
 		return c
 	}, stripNoise(s))
-}
-
-// hanOnly keeps the Han characters of s.
-func hanOnly(s string) string {
-	return strings.Map(func(c rune) rune {
-		if unicode.Is(unicode.Han, c) {
-			return c
-		}
-		return -1
-	}, s)
 }
