@@ -2,7 +2,6 @@ package idcard
 
 import (
 	"regexp"
-	"strconv"
 	"strings"
 	"unicode"
 
@@ -129,7 +128,7 @@ func (r *Reader) readFrontFields(v view, f *faceverify.IDCardResult) ([]line, er
 			y, m, d, ok = parseBirth(l.Text)
 		}
 		if ok {
-			f.BirthYear, f.BirthMonth, f.BirthDay = strconv.Itoa(y), strconv.Itoa(m), strconv.Itoa(d)
+			setBirth(f, y, m, d)
 		}
 		var addr strings.Builder
 		for _, l := range lines[bi+1:] {
@@ -142,7 +141,7 @@ func (r *Reader) readFrontFields(v view, f *faceverify.IDCardResult) ([]line, er
 	if ValidateNumber(f.Number) == nil {
 		if f.BirthYear == "" {
 			b, _ := numberBirth(f.Number)
-			f.BirthYear, f.BirthMonth, f.BirthDay = strconv.Itoa(b.Year()), strconv.Itoa(int(b.Month())), strconv.Itoa(b.Day())
+			setBirth(f, b.Year(), int(b.Month()), b.Day())
 		}
 		if f.Gender == "" {
 			f.Gender, _ = numberGender(f.Number)

@@ -381,7 +381,7 @@ func (r *Reader) pageFront(p *page, numLine *tline, f *faceverify.IDCardResult) 
 	if gi < 0 && bi < 0 { // 男/女 and the labels under a stamp: a row holding a nationality
 		for i, rw := range rows {
 			for _, l := range rw {
-				if t := cjkOnly(l.Text); len([]rune(t)) >= 2 && snapEthnicity(t) == t && float64(l.X0) > 0.19*W {
+				if t := cjkOnly(l.Text); len([]rune(t)) >= 2 && snapEthnicity(t) == t && float64(l.X0) > labelColumn*W {
 					gi = i
 				}
 			}
@@ -457,11 +457,9 @@ func (r *Reader) pageFront(p *page, numLine *tline, f *faceverify.IDCardResult) 
 		}
 		obscured := false // the date row was spoilt (a stamp over it): the number's date is surer
 		if !ok {          // a stamp merged with the date: read the band of the 出生 label itself
-			if lb, found := labelBox(rows[bi], W); found {
+			if lb, found := labelLine(rows[bi], W); found {
 				obscured = true
-				h := lb.Y1 - lb.Y0
-				band := box{X0: lb.X1 + h/4, Y0: max(0, lb.Y0-h/5), X1: int(0.62 * W), Y1: min(p.g.H, lb.Y1+h/5)}
-				res, err := r.pp.recognize(p.g.sub(band), r.ppDate)
+				res, err := r.pp.recognize(p.g.sub(p.labelBand(lb.box, int(0.62*W), 5)), r.ppDate)
 				if err != nil {
 					return nil, err
 				}
@@ -469,7 +467,7 @@ func (r *Reader) pageFront(p *page, numLine *tline, f *faceverify.IDCardResult) 
 			}
 		}
 		if ok {
-			f.BirthYear, f.BirthMonth, f.BirthDay = strconv.Itoa(y), strconv.Itoa(m), strconv.Itoa(d)
+			setBirth(f, y, m, d)
 		}
 		if f.Address, err = readAddress(rows[bi+1:]); err != nil {
 			return nil, err
@@ -484,26 +482,20 @@ func (r *Reader) pageFront(p *page, numLine *tline, f *faceverify.IDCardResult) 
 		f.Number = repairNumber(f.Number, printed)
 		if ok {
 			if y, m, d, fixed := birthFromNumber(f.Number, y, m, d); fixed {
-				f.BirthYear, f.BirthMonth, f.BirthDay = strconv.Itoa(y), strconv.Itoa(m), strconv.Itoa(d)
+				setBirth(f, y, m, d)
 			}
 		}
 		if b, err := numberBirth(f.Number); obscured && err == nil && (len(f.Number) == 17 || len(f.Number) == 18) &&
 			(!ok || digitDiff(formatDate(y, m, d), f.Number[6:14]) <= 2) {
-			f.BirthYear, f.BirthMonth, f.BirthDay = strconv.Itoa(b.Year()), strconv.Itoa(int(b.Month())), strconv.Itoa(b.Day())
+			setBirth(f, b.Year(), int(b.Month()), b.Day())
 		}
 	} else {
 		// No birth row (a stamp over it): the address rows start at the 住址 label.
 		for i, rw := range rows {
-			if lb, ok := labelBox(rw, W); ok && (i > gi || gi < 0) {
-				for _, l := range rw {
-					if l.box == lb && strings.ContainsAny(l.Text, "住址") {
-						if f.Address, err = readAddress(rows[i:]); err != nil {
-							return nil, err
-						}
-					}
+			if lb, ok := labelLine(rw, W); ok && (i > gi || gi < 0) && strings.ContainsAny(lb.Text, "住址") {
+				if f.Address, err = readAddress(rows[i:]); err != nil {
+					return nil, err
 				}
-			}
-			if f.Address != "" {
 				break
 			}
 		}
@@ -525,7 +517,7 @@ func (r *Reader) pageFront(p *page, numLine *tline, f *faceverify.IDCardResult) 
 	// A birth line not read at all (under a stamp) is the number's date, when the number
 	// was read whole (17 digits as printed on some cards, or 18) and carries a real date.
 	if b, err := numberBirth(f.Number); f.BirthYear == "" && err == nil && (len(f.Number) == 17 || ValidateNumber(f.Number) == nil) {
-		f.BirthYear, f.BirthMonth, f.BirthDay = strconv.Itoa(b.Year()), strconv.Itoa(int(b.Month())), strconv.Itoa(b.Day())
+		setBirth(f, b.Year(), int(b.Month()), b.Day())
 	}
 	if ValidateNumber(f.Number) == nil {
 		if f.Gender == "" {
@@ -720,19 +712,36 @@ func (r *Reader) finishBack(p *page, title string, threshold float64) (*Outcome,
 	return r.judgeBack(v, out, ls, title, threshold), nil
 }
 
-// labelBox is the printed label of a row (出生, 住址, …): its leftmost box when that box
-// ends left of the value column.
-func labelBox(row []tline, W float64) (box, bool) {
+// labelColumn is the right edge of the printed labels (姓名, 出生, 住址, …) as a fraction of
+// the card's width: value boxes start right of it.
+const labelColumn = 0.19
+
+// labelLine is the printed label of a row (出生, 住址, …): its leftmost box when that box
+// ends inside the label column.
+func labelLine(row []tline, W float64) (tline, bool) {
 	var lb *tline
 	for i := range row {
 		if lb == nil || row[i].X0 < lb.X0 {
 			lb = &row[i]
 		}
 	}
-	if lb == nil || float64(lb.X1) > 0.19*W {
-		return box{}, false
+	if lb == nil || float64(lb.X1) > labelColumn*W {
+		return tline{}, false
 	}
-	return lb.box, true
+	return *lb, true
+}
+
+// labelBand is the strip of a row at the height of its label lb (padded by 1/pad of it
+// above and below), from just right of the label to x1: what a value reads as when a stamp
+// has spoilt its own boxes.
+func (p *page) labelBand(lb box, x1, pad int) box {
+	h := lb.Y1 - lb.Y0
+	return box{X0: lb.X1 + h/4, Y0: max(0, lb.Y0-h/pad), X1: min(x1, p.g.W), Y1: min(p.g.H, lb.Y1+h/pad)}
+}
+
+// setBirth writes a birth date into the fields (month and day without leading zeros).
+func setBirth(f *faceverify.IDCardResult, y, m, d int) {
+	f.BirthYear, f.BirthMonth, f.BirthDay = strconv.Itoa(y), strconv.Itoa(m), strconv.Itoa(d)
 }
 
 // digitDiff counts the positions where two strings of equal length differ (len(a) when the

@@ -32,7 +32,7 @@ func (r *Reader) underStamp(p *page, rw []tline, stamps []box, t string) (string
 	// The value part: boxes right of the label column.
 	x0, own := u.X0, ""
 	for _, l := range rw {
-		if float64(l.X1) <= 0.19*W {
+		if float64(l.X1) <= labelColumn*W {
 			x0 = l.X1 + h/4
 			continue
 		}
@@ -62,22 +62,21 @@ func (r *Reader) underStamp(p *page, rw []tline, stamps []box, t string) (string
 // line): the band of the label alone, from the label to the box's right end.
 func (r *Reader) tallInRow(p *page, rw []tline, t string) (string, error) {
 	W := float64(p.g.W)
-	lb, ok := labelBox(rw, W)
+	lb, ok := labelLine(rw, W)
 	if !ok {
 		return t, nil
 	}
 	h := lb.Y1 - lb.Y0
 	var tall *tline
 	for i, l := range rw {
-		if float64(l.X1) > 0.19*W && 5*(l.Y1-l.Y0) > 11*h {
+		if float64(l.X1) > labelColumn*W && 5*(l.Y1-l.Y0) > 11*h {
 			tall = &rw[i]
 		}
 	}
 	if tall == nil {
 		return t, nil
 	}
-	band := box{X0: lb.X1 + h/4, Y0: max(0, lb.Y0-h/4), X1: tall.X1, Y1: min(p.g.H, lb.Y1+h/4)}
-	res, err := r.pp.recognize(p.g.sub(band), nil)
+	res, err := r.pp.recognize(p.g.sub(p.labelBand(lb.box, tall.X1, 4)), nil)
 	if err != nil {
 		return "", err
 	}
