@@ -3,6 +3,7 @@ package idcard
 import (
 	"bufio"
 	"fmt"
+	"github.com/faceverify/faceverify/internal/onnxrt"
 	"math"
 	"os"
 	"path/filepath"
@@ -70,19 +71,11 @@ func openPPOCR(dir, lib string, threads int) (*ppocr, error) {
 		if _, err := os.Stat(path); err != nil {
 			return nil, fmt.Errorf("PP-OCR model: %w", err)
 		}
-		opts, err := ort.NewSessionOptions()
+		opts, err := onnxrt.SessionOptions(threads)
 		if err != nil {
 			return nil, err
 		}
 		defer opts.Destroy()
-		if err := opts.SetIntraOpNumThreads(threads); err != nil {
-			return nil, err
-		}
-		if err := opts.SetInterOpNumThreads(1); err != nil {
-			return nil, err
-		}
-		_ = opts.AddSessionConfigEntry("session.intra_op.allow_spinning", "0")
-		_ = opts.AddSessionConfigEntry("session.inter_op.allow_spinning", "0")
 		return ort.NewDynamicAdvancedSession(path, []string{"x"}, []string{out}, opts)
 	}
 	if p.det, err = load(ppDetFile, "sigmoid_0.tmp_0"); err != nil {

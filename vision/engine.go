@@ -3,6 +3,7 @@ package vision
 import (
 	"errors"
 	"fmt"
+	"github.com/faceverify/faceverify/internal/onnxrt"
 	"os"
 	"path/filepath"
 	"sync"
@@ -145,19 +146,11 @@ func Open(cfg Config) (*Engine, error) {
 		if _, err := os.Stat(path); err != nil {
 			return nil, fmt.Errorf("vision: model %s: %w", sp.file, err)
 		}
-		opts, err := ort.NewSessionOptions()
+		opts, err := onnxrt.SessionOptions(cfg.Threads)
 		if err != nil {
 			return nil, err
 		}
 		defer opts.Destroy()
-		if err := opts.SetIntraOpNumThreads(cfg.Threads); err != nil {
-			return nil, err
-		}
-		if err := opts.SetInterOpNumThreads(1); err != nil {
-			return nil, err
-		}
-		_ = opts.AddSessionConfigEntry("session.intra_op.allow_spinning", "0")
-		_ = opts.AddSessionConfigEntry("session.inter_op.allow_spinning", "0")
 		s, err := ort.NewDynamicAdvancedSession(path, []string{sp.in}, sp.outs, opts)
 		if err != nil {
 			return nil, fmt.Errorf("vision: load %s: %w", sp.file, err)
