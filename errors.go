@@ -25,8 +25,20 @@ const (
 	EINTERNAL     = "internal"
 )
 
+// Reasons of EUNAUTHORIZED and EDISABLED errors (carried in Error.Key): domain words that
+// each dialect maps to its own vocabulary in its error table.
+const (
+	ReasonUnknownKey      = "unknown_key"      // no tenant holds this credential
+	ReasonBadSignature    = "bad_signature"    // the request signature does not match
+	ReasonStale           = "stale_request"    // the request time is outside the allowed window
+	ReasonReplayed        = "replayed_request" // the request nonce was seen before
+	ReasonKeyDisabled     = "key_disabled"     // the tenant's API key was discontinued
+	ReasonAccountDisabled = "account_disabled" // the tenant is disabled
+)
+
 // Error is the one error type that crosses package boundaries. Code is one of the E*
-// constants; Key is the offending parameter (for EMISSING/EINVALID); Message is for humans
+// constants; Key is the offending parameter (for EMISSING/EINVALID) or the Reason (for
+// EUNAUTHORIZED/EDISABLED); Message is for humans
 // and must never contain personal data.
 type Error struct {
 	Code    string

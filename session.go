@@ -161,6 +161,29 @@ func (s *Session) Move(to State, now time.Time) error {
 	return nil
 }
 
+// Expire ends a session whose page validity passed before a verdict; the challenge is
+// dropped. A session Usable already marked expired in memory is only stamped.
+func (s *Session) Expire(now time.Time) error {
+	if s.State != StateExpired {
+		if err := s.Move(StateExpired, now); err != nil {
+			return err
+		}
+	}
+	s.UpdatedAt = now
+	s.Challenge = ""
+	return nil
+}
+
+// Cancel ends the flow at the user's request with 6000 USER_CANCEL.
+func (s *Session) Cancel(now time.Time) error {
+	if err := s.Move(StateCancelled, now); err != nil {
+		return err
+	}
+	s.Verdict = &Verdict{Result: ResultUserCancel, DecidedAt: now}
+	s.Challenge = ""
+	return nil
+}
+
 // Usable checks that the page may still act on the session; it applies expiry.
 // It returns EEXPIRED or EUSED when it may not.
 func (s *Session) Usable(now time.Time) error {

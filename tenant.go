@@ -12,7 +12,7 @@ type Tenant struct {
 	SceneID         string    `json:"scene_id"`          // Cloudauth SceneId
 	NotifySecret    string    `json:"notify_secret"`     // signs callbacks
 	Disabled        bool      `json:"disabled"`
-	KeyDisabled     bool      `json:"key_disabled"` // API key discontinued (Lite API_KEY_BE_DISCONTINUED)
+	KeyDisabled     bool      `json:"key_disabled"` // its API keys were discontinued
 	Quota           int64     `json:"quota"`        // verifications allowed; < 0 = unlimited
 	Used            int64     `json:"used"`         // verifications charged
 	Concurrency     int       `json:"concurrency"`  // in-flight API requests allowed; 0 = server default

@@ -10,7 +10,6 @@ import (
 	"net/http"
 	"net/url"
 	"strings"
-	"time"
 
 	"github.com/faceverify/faceverify"
 	"github.com/faceverify/faceverify/dialect/cloudauth"
@@ -19,25 +18,17 @@ import (
 
 // Cloudauth serves the Alibaba Cloud Cloudauth RPC endpoint (POST / and GET /, actions
 // InitFaceVerify and DescribeFaceVerify, POP signatures v1 and V3) and the signed picture
-// URLs of DescribeFaceVerify. It authenticates, then decodes through dialect/cloudauth,
-// calls the verify use cases and renders; it decides nothing itself.
+// URLs of DescribeFaceVerify (routes in routes.go). It decodes through dialect/cloudauth,
+// calls the verify use cases (authentication included) and renders; it decides nothing
+// itself.
 type Cloudauth struct {
-	Service    *verify.Service
+	Service    UseCases
 	Log        *slog.Logger
 	PublicURL  string // base of CertifyUrl and pictureUrl
 	PictureKey []byte // signs pictureUrl (derived from the key ring by the wiring)
 	MaxBody    int64  // request body limit (20 MB)
 	// Acquire takes a per-tenant in-flight slot (Server.Acquire); nil = no limit.
 	Acquire func(*faceverify.Tenant) (func(), error)
-}
-
-// Routes returns the routes by ServeMux pattern.
-func (c *Cloudauth) Routes() map[string]http.Handler {
-	return map[string]http.Handler{
-		"POST /{$}":                        http.HandlerFunc(c.handleRPC),
-		"GET /{$}":                         http.HandlerFunc(c.handleRPC),
-		"GET /cloudauth/v1/picture/{file}": http.HandlerFunc(c.handlePicture),
-	}
 }
 
 func (c *Cloudauth) log() *slog.Logger {
@@ -107,34 +98,9 @@ func (c *Cloudauth) handleRPC(w http.ResponseWriter, r *http.Request) {
 		c.fail(w, r, reqID, err)
 		return
 	}
-	t, err := c.Service.Store.TenantByAccessKey(ctx, auth.AccessKeyID)
-	if faceverify.ErrorCode(err) == faceverify.ENOTFOUND {
-		err = cloudauth.NewPopError("InvalidAccessKeyId.NotFound")
-	}
+	t, err := c.Service.AuthCloudauth(ctx, verify.SignedCall{KeyID: auth.AccessKeyID, Nonce: auth.Nonce, At: auth.Timestamp, Verify: auth.Verify})
 	if err != nil {
 		c.fail(w, r, reqID, err)
-		return
-	}
-	if t.KeyDisabled {
-		c.fail(w, r, reqID, cloudauth.NewPopError("InvalidAccessKeyId.Inactive"))
-		return
-	}
-	if !auth.Verify(t.AccessKeySecret) {
-		c.fail(w, r, reqID, cloudauth.NewPopError("SignatureDoesNotMatch"))
-		return
-	}
-	now := c.Service.Clock.Now()
-	if err := auth.Fresh(now); err != nil {
-		c.fail(w, r, reqID, err)
-		return
-	}
-	fresh, err := c.Service.Store.UseNonce(ctx, auth.AccessKeyID+":"+auth.Nonce, now.Add(2*cloudauth.MaxSkew+time.Minute))
-	if err != nil {
-		c.fail(w, r, reqID, err)
-		return
-	}
-	if !fresh {
-		c.fail(w, r, reqID, cloudauth.NewPopError("SignatureNonceUsed"))
 		return
 	}
 	if err := cloudauth.CheckEnvelope(auth); err != nil {
@@ -173,7 +139,7 @@ func (c *Cloudauth) deleteFaceVerifyResult(ctx context.Context, w http.ResponseW
 }
 
 func (c *Cloudauth) initFaceVerify(ctx context.Context, w http.ResponseWriter, r *http.Request, reqID string, t *faceverify.Tenant, p url.Values) {
-	req, err := cloudauth.ParseInit(p, t, c.Service.Config.MaxImageBytes)
+	req, err := cloudauth.ParseInit(p, t, c.Service.Limits().ImageBytes)
 	if err != nil {
 		c.log().Info("InitFaceVerify refused", "request_id", reqID, "param", faceverify.ErrorKey(err))
 		c.fail(w, r, reqID, err)
@@ -204,7 +170,7 @@ func (c *Cloudauth) describeFaceVerify(ctx context.Context, w http.ResponseWrite
 	}
 	var pic *cloudauth.Picture
 	if ss.Images["image_best"] != "" {
-		pic = cloudauth.SignedPicture(c.PublicURL, c.PictureKey, t, ss.Token, c.Service.Clock.Now())
+		pic = cloudauth.SignedPicture(c.PublicURL, c.PictureKey, t, ss.Token, c.Service.Now())
 	}
 	out, err := cloudauth.RenderDescribe(reqID, ss, pic)
 	if err != nil {
@@ -218,17 +184,15 @@ func (c *Cloudauth) describeFaceVerify(ctx context.Context, w http.ResponseWrite
 func (c *Cloudauth) handlePicture(w http.ResponseWriter, r *http.Request) {
 	id, ok := strings.CutSuffix(r.PathValue("file"), ".jpeg")
 	notFound := func() { http.Error(w, "not found", http.StatusNotFound) }
-	if !ok || !cloudauth.CheckPicture(c.PictureKey, id, r.URL.Query(), c.Service.Clock.Now()) {
+	if !ok || !cloudauth.CheckPicture(c.PictureKey, id, r.URL.Query(), c.Service.Now()) {
 		http.Error(w, "forbidden: the picture URL is invalid or expired", http.StatusForbidden)
 		return
 	}
-	ss, err := c.Service.Store.Session(r.Context(), id)
-	if err != nil || ss.Images["image_best"] == "" {
-		notFound()
-		return
-	}
-	data, err := c.Service.Blobs.Get(r.Context(), ss.Images["image_best"])
+	data, err := c.Service.BestImage(r.Context(), id)
 	if err != nil {
+		if faceverify.ErrorCode(err) != faceverify.ENOTFOUND {
+			c.log().Error("picture not served", "err", err)
+		}
 		notFound()
 		return
 	}

@@ -55,7 +55,7 @@ func text(lang string, r faceverify.Result) *H5Text {
 
 func (s *Server) view(ss *faceverify.Session, lang string) *H5Session {
 	v := &H5Session{Token: ss.Token, State: string(ss.State), AttemptsLeft: ss.AttemptsLeft(),
-		MaxVideoBytes: s.deps.Service.Config.MaxVideoBytes, Dialect: string(ss.Dialect), Lang: lang}
+		MaxVideoBytes: s.deps.Service.Limits().VideoBytes, Dialect: string(ss.Dialect), Lang: lang}
 	if ss.Options.IDFromCard {
 		v.Group = 1
 	}
@@ -189,7 +189,7 @@ type H5IDCardResponse struct {
 
 func (s *Server) handleH5IDCard(w http.ResponseWriter, r *http.Request) {
 	side := r.URL.Query().Get("side")
-	img, err := upload(r, "image", s.deps.Service.Config.MaxImageBytes)
+	img, err := upload(r, "image", s.deps.Service.Limits().ImageBytes)
 	if err != nil {
 		s.h5Error(w, r, err, nil)
 		return
@@ -220,7 +220,7 @@ type H5VideoResponse struct {
 
 func (s *Server) handleH5Video(w http.ResponseWriter, r *http.Request) {
 	token := r.PathValue("token")
-	data, err := upload(r, "video", s.deps.Service.Config.MaxVideoBytes)
+	data, err := upload(r, "video", s.deps.Service.Limits().VideoBytes)
 	var out *verify.VideoOutcome
 	switch {
 	case faceverify.ErrorCode(err) == faceverify.ETOOLARGE:

@@ -1,13 +1,13 @@
 package httpapi
 
 import (
-	"context"
 	"net/http"
 	"strings"
 	"time"
 
 	"github.com/faceverify/faceverify"
 	"github.com/faceverify/faceverify/dialect/lite"
+	"github.com/faceverify/faceverify/verify"
 )
 
 type liteCall struct {
@@ -31,22 +31,19 @@ func (s *Server) liteError(c *liteCall, err error) {
 	writeJSON(c.w, status, lite.ErrorBody{RequestID: env.RequestID, TimeUsed: env.TimeUsed, Error: msg})
 }
 
-// lite authenticates the APPCODE, applies the tenant's concurrency limit and runs h.
-func (s *Server) lite(h func(c *liteCall)) http.Handler {
+// lite authenticates the APPCODE for intent in, applies the tenant's concurrency limit and
+// runs h.
+func (s *Server) lite(in verify.Intent, h func(c *liteCall)) http.Handler {
 	return http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
 		c := &liteCall{w: w, r: r, start: time.Now(), reqID: NewRequestID(time.Now())}
 		auth := strings.TrimSpace(r.Header.Get("Authorization"))
 		code, ok := strings.CutPrefix(auth, "APPCODE ")
 		code = strings.TrimSpace(code)
-		if !ok || code == "" {
-			s.liteError(c, faceverify.Errorf(faceverify.EUNAUTHORIZED, "missing APPCODE"))
-			return
+		if !ok {
+			code = ""
 		}
-		t, err := s.deps.Service.Store.TenantByAppCode(r.Context(), code)
+		t, err := s.deps.Service.AuthLite(r.Context(), code, in)
 		if err != nil {
-			if faceverify.ErrorCode(err) == faceverify.ENOTFOUND {
-				err = faceverify.Errorf(faceverify.EUNAUTHORIZED, "unknown APPCODE")
-			}
 			s.liteError(c, err)
 			return
 		}
@@ -63,10 +60,6 @@ func (s *Server) lite(h func(c *liteCall)) http.Handler {
 }
 
 func (s *Server) handleGetBizToken(c *liteCall) {
-	if err := checkTenantLite(c.tenant); err != nil {
-		s.liteError(c, err)
-		return
-	}
 	form, err := ReadForm(c.r, s.deps.MaxBody)
 	if err != nil {
 		s.liteError(c, err)
@@ -84,16 +77,6 @@ func (s *Server) handleGetBizToken(c *liteCall) {
 	}
 	env := c.env()
 	writeJSON(c.w, http.StatusOK, lite.CreateResponse{RequestID: env.RequestID, TimeUsed: env.TimeUsed, BizToken: ss.Token})
-}
-
-func checkTenantLite(t *faceverify.Tenant) error {
-	if t.Disabled {
-		return &faceverify.Error{Code: faceverify.EDISABLED, Key: "ACCOUNT_DISABLED", Message: "account disabled"}
-	}
-	if t.KeyDisabled {
-		return &faceverify.Error{Code: faceverify.EDISABLED, Key: "API_KEY_BE_DISCONTINUED", Message: "API key discontinued"}
-	}
-	return nil
 }
 
 func (s *Server) tokenParam(c *liteCall) (string, error) {
@@ -125,27 +108,12 @@ func (s *Server) handleGetResult(c *liteCall) {
 		s.liteError(c, err)
 		return
 	}
-	images, err := s.loadImages(c.r.Context(), ss)
+	images, err := s.deps.Service.Images(c.r.Context(), ss)
 	if err != nil {
 		s.liteError(c, err)
 		return
 	}
 	writeJSON(c.w, http.StatusOK, lite.RenderResult(c.env(), ss, images))
-}
-
-func (s *Server) loadImages(ctx context.Context, ss *faceverify.Session) (map[string][]byte, error) {
-	out := map[string][]byte{}
-	for name, key := range ss.Images {
-		data, err := s.deps.Service.Blobs.Get(ctx, key)
-		if faceverify.ErrorCode(err) == faceverify.ENOTFOUND {
-			continue
-		}
-		if err != nil {
-			return nil, err
-		}
-		out[name] = data
-	}
-	return out, nil
 }
 
 func (s *Server) handleDeleteResult(c *liteCall) {

@@ -318,7 +318,7 @@ func TestTenantLimits(t *testing.T) {
 	if res["code"].(float64) != float64(faceverify.ResultAccountDisabled.Code) || res["message"] != "ACCOUNT_DISABLED" {
 		t.Fatalf("result %v", res)
 	}
-	got, _ := s.App.Service.Store.Session(ctx, c.BizToken)
+	got, _ := s.App.Store.Session(ctx, c.BizToken)
 	if got.Result() != faceverify.ResultAccountDisabled {
 		t.Fatalf("stored result %v", got.Result())
 	}

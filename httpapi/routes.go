@@ -1,5 +1,7 @@
 package httpapi
 
+import "github.com/faceverify/faceverify/verify"
+
 // routes registers every route of the service. Keep them all here.
 func (s *Server) routes() {
 	m := s.mux
@@ -7,10 +9,10 @@ func (s *Server) routes() {
 	m.HandleFunc("GET /readyz", s.handleReadyz)
 
 	// FaceID Lite (business backend, Authorization: APPCODE …)
-	m.Handle("POST /lite/v1/get_biz_token", s.lite(s.handleGetBizToken))
-	m.Handle("GET /lite/v1/get_result", s.lite(s.handleGetResult))
-	m.Handle("POST /lite/v1/get_result", s.lite(s.handleGetResult))
-	m.Handle("POST /lite/v1/delete_result", s.lite(s.handleDeleteResult))
+	m.Handle("POST /lite/v1/get_biz_token", s.lite(verify.ToCreate, s.handleGetBizToken))
+	m.Handle("GET /lite/v1/get_result", s.lite(verify.ToRead, s.handleGetResult))
+	m.Handle("POST /lite/v1/get_result", s.lite(verify.ToRead, s.handleGetResult))
+	m.Handle("POST /lite/v1/delete_result", s.lite(verify.ToRead, s.handleDeleteResult))
 
 	// The page (end user's browser; the token in the path is the credential)
 	if s.deps.Page != nil {
@@ -23,8 +25,9 @@ func (s *Server) routes() {
 	m.Handle("POST /h5/v1/sessions/{token}/video", s.limitUploads(s.handleH5Video))
 	m.HandleFunc("POST /h5/v1/sessions/{token}/cancel", s.handleH5Cancel)
 
-	// Cloudauth RPC (POST / and GET /), signed blob URLs …, wired per dialect
-	for pattern, h := range s.deps.Extra {
-		m.Handle(pattern, h)
-	}
+	// Cloudauth RPC (business backend, POP signatures; cloudauth.go) and the signed picture
+	// URLs of DescribeFaceVerify
+	m.HandleFunc("POST /{$}", s.ca.handleRPC)
+	m.HandleFunc("GET /{$}", s.ca.handleRPC)
+	m.HandleFunc("GET /cloudauth/v1/picture/{file}", s.ca.handlePicture)
 }

@@ -10,6 +10,7 @@ import (
 	"encoding/hex"
 	"encoding/json"
 	"fmt"
+	"io"
 	"log/slog"
 	"net/http"
 	"strconv"
@@ -21,12 +22,39 @@ import (
 	"github.com/faceverify/faceverify/verify"
 )
 
+// UseCases are the verify use cases the handlers call (implemented by *verify.Service;
+// handler tests pass a fake). Handlers reach storage only through them.
+type UseCases interface {
+	AuthLite(ctx context.Context, appCode string, in verify.Intent) (*faceverify.Tenant, error)
+	AuthCloudauth(ctx context.Context, c verify.SignedCall) (*faceverify.Tenant, error)
+	Create(ctx context.Context, t *faceverify.Tenant, req verify.CreateRequest) (*faceverify.Session, error)
+	Result(ctx context.Context, t *faceverify.Tenant, token string) (*faceverify.Session, error)
+	Images(ctx context.Context, ss *faceverify.Session) (map[string][]byte, error)
+	BestImage(ctx context.Context, token string) ([]byte, error)
+	Delete(ctx context.Context, t *faceverify.Tenant, token string) error
+	Page(ctx context.Context, token string) (*faceverify.Session, error)
+	SubmitIDCard(ctx context.Context, token, side string, img []byte) (*verify.IDCardOutcome, error)
+	SubmitVideo(ctx context.Context, token string, r io.Reader) (*verify.VideoOutcome, error)
+	RejectOversizedVideo(ctx context.Context, token string) (*verify.VideoOutcome, error)
+	Cancel(ctx context.Context, token string) (*faceverify.Session, error)
+	Limits() verify.Limits
+	Now() time.Time
+}
+
+var _ UseCases = (*verify.Service)(nil)
+
+// CloudauthOptions configure the Cloudauth RPC endpoint (cloudauth.go).
+type CloudauthOptions struct {
+	PublicURL  string // base of CertifyUrl and pictureUrl
+	PictureKey []byte // signs pictureUrl (derived from the key ring by the wiring)
+}
+
 // Deps are what the server needs.
 type Deps struct {
-	Service     *verify.Service
+	Service     UseCases
 	Log         *slog.Logger
 	Page        http.Handler                     // the H5 page (GET /lite/v1/do/{token}, /h5/ assets)
-	Extra       map[string]http.Handler          // more routes by pattern (other dialects, blob URLs)
+	Cloudauth   CloudauthOptions                 // the Cloudauth RPC endpoint
 	ReturnURL   func(*faceverify.Session) string // where the page sends the user at the end
 	Ready       func(ctx context.Context) error
 	MaxBody     int64 // API request body limit (20 MB)
@@ -40,6 +68,7 @@ type Deps struct {
 // Server is the HTTP handler.
 type Server struct {
 	deps     Deps
+	ca       *Cloudauth
 	mux      *http.ServeMux
 	inflight sync.Map // tenant id → *atomic.Int64
 	limits   uploadLimits
@@ -58,6 +87,8 @@ func NewServer(d Deps) *Server {
 		d.Log = slog.Default()
 	}
 	s := &Server{deps: d, mux: http.NewServeMux(), limits: newUploadLimits(d)}
+	s.ca = &Cloudauth{Service: d.Service, Log: d.Log, PublicURL: d.Cloudauth.PublicURL, PictureKey: d.Cloudauth.PictureKey,
+		MaxBody: d.MaxBody, Acquire: s.Acquire}
 	s.routes()
 	s.handler = s.recoverer(s.mux)
 	return s

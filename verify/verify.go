@@ -26,6 +26,7 @@ type Config struct {
 	Retention        time.Duration // how long results are kept (30 days)
 	MaxVideoBytes    int64         // video upload limit (20 MB)
 	MaxImageBytes    int64         // image upload limit (10 MB)
+	SignatureWindow  time.Duration // how far a signed request's time may be from ours (15 min)
 	DecideAttempts   int           // internal retries of a verdict job before VIDEO_INTERNAL_ERROR
 	NotifyFor        time.Duration // how long callbacks are retried (24 h)
 	TempDir          string        // where videos are staged for ffmpeg
@@ -47,6 +48,9 @@ func (c *Config) defaults() {
 	if c.MaxImageBytes == 0 {
 		c.MaxImageBytes = 10 << 20
 	}
+	if c.SignatureWindow == 0 {
+		c.SignatureWindow = 15 * time.Minute
+	}
 	if c.DecideAttempts == 0 {
 		c.DecideAttempts = 5
 	}
@@ -55,10 +59,10 @@ func (c *Config) defaults() {
 	}
 }
 
-// Service runs the use cases.
+// Service runs the use cases. It is the only door to the store and the blob store.
 type Service struct {
-	Store  faceverify.Store
-	Blobs  faceverify.BlobStore
+	store  faceverify.Store
+	blobs  faceverify.BlobStore
 	Engine faceverify.Engine // nil: reference photos are stored unchecked; videos cannot be decided
 	Clock  faceverify.Clock
 	Log    *slog.Logger
@@ -76,7 +80,7 @@ func New(store faceverify.Store, blobs faceverify.BlobStore, engine faceverify.E
 	if log == nil {
 		log = slog.New(slog.NewTextHandler(io.Discard, nil))
 	}
-	return &Service{Store: store, Blobs: blobs, Engine: engine, Clock: clock, Log: log, Config: cfg}
+	return &Service{store: store, blobs: blobs, Engine: engine, Clock: clock, Log: log, Config: cfg}
 }
 
 func (s *Service) now() time.Time { return s.Clock.Now() }
@@ -87,13 +91,41 @@ func (s *Service) wake() {
 	}
 }
 
-// CheckTenant refuses disabled tenants and keys.
+// CheckTenant refuses disabled tenants and keys (EDISABLED with the reason in Key).
 func CheckTenant(t *faceverify.Tenant) error {
 	switch {
 	case t.Disabled:
-		return &faceverify.Error{Code: faceverify.EDISABLED, Key: "ACCOUNT_DISABLED", Message: "account disabled"}
+		return &faceverify.Error{Code: faceverify.EDISABLED, Key: faceverify.ReasonAccountDisabled, Message: "account disabled"}
 	case t.KeyDisabled:
-		return &faceverify.Error{Code: faceverify.EDISABLED, Key: "API_KEY_BE_DISCONTINUED", Message: "API key discontinued"}
+		return &faceverify.Error{Code: faceverify.EDISABLED, Key: faceverify.ReasonKeyDisabled, Message: "API key discontinued"}
+	}
+	return nil
+}
+
+// maxConflicts bounds how often a use case re-reads a session after losing its update to a
+// concurrent one; past it the ECONFLICT is the caller's.
+const maxConflicts = 8
+
+// retryConflicts runs op again while it fails with ECONFLICT (at most maxConflicts times).
+// Every use case that may simply re-read the session and re-apply its change goes
+// through here; the others (an OCR read, a staged video) return ECONFLICT to their caller.
+func retryConflicts[T any](op func() (T, error)) (T, error) {
+	for i := 1; ; i++ {
+		v, err := op()
+		if faceverify.ErrorCode(err) != faceverify.ECONFLICT || i == maxConflicts {
+			return v, err
+		}
+	}
+}
+
+// save stores a changed session with the jobs it needs (in the same transaction) and
+// wakes the workers when it enqueued any.
+func (s *Service) save(ctx context.Context, ss *faceverify.Session, jobs ...faceverify.Job) error {
+	if err := s.store.UpdateSession(ctx, ss, jobs...); err != nil {
+		return err
+	}
+	if len(jobs) > 0 {
+		s.wake()
 	}
 	return nil
 }
@@ -147,13 +179,15 @@ func (s *Service) Create(ctx context.Context, t *faceverify.Tenant, req CreateRe
 			ss.Options.RefEmbeddings = append(ss.Options.RefEmbeddings, emb)
 		}
 		bk := blobKey(ss.Token, key+".jpg")
-		if err := s.Blobs.Put(ctx, bk, img); err != nil {
+		if err := s.blobs.Put(ctx, bk, img); err != nil {
 			return nil, err
 		}
 		ss.Options.RefImageKeys = append(ss.Options.RefImageKeys, bk)
 	}
-	if err := s.Store.CreateSession(ctx, ss); err != nil { // charges the tenant in the same transaction
-		s.Blobs.DeletePrefix(ctx, blobPrefix(ss.Token))
+	if err := s.store.CreateSession(ctx, ss); err != nil { // charges the tenant in the same transaction
+		if derr := s.blobs.DeletePrefix(ctx, blobPrefix(ss.Token)); derr != nil {
+			s.Log.Error("reference images of a refused session not deleted", "token", Redact(ss.Token), "err", derr)
+		}
 		return nil, err
 	}
 	s.Log.Info("session created", "token", Redact(ss.Token), "tenant", t.ID, "dialect", ss.Dialect)
@@ -163,7 +197,7 @@ func (s *Service) Create(ctx context.Context, t *faceverify.Tenant, req CreateRe
 // Result returns tenant t's session token, applying expiry. Another tenant's token is
 // ENOTFOUND, exactly like an unknown one.
 func (s *Service) Result(ctx context.Context, t *faceverify.Tenant, token string) (*faceverify.Session, error) {
-	ss, err := s.Store.Session(ctx, token)
+	ss, err := s.store.Session(ctx, token)
 	if err != nil {
 		return nil, err
 	}
@@ -171,14 +205,16 @@ func (s *Service) Result(ctx context.Context, t *faceverify.Tenant, token string
 		return nil, faceverify.Errorf(faceverify.ENOTFOUND, "session not found")
 	}
 	if ss.Expired(s.now()) {
-		s.expire(ctx, ss)
+		if err := s.expire(ctx, ss); err != nil && faceverify.ErrorCode(err) != faceverify.ECONFLICT {
+			s.Log.Error("expiry not stored", "token", Redact(token), "err", err)
+		}
 	}
 	return ss, nil
 }
 
 // Delete erases tenant t's session: images, templates, personal data, jobs.
 func (s *Service) Delete(ctx context.Context, t *faceverify.Tenant, token string) error {
-	ss, err := s.Store.Session(ctx, token)
+	ss, err := s.store.Session(ctx, token)
 	if err != nil {
 		return err
 	}
@@ -190,10 +226,10 @@ func (s *Service) Delete(ctx context.Context, t *faceverify.Tenant, token string
 
 // Erase removes every trace of a session (used by Delete and retention).
 func (s *Service) Erase(ctx context.Context, token string) error {
-	if err := s.Blobs.DeletePrefix(ctx, blobPrefix(token)); err != nil {
+	if err := s.blobs.DeletePrefix(ctx, blobPrefix(token)); err != nil {
 		return err
 	}
-	if err := s.Store.DeleteSession(ctx, token); err != nil && faceverify.ErrorCode(err) != faceverify.ENOTFOUND {
+	if err := s.store.DeleteSession(ctx, token); err != nil && faceverify.ErrorCode(err) != faceverify.ENOTFOUND {
 		return err
 	}
 	s.Log.Info("session erased", "token", Redact(token))
@@ -204,20 +240,31 @@ func (s *Service) Erase(ctx context.Context, token string) error {
 // It returns how many of each it handled.
 func (s *Service) Sweep(ctx context.Context) (expired, erased int, err error) {
 	now := s.now()
-	toks, err := s.Store.SessionsExpiringBefore(ctx, now, 500)
+	toks, err := s.store.SessionsExpiringBefore(ctx, now, 500)
 	if err != nil {
 		return 0, 0, err
 	}
 	for _, tok := range toks {
-		ss, err := s.Store.Session(ctx, tok)
+		ss, err := s.store.Session(ctx, tok)
+		if faceverify.ErrorCode(err) == faceverify.ENOTFOUND {
+			continue // erased meanwhile
+		}
 		if err != nil {
+			s.Log.Error("sweep: session not read", "token", Redact(tok), "err", err)
 			continue
 		}
-		if ss.Expired(now) && s.expire(ctx, ss) == nil {
+		if !ss.Expired(now) {
+			continue
+		}
+		switch err := s.expire(ctx, ss); faceverify.ErrorCode(err) {
+		case "":
 			expired++
+		case faceverify.ECONFLICT: // a concurrent change won; the next sweep looks again
+		default:
+			s.Log.Error("sweep: expiry not stored", "token", Redact(tok), "err", err)
 		}
 	}
-	toks, err = s.Store.SessionsRetainedBefore(ctx, now, 500)
+	toks, err = s.store.SessionsRetainedBefore(ctx, now, 500)
 	if err != nil {
 		return expired, 0, err
 	}
@@ -230,17 +277,17 @@ func (s *Service) Sweep(ctx context.Context) (expired, erased int, err error) {
 	return expired, erased, nil
 }
 
+// expire stores the expiry of ss. On ECONFLICT ss is replaced by the stored session (the
+// concurrent change that won) and the ECONFLICT returned.
 func (s *Service) expire(ctx context.Context, ss *faceverify.Session) error {
-	ss.State = faceverify.StateExpired
-	ss.UpdatedAt = s.now()
-	ss.Challenge = ""
-	err := s.Store.UpdateSession(ctx, ss)
+	if err := ss.Expire(s.now()); err != nil {
+		return err
+	}
+	err := s.save(ctx, ss)
 	if faceverify.ErrorCode(err) == faceverify.ECONFLICT {
-		fresh, gerr := s.Store.Session(ctx, ss.Token)
-		if gerr == nil {
+		if fresh, gerr := s.store.Session(ctx, ss.Token); gerr == nil {
 			*ss = *fresh
 		}
-		return err
 	}
 	return err
 }
@@ -250,42 +297,43 @@ func (s *Service) expire(ctx context.Context, ss *faceverify.Session) error {
 // Page returns the session for the page and moves a fresh one into its first step. It
 // returns EEXPIRED/EUSED (with the session) when the page may no longer act.
 func (s *Service) Page(ctx context.Context, token string) (*faceverify.Session, error) {
-	for {
-		ss, err := s.Store.Session(ctx, token)
-		if err != nil {
-			return nil, err
-		}
-		now := s.now()
-		if err := ss.Usable(now); err != nil {
-			if ss.State == faceverify.StateExpired && ss.Version > 0 {
-				s.expire(ctx, ss)
+	return retryConflicts(func() (*faceverify.Session, error) { return s.page(ctx, token) })
+}
+
+func (s *Service) page(ctx context.Context, token string) (*faceverify.Session, error) {
+	ss, err := s.store.Session(ctx, token)
+	if err != nil {
+		return nil, err
+	}
+	now := s.now()
+	if uerr := ss.Usable(now); uerr != nil {
+		if ss.State == faceverify.StateExpired && ss.Version > 0 {
+			switch err := s.expire(ctx, ss); faceverify.ErrorCode(err) {
+			case "":
+			case faceverify.ECONFLICT:
+				return ss, err // re-read: the change that won decides what the page sees
+			default:
+				s.Log.Error("expiry not stored", "token", Redact(token), "err", err)
 			}
-			return ss, err
 		}
-		if stopped, err := s.tenantStopped(ctx, ss, now); stopped || err != nil {
-			if faceverify.ErrorCode(err) == faceverify.ECONFLICT {
-				continue
-			}
-			return ss, err
-		}
-		if ss.State != faceverify.StateCreated {
-			return ss, nil
-		}
-		ss.Started = true
-		if ss.Options.IDFromCard {
-			err = ss.Move(faceverify.StateIDCard, now)
-		} else {
-			err = s.enterLiveness(ss, now)
-		}
-		if err != nil {
-			return nil, err
-		}
-		err = s.Store.UpdateSession(ctx, ss)
-		if faceverify.ErrorCode(err) == faceverify.ECONFLICT {
-			continue
-		}
+		return ss, uerr
+	}
+	if stopped, err := s.tenantStopped(ctx, ss, now); stopped || err != nil {
 		return ss, err
 	}
+	if ss.State != faceverify.StateCreated {
+		return ss, nil
+	}
+	ss.Started = true
+	if ss.Options.IDFromCard {
+		err = ss.Move(faceverify.StateIDCard, now)
+	} else {
+		err = s.enterLiveness(ss, now)
+	}
+	if err != nil {
+		return nil, err
+	}
+	return ss, s.save(ctx, ss)
 }
 
 // tenantStopped ends a waiting session with 5000 ACCOUNT_DISABLED when its tenant was
@@ -294,7 +342,7 @@ func (s *Service) tenantStopped(ctx context.Context, ss *faceverify.Session, now
 	if ss.State == faceverify.StateDeciding {
 		return false, nil // the uploaded video is decided either way
 	}
-	t, err := s.Store.Tenant(ctx, ss.TenantID)
+	t, err := s.store.Tenant(ctx, ss.TenantID)
 	if err != nil || !t.Disabled {
 		return false, err
 	}
@@ -302,10 +350,9 @@ func (s *Service) tenantStopped(ctx context.Context, ss *faceverify.Session, now
 		return false, err
 	}
 	ss.Challenge = ""
-	if err := s.Store.UpdateSession(ctx, ss, s.notifyJob(ss)); err != nil {
+	if err := s.save(ctx, ss, s.notifyJob(ss)); err != nil {
 		return false, err
 	}
-	s.wake()
 	return true, nil
 }
 
@@ -387,7 +434,7 @@ func (s *Service) SubmitIDCard(ctx context.Context, token, side string, img []by
 			}
 		}
 	}
-	if err := s.Store.UpdateSession(ctx, ss, jobs...); err != nil {
+	if err := s.store.UpdateSession(ctx, ss, jobs...); err != nil {
 		return nil, err
 	}
 	s.wake()
@@ -403,7 +450,7 @@ func (s *Service) storeIDCardImages(ctx context.Context, ss *faceverify.Session,
 			return nil
 		}
 		k := blobKey(ss.Token, name+".jpg")
-		if err := s.Blobs.Put(ctx, k, data); err != nil {
+		if err := s.blobs.Put(ctx, k, data); err != nil {
 			return err
 		}
 		ss.Images[name] = k
@@ -454,7 +501,7 @@ func (s *Service) SubmitVideo(ctx context.Context, token string, r io.Reader) (*
 	now := s.now()
 	ss.Attempts++
 	key := blobKey(ss.Token, fmt.Sprintf("video-%d", ss.Attempts))
-	if err := s.Blobs.Put(ctx, key, data); err != nil {
+	if err := s.blobs.Put(ctx, key, data); err != nil {
 		return nil, err
 	}
 	ss.PendingVideoKey = key
@@ -462,8 +509,10 @@ func (s *Service) SubmitVideo(ctx context.Context, token string, r io.Reader) (*
 		return nil, err
 	}
 	job := faceverify.Job{Kind: faceverify.JobDecide, Token: ss.Token, Key: key, MaxAttempts: s.Config.DecideAttempts}
-	if err := s.Store.UpdateSession(ctx, ss, job); err != nil {
-		s.Blobs.Delete(ctx, key)
+	if err := s.store.UpdateSession(ctx, ss, job); err != nil {
+		if derr := s.blobs.Delete(ctx, key); derr != nil {
+			s.Log.Error("staged video of a lost update not deleted", "token", Redact(ss.Token), "err", derr)
+		}
 		return nil, err
 	}
 	s.wake()
@@ -485,7 +534,7 @@ func (s *Service) RejectOversizedVideo(ctx context.Context, token string) (*Vide
 	if err != nil {
 		return nil, err
 	}
-	if err := s.Store.UpdateSession(ctx, ss, jobs...); err != nil {
+	if err := s.store.UpdateSession(ctx, ss, jobs...); err != nil {
 		return nil, err
 	}
 	s.wake()
@@ -533,7 +582,7 @@ func stripForStorage(rep *faceverify.Liveness) *faceverify.Liveness {
 
 // Cancel ends the flow at the user's request (6000 USER_CANCEL).
 func (s *Service) Cancel(ctx context.Context, token string) (*faceverify.Session, error) {
-	for {
+	return retryConflicts(func() (*faceverify.Session, error) {
 		ss, err := s.Page(ctx, token)
 		if err != nil {
 			return ss, err
@@ -541,21 +590,11 @@ func (s *Service) Cancel(ctx context.Context, token string) (*faceverify.Session
 		if ss.State == faceverify.StateDeciding {
 			return ss, faceverify.Errorf(faceverify.ESTATE, "a video is being checked")
 		}
-		now := s.now()
-		if err := ss.Move(faceverify.StateCancelled, now); err != nil {
+		if err := ss.Cancel(s.now()); err != nil {
 			return nil, err
 		}
-		ss.Verdict = &faceverify.Verdict{Result: faceverify.ResultUserCancel, DecidedAt: now}
-		ss.Challenge = ""
-		err = s.Store.UpdateSession(ctx, ss, s.notifyJob(ss))
-		if faceverify.ErrorCode(err) == faceverify.ECONFLICT {
-			continue
-		}
-		if err == nil {
-			s.wake()
-		}
-		return ss, err
-	}
+		return ss, s.save(ctx, ss, s.notifyJob(ss))
+	})
 }
 
 func (s *Service) notifyJob(ss *faceverify.Session) faceverify.Job {
@@ -568,7 +607,7 @@ func (s *Service) notifyJob(ss *faceverify.Session) faceverify.Job {
 // the outcome. It is idempotent: a re-run after a crash finds the same staged video or an
 // already decided session.
 func (s *Service) Decide(ctx context.Context, token, videoKey string) error {
-	ss, err := s.Store.Session(ctx, token)
+	ss, err := s.store.Session(ctx, token)
 	if faceverify.ErrorCode(err) == faceverify.ENOTFOUND {
 		return nil // erased meanwhile
 	}
@@ -581,11 +620,11 @@ func (s *Service) Decide(ctx context.Context, token, videoKey string) error {
 	if s.Engine == nil {
 		return errors.New("verify: no engine configured")
 	}
-	tenant, err := s.Store.Tenant(ctx, ss.TenantID)
+	tenant, err := s.store.Tenant(ctx, ss.TenantID)
 	if err != nil {
 		return err
 	}
-	data, err := s.Blobs.Get(ctx, videoKey)
+	data, err := s.blobs.Get(ctx, videoKey)
 	if err != nil {
 		return err
 	}
@@ -614,7 +653,7 @@ func (s *Service) Decide(ctx context.Context, token, videoKey string) error {
 		}
 		if len(rep.BestImage) > 0 {
 			k := blobKey(ss.Token, "image_best.jpg")
-			if err := s.Blobs.Put(ctx, k, rep.BestImage); err != nil {
+			if err := s.blobs.Put(ctx, k, rep.BestImage); err != nil {
 				return err
 			}
 			if ss.Images == nil {
@@ -629,10 +668,12 @@ func (s *Service) Decide(ctx context.Context, token, videoKey string) error {
 		jobs = append(jobs, s.notifyJob(ss))
 	}
 	ss.PendingVideoKey = ""
-	if err := s.Store.UpdateSession(ctx, ss, jobs...); err != nil {
+	if err := s.store.UpdateSession(ctx, ss, jobs...); err != nil {
 		return err
 	}
-	s.Blobs.Delete(ctx, videoKey) // the video is not needed once decided
+	if err := s.blobs.Delete(ctx, videoKey); err != nil { // the video is not needed once decided
+		s.Log.Error("decided video not deleted", "token", Redact(token), "err", err)
+	}
 	s.wake()
 	s.Log.Info("attempt decided", "token", Redact(token), "result", rep.Result.Message, "state", ss.State)
 	return nil
@@ -640,7 +681,7 @@ func (s *Service) Decide(ctx context.Context, token, videoKey string) error {
 
 // GiveUp ends a session whose verdict job failed for good with VIDEO_INTERNAL_ERROR.
 func (s *Service) GiveUp(ctx context.Context, token, videoKey string, cause error) error {
-	ss, err := s.Store.Session(ctx, token)
+	ss, err := s.store.Session(ctx, token)
 	if err != nil {
 		return err
 	}
@@ -654,7 +695,7 @@ func (s *Service) GiveUp(ctx context.Context, token, videoKey string, cause erro
 	}
 	ss.PendingVideoKey = ""
 	s.Log.Error("verdict job gave up", "token", Redact(token), "err", cause)
-	if err := s.Store.UpdateSession(ctx, ss, jobs...); err != nil {
+	if err := s.store.UpdateSession(ctx, ss, jobs...); err != nil {
 		return err
 	}
 	s.wake()
@@ -681,7 +722,7 @@ func (s *Service) compare(ctx context.Context, ss *faceverify.Session, rep *face
 		if ss.Options.IDFromCard && ss.IDCard != nil {
 			number, name = ss.IDCard.Number, ss.IDCard.Name
 		}
-		e, err := s.Store.RegistryEntry(ctx, number)
+		e, err := s.store.RegistryEntry(ctx, number)
 		switch {
 		case faceverify.ErrorCode(err) == faceverify.ENOTFOUND:
 			return &faceverify.Verdict{Result: faceverify.ResultNoIDCardNumber}, nil
@@ -740,10 +781,10 @@ func (s *Service) Enrol(ctx context.Context, name, number string, photo []byte) 
 		return err
 	}
 	key := "registry/" + hashKey(number) + ".jpg"
-	if err := s.Blobs.Put(ctx, key, photo); err != nil {
+	if err := s.blobs.Put(ctx, key, photo); err != nil {
 		return err
 	}
-	return s.Store.PutRegistryEntry(ctx, &faceverify.RegistryEntry{Number: number, Name: name, PhotoKey: key, Embedding: emb})
+	return s.store.PutRegistryEntry(ctx, &faceverify.RegistryEntry{Number: number, Name: name, PhotoKey: key, Embedding: emb})
 }
 
 // ---- helpers ---------------------------------------------------------------------------

@@ -154,7 +154,7 @@ func ErrorResponse(err error, requestID, host string) (int, ErrorBody) {
 	case faceverify.EEXPIRED, faceverify.EUSED:
 		return body(CodeNoRecord)
 	case faceverify.EDISABLED:
-		if fe.Key == "API_KEY_BE_DISCONTINUED" {
+		if fe.Key == faceverify.ReasonKeyDisabled {
 			return ErrorResponse(popError("InvalidAccessKeyId.Inactive"), requestID, host)
 		}
 		return body(CodeNotActivated)
@@ -165,9 +165,22 @@ func ErrorResponse(err error, requestID, host string) (int, ErrorBody) {
 	case faceverify.ETOOLARGE:
 		return ErrorResponse(popError("RequestEntityTooLarge"), requestID, host)
 	case faceverify.EUNAUTHORIZED:
-		return ErrorResponse(popError("SignatureDoesNotMatch"), requestID, host)
+		return ErrorResponse(popError(unauthorizedCode(fe.Key)), requestID, host)
 	}
 	return body(CodeInternal)
+}
+
+// unauthorizedCode maps the reason of an EUNAUTHORIZED error to its POP code.
+func unauthorizedCode(reason string) string {
+	switch reason {
+	case faceverify.ReasonUnknownKey:
+		return "InvalidAccessKeyId.NotFound"
+	case faceverify.ReasonStale:
+		return "InvalidTimeStamp.Expired"
+	case faceverify.ReasonReplayed:
+		return "SignatureNonceUsed"
+	}
+	return "SignatureDoesNotMatch"
 }
 
 // NewRequestID returns an Alibaba-style request id (upper-case UUID v4).

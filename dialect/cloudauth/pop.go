@@ -24,7 +24,8 @@ import (
 // APIVersion is the Cloudauth API version served.
 const APIVersion = "2019-03-07"
 
-// MaxSkew is how far a request's Timestamp / x-acs-date may be from the server clock.
+// MaxSkew is how far a request's Timestamp / x-acs-date may be from the server clock (the
+// use case verify.AuthCloudauth enforces it: the wiring sets verify.Config.SignatureWindow).
 const MaxSkew = 15 * time.Minute
 
 // Incoming is the wire request as received.
@@ -66,14 +67,6 @@ func (a *Auth) Verify(secret string) bool {
 	}
 	want = SignV1(secret, a.stringToSign)
 	return subtle.ConstantTimeCompare([]byte(want), []byte(a.signature)) == 1
-}
-
-// Fresh checks the timestamp against now (±MaxSkew).
-func (a *Auth) Fresh(now time.Time) error {
-	if d := now.Sub(a.Timestamp); d > MaxSkew || d < -MaxSkew {
-		return popError("InvalidTimeStamp.Expired")
-	}
-	return nil
 }
 
 const sigV3 = "ACS3-HMAC-SHA256"

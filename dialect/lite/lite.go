@@ -253,11 +253,10 @@ func ErrorResponse(err error) (status int, msg string) {
 	case faceverify.EUNAUTHORIZED:
 		return http.StatusForbidden, "AUTHORIZATION_ERROR:INVALID_SIGN"
 	case faceverify.EDISABLED:
-		reason := fe.Key
-		if reason == "" {
-			reason = "ACCOUNT_DISABLED"
+		if fe.Key == faceverify.ReasonKeyDisabled {
+			return http.StatusForbidden, "AUTHORIZATION_ERROR:API_KEY_BE_DISCONTINUED"
 		}
-		return http.StatusForbidden, "AUTHORIZATION_ERROR:" + reason
+		return http.StatusForbidden, "AUTHORIZATION_ERROR:ACCOUNT_DISABLED"
 	case faceverify.EQUOTA:
 		return http.StatusForbidden, "AUTHORIZATION_ERROR:BALANCE_NOT_ENOUGH"
 	case faceverify.ECONCURRENCY, faceverify.ERATELIMIT:

@@ -17,6 +17,7 @@ import (
 
 	"github.com/faceverify/faceverify"
 	"github.com/faceverify/faceverify/config"
+	"github.com/faceverify/faceverify/dialect/cloudauth"
 	"github.com/faceverify/faceverify/httpapi"
 	"github.com/faceverify/faceverify/jobs"
 	"github.com/faceverify/faceverify/notify"
@@ -98,7 +99,7 @@ func Build(ctx context.Context, cfg *config.Config, log *slog.Logger, opt Option
 	}
 	a.Service = verify.New(a.Store, a.Blobs, engine, clock, log, verify.Config{
 		PageTTL: cfg.PageTTL, CloudauthPageTTL: cfg.CloudauthPageTTL, Retention: cfg.Retention,
-		MaxVideoBytes: cfg.MaxVideoBytes, NotifyFor: cfg.NotifyFor,
+		MaxVideoBytes: cfg.MaxVideoBytes, NotifyFor: cfg.NotifyFor, SignatureWindow: cloudauth.MaxSkew,
 	})
 	client := opt.HTTPClient
 	if client == nil {
@@ -121,14 +122,10 @@ func Build(ctx context.Context, cfg *config.Config, log *slog.Logger, opt Option
 	})
 	a.Runner.Handle(faceverify.JobNotify, jobs.Policy{Base: 5 * time.Second, Max: time.Hour, GiveUp: cfg.NotifyFor, Timeout: 15 * time.Second},
 		func(ctx context.Context, j faceverify.Job) (string, error) {
-			ss, err := a.Store.Session(ctx, j.Token)
+			t, ss, err := svc.Notice(ctx, j.Token)
 			if faceverify.ErrorCode(err) == faceverify.ENOTFOUND {
 				return "session erased", nil
 			}
-			if err != nil {
-				return "", err
-			}
-			t, err := a.Store.Tenant(ctx, ss.TenantID)
 			if err != nil {
 				return "", err
 			}
@@ -136,7 +133,7 @@ func Build(ctx context.Context, cfg *config.Config, log *slog.Logger, opt Option
 		})
 	a.Server = httpapi.NewServer(httpapi.Deps{
 		Service: a.Service, Log: log, MaxBody: cfg.MaxBodyBytes, Concurrency: cfg.Concurrency, UploadRate: cfg.UploadRate,
-		Page: a.pageHandler(), Extra: a.dialectRoutes(), ReturnURL: a.returnURL,
+		Page: a.pageHandler(), Cloudauth: a.cloudauthOptions(), ReturnURL: a.returnURL,
 		Ready: func(ctx context.Context) error {
 			_, err := a.Store.Tenants(ctx)
 			return err

@@ -1,6 +1,6 @@
 package app
 
-// Dialect wiring: extra routes, callback renderers and return URLs per dialect. (Owned by
+// Dialect wiring: Cloudauth endpoint options, callback renderers and return URLs per dialect. (Owned by
 // the Cloudauth work: the RPC endpoint, signed picture URLs and the GET callback go here.)
 
 import (
@@ -13,18 +13,15 @@ import (
 	"github.com/faceverify/faceverify/notify"
 )
 
-// dialectRoutes returns routes beyond the Lite API, by ServeMux pattern: the Cloudauth RPC
-// endpoint (POST / and GET /) and its signed picture URLs.
-func (a *App) dialectRoutes() map[string]http.Handler {
-	c := &httpapi.Cloudauth{
-		Service: a.Service, Log: a.Log, PublicURL: a.Config.PublicURL, MaxBody: a.Config.MaxBodyBytes,
+// cloudauthOptions configure the Cloudauth RPC endpoint (POST / and GET /) and its signed
+// picture URLs (the routes are in httpapi/routes.go).
+func (a *App) cloudauthOptions() httpapi.CloudauthOptions {
+	return httpapi.CloudauthOptions{
+		PublicURL: a.Config.PublicURL,
 		// the picture URL key is derived from the key ring, so every instance sharing the
 		// keys accepts the URLs and rotating the index key revokes them
 		PictureKey: []byte(a.Box.Index("faceverify/cloudauth/picture-url/v1")),
-		// a.Server is built after the routes; requests only arrive once it exists
-		Acquire: func(t *faceverify.Tenant) (func(), error) { return a.Server.Acquire(t) },
 	}
-	return c.Routes()
 }
 
 // notifyRenderers returns callback renderers beyond Lite's: Cloudauth calls CallbackUrl
