@@ -1,6 +1,8 @@
 // Package config is the one typed configuration of faceverify, read from flags with
 // FACEVERIFY_* environment fallbacks and validated at start. Every limit has the vendor's
-// default here; docs/config.md lists them.
+// default here; docs/config.md lists them. It is the single source of every limit: the
+// use cases (Verify), the video decoder (Media) and the liveness thresholds (Liveness)
+// all take theirs from it, so a limit cannot be raised at one door and not at the next.
 package config
 
 import (
@@ -11,6 +13,11 @@ import (
 	"path/filepath"
 	"strings"
 	"time"
+
+	"github.com/faceverify/faceverify/dialect/cloudauth"
+	"github.com/faceverify/faceverify/media"
+	"github.com/faceverify/faceverify/pipeline"
+	"github.com/faceverify/faceverify/verify"
 )
 
 // Config is everything a process needs.
@@ -40,12 +47,16 @@ type Config struct {
 	SweepEvery       time.Duration // how often expiry + retention are enforced
 	JobLease         time.Duration // a job claimed by a worker that died runs again after this
 
+	// Liveness are the liveness thresholds (calibrated defaults, docs/liveness.md); Validate
+	// sets their media limits to Media(), so the engine refuses exactly what the door does.
+	Liveness pipeline.LivenessConfig
+
 	finish func()
 }
 
 // Flags registers the flags on fs with env fallbacks; call Validate after fs.Parse.
 func Flags(fs *flag.FlagSet, getenv func(string) string) *Config {
-	c := &Config{}
+	c := &Config{Liveness: pipeline.DefaultLivenessConfig()}
 	str := func(p *string, name, def, usage string) {
 		fs.StringVar(p, name, envOr(getenv, name, def), usage+" (env "+envName(name)+")")
 	}
@@ -134,7 +145,24 @@ func (c *Config) Validate() error {
 	case c.Retention < c.PageTTL:
 		return errors.New("config: --retention must be at least --page-ttl")
 	}
+	c.Liveness.Limits = c.Media()
 	return nil
+}
+
+// Media returns the limits of an uploaded video: the vendor's duration and sampling
+// defaults with the size limit of --max-video-mb.
+func (c *Config) Media() media.Limits {
+	l := media.DefaultLimits()
+	l.MaxBytes = c.MaxVideoBytes
+	return l
+}
+
+// Verify returns the configuration of the use cases.
+func (c *Config) Verify() verify.Config {
+	return verify.Config{
+		PageTTL: c.PageTTL, CloudauthPageTTL: c.CloudauthPageTTL, Retention: c.Retention,
+		MaxVideoBytes: c.MaxVideoBytes, NotifyFor: c.NotifyFor, SignatureWindow: cloudauth.MaxSkew,
+	}
 }
 
 // DepsDir is $FACEVERIFY_DEPS, else ./.deps, else .deps beside the executable's directory

@@ -780,11 +780,30 @@ func (s *Service) Enrol(ctx context.Context, name, number string, photo []byte) 
 	if err != nil {
 		return err
 	}
+	old, err := s.store.RegistryEntry(ctx, number)
+	switch {
+	case faceverify.ErrorCode(err) == faceverify.ENOTFOUND:
+		old = nil
+	case err != nil:
+		return err
+	}
 	key := "registry/" + hashKey(number) + ".jpg"
 	if err := s.blobs.Put(ctx, key, photo); err != nil {
 		return err
 	}
-	return s.store.PutRegistryEntry(ctx, &faceverify.RegistryEntry{Number: number, Name: name, PhotoKey: key, Embedding: emb})
+	if err := s.store.PutRegistryEntry(ctx, &faceverify.RegistryEntry{Number: number, Name: name, PhotoKey: key, Embedding: emb}); err != nil {
+		if derr := s.blobs.Delete(ctx, key); derr != nil {
+			s.Log.Error("registry photo of a refused entry not deleted", "err", derr)
+		}
+		return err
+	}
+	// the entry replaced an older one (its template went with the row): erase its photo too
+	if old != nil && old.PhotoKey != "" && old.PhotoKey != key {
+		if err := s.blobs.Delete(ctx, old.PhotoKey); err != nil {
+			return fmt.Errorf("verify: the replaced registry photo was not erased: %w", err)
+		}
+	}
+	return nil
 }
 
 // ---- helpers ---------------------------------------------------------------------------

@@ -17,7 +17,6 @@ import (
 
 	"github.com/faceverify/faceverify"
 	"github.com/faceverify/faceverify/config"
-	"github.com/faceverify/faceverify/dialect/cloudauth"
 	"github.com/faceverify/faceverify/httpapi"
 	"github.com/faceverify/faceverify/jobs"
 	"github.com/faceverify/faceverify/notify"
@@ -88,7 +87,8 @@ func Build(ctx context.Context, cfg *config.Config, log *slog.Logger, opt Option
 	var engine faceverify.Engine
 	if opt.Engine {
 		e, err := pipeline.OpenEngine(pipeline.EngineConfig{
-			Vision: vision.Config{ModelDir: cfg.Models, LibPath: cfg.ORTLib, Threads: cfg.Threads},
+			Vision:   vision.Config{ModelDir: cfg.Models, LibPath: cfg.ORTLib, Threads: cfg.Threads},
+			Liveness: cfg.Liveness, // its media limits are the use case's (config.Media)
 		})
 		if err != nil {
 			a.Close()
@@ -97,10 +97,7 @@ func Build(ctx context.Context, cfg *config.Config, log *slog.Logger, opt Option
 		a.Engine, engine = e, e
 		a.closers = append(a.closers, e.Close)
 	}
-	a.Service = verify.New(a.Store, a.Blobs, engine, clock, log, verify.Config{
-		PageTTL: cfg.PageTTL, CloudauthPageTTL: cfg.CloudauthPageTTL, Retention: cfg.Retention,
-		MaxVideoBytes: cfg.MaxVideoBytes, NotifyFor: cfg.NotifyFor, SignatureWindow: cloudauth.MaxSkew,
-	})
+	a.Service = verify.New(a.Store, a.Blobs, engine, clock, log, cfg.Verify())
 	client := opt.HTTPClient
 	if client == nil {
 		client = a.outboundClient()

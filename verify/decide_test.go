@@ -1,0 +1,261 @@
+package verify_test
+
+// Use-case tests of the verdict with a fake Engine: how a liveness report and the face
+// comparisons compose into the session's verdict, retries and erasure — pure logic, no
+// models. (The real engine is exercised end to end in httpapi.)
+
+import (
+	"bytes"
+	"context"
+	"strings"
+	"testing"
+
+	"github.com/faceverify/faceverify"
+	"github.com/faceverify/faceverify/verify"
+)
+
+// fakeEngine returns the next queued liveness report and compares templates by their
+// first value: a live template matches a reference whose first value is the same.
+type fakeEngine struct {
+	reports []*faceverify.Liveness
+	checked []string // challenges the checks were run against
+}
+
+func (f *fakeEngine) ReferenceFace(_ context.Context, img []byte) ([]float32, error) {
+	if len(img) == 0 || img[0] == 'x' {
+		return nil, faceverify.Invalid("image", "no face")
+	}
+	return []float32{float32(img[0])}, nil
+}
+
+func (f *fakeEngine) CheckVideo(_ context.Context, path, challenge string, _ faceverify.LivenessOptions) (*faceverify.Liveness, error) {
+	f.checked = append(f.checked, challenge)
+	r := f.reports[0]
+	f.reports = f.reports[1:]
+	c := *r
+	c.Challenge = challenge
+	return &c, nil
+}
+
+func (f *fakeEngine) ReadIDCard(context.Context, string, []byte, float64) (*faceverify.IDCardRead, error) {
+	return nil, faceverify.Errorf(faceverify.EINTERNAL, "no OCR in the fake")
+}
+
+func (f *fakeEngine) Compare(live, ref []float32, far string) faceverify.Comparison {
+	same := len(live) > 0 && len(ref) > 0 && live[0] == ref[0]
+	c := faceverify.Comparison{Threshold: 62, Passed: same}
+	if same {
+		c.Confidence = 90
+	} else {
+		c.Confidence = 10
+	}
+	return c
+}
+
+func live(face byte) *faceverify.Liveness {
+	return &faceverify.Liveness{Result: faceverify.ResultVideoOK, Embedding: []float32{float32(face)}, BestImage: []byte("best frame")}
+}
+
+func failed(r faceverify.Result) *faceverify.Liveness { return &faceverify.Liveness{Result: r} }
+
+// session opens a session (Lite, comparison against references unless opt says otherwise)
+// and brings it to the video step.
+func (fx *fixture) session(t *testing.T, opt faceverify.Options, refs ...[]byte) string {
+	t.Helper()
+	ctx := context.Background()
+	if opt.LivenessRetries == 0 {
+		opt.LivenessRetries = 1
+	}
+	ss, err := fx.svc.Create(ctx, fx.tenant, verify.CreateRequest{Dialect: faceverify.DialectLite, Options: opt, RefImages: refs})
+	if err != nil {
+		t.Fatal(err)
+	}
+	if v, err := fx.svc.Page(ctx, ss.Token); err != nil || v.State != faceverify.StateLiveness {
+		t.Fatalf("page: %v %v", v, err)
+	}
+	return ss.Token
+}
+
+// attempt uploads a video and runs the verdict job on it, as the job runner would.
+func (fx *fixture) attempt(t *testing.T, token string) *faceverify.Session {
+	t.Helper()
+	ctx := context.Background()
+	out, err := fx.svc.SubmitVideo(ctx, token, bytes.NewReader([]byte("video bytes")))
+	if err != nil || !out.Result.IsZero() {
+		t.Fatalf("upload: %+v %v", out, err)
+	}
+	if err := fx.svc.Decide(ctx, token, out.Session.PendingVideoKey); err != nil {
+		t.Fatal(err)
+	}
+	ss, err := fx.store.Session(ctx, token)
+	if err != nil {
+		t.Fatal(err)
+	}
+	return ss
+}
+
+func TestDecideVerdicts(t *testing.T) {
+	ref := func(face byte) []byte { return []byte{face, 'j', 'p', 'g'} }
+	cases := []struct {
+		name    string
+		opt     faceverify.Options
+		refs    [][]byte
+		reports []*faceverify.Liveness
+		want    faceverify.Result
+		state   faceverify.State
+		compare []string // comparisons recorded in the verdict
+	}{
+		{name: "live and the same person", refs: [][]byte{ref(7)}, reports: []*faceverify.Liveness{live(7)},
+			want: faceverify.ResultSuccess, state: faceverify.StateDone, compare: []string{"ref1"}},
+		{name: "one of two references differs", refs: [][]byte{ref(7), ref(8)}, reports: []*faceverify.Liveness{live(7)},
+			want: faceverify.ResultNotTheSame, state: faceverify.StateDone, compare: []string{"ref1", "ref2"}},
+		{name: "live, no usable face template", refs: [][]byte{ref(7)},
+			reports: []*faceverify.Liveness{{Result: faceverify.ResultVideoOK}}, want: faceverify.ResultNoFaceFound, state: faceverify.StateDone},
+		{name: "liveness failure on the last attempt is the verdict", refs: [][]byte{ref(7)},
+			reports: []*faceverify.Liveness{failed(faceverify.ResultFaceAttack)}, want: faceverify.ResultFaceAttack, state: faceverify.StateDone},
+		{name: "a failed attempt with retries left, then success", opt: faceverify.Options{LivenessRetries: 2}, refs: [][]byte{ref(7)},
+			reports: []*faceverify.Liveness{failed(faceverify.ResultSRError), live(7)}, want: faceverify.ResultSuccess,
+			state: faceverify.StateDone, compare: []string{"ref1"}},
+		{name: "registry: no entry for the number", opt: faceverify.Options{ComparisonType: faceverify.CompareRegistry,
+			ClaimedName: "张三", ClaimedNumber: "110101199003074514"}, reports: []*faceverify.Liveness{live(7)},
+			want: faceverify.ResultNoIDCardNumber, state: faceverify.StateDone},
+		{name: "registry: name does not match", opt: faceverify.Options{ComparisonType: faceverify.CompareRegistry,
+			ClaimedName: "李四", ClaimedNumber: "11010519491231002X"}, reports: []*faceverify.Liveness{live(7)},
+			want: faceverify.ResultIDNumberNameNotMatch, state: faceverify.StateDone},
+		{name: "registry: the same person", opt: faceverify.Options{ComparisonType: faceverify.CompareRegistry,
+			ClaimedName: "张三", ClaimedNumber: "11010519491231002X"}, reports: []*faceverify.Liveness{live(7)},
+			want: faceverify.ResultSuccess, state: faceverify.StateDone, compare: []string{"idcard"}},
+		{name: "registry: another person", opt: faceverify.Options{ComparisonType: faceverify.CompareRegistry,
+			ClaimedName: "张三", ClaimedNumber: "11010519491231002X"}, reports: []*faceverify.Liveness{live(9)},
+			want: faceverify.ResultNotTheSame, state: faceverify.StateDone, compare: []string{"idcard"}},
+	}
+	for _, c := range cases {
+		t.Run(c.name, func(t *testing.T) {
+			eng := &fakeEngine{reports: c.reports}
+			fx := newFixture(t, eng, verify.Config{})
+			if err := fx.svc.Enrol(context.Background(), "张三", "11010519491231002X", ref(7)); err != nil {
+				t.Fatal(err)
+			}
+			tok := fx.session(t, c.opt, c.refs...)
+			var ss *faceverify.Session
+			for i := range c.reports {
+				ss = fx.attempt(t, tok)
+				if i < len(c.reports)-1 {
+					if ss.State != faceverify.StateLiveness || ss.LastAttempt == nil || ss.LastAttempt.Result != c.reports[i].Result {
+						t.Fatalf("after attempt %d: %s %+v", i+1, ss.State, ss.LastAttempt)
+					}
+					if ss.Challenge == "" || ss.Challenge == eng.checked[i] {
+						t.Fatalf("a retry must get a new challenge (%q after %q)", ss.Challenge, eng.checked[i])
+					}
+				}
+			}
+			if ss.State != c.state || ss.Verdict == nil || ss.Verdict.Result != c.want {
+				t.Fatalf("state %s verdict %+v, want %s %v", ss.State, ss.Verdict, c.state, c.want)
+			}
+			if ss.PendingVideoKey != "" || ss.Verdict.DecidedAt.IsZero() || ss.Verdict.Liveness == nil {
+				t.Fatalf("verdict record incomplete: pending %q %+v", ss.PendingVideoKey, ss.Verdict)
+			}
+			var got []string
+			for k := range ss.Verdict.Verification {
+				got = append(got, k)
+			}
+			if len(got) != len(c.compare) {
+				t.Fatalf("comparisons %v, want %v", got, c.compare)
+			}
+			for _, k := range c.compare {
+				if _, ok := ss.Verdict.Verification[k]; !ok {
+					t.Fatalf("comparisons %v, want %v", got, c.compare)
+				}
+			}
+			// the staged videos are gone once decided; the best frame is kept when liveness gave one
+			keys, err := fx.blobs.List(context.Background(), "sessions/")
+			if err != nil {
+				t.Fatal(err)
+			}
+			best := false
+			for _, k := range keys {
+				if strings.Contains(k, "/video-") {
+					t.Fatalf("staged video kept: %v", keys)
+				}
+				best = best || strings.HasSuffix(k, "/image_best.jpg")
+			}
+			if wantBest := len(c.reports[len(c.reports)-1].BestImage) > 0; best != wantBest {
+				t.Fatalf("best frame stored %v, want %v (%v)", best, wantBest, keys)
+			}
+		})
+	}
+}
+
+// A verdict job that fails for good ends the attempt with VIDEO_INTERNAL_ERROR.
+func TestGiveUp(t *testing.T) {
+	fx := newFixture(t, &fakeEngine{}, verify.Config{})
+	ctx := context.Background()
+	tok := fx.session(t, faceverify.Options{}, []byte{7})
+	out, err := fx.svc.SubmitVideo(ctx, tok, bytes.NewReader([]byte("video")))
+	if err != nil {
+		t.Fatal(err)
+	}
+	if err := fx.svc.GiveUp(ctx, tok, out.Session.PendingVideoKey, context.DeadlineExceeded); err != nil {
+		t.Fatal(err)
+	}
+	ss, _ := fx.store.Session(ctx, tok)
+	if ss.State != faceverify.StateDone || ss.Verdict == nil || ss.Verdict.Result != faceverify.ResultVideoInternalError {
+		t.Fatalf("%s %+v", ss.State, ss.Verdict)
+	}
+	// a late run of the same job finds the session decided and does nothing
+	if err := fx.svc.Decide(ctx, tok, out.Session.PendingVideoKey); err != nil {
+		t.Fatal(err)
+	}
+}
+
+// An upload over the use case's limit is a failed attempt, not a transport error.
+func TestOversizedVideoIsAnAttempt(t *testing.T) {
+	fx := newFixture(t, &fakeEngine{}, verify.Config{MaxVideoBytes: 16})
+	tok := fx.session(t, faceverify.Options{LivenessRetries: 2}, []byte{7})
+	out, err := fx.svc.SubmitVideo(context.Background(), tok, bytes.NewReader(make([]byte, 17)))
+	if err != nil || out.Result != faceverify.ResultVideoTooLarge || out.Session.Attempts != 1 || out.Session.State != faceverify.StateLiveness {
+		t.Fatalf("%+v %v", out, err)
+	}
+}
+
+// Re-enrolling a number replaces its photo and template: the old photo is erased with the
+// entry it belonged to (privacy: nothing of a replaced entry stays behind).
+func TestReEnrolErasesOldPhoto(t *testing.T) {
+	fx := newFixture(t, &fakeEngine{}, verify.Config{})
+	ctx := context.Background()
+	const number = "11010519491231002X"
+	if err := fx.svc.Enrol(ctx, "张三", number, []byte{7, 1}); err != nil {
+		t.Fatal(err)
+	}
+	first, err := fx.store.RegistryEntry(ctx, number)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if err := fx.svc.Enrol(ctx, "张三", number, []byte{9, 2}); err != nil {
+		t.Fatal(err)
+	}
+	second, err := fx.store.RegistryEntry(ctx, number)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if second.PhotoKey == first.PhotoKey || len(second.Embedding) != 1 || second.Embedding[0] != 9 {
+		t.Fatalf("entry not replaced: %+v", second)
+	}
+	keys, err := fx.blobs.List(ctx, "registry/")
+	if err != nil {
+		t.Fatal(err)
+	}
+	if len(keys) != 1 || keys[0] != second.PhotoKey {
+		t.Fatalf("registry photos %v, want only %s", keys, second.PhotoKey)
+	}
+	if data, err := fx.blobs.Get(ctx, second.PhotoKey); err != nil || !bytes.Equal(data, []byte{9, 2}) {
+		t.Fatalf("new photo: %v %v", data, err)
+	}
+	// a refused photo changes nothing
+	if err := fx.svc.Enrol(ctx, "张三", number, []byte("x")); err == nil {
+		t.Fatal("a photo without a face was enrolled")
+	}
+	if keys, _ := fx.blobs.List(ctx, "registry/"); len(keys) != 1 {
+		t.Fatalf("after a refused enrolment: %v", keys)
+	}
+}
