@@ -17,6 +17,7 @@ type Tenant struct {
 	Used            int64     `json:"used"`         // verifications charged
 	Concurrency     int       `json:"concurrency"`  // in-flight API requests allowed; 0 = server default
 	Checks          Checks    `json:"checks"`
+	Registry        string    `json:"registry,omitempty"` // identity source of comparison_type=1; "" = config/embedded
 	CreatedAt       time.Time `json:"created_at"`
 }
 
