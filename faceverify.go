@@ -99,6 +99,8 @@ type Store interface {
 
 	PutRegistryEntry(ctx context.Context, e *RegistryEntry) error
 	RegistryEntry(ctx context.Context, number string) (*RegistryEntry, error)
+	// DeleteRegistryEntry removes an entry (erasure); ENOTFOUND when there is none.
+	DeleteRegistryEntry(ctx context.Context, number string) error
 
 	// EnqueueJobs adds jobs outside any session change.
 	EnqueueJobs(ctx context.Context, jobs ...Job) error

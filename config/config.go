@@ -49,9 +49,12 @@ type Config struct {
 
 	// Liveness are the liveness thresholds (calibrated defaults, docs/liveness.md); Validate
 	// sets their media limits to Media(), so the engine refuses exactly what the door does.
-	Liveness pipeline.LivenessConfig
+	Liveness       pipeline.LivenessConfig
+	RegistriesFile string      // --registries: the HTTP identity registries (registries.go)
+	Registries     *Registries // loaded from RegistriesFile by Validate (nil = embedded only)
 
 	finish func()
+	getenv func(string) string
 }
 
 // Flags registers the flags on fs with env fallbacks; call Validate after fs.Parse.
@@ -100,6 +103,8 @@ func Flags(fs *flag.FlagSet, getenv func(string) string) *Config {
 	fs.Float64Var(&c.UploadRate, "upload-rate", 2, "page uploads per second per client IP (burst 10; negative = off)")
 	dur(&c.SweepEvery, "sweep-every", time.Minute, "how often page expiry and result retention are enforced")
 	dur(&c.JobLease, "job-lease", 2*time.Minute, "job lease: a job whose worker died runs again after this")
+	str(&c.RegistriesFile, "registries", "", "JSON file of HTTP identity registries and the tenants using them (docs/registry.md)")
+	c.getenv = getenv
 	c.finish = func() {
 		c.MaxVideoBytes = int64(maxVideoMB) << 20
 		c.MaxBodyBytes = int64(maxBodyMB) << 20
@@ -146,6 +151,17 @@ func (c *Config) Validate() error {
 		return errors.New("config: --retention must be at least --page-ttl")
 	}
 	c.Liveness.Limits = c.Media()
+	if c.RegistriesFile != "" && c.Registries == nil {
+		getenv := c.getenv
+		if getenv == nil {
+			getenv = os.Getenv
+		}
+		r, err := LoadRegistries(c.RegistriesFile, getenv)
+		if err != nil {
+			return err
+		}
+		c.Registries = r
+	}
 	return nil
 }
 

@@ -51,12 +51,15 @@ type CloudauthOptions struct {
 
 // Deps are what the server needs.
 type Deps struct {
-	Service     UseCases
-	Log         *slog.Logger
-	Page        http.Handler                     // the H5 page (GET /lite/v1/do/{token}, /h5/ assets)
-	Cloudauth   CloudauthOptions                 // the Cloudauth RPC endpoint
-	ReturnURL   func(*faceverify.Session) string // where the page sends the user at the end
-	Ready       func(ctx context.Context) error
+	Service   UseCases
+	Log       *slog.Logger
+	Page      http.Handler                     // the H5 page (GET /lite/v1/do/{token}, /h5/ assets)
+	Cloudauth CloudauthOptions                 // the Cloudauth RPC endpoint
+	ReturnURL func(*faceverify.Session) string // where the page sends the user at the end
+	Ready     func(ctx context.Context) error
+	// Registries reports the identity registries by name ("ok" | "unreachable") in
+	// /readyz; an unreachable one does not make the service unready.
+	Registries  func(ctx context.Context) map[string]string
 	MaxBody     int64 // API request body limit (20 MB)
 	Concurrency int   // default in-flight API requests per tenant (tenant.Concurrency overrides)
 	// UploadRate is the page uploads allowed per second per client address (burst 10);
@@ -149,7 +152,15 @@ func (s *Server) handleReadyz(w http.ResponseWriter, r *http.Request) {
 			return
 		}
 	}
-	writeJSON(w, http.StatusOK, map[string]string{"status": "ready"})
+	body := map[string]any{"status": "ready"}
+	if s.deps.Registries != nil {
+		ctx, cancel := context.WithTimeout(r.Context(), 3*time.Second)
+		defer cancel()
+		if st := s.deps.Registries(ctx); len(st) > 0 {
+			body["registries"] = st
+		}
+	}
+	writeJSON(w, http.StatusOK, body)
 }
 
 func writeJSON(w http.ResponseWriter, status int, v any) {

@@ -210,3 +210,15 @@ func (s *Set) Check(ctx context.Context, now time.Time) map[string]Status {
 	}
 	return out
 }
+
+// Forgetter is implemented by registries that may keep answers (a configured cache).
+type Forgetter interface{ Forget(number string) }
+
+// Forget drops cached answers about number from every registry that keeps any.
+func (s *Set) Forget(number string) {
+	for _, r := range s.named {
+		if f, ok := r.(Forgetter); ok {
+			f.Forget(number)
+		}
+	}
+}

@@ -17,6 +17,7 @@ import (
 	"time"
 
 	"github.com/faceverify/faceverify"
+	"github.com/faceverify/faceverify/registry"
 )
 
 // Config holds the limits of the flow; zero fields take the vendor defaults.
@@ -69,6 +70,9 @@ type Service struct {
 	Config Config
 	// Wake, if set, is called after jobs were enqueued (lets in-process workers start at once).
 	Wake func()
+	// Registries chooses the identity source of comparison_type=1 per tenant (registry.go);
+	// nil = the embedded table in Store.
+	Registries *registry.Set
 }
 
 // New returns a service with defaults applied.
@@ -722,16 +726,11 @@ func (s *Service) compare(ctx context.Context, ss *faceverify.Session, rep *face
 		if ss.Options.IDFromCard && ss.IDCard != nil {
 			number, name = ss.IDCard.Number, ss.IDCard.Name
 		}
-		e, err := s.store.RegistryEntry(ctx, number)
-		switch {
-		case faceverify.ErrorCode(err) == faceverify.ENOTFOUND:
-			return &faceverify.Verdict{Result: faceverify.ResultNoIDCardNumber}, nil
-		case err != nil:
-			return nil, err
-		case e.Name != name:
-			return &faceverify.Verdict{Result: faceverify.ResultIDNumberNameNotMatch}, nil
+		ref, end, err := s.registryTemplate(ctx, ss, name, number)
+		if end != nil || err != nil {
+			return end, err
 		}
-		check("idcard", e.Embedding)
+		check("idcard", ref)
 	}
 	for i, ref := range ss.Options.RefEmbeddings {
 		check(fmt.Sprintf("ref%d", i+1), ref)

@@ -37,9 +37,19 @@ func Run(ctx context.Context, args []string, getenv func(string) string, stdout,
 		disable, enable, lipSyncOff, lipSyncOn      bool
 		concurrency                                 int
 		jobID                                       int64
+		csvFile, photos, stateFile, reg             string
+		restart                                     bool
+		workers                                     int
 	)
 	fs.StringVar(&name, "name", "", "name")
 	fs.StringVar(&number, "idcard-number", "", "ID card number")
+	fs.StringVar(&number, "number", "", "ID card number (same as --idcard-number)")
+	fs.StringVar(&csvFile, "csv", "", "registry import: CSV file with the header name,idcard_number,photo")
+	fs.StringVar(&photos, "photos", "", "registry import: folder the photo column is relative to (default: the CSV's folder)")
+	fs.StringVar(&stateFile, "state", "", "registry import: state file for resuming (default CSV.import-state)")
+	fs.BoolVar(&restart, "restart", false, "registry import: start from the first row, ignoring the state file")
+	fs.IntVar(&workers, "import-workers", 2, "registry import: rows enrolled concurrently")
+	fs.StringVar(&reg, "registry", "", "app update: identity registry of the tenant (embedded, a name from --registries, or default)")
 	fs.StringVar(&photo, "photo", "", "photo file")
 	fs.StringVar(&id, "id", "", "tenant id")
 	fs.StringVar(&token, "token", "", "biz_token / CertifyId")
@@ -64,7 +74,7 @@ func Run(ctx context.Context, args []string, getenv func(string) string, stdout,
 	if err := cfg.Validate(); err != nil {
 		return err
 	}
-	needEngine := cmd == "registry add"
+	needEngine := cmd == "registry add" || cmd == "registry import"
 	a, err := app.Build(ctx, cfg, app.Logger(cfg, os.Stderr), app.Options{Engine: needEngine})
 	if err != nil {
 		return err
@@ -97,7 +107,8 @@ func Run(ctx context.Context, args []string, getenv func(string) string, stdout,
 		}
 		for _, t := range ts {
 			enc.Encode(map[string]any{"id": t.ID, "name": t.Name, "app_code": t.AppCode, "access_key_id": t.AccessKeyID,
-				"scene_id": t.SceneID, "disabled": t.Disabled, "quota": t.Quota, "used": t.Used, "checks": t.Checks})
+				"scene_id": t.SceneID, "disabled": t.Disabled, "quota": t.Quota, "used": t.Used, "checks": t.Checks,
+				"registry": a.Registries.NameFor(t)})
 		}
 		return nil
 	case "app update":
@@ -125,10 +136,20 @@ func Run(ctx context.Context, args []string, getenv func(string) string, stdout,
 		if lipSyncOn {
 			t.Checks.LipSyncOff = false
 		}
+		if reg != "" {
+			if reg == "default" {
+				reg = ""
+			}
+			if !a.Registries.Known(reg) {
+				return fmt.Errorf("admin app update --registry %q: not configured (known: %s)", reg, strings.Join(a.Registries.Names(), ", "))
+			}
+			t.Registry = reg
+		}
 		if err := a.Store.UpdateTenant(ctx, t); err != nil {
 			return err
 		}
-		return enc.Encode(map[string]any{"id": t.ID, "disabled": t.Disabled, "quota": t.Quota, "checks": t.Checks})
+		return enc.Encode(map[string]any{"id": t.ID, "disabled": t.Disabled, "quota": t.Quota, "checks": t.Checks,
+			"registry": a.Registries.NameFor(t)})
 	case "registry add":
 		if photo == "" {
 			return errors.New("admin registry add: --photo is required")
@@ -141,6 +162,13 @@ func Run(ctx context.Context, args []string, getenv func(string) string, stdout,
 			return err
 		}
 		return enc.Encode(map[string]any{"enrolled": true})
+	case "registry import":
+		return importRegistry(ctx, a, csvFile, photos, stateFile, restart, workers, stdout, stderr)
+	case "registry delete":
+		if err := a.Service.DeleteRegistryEntry(ctx, strings.ToUpper(strings.TrimSpace(number))); err != nil {
+			return err
+		}
+		return enc.Encode(map[string]any{"deleted": true})
 	case "callbacks list":
 		js, err := a.Store.Jobs(ctx, kind, state, 100)
 		if err != nil {
@@ -170,7 +198,10 @@ const usage = `usage: faceverify admin <command> [flags]
   app create --name NAME [--quota N] [--concurrency N]
   app list
   app update --id ID [--disable|--enable] [--quota N] [--lip-sync-off|--lip-sync-on]
+  app update --id ID --registry NAME|embedded|default
   registry add --name NAME --idcard-number NUMBER --photo FILE
+  registry import --csv FILE [--photos DIR] [--state FILE] [--restart] [--import-workers N]
+  registry delete --number NUMBER
   callbacks list [--kind notify] [--state failed]
   callbacks retry --job ID
   session delete --token TOKEN

@@ -21,6 +21,7 @@ import (
 	"github.com/faceverify/faceverify/jobs"
 	"github.com/faceverify/faceverify/notify"
 	"github.com/faceverify/faceverify/pipeline"
+	"github.com/faceverify/faceverify/registry"
 	"github.com/faceverify/faceverify/seal"
 	"github.com/faceverify/faceverify/verify"
 	"github.com/faceverify/faceverify/vision"
@@ -47,7 +48,9 @@ type App struct {
 	Runner  *jobs.Runner
 	Notify  *notify.Sender
 	Server  *httpapi.Server
-	closers []func() error
+	// Registries are the identity sources of comparison_type=1 (registries.go).
+	Registries *registry.Set
+	closers    []func() error
 }
 
 // Logger returns the process logger for cfg.
@@ -98,6 +101,11 @@ func Build(ctx context.Context, cfg *config.Config, log *slog.Logger, opt Option
 		a.closers = append(a.closers, e.Close)
 	}
 	a.Service = verify.New(a.Store, a.Blobs, engine, clock, log, cfg.Verify())
+	if a.Registries, err = a.buildRegistries(engine, clock); err != nil {
+		a.Close()
+		return nil, err
+	}
+	a.Service.Registries = a.Registries
 	client := opt.HTTPClient
 	if client == nil {
 		client = a.outboundClient()
@@ -135,6 +143,7 @@ func Build(ctx context.Context, cfg *config.Config, log *slog.Logger, opt Option
 			_, err := a.Store.Tenants(ctx)
 			return err
 		},
+		Registries: a.registryStatus,
 	})
 	return a, nil
 }

@@ -39,10 +39,10 @@ import (
 
 // Config of one HTTP registry. Zero fields take the defaults in brackets.
 type Config struct {
-	Name    string // for messages
-	URL     string // base URL; the service calls URL+"/v1/lookup" and URL+"/v1/health"
-	KeyID   string // sent as X-Faceverify-Key
-	Secret  []byte // HMAC-SHA256 key shared with the source (at least 16 bytes)
+	Name    string        // for messages
+	URL     string        // base URL; the service calls URL+"/v1/lookup" and URL+"/v1/health"
+	KeyID   string        // sent as X-Faceverify-Key
+	Secret  []byte        // HMAC-SHA256 key shared with the source (at least 16 bytes)
 	Timeout time.Duration // per attempt [2 s]
 	Retries int           // extra attempts after a 5xx or a timeout [2]; negative = none
 	Backoff time.Duration // first backoff, doubled each retry, full jitter, capped at 2 s [100 ms]

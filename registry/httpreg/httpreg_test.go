@@ -385,5 +385,3 @@ func TestConfig(t *testing.T) {
 		t.Fatal(err)
 	}
 }
-
-

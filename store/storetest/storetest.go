@@ -339,6 +339,15 @@ func testRegistry(t *testing.T, s faceverify.Store, _ *testclock.Clock) {
 	if _, err := s.RegistryEntry(ctx, "110101199003070029"); code(err) != faceverify.ENOTFOUND {
 		t.Fatalf("unknown number: %v", err)
 	}
+	if err := s.DeleteRegistryEntry(ctx, "11010119900307001X"); err != nil {
+		t.Fatal(err)
+	}
+	if _, err := s.RegistryEntry(ctx, "11010119900307001X"); code(err) != faceverify.ENOTFOUND {
+		t.Fatalf("after delete: %v", err)
+	}
+	if err := s.DeleteRegistryEntry(ctx, "11010119900307001X"); code(err) != faceverify.ENOTFOUND {
+		t.Fatalf("second delete: %v", err)
+	}
 }
 
 func testJobs(t *testing.T, s faceverify.Store, c *testclock.Clock) {
