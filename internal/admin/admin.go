@@ -46,7 +46,7 @@ func Run(ctx context.Context, args []string, getenv func(string) string, stdout,
 	fs.StringVar(&number, "number", "", "ID card number (same as --idcard-number)")
 	fs.StringVar(&csvFile, "csv", "", "registry import: CSV file with the header name,idcard_number,photo")
 	fs.StringVar(&photos, "photos", "", "registry import: folder the photo column is relative to (default: the CSV's folder)")
-	fs.StringVar(&stateFile, "state", "", "registry import: state file for resuming (default CSV.import-state)")
+	fs.StringVar(&stateFile, "import-state", "", "registry import: state file for resuming (default CSV.import-state)")
 	fs.BoolVar(&restart, "restart", false, "registry import: start from the first row, ignoring the state file")
 	fs.IntVar(&workers, "import-workers", 2, "registry import: rows enrolled concurrently")
 	fs.StringVar(&reg, "registry", "", "app update: identity registry of the tenant (embedded, a name from --registries, or default)")
@@ -200,7 +200,7 @@ const usage = `usage: faceverify admin <command> [flags]
   app update --id ID [--disable|--enable] [--quota N] [--lip-sync-off|--lip-sync-on]
   app update --id ID --registry NAME|embedded|default
   registry add --name NAME --idcard-number NUMBER --photo FILE
-  registry import --csv FILE [--photos DIR] [--state FILE] [--restart] [--import-workers N]
+  registry import --csv FILE [--photos DIR] [--import-state FILE] [--restart] [--import-workers N]
   registry delete --number NUMBER
   callbacks list [--kind notify] [--state failed]
   callbacks retry --job ID
