@@ -14,6 +14,7 @@ import (
 	"image"
 	"image/color"
 	"image/png"
+	"io"
 	"math/rand/v2"
 	"os"
 	"path/filepath"
@@ -79,7 +80,7 @@ type expect struct {
 	strict bool
 }
 
-func lfwImages(t *testing.T, root string, n int) []string {
+func lfwImages(t testing.TB, root string, n int) []string {
 	var firsts, rest []string
 	dirs, err := os.ReadDir(root)
 	if err != nil {
@@ -282,6 +283,11 @@ func TestRegistryImport(t *testing.T) {
 	if ans, _ := a.Registries.Embedded.Lookup(context.Background(), registry.Query{Name: ent.Name, Number: num}); ans.Outcome != registry.NoSuchNumber {
 		t.Fatalf("lookup after delete: %+v", ans)
 	}
+}
+
+func runBench(csvPath, photos, data string, out io.Writer) error {
+	return admin.Run(context.Background(), []string{"registry", "import", "--csv", csvPath, "--photos", photos, "--data", data, "--restart"},
+		func(string) string { return "" }, out, io.Discard)
 }
 
 func openApp(t *testing.T, data string) *app.App {

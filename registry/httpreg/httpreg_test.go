@@ -33,7 +33,7 @@ var (
 )
 
 // templater is the real face engine (the one production wires in).
-func templater(t *testing.T) registry.Templater {
+func templater(t testing.TB) registry.Templater {
 	t.Helper()
 	md, lib := testenv.ModelDir(t), testenv.ORTLib(t)
 	engOnce.Do(func() { eng, engErr = vision.Open(vision.Config{ModelDir: md, LibPath: lib, Threads: 1}) })
@@ -46,10 +46,21 @@ func templater(t *testing.T) registry.Templater {
 	}
 }
 
-func facePhoto(t *testing.T, name string) []byte {
+func facePhoto(t testing.TB, name string) []byte {
 	t.Helper()
 	d := testenv.Datasets(t, "faces", "deepface")
 	b, err := os.ReadFile(filepath.Join(d, "faces", "deepface", name))
+	if err != nil {
+		t.Fatal(err)
+	}
+	return b
+}
+
+// lfwPhoto is an LFW image: 250×250 JPEG, about the size of a registry's ID photo.
+func lfwPhoto(t testing.TB, person, file string) []byte {
+	t.Helper()
+	d := testenv.Datasets(t, "faces", "lfw-dev")
+	b, err := os.ReadFile(filepath.Join(d, "faces", "lfw-dev", person, file))
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -121,6 +132,7 @@ const (
 	numBadJSON = "110101199003077777"
 	numRedir   = "110101199003078888"
 	num404     = "110101199003079999"
+	numBench   = "110101199003070000"
 )
 
 type fixture struct {
@@ -129,7 +141,7 @@ type fixture struct {
 	cfg  httpreg.Config
 }
 
-func setup(t *testing.T, withTemplater bool) *fixture {
+func setup(t testing.TB, withTemplater bool) *fixture {
 	t.Helper()
 	srv := newContractServer(t, secret)
 	var tpl registry.Templater
@@ -137,6 +149,7 @@ func setup(t *testing.T, withTemplater bool) *fixture {
 		tpl = templater(t)
 	}
 	srv.people[numAlice] = person{name: "张三", photo: facePhoto(t, "img1.jpg")}
+	srv.people[numBench] = person{name: "张三", photo: lfwPhoto(t, "Abdullah_Gul", "Abdullah_Gul_0001.jpg")}
 	srv.people[numNoFace] = person{name: "李四", photo: noFacePhoto()}
 	srv.people[numFlaky] = srv.people[numAlice]
 	srv.behaviour[numSlow] = "slow"

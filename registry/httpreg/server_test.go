@@ -40,7 +40,7 @@ type contractServer struct {
 	behaviour map[string]string
 }
 
-func newContractServer(t *testing.T, secret []byte) *contractServer {
+func newContractServer(t testing.TB, secret []byte) *contractServer {
 	s := &contractServer{secret: secret, respSecret: secret, people: map[string]person{}, hits: map[string]int{},
 		nonces: map[string]bool{}, behaviour: map[string]string{}}
 	mux := http.NewServeMux()
