@@ -195,11 +195,12 @@ func (c *Client) Lookup(ctx context.Context, q registry.Query) (*registry.Answer
 			c.release()
 			return nil, fmt.Errorf("%w: %s: %v", registry.ErrUnavailable, c.cfg.Name, ctx.Err())
 		}
-		c.record(false)
 		var te *templateError
 		if errors.As(err, &te) {
-			return nil, te.err // our own engine failed, not the source
+			c.record(true) // the source answered; our own engine failed
+			return nil, te.err
 		}
+		c.record(false)
 		return nil, c.unavailable("%v", err)
 	}
 	c.record(true)
