@@ -29,6 +29,10 @@ type Registry struct {
 	CacheMax   int      `json:"cache_max,omitempty"`   // cached answers kept at most (10000)
 	Allow      string   `json:"allow,omitempty"`       // CIDRs/hosts the SSRF guard lets through for this registry
 	AllowHTTP  bool     `json:"allow_http,omitempty"`  // permit a plain http:// URL
+	// TLS: the source's private CA, and a client certificate for mutual TLS (PEM files)
+	CAFile         string `json:"ca_file,omitempty"`
+	ClientCertFile string `json:"client_cert_file,omitempty"`
+	ClientKeyFile  string `json:"client_key_file,omitempty"`
 }
 
 // Registries is the --registries file.

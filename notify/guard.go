@@ -21,6 +21,7 @@ package notify
 
 import (
 	"context"
+	"crypto/tls"
 	"errors"
 	"fmt"
 	"net"
@@ -48,6 +49,7 @@ type Guard struct {
 	Dial       DialFunc        // nil = a net.Dialer with Control re-checking the address
 	Timeout    time.Duration   // connect timeout of the default dialer (10 s)
 	MaxHops    int             // redirects followed (default 3); each hop is checked
+	TLS        *tls.Config     // client TLS settings (private CA, client certificate for mTLS); nil = defaults
 }
 
 // ErrRefused is returned (wrapped, and marked permanent) for a destination the guard refuses.
@@ -315,6 +317,7 @@ func (g *Guard) Client(timeout time.Duration) *http.Client {
 		MaxIdleConnsPerHost:   4,
 		IdleConnTimeout:       90 * time.Second,
 		TLSHandshakeTimeout:   10 * time.Second,
+		TLSClientConfig:       g.TLS,
 		ResponseHeaderTimeout: timeout,
 	}
 	return &http.Client{

@@ -24,6 +24,9 @@ func (a *App) buildRegistries(engine faceverify.Engine, clock faceverify.Clock) 
 			if err != nil {
 				return nil, fmt.Errorf("registry %s: allow: %w", name, err)
 			}
+			if g.TLS, err = httpreg.TLSConfig(r.CAFile, r.ClientCertFile, r.ClientKeyFile); err != nil {
+				return nil, fmt.Errorf("registry %s: %w", name, err)
+			}
 			var tpl registry.Templater
 			if engine != nil {
 				tpl = engine.ReferenceFace

@@ -8,6 +8,7 @@ package httpreg_test
 import (
 	"crypto/hmac"
 	"crypto/sha256"
+	"crypto/tls"
 	"encoding/base64"
 	"encoding/hex"
 	"encoding/json"
@@ -41,12 +42,24 @@ type contractServer struct {
 }
 
 func newContractServer(t testing.TB, secret []byte) *contractServer {
+	return newContractServerTLS(t, secret, nil)
+}
+
+// newContractServerTLS serves over TLS with cfg (e.g. requiring a client certificate);
+// nil cfg = plain http.
+func newContractServerTLS(t testing.TB, secret []byte, cfg *tls.Config) *contractServer {
 	s := &contractServer{secret: secret, respSecret: secret, people: map[string]person{}, hits: map[string]int{},
 		nonces: map[string]bool{}, behaviour: map[string]string{}}
 	mux := http.NewServeMux()
 	mux.HandleFunc("POST /reg/v1/lookup", s.lookup)
 	mux.HandleFunc("GET /reg/v1/health", s.healthz)
-	s.Server = httptest.NewServer(mux) // 127.0.0.1:0
+	s.Server = httptest.NewUnstartedServer(mux) // 127.0.0.1:0
+	if cfg != nil {
+		s.Server.TLS = cfg
+		s.Server.StartTLS()
+	} else {
+		s.Server.Start()
+	}
 	t.Cleanup(s.Close)
 	return s
 }
