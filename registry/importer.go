@@ -162,6 +162,9 @@ func (im *Importer) Run(ctx context.Context) (*Summary, error) {
 	if _, err := f.Seek(st.Offset, io.SeekStart); err != nil {
 		return nil, err
 	}
+	if err := writeState(im.State, st); err != nil {
+		return nil, fmt.Errorf("registry import: cannot write the state file (choose one with --import-state): %w", err)
+	}
 	r := csv.NewReader(f)
 	r.FieldsPerRecord = -1
 	baseOffset, baseLine := st.Offset, st.Line
