@@ -18,6 +18,7 @@ import (
 	"unicode/utf8"
 
 	"github.com/faceverify/faceverify"
+	"github.com/faceverify/faceverify/residentid"
 	"github.com/faceverify/faceverify/verify"
 )
 
@@ -187,30 +188,10 @@ func intParam(v url.Values, key string, def, lo, hi int) (int, error) {
 	return n, nil
 }
 
-// PlausibleIDNumber accepts an 18-character resident ID number (17 digits + check digit
-// per GB 11643-1999) or a legacy 15-digit one.
-func PlausibleIDNumber(n string) bool {
-	switch len(n) {
-	case 15:
-		for i := 0; i < 15; i++ {
-			if n[i] < '0' || n[i] > '9' {
-				return false
-			}
-		}
-		return true
-	case 18:
-		weights := [17]int{7, 9, 10, 5, 8, 4, 2, 1, 6, 3, 7, 9, 10, 5, 8, 4, 2}
-		sum := 0
-		for i := 0; i < 17; i++ {
-			if n[i] < '0' || n[i] > '9' {
-				return false
-			}
-			sum += int(n[i]-'0') * weights[i]
-		}
-		return n[17] == "10X98765432"[sum%11]
-	}
-	return false
-}
+// PlausibleIDNumber accepts an idcard_number under residentid.Lite: an 18-character
+// resident ID number (17 digits + check character per GB 11643-1999) or a legacy
+// 15-digit one.
+func PlausibleIDNumber(n string) bool { return residentid.Validate(n, residentid.Lite) == nil }
 
 // ---- responses -------------------------------------------------------------------------
 
