@@ -255,7 +255,23 @@ type Comparison struct {
 }
 
 // Legality is frontside_/backside_legality.
-type Legality = faceverify.Legality
+type Legality struct {
+	Photocopy        float64 `json:"Photocopy"`
+	Edited           float64 `json:"Edited"`
+	IDPhoto          float64 `json:"ID_Photo"`
+	Screen           float64 `json:"Screen"`
+	TemporaryIDPhoto float64 `json:"Temporary_ID_Photo"`
+	Threshold        float64 `json:"ID_Photo_Threshold"`
+}
+
+// RenderLegality renders the legality scores of one card side (nil stays nil).
+func RenderLegality(l *faceverify.Legality) *Legality {
+	if l == nil {
+		return nil
+	}
+	return &Legality{Photocopy: l.Photocopy, Edited: l.Edited, IDPhoto: l.IDPhoto, Screen: l.Screen,
+		TemporaryIDPhoto: l.TemporaryIDPhoto, Threshold: l.Threshold}
+}
 
 // IDCardResult is idcard_result.
 type IDCardResult struct {
@@ -283,7 +299,7 @@ func RenderIDCard(c *faceverify.IDCardResult, portrait []byte) *IDCardResult {
 		Name: c.Name, IDCardNumber: c.Number, Gender: c.Gender, Nationality: c.Nationality,
 		BirthYear: c.BirthYear, BirthMonth: c.BirthMonth, BirthDay: c.BirthDay, Address: c.Address,
 		IssuedBy: c.IssuedBy, ValidDateStart: c.ValidDateStart, ValidDateEnd: c.ValidDateEnd,
-		FrontsideLegality: c.FrontLegality, BacksideLegality: c.BackLegality,
+		FrontsideLegality: RenderLegality(c.FrontLegality), BacksideLegality: RenderLegality(c.BackLegality),
 		FrontsideCompleteness: c.FrontCompleteness, BacksideCompleteness: c.BackCompleteness,
 	}
 	if len(portrait) > 0 {
