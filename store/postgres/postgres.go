@@ -19,10 +19,8 @@ import (
 	"embed"
 	"errors"
 	"fmt"
-	"io/fs"
 	"net/url"
 	"slices"
-	"sort"
 	"strconv"
 	"strings"
 	"time"
@@ -136,60 +134,21 @@ func (s *Store) Close() error {
 // Ping checks the database is reachable (readiness).
 func (s *Store) Ping(ctx context.Context) error { return s.db.Ping(ctx) }
 
-func migrationNames() ([]string, error) {
-	names, err := fs.Glob(migrations, "migrations/*.sql")
-	sort.Strings(names)
-	return names, err
-}
-
-func version(name string) string {
-	return strings.TrimSuffix(strings.TrimPrefix(name, "migrations/"), ".sql")
-}
-
 // Migrate applies pending migrations, each in its own transaction, under an advisory lock
 // so that processes starting together apply each migration once.
 func (s *Store) Migrate(ctx context.Context) error {
-	conn, err := s.db.Acquire(ctx)
+	db := stdlib.OpenDBFromPool(s.db)
+	defer db.Close()
+	conn, err := db.Conn(ctx)
 	if err != nil {
 		return err
 	}
-	defer conn.Release()
-	if _, err := conn.Exec(ctx, `SELECT pg_advisory_lock($1)`, int64(migrateLock)); err != nil {
+	defer conn.Close()
+	if _, err := conn.ExecContext(ctx, `SELECT pg_advisory_lock($1)`, int64(migrateLock)); err != nil {
 		return fmt.Errorf("postgres: migration lock: %w", err)
 	}
-	defer conn.Exec(context.WithoutCancel(ctx), `SELECT pg_advisory_unlock($1)`, int64(migrateLock))
-	if _, err := conn.Exec(ctx, `CREATE TABLE IF NOT EXISTS schema_migrations (version TEXT PRIMARY KEY, applied_at BIGINT NOT NULL)`); err != nil {
-		return err
-	}
-	names, err := migrationNames()
-	if err != nil {
-		return err
-	}
-	for _, name := range names {
-		v := version(name)
-		var n int
-		if err := conn.QueryRow(ctx, `SELECT count(*) FROM schema_migrations WHERE version = $1`, v).Scan(&n); err != nil {
-			return err
-		}
-		if n > 0 {
-			continue
-		}
-		body, err := migrations.ReadFile(name)
-		if err != nil {
-			return err
-		}
-		err = pgx.BeginFunc(ctx, conn, func(tx pgx.Tx) error {
-			if _, err := tx.Exec(ctx, string(body)); err != nil {
-				return err
-			}
-			_, err := tx.Exec(ctx, `INSERT INTO schema_migrations (version, applied_at) VALUES ($1, $2)`, v, sqlstore.Ms(s.clock.Now()))
-			return err
-		})
-		if err != nil {
-			return fmt.Errorf("postgres: migration %s: %w", v, err)
-		}
-	}
-	return nil
+	defer conn.ExecContext(context.WithoutCancel(ctx), `SELECT pg_advisory_unlock($1)`, int64(migrateLock))
+	return sqlstore.Migrate(ctx, conn, driver{}, migrations, s.clock.Now())
 }
 
 // Pending lists migrations not yet applied.
@@ -206,14 +165,14 @@ func (s *Store) Pending(ctx context.Context) ([]string, error) {
 	if err != nil {
 		return nil, err
 	}
-	names, err := migrationNames()
+	versions, err := sqlstore.Migrations(migrations)
 	if err != nil {
 		return nil, err
 	}
 	var out []string
-	for _, n := range names {
-		if !slices.Contains(applied, version(n)) {
-			out = append(out, version(n))
+	for _, v := range versions {
+		if !slices.Contains(applied, v) {
+			out = append(out, v)
 		}
 	}
 	return out, nil

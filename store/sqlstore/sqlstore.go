@@ -14,6 +14,7 @@ import (
 	"encoding/json"
 	"errors"
 	"fmt"
+	"io/fs"
 	"sort"
 	"strings"
 	"time"
@@ -606,4 +607,68 @@ func (s *Store) UseNonce(ctx context.Context, key string, exp time.Time) (bool, 
 func (s *Store) PurgeNonces(ctx context.Context) error {
 	_, err := s.exec(ctx, s.w, `DELETE FROM nonces WHERE expires_at <= ?`, Ms(s.clock.Now()))
 	return err
+}
+
+// ---- migrations ------------------------------------------------------------------------
+
+// Conn is what Migrate needs: a *sql.DB, or a *sql.Conn holding a database lock.
+type Conn interface {
+	BeginTx(ctx context.Context, opts *sql.TxOptions) (*sql.Tx, error)
+	ExecContext(ctx context.Context, query string, args ...any) (sql.Result, error)
+	QueryRowContext(ctx context.Context, query string, args ...any) *sql.Row
+}
+
+// Migrations lists the versions of the migrations/*.sql files of fsys, in order.
+func Migrations(fsys fs.FS) ([]string, error) {
+	names, err := fs.Glob(fsys, "migrations/*.sql")
+	if err != nil {
+		return nil, err
+	}
+	sort.Strings(names)
+	out := make([]string, len(names))
+	for i, n := range names {
+		out[i] = strings.TrimSuffix(strings.TrimPrefix(n, "migrations/"), ".sql")
+	}
+	return out, nil
+}
+
+// Migrate applies the migrations of fsys not yet recorded in schema_migrations, each in
+// its own transaction with its record. Callers that may start together hold a lock.
+func Migrate(ctx context.Context, c Conn, drv Driver, fsys fs.FS, now time.Time) error {
+	if _, err := c.ExecContext(ctx, `CREATE TABLE IF NOT EXISTS schema_migrations (version TEXT PRIMARY KEY, applied_at BIGINT NOT NULL)`); err != nil {
+		return err
+	}
+	versions, err := Migrations(fsys)
+	if err != nil {
+		return err
+	}
+	for _, v := range versions {
+		var n int
+		if err := c.QueryRowContext(ctx, drv.Rebind(`SELECT count(*) FROM schema_migrations WHERE version = ?`), v).Scan(&n); err != nil {
+			return err
+		}
+		if n > 0 {
+			continue
+		}
+		body, err := fs.ReadFile(fsys, "migrations/"+v+".sql")
+		if err != nil {
+			return err
+		}
+		tx, err := c.BeginTx(ctx, nil)
+		if err != nil {
+			return err
+		}
+		if _, err := tx.ExecContext(ctx, string(body)); err != nil {
+			tx.Rollback()
+			return fmt.Errorf("%s: migration %s: %w", drv.Name(), v, err)
+		}
+		if _, err := tx.ExecContext(ctx, drv.Rebind(`INSERT INTO schema_migrations (version, applied_at) VALUES (?, ?)`), v, Ms(now)); err != nil {
+			tx.Rollback()
+			return err
+		}
+		if err := tx.Commit(); err != nil {
+			return err
+		}
+	}
+	return nil
 }
