@@ -3,6 +3,7 @@ package faceverify
 import (
 	"crypto/rand"
 	"encoding/hex"
+	"slices"
 	"strconv"
 	"time"
 )
@@ -142,13 +143,13 @@ func randomHex(n int) string {
 	return hex.EncodeToString(b)
 }
 
+// WaitingStates are the states in which a session waits for the user: the ones that
+// expire when the page validity passes (stores list them from here).
+var WaitingStates = []State{StateCreated, StateIDCard, StateLiveness}
+
 // Expired reports whether the page validity passed while the session still waited for the user.
 func (s *Session) Expired(now time.Time) bool {
-	switch s.State {
-	case StateCreated, StateIDCard, StateLiveness:
-		return !now.Before(s.ExpiresAt)
-	}
-	return false
+	return slices.Contains(WaitingStates, s.State) && !now.Before(s.ExpiresAt)
 }
 
 // Move changes the state, refusing invalid transitions.

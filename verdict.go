@@ -4,9 +4,10 @@ import "time"
 
 // Result is one outcome of a verification: a numeric family and a message. The set is the
 // FaceID Lite result table; Cloudauth SubCodes are derived from it (dialect/cloudauth).
+// It carries no wire names: each dialect renders it in its own fields.
 type Result struct {
-	Code    int    `json:"result_code"`
-	Message string `json:"result_message"`
+	Code    int
+	Message string
 }
 
 // The result vocabulary (faceid-lite-h5.txt, 结果码说明).
@@ -72,24 +73,25 @@ type Comparison struct {
 	Passed      bool               `json:"passed"`
 }
 
-// IDCardResult holds what was read from the ID card (group=1). Personal data.
+// IDCardResult holds what was read from the ID card (group=1). Personal data. It carries
+// no wire names: each dialect renders it in its own structs (dialect/lite idcard_result).
 type IDCardResult struct {
-	Name              string    `json:"name"`
-	Number            string    `json:"idcard_number"`
-	Gender            string    `json:"gender"`
-	Nationality       string    `json:"nationality"`
-	BirthYear         string    `json:"birth_year"`
-	BirthMonth        string    `json:"birth_month"`
-	BirthDay          string    `json:"birth_day"`
-	Address           string    `json:"address"`
-	IssuedBy          string    `json:"issued_by"`
-	ValidDateStart    string    `json:"valid_date_start"`
-	ValidDateEnd      string    `json:"valid_date_end"`
-	FrontLegality     *Legality `json:"frontside_legality,omitempty"`
-	BackLegality      *Legality `json:"backside_legality,omitempty"`
-	FrontCompleteness int       `json:"frontside_completeness"`
-	BackCompleteness  int       `json:"backside_completeness"`
-	PortraitEmbedding []float32 `json:"portrait_embedding,omitempty"`
+	Name              string
+	Number            string
+	Gender            string
+	Nationality       string
+	BirthYear         string
+	BirthMonth        string
+	BirthDay          string
+	Address           string
+	IssuedBy          string
+	ValidDateStart    string
+	ValidDateEnd      string
+	FrontLegality     *Legality
+	BackLegality      *Legality
+	FrontCompleteness int
+	BackCompleteness  int
+	PortraitEmbedding []float32
 }
 
 // Merge copies the fields one side of the card carries ("front" or "back") from f.
@@ -106,12 +108,12 @@ func (c *IDCardResult) Merge(side string, f IDCardResult) {
 
 // Legality scores of one card side, each a probability in [0,1].
 type Legality struct {
-	Photocopy        float64 `json:"Photocopy"`
-	Edited           float64 `json:"Edited"`
-	IDPhoto          float64 `json:"ID_Photo"`
-	Screen           float64 `json:"Screen"`
-	TemporaryIDPhoto float64 `json:"Temporary_ID_Photo"`
-	Threshold        float64 `json:"ID_Photo_Threshold"`
+	Photocopy        float64
+	Edited           float64
+	IDPhoto          float64
+	Screen           float64
+	TemporaryIDPhoto float64
+	Threshold        float64
 }
 
 // Liveness is the report of one liveness attempt on a video.

@@ -18,9 +18,22 @@ import (
 // faceid-lite-h5.txt plus the result of each side (empty when the side was read fine).
 type CLIResult struct {
 	IDCardResult  *lite.IDCardResult `json:"idcard_result"`
-	FrontResult   *faceverify.Result `json:"front_result,omitempty"`
-	BackResult    *faceverify.Result `json:"back_result,omitempty"`
+	FrontResult   *CLISideResult     `json:"front_result,omitempty"`
+	BackResult    *CLISideResult     `json:"back_result,omitempty"`
 	NumberIsValid bool               `json:"idcard_number_valid"`
+}
+
+// CLISideResult is the result of reading one side, in Lite's words.
+type CLISideResult struct {
+	Code    int    `json:"result_code"`
+	Message string `json:"result_message"`
+}
+
+func cliSideResult(r *faceverify.Result) *CLISideResult {
+	if r == nil {
+		return nil
+	}
+	return &CLISideResult{Code: r.Code, Message: r.Message}
 }
 
 // RunIDCard is `faceverify idcard --front F [--back B] [--models DIR] [--ort LIB]
@@ -83,7 +96,7 @@ func RunIDCard(args []string, stdout io.Writer) error {
 		fields.Merge("front", o.Fields)
 		portrait = o.Portrait
 		if res := o.Result; !res.IsZero() {
-			out.FrontResult = &res
+			out.FrontResult = cliSideResult(&res)
 		}
 		out.NumberIsValid = ValidateNumber(o.Fields.Number) == nil
 	}
@@ -98,7 +111,7 @@ func RunIDCard(args []string, stdout io.Writer) error {
 		}
 		fields.Merge("back", o.Fields)
 		if res := o.Result; !res.IsZero() {
-			out.BackResult = &res
+			out.BackResult = cliSideResult(&res)
 		}
 	}
 	out.IDCardResult = lite.RenderIDCard(&fields, portrait)

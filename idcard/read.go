@@ -393,26 +393,20 @@ func (r *Reader) judgeFront(v view, out *Outcome, ls []line, temporary bool, thr
 
 	portrait := cropRGBA(v.rgba, zonePortrait[0], zonePortrait[1], zonePortrait[2], zonePortrait[3])
 	out.Portrait = encodeJPEG(portrait, 90)
-	switch {
-	case f.Name == "" || ValidateNumber(f.Number) != nil:
-		out.Result = faceverify.ResultIDCardFrontside
-	case !CheckConsistency(*f, r.now()).IsZero():
-		out.Result = CheckConsistency(*f, r.now())
-	}
-	if out.Result.IsZero() && r.vision != nil {
+	m := SideMeasures{NameRead: f.Name != "", NumberValid: ValidateNumber(f.Number) == nil,
+		Consistency: CheckConsistency(*f, r.now()), IDPhoto: leg.IDPhoto, Threshold: threshold}
+	if r.vision != nil {
 		faces, err := r.vision.Faces(portrait, vision.NeedEmbedding)
 		if err != nil && !errors.Is(err, vision.ErrBadImage) {
 			return nil, fmt.Errorf("idcard: portrait: %w", err)
 		}
-		if len(faces) == 0 {
-			out.Result = faceverify.ResultNoFaceFoundIDCard
-		} else {
+		m.PortraitFace = PortraitNoFace
+		if len(faces) > 0 {
+			m.PortraitFace = PortraitFace
 			f.PortraitEmbedding = faces[0].Embedding
 		}
 	}
-	if out.Result.IsZero() && leg.IDPhoto < threshold {
-		out.Result = faceverify.ResultFakeIDCard
-	}
+	out.Result, _ = Decide(FrontRules, m)
 	return out, nil
 }
 
@@ -426,13 +420,8 @@ func (r *Reader) judgeBack(v view, out *Outcome, ls []line, title string, thresh
 	sig.Temporary = strings.Contains(title, "临时")
 	leg := legality(sig, threshold)
 	f.BackLegality = &leg
-	switch {
-	case f.IssuedBy == "" || f.ValidDateStart == "" || f.ValidDateEnd == "":
-		out.Result = faceverify.ResultIDCardBacksideBlurred
-	case !CheckConsistency(*f, r.now()).IsZero():
-		out.Result = CheckConsistency(*f, r.now())
-	case leg.IDPhoto < threshold:
-		out.Result = faceverify.ResultFakeIDCard
-	}
+	out.Result, _ = Decide(BackRules, SideMeasures{
+		BackComplete: f.IssuedBy != "" && f.ValidDateStart != "" && f.ValidDateEnd != "",
+		Consistency:  CheckConsistency(*f, r.now()), IDPhoto: leg.IDPhoto, Threshold: threshold})
 	return out
 }

@@ -5,6 +5,7 @@ import (
 	"strings"
 
 	"github.com/faceverify/faceverify"
+	"github.com/faceverify/faceverify/residentid"
 )
 
 // Cross-field repair of the front: the citizen number repeats the printed birth date
@@ -32,7 +33,7 @@ func repairNumber(num, printed string) string {
 
 // addressProvince is the province an address starts with ("" if none is recognised).
 func addressProvince(addr string) string {
-	for _, p := range provinces {
+	for _, p := range residentid.ProvinceNames() {
 		if strings.HasPrefix(addr, p) {
 			return p
 		}

@@ -28,6 +28,7 @@ import (
 	"unicode/utf8"
 
 	"github.com/faceverify/faceverify"
+	"github.com/faceverify/faceverify/residentid"
 	"github.com/faceverify/faceverify/verify"
 )
 
@@ -410,26 +411,9 @@ func ValidName(n string) bool {
 	return count >= 2 && count <= 32 && !prevDot
 }
 
-// ValidIDNumber accepts an 18-character resident ID number: a valid birth date and the
-// GB 11643-1999 check character.
-func ValidIDNumber(n string) bool {
-	if len(n) != 18 {
-		return false
-	}
-	weights := [17]int{7, 9, 10, 5, 8, 4, 2, 1, 6, 3, 7, 9, 10, 5, 8, 4, 2}
-	sum := 0
-	for i := 0; i < 17; i++ {
-		if n[i] < '0' || n[i] > '9' {
-			return false
-		}
-		sum += int(n[i]-'0') * weights[i]
-	}
-	if n[17] != "10X98765432"[sum%11] {
-		return false
-	}
-	birth, err := time.Parse("20060102", n[6:14])
-	return err == nil && birth.Year() >= 1880
-}
+// ValidIDNumber accepts a CertNo under residentid.Cloudauth: an 18-character resident ID
+// number with a real birth date and the GB 11643-1999 check character.
+func ValidIDNumber(n string) bool { return residentid.Validate(n, residentid.Cloudauth) == nil }
 
 func distinct(p url.Values) error {
 	for k, vs := range p {

@@ -18,6 +18,7 @@ import (
 	"unicode/utf8"
 
 	"github.com/faceverify/faceverify"
+	"github.com/faceverify/faceverify/residentid"
 	"github.com/faceverify/faceverify/verify"
 )
 
@@ -187,30 +188,10 @@ func intParam(v url.Values, key string, def, lo, hi int) (int, error) {
 	return n, nil
 }
 
-// PlausibleIDNumber accepts an 18-character resident ID number (17 digits + check digit
-// per GB 11643-1999) or a legacy 15-digit one.
-func PlausibleIDNumber(n string) bool {
-	switch len(n) {
-	case 15:
-		for i := 0; i < 15; i++ {
-			if n[i] < '0' || n[i] > '9' {
-				return false
-			}
-		}
-		return true
-	case 18:
-		weights := [17]int{7, 9, 10, 5, 8, 4, 2, 1, 6, 3, 7, 9, 10, 5, 8, 4, 2}
-		sum := 0
-		for i := 0; i < 17; i++ {
-			if n[i] < '0' || n[i] > '9' {
-				return false
-			}
-			sum += int(n[i]-'0') * weights[i]
-		}
-		return n[17] == "10X98765432"[sum%11]
-	}
-	return false
-}
+// PlausibleIDNumber accepts an idcard_number under residentid.Lite: an 18-character
+// resident ID number (17 digits + check character per GB 11643-1999) or a legacy
+// 15-digit one.
+func PlausibleIDNumber(n string) bool { return residentid.Validate(n, residentid.Lite) == nil }
 
 // ---- responses -------------------------------------------------------------------------
 
@@ -274,7 +255,23 @@ type Comparison struct {
 }
 
 // Legality is frontside_/backside_legality.
-type Legality = faceverify.Legality
+type Legality struct {
+	Photocopy        float64 `json:"Photocopy"`
+	Edited           float64 `json:"Edited"`
+	IDPhoto          float64 `json:"ID_Photo"`
+	Screen           float64 `json:"Screen"`
+	TemporaryIDPhoto float64 `json:"Temporary_ID_Photo"`
+	Threshold        float64 `json:"ID_Photo_Threshold"`
+}
+
+// RenderLegality renders the legality scores of one card side (nil stays nil).
+func RenderLegality(l *faceverify.Legality) *Legality {
+	if l == nil {
+		return nil
+	}
+	return &Legality{Photocopy: l.Photocopy, Edited: l.Edited, IDPhoto: l.IDPhoto, Screen: l.Screen,
+		TemporaryIDPhoto: l.TemporaryIDPhoto, Threshold: l.Threshold}
+}
 
 // IDCardResult is idcard_result.
 type IDCardResult struct {
@@ -302,7 +299,7 @@ func RenderIDCard(c *faceverify.IDCardResult, portrait []byte) *IDCardResult {
 		Name: c.Name, IDCardNumber: c.Number, Gender: c.Gender, Nationality: c.Nationality,
 		BirthYear: c.BirthYear, BirthMonth: c.BirthMonth, BirthDay: c.BirthDay, Address: c.Address,
 		IssuedBy: c.IssuedBy, ValidDateStart: c.ValidDateStart, ValidDateEnd: c.ValidDateEnd,
-		FrontsideLegality: c.FrontLegality, BacksideLegality: c.BackLegality,
+		FrontsideLegality: RenderLegality(c.FrontLegality), BacksideLegality: RenderLegality(c.BackLegality),
 		FrontsideCompleteness: c.FrontCompleteness, BacksideCompleteness: c.BackCompleteness,
 	}
 	if len(portrait) > 0 {

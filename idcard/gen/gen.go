@@ -26,6 +26,7 @@ import (
 	"time"
 
 	"github.com/faceverify/faceverify"
+	"github.com/faceverify/faceverify/residentid"
 	"golang.org/x/image/font"
 	"golang.org/x/image/font/opentype"
 	"golang.org/x/image/font/sfnt"
@@ -176,7 +177,7 @@ func (g *Generator) Identity(v Variant) faceverify.IDCardResult {
 	birth := time.Date(1950+g.rng.IntN(55), time.Month(1+g.rng.IntN(12)), 1+g.rng.IntN(28), 0, 0, 0, 0, time.UTC)
 	seq := g.rng.IntN(1000)
 	num := fmt.Sprintf("%s%s%03d", reg.code, birth.Format("20060102"), seq)
-	num += string(checkChar(num))
+	num += string(residentid.CheckChar(num))
 	gender := "女"
 	if seq%2 == 1 {
 		gender = "男"
@@ -217,15 +218,6 @@ func (g *Generator) Identity(v Variant) faceverify.IDCardResult {
 		BirthYear: fmt.Sprint(birth.Year()), BirthMonth: fmt.Sprint(int(birth.Month())), BirthDay: fmt.Sprint(birth.Day()),
 		Address: addr, IssuedBy: issuer, ValidDateStart: start.Format("20060102"), ValidDateEnd: end,
 	}
-}
-
-func checkChar(num string) byte {
-	w := [17]int{7, 9, 10, 5, 8, 4, 2, 1, 6, 3, 7, 9, 10, 5, 8, 4, 2}
-	s := 0
-	for i := 0; i < 17; i++ {
-		s += int(num[i]-'0') * w[i]
-	}
-	return "10X98765432"[s%11]
 }
 
 // Card draws an identity and renders a genuine card.

@@ -1,0 +1,674 @@
+// Package sqlstore is the one implementation of faceverify.Store in SQL: sealing of
+// personal data, optimistic session versions, quota charging in the session's transaction,
+// the job queue with leases, nonces and retention queries. It runs over database/sql and
+// a thin per-database Driver (placeholders, the row-locking clause of the claim query,
+// unique-violation detection), in the spirit of riverqueue's riverdriver: store/sqlite
+// and store/postgres only open their database, apply their migrations and name their
+// Driver. The domain's state lists reach SQL from the domain constants, never retyped.
+// It must not know about HTTP or vendors.
+package sqlstore
+
+import (
+	"context"
+	"database/sql"
+	"encoding/json"
+	"errors"
+	"fmt"
+	"io/fs"
+	"sort"
+	"strings"
+	"time"
+
+	"github.com/faceverify/faceverify"
+	"github.com/faceverify/faceverify/seal"
+)
+
+// Driver is what differs between databases.
+type Driver interface {
+	// Name prefixes errors ("sqlite", "postgres").
+	Name() string
+	// Rebind turns the core's ? placeholders into the database's.
+	Rebind(query string) string
+	// IsUnique reports whether err is a unique-constraint violation.
+	IsUnique(err error) bool
+	// SkipLocked is appended to the claim query's SELECT of due jobs: the clause that
+	// locks the rows and skips rows other claimers hold ("" where writers are serialised).
+	SkipLocked() string
+}
+
+// Store implements faceverify.Store over a writer and a reader handle (the same handle
+// where the database has no separate readers).
+type Store struct {
+	w, r  *sql.DB
+	drv   Driver
+	box   *seal.Box
+	clock faceverify.Clock
+	// hot statements, prepared once (the token endpoint runs them on every call)
+	chargeStmt, insertSessionStmt, updateSessionStmt *sql.Stmt // writer
+	tenantByCodeStmt, sessionStmt                    *sql.Stmt // readers
+}
+
+var _ faceverify.Store = (*Store)(nil)
+
+// New returns the store over w (writes) and r (reads) and prepares its hot statements.
+// Close closes the statements, not the handles.
+func New(ctx context.Context, w, r *sql.DB, drv Driver, box *seal.Box, clock faceverify.Clock) (*Store, error) {
+	if clock == nil {
+		clock = faceverify.SystemClock{}
+	}
+	s := &Store{w: w, r: r, drv: drv, box: box, clock: clock}
+	var err error
+	prep := func(db *sql.DB, q string) *sql.Stmt {
+		if err != nil {
+			return nil
+		}
+		var st *sql.Stmt
+		st, err = db.PrepareContext(ctx, drv.Rebind(q))
+		return st
+	}
+	s.chargeStmt = prep(w, chargeQuery)
+	s.insertSessionStmt = prep(w, `INSERT INTO sessions (token, tenant_id, state, version, created_at, expires_at, retain_until, data) VALUES (?,?,?,?,?,?,?,?)`)
+	s.updateSessionStmt = prep(w, `UPDATE sessions SET state=?, version=?, expires_at=?, retain_until=?, data=? WHERE token=? AND version=?`)
+	s.tenantByCodeStmt = prep(r, `SELECT id, used, data FROM tenants WHERE app_code = ?`)
+	s.sessionStmt = prep(r, `SELECT version, data FROM sessions WHERE token = ?`)
+	if err != nil {
+		s.Close()
+		return nil, fmt.Errorf("%s: prepare: %w", drv.Name(), err)
+	}
+	return s, nil
+}
+
+// Close closes the prepared statements.
+func (s *Store) Close() error {
+	for _, st := range []*sql.Stmt{s.chargeStmt, s.insertSessionStmt, s.updateSessionStmt, s.tenantByCodeStmt, s.sessionStmt} {
+		if st != nil {
+			st.Close()
+		}
+	}
+	return nil
+}
+
+const chargeQuery = `UPDATE tenants SET used = used + 1 WHERE id = ? AND (quota < 0 OR used < quota)`
+
+// quoted renders domain constants as an SQL list of string literals (constants only,
+// never input).
+func quoted[T ~string](vs ...T) string {
+	q := make([]string, len(vs))
+	for i, v := range vs {
+		q[i] = "'" + strings.ReplaceAll(string(v), "'", "''") + "'"
+	}
+	return strings.Join(q, ",")
+}
+
+// Ms is the stored form of a time: Unix milliseconds, 0 for the zero time.
+func Ms(t time.Time) int64 {
+	if t.IsZero() {
+		return 0
+	}
+	return t.UnixMilli()
+}
+
+func notFound(what string) error {
+	return faceverify.Errorf(faceverify.ENOTFOUND, "%s not found", what)
+}
+
+func (s *Store) exec(ctx context.Context, ex execer, q string, args ...any) (sql.Result, error) {
+	return ex.ExecContext(ctx, s.drv.Rebind(q), args...)
+}
+
+func (s *Store) seal(v any, aad string) ([]byte, error) {
+	b, err := json.Marshal(v)
+	if err != nil {
+		return nil, err
+	}
+	return s.box.Seal(b, []byte(aad)), nil
+}
+
+func (s *Store) open(data []byte, aad string, v any) error {
+	b, err := s.box.Open(data, []byte(aad))
+	if err != nil {
+		return fmt.Errorf("%s: %s: %w", s.drv.Name(), aad, err)
+	}
+	return json.Unmarshal(b, v)
+}
+
+// tx runs f in a write transaction, committed when f returns nil.
+func (s *Store) tx(ctx context.Context, f func(tx *sql.Tx) error) error {
+	tx, err := s.w.BeginTx(ctx, nil)
+	if err != nil {
+		return err
+	}
+	defer tx.Rollback()
+	if err := f(tx); err != nil {
+		return err
+	}
+	return tx.Commit()
+}
+
+type execer interface {
+	ExecContext(ctx context.Context, query string, args ...any) (sql.Result, error)
+}
+
+func affected(res sql.Result) int64 {
+	n, _ := res.RowsAffected()
+	return n
+}
+
+// ---- tenants ---------------------------------------------------------------------------
+
+func (s *Store) CreateTenant(ctx context.Context, t *faceverify.Tenant) error {
+	if t.CreatedAt.IsZero() {
+		t.CreatedAt = s.clock.Now()
+	}
+	data, err := s.seal(t, "tenant:"+t.ID)
+	if err != nil {
+		return err
+	}
+	_, err = s.exec(ctx, s.w, `INSERT INTO tenants (id, app_code, access_key_id, quota, used, created_at, data) VALUES (?,?,?,?,?,?,?)`,
+		t.ID, t.AppCode, t.AccessKeyID, t.Quota, t.Used, Ms(t.CreatedAt), data)
+	if s.drv.IsUnique(err) {
+		return faceverify.Errorf(faceverify.ECONFLICT, "tenant already exists")
+	}
+	return err
+}
+
+func (s *Store) UpdateTenant(ctx context.Context, t *faceverify.Tenant) error {
+	data, err := s.seal(t, "tenant:"+t.ID)
+	if err != nil {
+		return err
+	}
+	res, err := s.exec(ctx, s.w, `UPDATE tenants SET app_code=?, access_key_id=?, quota=?, data=? WHERE id=?`,
+		t.AppCode, t.AccessKeyID, t.Quota, data, t.ID)
+	if s.drv.IsUnique(err) {
+		return faceverify.Errorf(faceverify.ECONFLICT, "app code or access key already used")
+	}
+	if err != nil {
+		return err
+	}
+	if affected(res) == 0 {
+		return notFound("tenant")
+	}
+	return nil
+}
+
+func (s *Store) scanTenant(row interface{ Scan(...any) error }) (*faceverify.Tenant, error) {
+	var (
+		id   string
+		used int64
+		data []byte
+	)
+	err := row.Scan(&id, &used, &data)
+	if errors.Is(err, sql.ErrNoRows) {
+		return nil, notFound("tenant")
+	}
+	if err != nil {
+		return nil, err
+	}
+	var t faceverify.Tenant
+	if err := s.open(data, "tenant:"+id, &t); err != nil {
+		return nil, err
+	}
+	t.Used = used
+	return &t, nil
+}
+
+func (s *Store) tenantWhere(ctx context.Context, col string, arg any) (*faceverify.Tenant, error) {
+	return s.scanTenant(s.r.QueryRowContext(ctx, s.drv.Rebind(`SELECT id, used, data FROM tenants WHERE `+col+` = ?`), arg))
+}
+
+func (s *Store) Tenant(ctx context.Context, id string) (*faceverify.Tenant, error) {
+	return s.tenantWhere(ctx, "id", id)
+}
+
+func (s *Store) TenantByAppCode(ctx context.Context, code string) (*faceverify.Tenant, error) {
+	return s.scanTenant(s.tenantByCodeStmt.QueryRowContext(ctx, code))
+}
+
+func (s *Store) TenantByAccessKey(ctx context.Context, keyID string) (*faceverify.Tenant, error) {
+	return s.tenantWhere(ctx, "access_key_id", keyID)
+}
+
+func (s *Store) Tenants(ctx context.Context) ([]*faceverify.Tenant, error) {
+	rows, err := s.r.QueryContext(ctx, `SELECT id, used, data FROM tenants ORDER BY created_at, id`)
+	if err != nil {
+		return nil, err
+	}
+	defer rows.Close()
+	var out []*faceverify.Tenant
+	for rows.Next() {
+		t, err := s.scanTenant(rows)
+		if err != nil {
+			return nil, err
+		}
+		out = append(out, t)
+	}
+	return out, rows.Err()
+}
+
+func (s *Store) ChargeTenant(ctx context.Context, id string) error {
+	res, err := s.exec(ctx, s.w, chargeQuery, id)
+	if err != nil {
+		return err
+	}
+	if affected(res) == 0 {
+		if _, err := s.Tenant(ctx, id); err != nil {
+			return err
+		}
+		return faceverify.Errorf(faceverify.EQUOTA, "verification quota used up")
+	}
+	return nil
+}
+
+// ---- sessions --------------------------------------------------------------------------
+
+// CreateSession charges the tenant and inserts the session in one transaction: a refused
+// session (quota, duplicate token) counts nothing.
+func (s *Store) CreateSession(ctx context.Context, ss *faceverify.Session) error {
+	ss.Version = 1
+	data, err := s.seal(ss, "session:"+ss.Token)
+	if err != nil {
+		return err
+	}
+	return s.tx(ctx, func(tx *sql.Tx) error {
+		res, err := tx.StmtContext(ctx, s.chargeStmt).ExecContext(ctx, ss.TenantID)
+		if err != nil {
+			return err
+		}
+		if affected(res) == 0 {
+			var one int
+			if err := tx.QueryRowContext(ctx, s.drv.Rebind(`SELECT 1 FROM tenants WHERE id = ?`), ss.TenantID).Scan(&one); errors.Is(err, sql.ErrNoRows) {
+				return notFound("tenant")
+			}
+			return faceverify.Errorf(faceverify.EQUOTA, "verification quota used up")
+		}
+		_, err = tx.StmtContext(ctx, s.insertSessionStmt).ExecContext(ctx,
+			ss.Token, ss.TenantID, string(ss.State), ss.Version, Ms(ss.CreatedAt), Ms(ss.ExpiresAt), Ms(ss.RetainUntil), data)
+		if s.drv.IsUnique(err) {
+			return faceverify.Errorf(faceverify.ECONFLICT, "session token already exists")
+		}
+		return err
+	})
+}
+
+func (s *Store) Session(ctx context.Context, token string) (*faceverify.Session, error) {
+	var (
+		version int64
+		data    []byte
+	)
+	err := s.sessionStmt.QueryRowContext(ctx, token).Scan(&version, &data)
+	if errors.Is(err, sql.ErrNoRows) {
+		return nil, notFound("session")
+	}
+	if err != nil {
+		return nil, err
+	}
+	var ss faceverify.Session
+	if err := s.open(data, "session:"+token, &ss); err != nil {
+		return nil, err
+	}
+	ss.Version = version
+	return &ss, nil
+}
+
+// UpdateSession stores ss if its version still matches and enqueues jobs in the same
+// transaction.
+func (s *Store) UpdateSession(ctx context.Context, ss *faceverify.Session, jobs ...faceverify.Job) error {
+	next := *ss
+	next.Version = ss.Version + 1
+	data, err := s.seal(&next, "session:"+ss.Token)
+	if err != nil {
+		return err
+	}
+	err = s.tx(ctx, func(tx *sql.Tx) error {
+		res, err := tx.StmtContext(ctx, s.updateSessionStmt).ExecContext(ctx,
+			string(ss.State), next.Version, Ms(ss.ExpiresAt), Ms(ss.RetainUntil), data, ss.Token, ss.Version)
+		if err != nil {
+			return err
+		}
+		if affected(res) == 0 {
+			var v int64
+			if err := tx.QueryRowContext(ctx, s.drv.Rebind(`SELECT version FROM sessions WHERE token=?`), ss.Token).Scan(&v); errors.Is(err, sql.ErrNoRows) {
+				return notFound("session")
+			}
+			return faceverify.Errorf(faceverify.ECONFLICT, "session changed concurrently")
+		}
+		return s.insertJobs(ctx, tx, jobs)
+	})
+	if err != nil {
+		return err
+	}
+	ss.Version = next.Version
+	return nil
+}
+
+func (s *Store) DeleteSession(ctx context.Context, token string) error {
+	return s.tx(ctx, func(tx *sql.Tx) error {
+		if _, err := s.exec(ctx, tx, `DELETE FROM job_attempts WHERE job_id IN (SELECT id FROM jobs WHERE token = ?)`, token); err != nil {
+			return err
+		}
+		if _, err := s.exec(ctx, tx, `DELETE FROM jobs WHERE token = ?`, token); err != nil {
+			return err
+		}
+		res, err := s.exec(ctx, tx, `DELETE FROM sessions WHERE token = ?`, token)
+		if err != nil {
+			return err
+		}
+		if affected(res) == 0 {
+			return notFound("session")
+		}
+		return nil
+	})
+}
+
+func (s *Store) tokens(ctx context.Context, q string, args ...any) ([]string, error) {
+	rows, err := s.r.QueryContext(ctx, s.drv.Rebind(q), args...)
+	if err != nil {
+		return nil, err
+	}
+	defer rows.Close()
+	var out []string
+	for rows.Next() {
+		var t string
+		if err := rows.Scan(&t); err != nil {
+			return nil, err
+		}
+		out = append(out, t)
+	}
+	return out, rows.Err()
+}
+
+func (s *Store) SessionsRetainedBefore(ctx context.Context, t time.Time, limit int) ([]string, error) {
+	return s.tokens(ctx, `SELECT token FROM sessions WHERE retain_until < ? ORDER BY retain_until LIMIT ?`, Ms(t), limit)
+}
+
+// waiting is the domain's list of states that expire (written as literals so that a
+// partial index on them applies).
+var waiting = quoted(faceverify.WaitingStates...)
+
+func (s *Store) SessionsExpiringBefore(ctx context.Context, t time.Time, limit int) ([]string, error) {
+	return s.tokens(ctx, `SELECT token FROM sessions WHERE state IN (`+waiting+`) AND expires_at <= ? ORDER BY expires_at LIMIT ?`, Ms(t), limit)
+}
+
+// ---- registry --------------------------------------------------------------------------
+
+func (s *Store) PutRegistryEntry(ctx context.Context, e *faceverify.RegistryEntry) error {
+	if e.CreatedAt.IsZero() {
+		e.CreatedAt = s.clock.Now()
+	}
+	idx := s.box.Index(e.Number)
+	data, err := s.seal(e, "registry:"+idx)
+	if err != nil {
+		return err
+	}
+	_, err = s.exec(ctx, s.w, `INSERT INTO registry (number_index, created_at, data) VALUES (?,?,?)
+		ON CONFLICT (number_index) DO UPDATE SET data = excluded.data, created_at = excluded.created_at`, idx, Ms(e.CreatedAt), data)
+	return err
+}
+
+func (s *Store) RegistryEntry(ctx context.Context, number string) (*faceverify.RegistryEntry, error) {
+	idx := s.box.Index(number)
+	var data []byte
+	err := s.r.QueryRowContext(ctx, s.drv.Rebind(`SELECT data FROM registry WHERE number_index = ?`), idx).Scan(&data)
+	if errors.Is(err, sql.ErrNoRows) {
+		return nil, notFound("registry entry")
+	}
+	if err != nil {
+		return nil, err
+	}
+	var e faceverify.RegistryEntry
+	if err := s.open(data, "registry:"+idx, &e); err != nil {
+		return nil, err
+	}
+	return &e, nil
+}
+
+// ---- jobs ------------------------------------------------------------------------------
+
+// retryable are the job states an operator may send back to the queue.
+var retryable = quoted(faceverify.JobFailed, faceverify.JobQueued)
+
+func (s *Store) insertJobs(ctx context.Context, ex execer, jobs []faceverify.Job) error {
+	now := s.clock.Now()
+	for _, j := range jobs {
+		if j.RunAt.IsZero() {
+			j.RunAt = now
+		}
+		if j.MaxAttempts <= 0 {
+			j.MaxAttempts = 10
+		}
+		if j.Key == "" {
+			j.Key = j.Token
+		}
+		// ON CONFLICT DO NOTHING covers the partial unique index jobs_live_key: at most
+		// one live job per (kind, key).
+		_, err := s.exec(ctx, ex, `INSERT INTO jobs (kind, key, token, payload, attempt, max_attempts, run_at, state, created_at, updated_at)
+			VALUES (?,?,?,?,0,?,?,?,?,?) ON CONFLICT DO NOTHING`,
+			j.Kind, j.Key, j.Token, j.Payload, j.MaxAttempts, Ms(j.RunAt), faceverify.JobQueued, Ms(now), Ms(now))
+		if err != nil {
+			return err
+		}
+	}
+	return nil
+}
+
+func (s *Store) EnqueueJobs(ctx context.Context, jobs ...faceverify.Job) error {
+	return s.tx(ctx, func(tx *sql.Tx) error { return s.insertJobs(ctx, tx, jobs) })
+}
+
+const jobCols = `id, kind, key, token, payload, attempt, max_attempts, run_at, state, last_error, created_at, updated_at`
+
+func scanJobs(rows *sql.Rows) ([]faceverify.Job, error) {
+	defer rows.Close()
+	var out []faceverify.Job
+	for rows.Next() {
+		var (
+			j                       faceverify.Job
+			runAt, created, updated int64
+		)
+		if err := rows.Scan(&j.ID, &j.Kind, &j.Key, &j.Token, &j.Payload, &j.Attempt, &j.MaxAttempts, &runAt, &j.State, &j.LastError, &created, &updated); err != nil {
+			return nil, err
+		}
+		j.RunAt, j.CreatedAt, j.UpdatedAt = time.UnixMilli(runAt), time.UnixMilli(created), time.UnixMilli(updated)
+		out = append(out, j)
+	}
+	return out, rows.Err()
+}
+
+// ClaimJobs leases up to n due jobs in one statement: the due jobs are selected (locked
+// and skipping rows other claimers hold, where the database can: Driver.SkipLocked) and
+// marked running with the lease. A running job whose lease ran out (its worker died or
+// hangs) is due again.
+func (s *Store) ClaimJobs(ctx context.Context, kinds []string, worker string, n int, lease time.Duration) ([]faceverify.Job, error) {
+	if len(kinds) == 0 || n <= 0 {
+		return nil, nil
+	}
+	now := Ms(s.clock.Now())
+	args := make([]any, 0, len(kinds)+8)
+	for _, k := range kinds {
+		args = append(args, k)
+	}
+	args = append(args, faceverify.JobQueued, now, faceverify.JobRunning, now, n, faceverify.JobRunning, worker, now+lease.Milliseconds(), now)
+	q := `WITH due AS (
+			SELECT id FROM jobs WHERE kind IN (` + strings.TrimSuffix(strings.Repeat("?,", len(kinds)), ",") + `)
+			AND ((state = ? AND run_at <= ?) OR (state = ? AND lease_until <= ?))
+			ORDER BY run_at, id LIMIT ? ` + s.drv.SkipLocked() + `)
+		UPDATE jobs SET state = ?, worker = ?, lease_until = ?, updated_at = ?
+		WHERE id IN (SELECT id FROM due)
+		RETURNING ` + jobCols
+	var jobs []faceverify.Job
+	err := s.tx(ctx, func(tx *sql.Tx) error {
+		rows, err := tx.QueryContext(ctx, s.drv.Rebind(q), args...)
+		if err != nil {
+			return err
+		}
+		jobs, err = scanJobs(rows)
+		return err
+	})
+	if err != nil {
+		return nil, err
+	}
+	sort.Slice(jobs, func(a, b int) bool {
+		if !jobs[a].RunAt.Equal(jobs[b].RunAt) {
+			return jobs[a].RunAt.Before(jobs[b].RunAt)
+		}
+		return jobs[a].ID < jobs[b].ID
+	})
+	return jobs, nil
+}
+
+func (s *Store) FinishJob(ctx context.Context, j faceverify.Job, a faceverify.JobAttempt, jobErr error, retryAt time.Time) error {
+	now := s.clock.Now()
+	attempt := j.Attempt + 1
+	msg := ""
+	if jobErr != nil {
+		msg = jobErr.Error()
+	}
+	state, runAt := faceverify.JobDone, j.RunAt
+	switch {
+	case jobErr == nil:
+	case !retryAt.IsZero():
+		state, runAt = faceverify.JobQueued, retryAt
+	default:
+		state = faceverify.JobFailed
+	}
+	return s.tx(ctx, func(tx *sql.Tx) error {
+		if _, err := s.exec(ctx, tx, `INSERT INTO job_attempts (job_id, attempt, at, error, detail, duration_ms) VALUES (?,?,?,?,?,?)
+			ON CONFLICT (job_id, attempt) DO UPDATE SET at = excluded.at, error = excluded.error, detail = excluded.detail, duration_ms = excluded.duration_ms`,
+			j.ID, attempt, Ms(a.At), msg, a.Detail, a.Duration.Milliseconds()); err != nil {
+			return err
+		}
+		_, err := s.exec(ctx, tx, `UPDATE jobs SET state=?, attempt=?, run_at=?, last_error=?, worker='', lease_until=0, updated_at=? WHERE id=?`,
+			state, attempt, Ms(runAt), msg, Ms(now), j.ID)
+		return err
+	})
+}
+
+func (s *Store) Jobs(ctx context.Context, kind, state string, limit int) ([]faceverify.Job, error) {
+	rows, err := s.r.QueryContext(ctx, s.drv.Rebind(`SELECT `+jobCols+` FROM jobs WHERE (? = '' OR kind = ?) AND (? = '' OR state = ?) ORDER BY id DESC LIMIT ?`),
+		kind, kind, state, state, limit)
+	if err != nil {
+		return nil, err
+	}
+	return scanJobs(rows)
+}
+
+func (s *Store) JobAttempts(ctx context.Context, id int64) ([]faceverify.JobAttempt, error) {
+	rows, err := s.r.QueryContext(ctx, s.drv.Rebind(`SELECT job_id, attempt, at, error, detail, duration_ms FROM job_attempts WHERE job_id = ? ORDER BY attempt`), id)
+	if err != nil {
+		return nil, err
+	}
+	defer rows.Close()
+	var out []faceverify.JobAttempt
+	for rows.Next() {
+		var (
+			a       faceverify.JobAttempt
+			at, dur int64
+		)
+		if err := rows.Scan(&a.JobID, &a.Attempt, &at, &a.Error, &a.Detail, &dur); err != nil {
+			return nil, err
+		}
+		a.At, a.Duration = time.UnixMilli(at), time.Duration(dur)*time.Millisecond
+		out = append(out, a)
+	}
+	return out, rows.Err()
+}
+
+func (s *Store) RetryJob(ctx context.Context, id int64) error {
+	now := Ms(s.clock.Now())
+	res, err := s.exec(ctx, s.w, `UPDATE jobs SET state=?, run_at=?, updated_at=? WHERE id=? AND state IN (`+retryable+`)`,
+		faceverify.JobQueued, now, now, id)
+	if s.drv.IsUnique(err) {
+		return faceverify.Errorf(faceverify.ECONFLICT, "another live job has the same key")
+	}
+	if err != nil {
+		return err
+	}
+	if affected(res) == 0 {
+		return notFound("retryable job")
+	}
+	return nil
+}
+
+// ---- nonces ----------------------------------------------------------------------------
+
+// UseNonce records key until exp. One statement: an expired row is replaced, a live one
+// blocks; concurrent first uses of one key serialise on the primary key and exactly one
+// of them inserts.
+func (s *Store) UseNonce(ctx context.Context, key string, exp time.Time) (bool, error) {
+	res, err := s.exec(ctx, s.w, `INSERT INTO nonces (key, expires_at) VALUES (?, ?)
+		ON CONFLICT (key) DO UPDATE SET expires_at = excluded.expires_at WHERE nonces.expires_at <= ?`, key, Ms(exp), Ms(s.clock.Now()))
+	if err != nil {
+		return false, err
+	}
+	return affected(res) == 1, nil
+}
+
+// PurgeNonces removes expired nonces.
+func (s *Store) PurgeNonces(ctx context.Context) error {
+	_, err := s.exec(ctx, s.w, `DELETE FROM nonces WHERE expires_at <= ?`, Ms(s.clock.Now()))
+	return err
+}
+
+// ---- migrations ------------------------------------------------------------------------
+
+// Conn is what Migrate needs: a *sql.DB, or a *sql.Conn holding a database lock.
+type Conn interface {
+	BeginTx(ctx context.Context, opts *sql.TxOptions) (*sql.Tx, error)
+	ExecContext(ctx context.Context, query string, args ...any) (sql.Result, error)
+	QueryRowContext(ctx context.Context, query string, args ...any) *sql.Row
+}
+
+// Migrations lists the versions of the migrations/*.sql files of fsys, in order.
+func Migrations(fsys fs.FS) ([]string, error) {
+	names, err := fs.Glob(fsys, "migrations/*.sql")
+	if err != nil {
+		return nil, err
+	}
+	sort.Strings(names)
+	out := make([]string, len(names))
+	for i, n := range names {
+		out[i] = strings.TrimSuffix(strings.TrimPrefix(n, "migrations/"), ".sql")
+	}
+	return out, nil
+}
+
+// Migrate applies the migrations of fsys not yet recorded in schema_migrations, each in
+// its own transaction with its record. Callers that may start together hold a lock.
+func Migrate(ctx context.Context, c Conn, drv Driver, fsys fs.FS, now time.Time) error {
+	if _, err := c.ExecContext(ctx, `CREATE TABLE IF NOT EXISTS schema_migrations (version TEXT PRIMARY KEY, applied_at BIGINT NOT NULL)`); err != nil {
+		return err
+	}
+	versions, err := Migrations(fsys)
+	if err != nil {
+		return err
+	}
+	for _, v := range versions {
+		var n int
+		if err := c.QueryRowContext(ctx, drv.Rebind(`SELECT count(*) FROM schema_migrations WHERE version = ?`), v).Scan(&n); err != nil {
+			return err
+		}
+		if n > 0 {
+			continue
+		}
+		body, err := fs.ReadFile(fsys, "migrations/"+v+".sql")
+		if err != nil {
+			return err
+		}
+		tx, err := c.BeginTx(ctx, nil)
+		if err != nil {
+			return err
+		}
+		if _, err := tx.ExecContext(ctx, string(body)); err != nil {
+			tx.Rollback()
+			return fmt.Errorf("%s: migration %s: %w", drv.Name(), v, err)
+		}
+		if _, err := tx.ExecContext(ctx, drv.Rebind(`INSERT INTO schema_migrations (version, applied_at) VALUES (?, ?)`), v, Ms(now)); err != nil {
+			tx.Rollback()
+			return err
+		}
+		if err := tx.Commit(); err != nil {
+			return err
+		}
+	}
+	return nil
+}
