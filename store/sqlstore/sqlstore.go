@@ -422,6 +422,19 @@ func (s *Store) RegistryEntry(ctx context.Context, number string) (*faceverify.R
 	return &e, nil
 }
 
+// DeleteRegistryEntry removes the embedded registry entry of number (erasure); ENOTFOUND
+// when there is none. The photo blob is the caller's (verify) to delete.
+func (s *Store) DeleteRegistryEntry(ctx context.Context, number string) error {
+	res, err := s.exec(ctx, s.w, `DELETE FROM registry WHERE number_index = ?`, s.box.Index(number))
+	if err != nil {
+		return err
+	}
+	if n, _ := res.RowsAffected(); n == 0 {
+		return notFound("registry entry")
+	}
+	return nil
+}
+
 // ---- jobs ------------------------------------------------------------------------------
 
 // retryable are the job states an operator may send back to the queue.
