@@ -81,12 +81,12 @@ type Options struct {
 	ClaimedName     string            `json:"claimed_name,omitempty"`
 	ClaimedNumber   string            `json:"claimed_number,omitempty"`
 	IDCardThreshold float64           `json:"idcard_threshold"`
-	IDCardRetries   int               `json:"idcard_retries"`
+	IDCardRetries   int               `json:"idcard_retries"` // retakes per side after the first photo (0–5)
 	IDCardFrontOnly bool              `json:"idcard_front_only"`
 	LivenessType    string            `json:"liveness_type"`
 	SecurityLevel   int               `json:"security_level"`           // 1 lenient (FAR 1e-3), 2 normal (1e-4), 3 strict (1e-5)
 	LivenessPrefs   int               `json:"liveness_preferences"`     // 1: 3 of 4 digits, 2: all 4
-	LivenessRetries int               `json:"liveness_retries"`         // attempts in all (1–5)
+	LivenessRetries int               `json:"liveness_retries"`         // retakes after the first video (0–5)
 	RefImageKeys    []string          `json:"ref_image_keys,omitempty"` // blob keys of image_ref1/2
 	RefEmbeddings   [][]float32       `json:"ref_embeddings,omitempty"`
 	Meta            map[string]string `json:"meta,omitempty"` // dialect extras kept for audit (MetaInfo, Mobile, Ip, AuthId…)
@@ -201,18 +201,20 @@ func (s *Session) Usable(now time.Time) error {
 	return nil
 }
 
-// AttemptsLeft is how many more videos may be uploaded.
+// AttemptsLeft is how many more videos may be uploaded: the first one plus
+// Options.LivenessRetries retakes, less those uploaded.
 func (s *Session) AttemptsLeft() int {
-	n := s.Options.LivenessRetries - s.Attempts
+	n := 1 + s.Options.LivenessRetries - s.Attempts
 	if n < 0 {
 		return 0
 	}
 	return n
 }
 
-// IDCardAttemptsLeft is how many more photos of side may be taken.
+// IDCardAttemptsLeft is how many more photos of side may be taken: the first one plus
+// Options.IDCardRetries retakes, less those taken.
 func (s *Session) IDCardAttemptsLeft(side string) int {
-	n := s.Options.IDCardRetries - s.IDCardAttempts[side]
+	n := 1 + s.Options.IDCardRetries - s.IDCardAttempts[side]
 	if n < 0 {
 		return 0
 	}

@@ -42,10 +42,13 @@ type Config struct {
 	MaxBodyBytes     int64
 	Concurrency      int
 	NotifyFor        time.Duration
-	NotifyAllow      string        // comma-separated hosts/CIDRs the callback guard lets through
-	UploadRate       float64       // uploads per second per client IP (burst 10)
-	SweepEvery       time.Duration // how often expiry + retention are enforced
-	JobLease         time.Duration // a job claimed by a worker that died runs again after this
+	NotifyAllow      string // comma-separated hosts/CIDRs the callback guard lets through
+	// CloudauthHTTPCallbackHosts are host names whose Cloudauth CallbackUrl may be plain http
+	// (the document requires https; for local testing). Comma-separated on the command line.
+	CloudauthHTTPCallbackHosts []string
+	UploadRate                 float64       // uploads per second per client IP (burst 10)
+	SweepEvery                 time.Duration // how often expiry + retention are enforced
+	JobLease                   time.Duration // a job claimed by a worker that died runs again after this
 
 	// Liveness are the liveness thresholds (calibrated defaults, docs/liveness.md); Validate
 	// sets their media limits to Media(), so the engine refuses exactly what the door does.
@@ -101,6 +104,8 @@ func Flags(fs *flag.FlagSet, getenv func(string) string) *Config {
 	dur(&c.NotifyFor, "notify-for", 24*time.Hour, "how long callbacks are retried")
 	str(&c.NotifyAllow, "notify-allow", "", "hosts/CIDRs callbacks may reach although private (e.g. 127.0.0.1/32,receiver.local)")
 	fs.Float64Var(&c.UploadRate, "upload-rate", 2, "page uploads per second per client IP (burst 10; negative = off)")
+	var httpCallbackHosts string
+	str(&httpCallbackHosts, "cloudauth-http-callback-hosts", "", "host names whose Cloudauth CallbackUrl may be plain http (comma-separated; default none: https only)")
 	dur(&c.SweepEvery, "sweep-every", time.Minute, "how often page expiry and result retention are enforced")
 	dur(&c.JobLease, "job-lease", 2*time.Minute, "job lease: a job whose worker died runs again after this")
 	str(&c.RegistriesFile, "registries", "", "JSON file of HTTP identity registries and the tenants using them (docs/registry.md)")
@@ -108,6 +113,12 @@ func Flags(fs *flag.FlagSet, getenv func(string) string) *Config {
 	c.finish = func() {
 		c.MaxVideoBytes = int64(maxVideoMB) << 20
 		c.MaxBodyBytes = int64(maxBodyMB) << 20
+		c.CloudauthHTTPCallbackHosts = nil
+		for _, h := range strings.Split(httpCallbackHosts, ",") {
+			if h = strings.TrimSpace(h); h != "" {
+				c.CloudauthHTTPCallbackHosts = append(c.CloudauthHTTPCallbackHosts, h)
+			}
+		}
 	}
 	return c
 }

@@ -27,6 +27,8 @@ type Cloudauth struct {
 	PublicURL  string // base of CertifyUrl and pictureUrl
 	PictureKey []byte // signs pictureUrl (derived from the key ring by the wiring)
 	MaxBody    int64  // request body limit (20 MB)
+	// HTTPCallbackHosts may receive a plain-http CallbackUrl (--cloudauth-http-callback-hosts).
+	HTTPCallbackHosts []string
 	// Acquire takes a per-tenant in-flight slot (Server.Acquire); nil = no limit.
 	Acquire func(*faceverify.Tenant) (func(), error)
 }
@@ -129,7 +131,7 @@ func (c *Cloudauth) handleRPC(w http.ResponseWriter, r *http.Request) {
 func (c *Cloudauth) deleteFaceVerifyResult(ctx context.Context, w http.ResponseWriter, r *http.Request, reqID string, t *faceverify.Tenant, p url.Values) {
 	id, err := cloudauth.ParseDelete(p)
 	if err == nil {
-		err = c.Service.Delete(ctx, t, id)
+		err = c.Service.Delete(ctx, t, faceverify.DialectCloudauth, id)
 	}
 	if err != nil {
 		c.fail(w, r, reqID, err)
@@ -139,7 +141,7 @@ func (c *Cloudauth) deleteFaceVerifyResult(ctx context.Context, w http.ResponseW
 }
 
 func (c *Cloudauth) initFaceVerify(ctx context.Context, w http.ResponseWriter, r *http.Request, reqID string, t *faceverify.Tenant, p url.Values) {
-	req, err := cloudauth.ParseInit(p, t, c.Service.Limits().ImageBytes)
+	req, err := cloudauth.ParseInit(p, t, cloudauth.InitPolicy{MaxImage: c.Service.Limits().ImageBytes, HTTPCallbackHosts: c.HTTPCallbackHosts})
 	if err != nil {
 		c.log().Info("InitFaceVerify refused", "request_id", reqID, "param", faceverify.ErrorKey(err))
 		c.fail(w, r, reqID, err)
@@ -163,7 +165,7 @@ func (c *Cloudauth) describeFaceVerify(ctx context.Context, w http.ResponseWrite
 		c.fail(w, r, reqID, err)
 		return
 	}
-	ss, err := c.Service.Result(ctx, t, id)
+	ss, err := c.Service.Result(ctx, t, faceverify.DialectCloudauth, id)
 	if err != nil {
 		c.fail(w, r, reqID, err)
 		return

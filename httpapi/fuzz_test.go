@@ -266,7 +266,7 @@ func FuzzCloudauthParams(f *testing.F) {
 		p, _ := url.ParseQuery(query)
 		var err error
 		if init {
-			_, err = cloudauth.ParseInit(p, tenant, 64<<10)
+			_, err = cloudauth.ParseInit(p, tenant, cloudauth.InitPolicy{MaxImage: 64 << 10})
 		} else {
 			_, err = cloudauth.ParseDescribe(p, tenant)
 		}

@@ -70,7 +70,9 @@ func (s *Server) view(ss *faceverify.Session, lang string) *H5Session {
 		if ss.IDCard != nil && ss.IDCard.Number != "" {
 			v.Step = "idcard_back"
 		}
-		v.IDCardLeft = map[string]int{"front": ss.IDCardAttemptsLeft("front"), "back": ss.IDCardAttemptsLeft("back")}
+		// retakes left per side: idcard_retry_time before the first photo, then photos left
+		left := func(side string) int { return min(ss.IDCardAttemptsLeft(side), ss.Options.IDCardRetries) }
+		v.IDCardLeft = map[string]int{"front": left("front"), "back": left("back")}
 	case faceverify.StateLiveness:
 		v.Step = "video"
 		v.Digits = ss.Challenge

@@ -6,8 +6,8 @@ package httpapi
 // decoded. Two token buckets guard it, checked before the body is read:
 //
 //   - per client address (IPv4 address, IPv6 /64): --upload-rate per second, burst 10;
-//   - per session token: burst 16 (more than a legitimate session can use: 2 card sides ×
-//     5 retakes + 5 videos + 1), then one every 10 s.
+//   - per session token: burst 20 (more than a legitimate session can use: 2 card sides ×
+//     (1 + 5 retakes) + (1 + 5 retakes) videos + 1 beyond the allowance), then one every 10 s.
 //
 // Over either limit the answer is 429 RATE_LIMITED with Retry-After. Memory is bounded:
 // idle buckets are dropped, and at most maxBuckets are kept per limiter. The client
@@ -34,7 +34,7 @@ type Rate struct {
 // Default page upload limits.
 var (
 	DefaultIPUploadRate    = Rate{PerSecond: 2, Burst: 10}
-	DefaultTokenUploadRate = Rate{PerSecond: 0.1, Burst: 16}
+	DefaultTokenUploadRate = Rate{PerSecond: 0.1, Burst: 20}
 )
 
 const maxBuckets = 100_000

@@ -103,8 +103,8 @@ func TestUploadRateLimitPerToken(t *testing.T) {
 			break
 		}
 	}
-	if n != 16 {
-		t.Fatalf("refused after %d uploads, want 16", n)
+	if n != 20 {
+		t.Fatalf("refused after %d uploads, want 20", n)
 	}
 	if st, out, _ := upload(t, s, other, "idcard", []byte("x")); st == 429 {
 		t.Fatalf("another token limited: %+v", out)

@@ -1,6 +1,7 @@
 package httpapi
 
 import (
+	"fmt"
 	"net/http"
 	"strings"
 	"time"
@@ -36,6 +37,16 @@ func (s *Server) liteError(c *liteCall, err error) {
 func (s *Server) lite(in verify.Intent, h func(c *liteCall)) http.Handler {
 	return http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
 		c := &liteCall{w: w, r: r, start: time.Now(), reqID: NewRequestID(time.Now())}
+		defer func() {
+			// a panic still answers in the Lite envelope: request_id and time_used are
+			// "总返回该字段" (always returned); the server's recoverer would drop them
+			if v := recover(); v != nil {
+				if v == http.ErrAbortHandler {
+					panic(v)
+				}
+				s.liteError(c, fmt.Errorf("panic: %v", v))
+			}
+		}()
 		auth := strings.TrimSpace(r.Header.Get("Authorization"))
 		code, ok := strings.CutPrefix(auth, "APPCODE ")
 		code = strings.TrimSpace(code)
@@ -100,7 +111,7 @@ func (s *Server) handleGetResult(c *liteCall) {
 		s.liteError(c, err)
 		return
 	}
-	ss, err := s.deps.Service.Result(c.r.Context(), c.tenant, token)
+	ss, err := s.deps.Service.Result(c.r.Context(), c.tenant, faceverify.DialectLite, token)
 	if err != nil {
 		if faceverify.ErrorCode(err) == faceverify.ENOTFOUND {
 			err = faceverify.Invalid("biz_token", "unknown biz_token")
@@ -122,7 +133,7 @@ func (s *Server) handleDeleteResult(c *liteCall) {
 		s.liteError(c, err)
 		return
 	}
-	if err := s.deps.Service.Delete(c.r.Context(), c.tenant, token); err != nil {
+	if err := s.deps.Service.Delete(c.r.Context(), c.tenant, faceverify.DialectLite, token); err != nil {
 		if faceverify.ErrorCode(err) == faceverify.ENOTFOUND {
 			err = faceverify.Invalid("biz_token", "unknown biz_token")
 		}

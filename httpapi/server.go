@@ -28,10 +28,10 @@ type UseCases interface {
 	AuthLite(ctx context.Context, appCode string, in verify.Intent) (*faceverify.Tenant, error)
 	AuthCloudauth(ctx context.Context, c verify.SignedCall) (*faceverify.Tenant, error)
 	Create(ctx context.Context, t *faceverify.Tenant, req verify.CreateRequest) (*faceverify.Session, error)
-	Result(ctx context.Context, t *faceverify.Tenant, token string) (*faceverify.Session, error)
+	Result(ctx context.Context, t *faceverify.Tenant, d faceverify.Dialect, token string) (*faceverify.Session, error)
 	Images(ctx context.Context, ss *faceverify.Session) (map[string][]byte, error)
 	BestImage(ctx context.Context, token string) ([]byte, error)
-	Delete(ctx context.Context, t *faceverify.Tenant, token string) error
+	Delete(ctx context.Context, t *faceverify.Tenant, d faceverify.Dialect, token string) error
 	Page(ctx context.Context, token string) (*faceverify.Session, error)
 	SubmitIDCard(ctx context.Context, token, side string, img []byte) (*verify.IDCardOutcome, error)
 	SubmitVideo(ctx context.Context, token string, r io.Reader) (*verify.VideoOutcome, error)
@@ -47,6 +47,8 @@ var _ UseCases = (*verify.Service)(nil)
 type CloudauthOptions struct {
 	PublicURL  string // base of CertifyUrl and pictureUrl
 	PictureKey []byte // signs pictureUrl (derived from the key ring by the wiring)
+	// HTTPCallbackHosts may receive a plain-http CallbackUrl (--cloudauth-http-callback-hosts).
+	HTTPCallbackHosts []string
 }
 
 // Deps are what the server needs.
@@ -91,7 +93,7 @@ func NewServer(d Deps) *Server {
 	}
 	s := &Server{deps: d, mux: http.NewServeMux(), limits: newUploadLimits(d)}
 	s.ca = &Cloudauth{Service: d.Service, Log: d.Log, PublicURL: d.Cloudauth.PublicURL, PictureKey: d.Cloudauth.PictureKey,
-		MaxBody: d.MaxBody, Acquire: s.Acquire}
+		MaxBody: d.MaxBody, Acquire: s.Acquire, HTTPCallbackHosts: d.Cloudauth.HTTPCallbackHosts}
 	s.routes()
 	s.handler = s.recoverer(s.mux)
 	return s

@@ -198,14 +198,16 @@ func (s *Service) Create(ctx context.Context, t *faceverify.Tenant, req CreateRe
 	return ss, nil
 }
 
-// Result returns tenant t's session token, applying expiry. Another tenant's token is
-// ENOTFOUND, exactly like an unknown one.
-func (s *Service) Result(ctx context.Context, t *faceverify.Tenant, token string) (*faceverify.Session, error) {
+// Result returns tenant t's session token created through dialect d, applying expiry.
+// Another tenant's token, or one created through the other dialect (a Cloudauth CertifyId
+// asked for through Lite get_result, or the reverse), is ENOTFOUND, exactly like an
+// unknown one: each dialect answers only for the sessions it issued.
+func (s *Service) Result(ctx context.Context, t *faceverify.Tenant, d faceverify.Dialect, token string) (*faceverify.Session, error) {
 	ss, err := s.store.Session(ctx, token)
 	if err != nil {
 		return nil, err
 	}
-	if ss.TenantID != t.ID {
+	if !issuedTo(ss, t, d) {
 		return nil, faceverify.Errorf(faceverify.ENOTFOUND, "session not found")
 	}
 	if ss.Expired(s.now()) {
@@ -216,16 +218,22 @@ func (s *Service) Result(ctx context.Context, t *faceverify.Tenant, token string
 	return ss, nil
 }
 
-// Delete erases tenant t's session: images, templates, personal data, jobs.
-func (s *Service) Delete(ctx context.Context, t *faceverify.Tenant, token string) error {
+// Delete erases tenant t's session created through dialect d: images, templates, personal
+// data, jobs. A nil t and empty d (the operator) erase any session.
+func (s *Service) Delete(ctx context.Context, t *faceverify.Tenant, d faceverify.Dialect, token string) error {
 	ss, err := s.store.Session(ctx, token)
 	if err != nil {
 		return err
 	}
-	if t != nil && ss.TenantID != t.ID {
+	if t != nil && !issuedTo(ss, t, d) {
 		return faceverify.Errorf(faceverify.ENOTFOUND, "session not found")
 	}
 	return s.Erase(ctx, token)
+}
+
+// issuedTo reports whether ss was issued to tenant t through dialect d ("" = any dialect).
+func issuedTo(ss *faceverify.Session, t *faceverify.Tenant, d faceverify.Dialect) bool {
+	return ss.TenantID == t.ID && (d == "" || ss.Dialect == d)
 }
 
 // Erase removes every trace of a session (used by Delete and retention).
@@ -486,11 +494,11 @@ type VideoOutcome struct {
 // r is read at most MaxVideoBytes+1 bytes; a larger video is a failed attempt (VIDEO_TOO_LARGE).
 func (s *Service) SubmitVideo(ctx context.Context, token string, r io.Reader) (*VideoOutcome, error) {
 	ss, err := s.videoSession(ctx, token)
+	if out, over, oerr := s.overAllowance(ctx, ss); over {
+		return out, oerr
+	}
 	if err != nil {
 		return &VideoOutcome{Session: ss}, err
-	}
-	if ss.AttemptsLeft() == 0 {
-		return &VideoOutcome{Session: ss, Result: faceverify.ResultVideoManyTimes}, nil
 	}
 	data, err := io.ReadAll(io.LimitReader(r, s.Config.MaxVideoBytes+1))
 	if err != nil {
@@ -526,11 +534,11 @@ func (s *Service) SubmitVideo(ctx context.Context, token string, r io.Reader) (*
 // RejectOversizedVideo counts an upload over the size limit as a failed attempt.
 func (s *Service) RejectOversizedVideo(ctx context.Context, token string) (*VideoOutcome, error) {
 	ss, err := s.videoSession(ctx, token)
+	if out, over, oerr := s.overAllowance(ctx, ss); over {
+		return out, oerr
+	}
 	if err != nil {
 		return &VideoOutcome{Session: ss}, err
-	}
-	if ss.AttemptsLeft() == 0 {
-		return &VideoOutcome{Session: ss, Result: faceverify.ResultVideoManyTimes}, nil
 	}
 	ss.Attempts++
 	rep := &faceverify.Liveness{Result: faceverify.ResultVideoTooLarge, Challenge: ss.Challenge}
@@ -543,6 +551,30 @@ func (s *Service) RejectOversizedVideo(ctx context.Context, token string) (*Vide
 	}
 	s.wake()
 	return &VideoOutcome{Session: ss, Result: faceverify.ResultVideoTooLarge}, nil
+}
+
+// overAllowance ends a session with 4200 VIDEO_MANY_TIMES (verdict, notify) when a video
+// arrives although every allowed upload (the first and liveness_retry_count retakes) was
+// made and the session is still open: the last allowed video is still being checked. That
+// video is discarded. A session already over keeps its verdict (EUSED from videoSession).
+func (s *Service) overAllowance(ctx context.Context, ss *faceverify.Session) (*VideoOutcome, bool, error) {
+	if ss == nil || ss.AttemptsLeft() > 0 || (ss.State != faceverify.StateDeciding && ss.State != faceverify.StateLiveness) {
+		return nil, false, nil
+	}
+	pending := ss.PendingVideoKey
+	if err := ss.Finish(faceverify.Verdict{Result: faceverify.ResultVideoManyTimes}, s.now()); err != nil {
+		return nil, true, err
+	}
+	ss.Challenge = ""
+	if err := s.store.UpdateSession(ctx, ss, s.notifyJob(ss)); err != nil {
+		return nil, true, err // ECONFLICT: the verdict job won the race; the page asks again
+	}
+	if pending != "" {
+		s.blobs.Delete(ctx, pending) // its verdict job now finds the session decided
+	}
+	s.wake()
+	s.Log.Info("upload beyond the allowance", "token", Redact(ss.Token), "attempts", ss.Attempts)
+	return &VideoOutcome{Session: ss, Result: faceverify.ResultVideoManyTimes}, true, nil
 }
 
 func (s *Service) videoSession(ctx context.Context, token string) (*faceverify.Session, error) {

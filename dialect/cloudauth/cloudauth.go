@@ -80,12 +80,12 @@ const (
 	CodeMissing      = "400" // 参数不能为空
 	CodeInvalid      = "401" // 参数非法
 	CodeNoApp        = "402" // 应用配置不存在: a ProductCode other than ID_PRO
-	CodeNotFinished  = "403" // 认证未完成: the user has not finished (Describe)
+	CodeNotFinished  = "403" // 认证未完成: never returned; the 424 note covers every unfinished state (docs/cloudauth.md)
 	CodeNoScene      = "404" // 认证场景配置不存在: SceneId is not the tenant's
-	CodeBadCertifyID = "406" // 无效的CertifyId: malformed
+	CodeBadCertifyID = "406" // 无效的CertifyId: malformed, or never issued to this tenant through Cloudauth
 	CodeNotActivated = "410" // 未开通服务: tenant disabled
 	CodeArrears      = "412" // 欠费中: tenant quota used up
-	CodeNoRecord     = "424" // 身份认证记录不存在: unknown, abandoned or expired
+	CodeNoRecord     = "424" // 身份认证记录不存在: issued but not completed (not started, in progress, being checked, abandoned, expired, interrupted)
 	CodeInternal     = "500" // 系统错误
 )
 
@@ -149,10 +149,8 @@ func ErrorResponse(err error, requestID, host string) (int, ErrorBody) {
 		if fe.Key == "SceneId" {
 			return body(CodeNoScene)
 		}
-		return body(CodeNoRecord)
-	case faceverify.ENOTREADY:
-		return body(CodeNotFinished)
-	case faceverify.EEXPIRED, faceverify.EUSED:
+		return body(CodeBadCertifyID) // a CertifyId this tenant never issued: 无效的CertifyId
+	case faceverify.ENOTREADY, faceverify.EEXPIRED, faceverify.EUSED:
 		return body(CodeNoRecord)
 	case faceverify.EDISABLED:
 		if fe.Key == faceverify.ReasonKeyDisabled {
@@ -235,9 +233,17 @@ var (
 	mobileRE     = regexp.MustCompile(`^\+?[0-9]{5,20}$`)
 )
 
+// InitPolicy is the operator's configuration that InitFaceVerify applies.
+type InitPolicy struct {
+	MaxImage int64 // bound of the decoded FaceContrastPicture (0 = none)
+	// HTTPCallbackHosts are host names whose CallbackUrl may be plain http (local testing,
+	// --cloudauth-http-callback-hosts); every other CallbackUrl must begin with https.
+	HTTPCallbackHosts []string
+}
+
 // ParseInit validates InitFaceVerify parameters for tenant t (cloudauth-faceverify.txt)
-// and maps them onto a verify command. maxImage bounds the decoded FaceContrastPicture.
-func ParseInit(p url.Values, t *faceverify.Tenant, maxImage int64) (verify.CreateRequest, error) {
+// and maps them onto a verify command.
+func ParseInit(p url.Values, t *faceverify.Tenant, pol InitPolicy) (verify.CreateRequest, error) {
 	fail := func(err error) (verify.CreateRequest, error) { return verify.CreateRequest{}, err }
 	if err := distinct(p); err != nil {
 		return fail(err)
@@ -261,8 +267,8 @@ func ParseInit(p url.Values, t *faceverify.Tenant, maxImage int64) (verify.Creat
 	o.LivenessType = "video_number"
 	o.SecurityLevel = 2
 	o.LivenessPrefs = 1
-	o.LivenessRetries = 1 // the CertifyUrl allows one submission
-	o.IDCardRetries = 1
+	o.LivenessRetries = 0 // the CertifyUrl allows one submission: no retake
+	o.IDCardRetries = 0
 	o.IDCardThreshold = 0.8
 	o.Meta = map[string]string{}
 
@@ -286,7 +292,7 @@ func ParseInit(p url.Values, t *faceverify.Tenant, maxImage int64) (verify.Creat
 	if o.ReturnURL, err = httpURL(get("ReturnUrl"), "ReturnUrl", true); err != nil {
 		return fail(err)
 	}
-	if o.NotifyURL, err = httpURL(get("CallbackUrl"), "CallbackUrl", false); err != nil {
+	if o.NotifyURL, err = callbackURL(get("CallbackUrl"), pol.HTTPCallbackHosts); err != nil {
 		return fail(err)
 	}
 	if o.NotifyToken = get("CallbackToken"); len(o.NotifyToken) > 128 || !printable(o.NotifyToken) {
@@ -341,7 +347,7 @@ func ParseInit(p url.Values, t *faceverify.Tenant, maxImage int64) (verify.Creat
 	o.ClaimedName, o.ClaimedNumber = name, number
 	req := verify.CreateRequest{Dialect: faceverify.DialectCloudauth}
 	if pic := p.Get("FaceContrastPicture"); pic != "" {
-		img, err := decodePicture(pic, maxImage)
+		img, err := decodePicture(pic, pol.MaxImage)
 		if err != nil {
 			return fail(err)
 		}
@@ -454,6 +460,25 @@ func httpURL(raw, key string, required bool) (string, error) {
 	return raw, nil
 }
 
+// callbackURL checks CallbackUrl: "必须以https开头" (must begin with https). Plain http is
+// accepted only for the hosts the operator listed (exact host name, any port).
+func callbackURL(raw string, httpHosts []string) (string, error) {
+	u, err := httpURL(raw, "CallbackUrl", false)
+	if err != nil || u == "" {
+		return u, err
+	}
+	pu, _ := url.Parse(raw)
+	if strings.EqualFold(pu.Scheme, "https") {
+		return raw, nil
+	}
+	for _, h := range httpHosts {
+		if h != "" && strings.EqualFold(h, pu.Hostname()) {
+			return raw, nil
+		}
+	}
+	return "", faceverify.Invalid("CallbackUrl", "must begin with https")
+}
+
 func printable(s string) bool {
 	for i := 0; i < len(s); i++ {
 		if s[i] < ' ' || s[i] > '~' {
@@ -549,11 +574,14 @@ func ParseDescribe(p url.Values, t *faceverify.Tenant) (string, error) {
 	return certifyID(p)
 }
 
-// SubCode derives the Cloudauth SubCode from a verdict's result (spec/NOTES.md):
+// SubCode derives the Cloudauth SubCode from a verdict's result (docs/cloudauth.md):
 // 200 pass; 201 name and number do not match; 202 identity not found; 203 reference photo
-// unusable; 204 face mismatch; 205 liveness risk (attacks, wrong or unsynchronised speech,
-// no usable face or audio); 206 policy (limits, disabled account, internal failure).
-// 210 (passed by a whitelist policy) is never produced.
+// unusable; 204 face mismatch or no usable live face ("可能不是同一人或活体照片质量较低");
+// 205 attack risk only (the 4100 family, wrong or unsynchronised speech, lips and voice
+// apart); 206 policy: a recording our checks cannot use (undecodable, no audio, duration,
+// size), too many uploads, disabled account. 210 (whitelist) is never produced.
+// VIDEO_INTERNAL_ERROR is not a completed verification and has no SubCode on the wire
+// (Describe answers 424, no callback); SubCode returns 206 for it only as a fallback.
 func SubCode(r faceverify.Result) string {
 	switch r {
 	case faceverify.ResultSuccess:
@@ -562,11 +590,9 @@ func SubCode(r faceverify.Result) string {
 		return "201"
 	case faceverify.ResultNoIDCardNumber:
 		return "202"
-	case faceverify.ResultNotTheSame:
+	case faceverify.ResultNotTheSame, faceverify.ResultNoFaceFound, faceverify.ResultFaceQualityTooLow:
 		return "204"
-	case faceverify.ResultSRError, faceverify.ResultNotSynchronized, faceverify.ResultLipVoiceNotSync,
-		faceverify.ResultNoFaceFound, faceverify.ResultFaceQualityTooLow, faceverify.ResultNoAudio,
-		faceverify.ResultVideoFormatUnsupported:
+	case faceverify.ResultSRError, faceverify.ResultNotSynchronized, faceverify.ResultLipVoiceNotSync:
 		return "205"
 	}
 	switch r.Code {
@@ -619,14 +645,20 @@ type FacialPictureFront struct {
 	OssObjectName   string   `json:"ossObjectName,omitempty"`
 }
 
-// RenderDescribe renders a session for DescribeFaceVerify. A session still waiting for the
-// user is ENOTREADY (403); an abandoned or expired one ENOTFOUND (424). pic may be nil.
+// Completed reports whether s is a completed verification in the document's sense
+// ("认证完成（包含认证通过和认证未通过）"): a verdict was reached. Not started, in
+// progress, being checked, abandoned, expired and internally interrupted
+// (VIDEO_INTERNAL_ERROR, "异常中断") sessions are not completed.
+func Completed(s *faceverify.Session) bool {
+	return s.Verdict != nil && (s.State == faceverify.StateDone || s.State == faceverify.StateFailed) &&
+		s.Verdict.Result != faceverify.ResultVideoInternalError
+}
+
+// RenderDescribe renders a session for DescribeFaceVerify. A session that is not
+// Completed is ENOTREADY (Code 424, "CertifyId未认证、认证过程中放弃、认证处理中"). pic may be nil.
 func RenderDescribe(requestID string, s *faceverify.Session, pic *Picture) (DescribeResponse, error) {
-	switch {
-	case s.State == faceverify.StateCancelled || s.State == faceverify.StateExpired:
-		return DescribeResponse{}, faceverify.Errorf(faceverify.ENOTFOUND, "verification abandoned or expired")
-	case !s.State.Terminal() || s.Verdict == nil:
-		return DescribeResponse{}, faceverify.Errorf(faceverify.ENOTREADY, "verification not finished")
+	if !Completed(s) {
+		return DescribeResponse{}, faceverify.Errorf(faceverify.ENOTREADY, "verification not completed")
 	}
 	v := s.Verdict
 	sub := SubCode(v.Result)
@@ -636,7 +668,7 @@ func RenderDescribe(requestID string, s *faceverify.Session, pic *Picture) (Desc
 		out.ResultObject.Passed = "T"
 	}
 	mi := MaterialInfo{FaceAttack: "F", FaceOcclusion: "F"}
-	if v.Result.Code == 4100 {
+	if sub == "205" { // faceAttack follows the SubCode: T exactly for the attack SubCode
 		mi.FaceAttack = "T"
 	}
 	if l := v.Liveness; l != nil {
@@ -718,9 +750,10 @@ func CheckPicture(key []byte, certifyID string, q url.Values, now time.Time) boo
 
 // CallbackURL is the GET callback of a finished session: CallbackUrl with certifyId,
 // passed (the SubCode) and callbackToken (when set) added. "" when nothing is to be sent:
-// no CallbackUrl, or the verification did not complete (cancelled, expired, in progress).
+// no CallbackUrl, or the verification did not complete (cancelled, expired, in progress,
+// interrupted by an internal error: "若认证中放弃、异常中断或未进行认证均不会通知").
 func CallbackURL(s *faceverify.Session) string {
-	if s.Options.NotifyURL == "" || s.Verdict == nil || (s.State != faceverify.StateDone && s.State != faceverify.StateFailed) {
+	if s.Options.NotifyURL == "" || !Completed(s) {
 		return ""
 	}
 	u, err := url.Parse(s.Options.NotifyURL)
@@ -739,14 +772,14 @@ func CallbackURL(s *faceverify.Session) string {
 
 // ReturnURL is where the page sends the user at the end: ReturnUrl with certifyId and the
 // Web SDK client code (1000 completed and passed, 2006 completed and not passed, 1003
-// interrupted by the user or expired).
+// interrupted: by the user, by expiry or by an internal error).
 func ReturnURL(s *faceverify.Session) string {
 	u, err := url.Parse(s.Options.ReturnURL)
 	if err != nil || s.Options.ReturnURL == "" {
 		return s.Options.ReturnURL
 	}
 	code := "1003"
-	if s.Verdict != nil && (s.State == faceverify.StateDone || s.State == faceverify.StateFailed) {
+	if Completed(s) {
 		code = "2006"
 		if s.Verdict.Result.Passed() {
 			code = "1000"

@@ -295,7 +295,7 @@ func TestParseInitMapping(t *testing.T) {
 	p := url.Values{"SceneId": {"1000000006"}, "OuterOrderNo": {"abc"}, "ProductCode": {"ID_PRO"}, "CertName": {"张三"},
 		"CertNo": {"11010519491231002x"}, "ReturnUrl": {"https://r.example"}, "MetaInfo": {`{"a":1}`}, "UserId": {"u"},
 		"CallbackUrl": {"https://cb.example"}, "CallbackToken": {"tok"}, "Mobile": {"13012345678"}}
-	req, err := ParseInit(p, tenant, 1<<20)
+	req, err := ParseInit(p, tenant, InitPolicy{MaxImage: 1 << 20})
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -309,14 +309,14 @@ func TestParseInitMapping(t *testing.T) {
 	p.Set("FaceContrastPicture", base64.StdEncoding.EncodeToString(jpeg))
 	p.Del("CertName")
 	p.Del("CertNo")
-	req, err = ParseInit(p, tenant, 1<<20)
+	req, err = ParseInit(p, tenant, InitPolicy{MaxImage: 1 << 20})
 	if err != nil {
 		t.Fatal(err)
 	}
 	if req.Options.ComparisonType != faceverify.CompareReference || len(req.RefImages) != 1 || string(req.RefImages[0]) != string(jpeg) {
 		t.Fatalf("reference mode: %+v", req.Options)
 	}
-	if _, err := ParseInit(p, tenant, 4); faceverify.ErrorKey(err) != "FaceContrastPicture" {
+	if _, err := ParseInit(p, tenant, InitPolicy{MaxImage: 4}); faceverify.ErrorKey(err) != "FaceContrastPicture" {
 		t.Fatalf("too large: %v", err)
 	}
 	b, _ := json.Marshal(req.Options)

@@ -105,6 +105,13 @@ func ParseCreate(f Form) (verify.CreateRequest, error) {
 		o.IDCardThreshold = t
 	}
 	req := verify.CreateRequest{Dialect: faceverify.DialectLite}
+	// image_ref1/2 are File parameters: sent as plain form text (the document's urlencoded
+	// sample does so) either one is refused the same way, whatever comparison_type says.
+	for _, k := range []string{"image_ref1", "image_ref2"} {
+		if has(k) {
+			return verify.CreateRequest{}, faceverify.Invalid(k, "must be an uploaded file (multipart/form-data)")
+		}
+	}
 	switch o.ComparisonType {
 	case faceverify.CompareRegistry:
 		o.IDFromCard = group == 1
@@ -132,9 +139,6 @@ func ParseCreate(f Form) (verify.CreateRequest, error) {
 			return verify.CreateRequest{}, faceverify.Invalid("uuid", "longer than 128 bytes")
 		}
 		if len(f.Files["image_ref1"]) == 0 || len(f.Files["image_ref1"][0]) == 0 {
-			if has("image_ref1") {
-				return verify.CreateRequest{}, faceverify.Invalid("image_ref1", "must be an uploaded file")
-			}
 			return verify.CreateRequest{}, faceverify.Missing("image_ref1")
 		}
 	}
@@ -145,8 +149,6 @@ func ParseCreate(f Form) (verify.CreateRequest, error) {
 				return verify.CreateRequest{}, faceverify.Invalid(k, "empty file")
 			}
 			req.RefImages = append(req.RefImages, files[0])
-		} else if k == "image_ref2" && has(k) {
-			return verify.CreateRequest{}, faceverify.Invalid(k, "must be an uploaded file")
 		}
 	}
 	if len(req.RefImages) == 1 && len(f.Files["image_ref1"]) == 0 {
@@ -381,14 +383,24 @@ func Sign(secret, data string) string {
 	return hex.EncodeToString(h[:])
 }
 
-// ReturnURL appends biz_token to the tenant's return_url.
+// ReturnURL is the tenant's return_url with biz_token=<token> appended as the last query
+// parameter (before any #fragment). The tenant's own URL is kept byte for byte: its query
+// is neither re-encoded nor re-ordered, and a biz_token of its own is left in place.
 func ReturnURL(s *faceverify.Session) string {
-	u, err := url.Parse(s.Options.ReturnURL)
-	if err != nil {
-		return s.Options.ReturnURL
+	raw := s.Options.ReturnURL
+	if raw == "" {
+		return ""
 	}
-	q := u.Query()
-	q.Set("biz_token", s.Token)
-	u.RawQuery = q.Encode()
-	return u.String()
+	base, frag, hasFrag := strings.Cut(raw, "#")
+	switch {
+	case !strings.Contains(base, "?"):
+		base += "?"
+	case !strings.HasSuffix(base, "?") && !strings.HasSuffix(base, "&"):
+		base += "&"
+	}
+	base += "biz_token=" + url.QueryEscape(s.Token)
+	if hasFrag {
+		base += "#" + frag
+	}
+	return base
 }

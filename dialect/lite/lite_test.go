@@ -72,6 +72,9 @@ func TestGoldenResponses(t *testing.T) {
 	cancelled := session(faceverify.StateCancelled)
 	cancelled.Verdict = &faceverify.Verdict{Result: faceverify.ResultUserCancel}
 	golden(t, "get_result_cancelled", RenderResult(env, cancelled, nil))
+	many := session(faceverify.StateDone)
+	many.Verdict = &faceverify.Verdict{Result: faceverify.ResultVideoManyTimes}
+	golden(t, "get_result_video_many_times", RenderResult(env, many, nil))
 
 	done := session(faceverify.StateDone)
 	done.Verdict = &faceverify.Verdict{Result: faceverify.ResultSuccess, DecidedAt: time.Unix(1763900100, 0),
@@ -103,8 +106,32 @@ func TestNotifyForm(t *testing.T) {
 	if f.Get("sign") != Sign("secret", f.Get("data")) {
 		t.Fatal("sign mismatch")
 	}
-	if got := ReturnURL(s); got != "https://biz.example/done?biz_token=1763900000%2C34fb21937e47ae719f11cbc719615687&x=1" {
+	if got := ReturnURL(s); got != "https://biz.example/done?x=1&biz_token=1763900000%2C34fb21937e47ae719f11cbc719615687" {
 		t.Fatalf("return url %s", got)
+	}
+	many := session(faceverify.StateDone)
+	many.Verdict = &faceverify.Verdict{Result: faceverify.ResultVideoManyTimes}
+	f = NotifyForm(many, "secret")
+	golden(t, "notify_form_video_many_times", map[string]string{"data": f.Get("data"), "sign": f.Get("sign")})
+}
+
+// The tenant's return_url is kept byte for byte; biz_token is appended last (docs/lite.md).
+func TestReturnURLKeepsQuery(t *testing.T) {
+	const tok = "1763900000%2C34fb21937e47ae719f11cbc719615687"
+	for in, want := range map[string]string{
+		"https://biz.example/done":                       "https://biz.example/done?biz_token=" + tok,
+		"https://biz.example/done?":                      "https://biz.example/done?biz_token=" + tok,
+		"https://biz.example/done?z=1&a=%7E+x&flag":      "https://biz.example/done?z=1&a=%7E+x&flag&biz_token=" + tok,
+		"https://biz.example/done?a=1&":                  "https://biz.example/done?a=1&biz_token=" + tok,
+		"https://biz.example/done?sig=AB%2Fc%3D#/step/2": "https://biz.example/done?sig=AB%2Fc%3D&biz_token=" + tok + "#/step/2",
+		"https://biz.example/done?biz_token=mine":        "https://biz.example/done?biz_token=mine&biz_token=" + tok,
+		"http://biz.example:8080/p%20q/done#top":         "http://biz.example:8080/p%20q/done?biz_token=" + tok + "#top",
+	} {
+		s := session(faceverify.StateDone)
+		s.Options.ReturnURL = in
+		if got := ReturnURL(s); got != want {
+			t.Errorf("%s: got %s, want %s", in, got, want)
+		}
 	}
 }
 

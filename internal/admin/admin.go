@@ -186,7 +186,7 @@ func Run(ctx context.Context, args []string, getenv func(string) string, stdout,
 		}
 		return enc.Encode(map[string]any{"job": jobID, "state": faceverify.JobQueued})
 	case "session delete":
-		if err := a.Service.Delete(ctx, nil, token); err != nil {
+		if err := a.Service.Delete(ctx, nil, "", token); err != nil {
 			return err
 		}
 		return enc.Encode(map[string]any{"deleted": true})

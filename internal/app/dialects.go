@@ -18,6 +18,8 @@ import (
 func (a *App) cloudauthOptions() httpapi.CloudauthOptions {
 	return httpapi.CloudauthOptions{
 		PublicURL: a.Config.PublicURL,
+		// a plain-http CallbackUrl is accepted only for these hosts (local testing)
+		HTTPCallbackHosts: a.Config.CloudauthHTTPCallbackHosts,
 		// the picture URL key is derived from the key ring, so every instance sharing the
 		// keys accepts the URLs and rotating the index key revokes them
 		PictureKey: []byte(a.Box.Index("faceverify/cloudauth/picture-url/v1")),
