@@ -452,7 +452,7 @@ func caInit(t *testing.T, s *apitest.Server, rc *receiver, ref string) (id, cert
 	return resp.ResultObject.CertifyId, resp.ResultObject.CertifyUrl
 }
 
-// caDescribe polls DescribeFaceVerify until the verdict is there (Code 403 = not yet).
+// caDescribe polls DescribeFaceVerify until the verdict is there (Code 424 = not yet).
 func caDescribe(t *testing.T, s *apitest.Server, id string) *cloudauth.DescribeFaceVerifyResponse {
 	t.Helper()
 	c := caClient(t, s)
@@ -466,7 +466,7 @@ func caDescribe(t *testing.T, s *apitest.Server, id string) *cloudauth.DescribeF
 		if err != nil {
 			t.Fatalf("DescribeFaceVerify: %v", err)
 		}
-		if resp.Code != "403" {
+		if resp.Code != "424" {
 			return resp
 		}
 		if time.Now().After(deadline) {
@@ -540,7 +540,8 @@ func recordSteps(secs int, shot string) []step {
 func TestBrowserJourney(t *testing.T) {
 	browserDir(t)
 	testenv.Datasets(t, "talking")
-	s := apitest.Start(t, apitest.Options{Engine: true})
+	// callbacks go to a plain-http loopback receiver: the operator allows it
+	s := apitest.Start(t, apitest.Options{Engine: true, Flags: []string{"--cloudauth-http-callback-hosts", "127.0.0.1"}})
 	ctx := context.Background()
 	s.Tenant.Checks.LipSyncOff = true
 	if err := s.App.Store.UpdateTenant(ctx, s.Tenant); err != nil {
@@ -606,7 +607,7 @@ func TestBrowserJourney(t *testing.T) {
 		if got := o.value("text", "#retry-reason"); got != "未通过念数字识别，请重试" {
 			t.Errorf("retry reason %q", got)
 		}
-		if got := o.value("text", "#retry-left"); got != "还可重试 2 次" {
+		if got := o.value("text", "#retry-left"); got != "还可重试 3 次" { // liveness_retry_count 3: three retakes
 			t.Errorf("attempts left %q", got)
 		}
 		v := session(t, s, token)
@@ -686,7 +687,7 @@ func TestBrowserJourney(t *testing.T) {
 
 	t.Run("still photo with full checks: attack, retries exhausted", func(t *testing.T) {
 		still, photo := stillCamera(t, media)
-		token := createSession(t, s, full.AppCode, rc, photo, "liveness_retry_count", "2")
+		token := createSession(t, s, full.AppCode, rc, photo, "liveness_retry_count", "1") // the first video and one retake
 		digits := session(t, s, token).Digits
 		steps := []step{{"goto": page(token)}, {"check": "#consent"}, {"click": "#start"}}
 		steps = append(steps, recordSteps(4, "")...)

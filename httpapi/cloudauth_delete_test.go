@@ -11,7 +11,7 @@ import (
 )
 
 // TestCloudauthDeleteSDK: DeleteFaceVerifyResult through the official Go SDK erases the
-// session; Describe then answers 424, and another tenant cannot erase it.
+// session; Describe then answers 406 (the id is unknown now), and another tenant cannot erase it.
 func TestCloudauthDeleteSDK(t *testing.T) {
 	s := apitest.Start(t, apitest.Options{})
 	init := caSdkInit(t, s)
@@ -26,7 +26,7 @@ func TestCloudauthDeleteSDK(t *testing.T) {
 	if err := s.App.Store.CreateTenant(context.Background(), other); err != nil {
 		t.Fatal(err)
 	}
-	if resp, err := del(other.AccessKeyID, other.AccessKeySecret, id, "N"); err != nil || resp.Code != "424" {
+	if resp, err := del(other.AccessKeyID, other.AccessKeySecret, id, "N"); err != nil || resp.Code != "406" {
 		t.Fatalf("other tenant's delete: %+v %v", resp, err)
 	}
 	if resp, err := del(s.Tenant.AccessKeyID, s.Tenant.AccessKeySecret, id, "X"); err != nil || resp.Code != "401" {
@@ -40,10 +40,10 @@ func TestCloudauthDeleteSDK(t *testing.T) {
 		t.Fatalf("delete: %+v %v", resp, err)
 	}
 	d, err := caSdkClient(t, s.Tenant.AccessKeyID, s.Tenant.AccessKeySecret).DescribeFaceVerify(caDescribeReq(s, id))
-	if err != nil || d.Code != "424" {
+	if err != nil || d.Code != "406" {
 		t.Fatalf("describe after delete: %+v %v", d, err)
 	}
-	if resp, err := del(s.Tenant.AccessKeyID, s.Tenant.AccessKeySecret, id, "N"); err != nil || resp.Code != "424" {
+	if resp, err := del(s.Tenant.AccessKeyID, s.Tenant.AccessKeySecret, id, "N"); err != nil || resp.Code != "406" {
 		t.Fatalf("second delete: %+v %v", resp, err)
 	}
 	keys, _ := s.App.Blobs.List(context.Background(), "sessions/")

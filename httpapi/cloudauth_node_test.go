@@ -67,7 +67,7 @@ func TestCloudauthNodeSDK(t *testing.T) {
 	if !strings.HasSuffix(ro["CertifyUrl"].(string), "/cloudauth/v1/do/"+id) {
 		t.Fatalf("CertifyUrl %v", ro["CertifyUrl"])
 	}
-	if d := body("describe"); d["Code"] != "403" || d["Message"] != "认证未完成" {
+	if d := body("describe"); d["Code"] != "424" || d["Message"] != "身份认证记录不存在" {
 		t.Fatalf("describe: %+v", out["describe"])
 	}
 	if b := body("badParams"); b["Code"] != "400" || b["Message"] != "参数不能为空" {

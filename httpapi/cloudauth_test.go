@@ -113,7 +113,8 @@ func TestCloudauthInitParameters(t *testing.T) {
 		{"ok lower-case x", []string{"CertNo", strings.ToLower(caTestCertNo)}, "200"},
 		{"ok all optional", []string{"Mobile", "13012345678", "Ip", "47.100.1.2", "UserId", "u-123", "CallbackUrl", "https://biz.example/cb?a=1",
 			"CallbackToken", "NMjvQanQgplBSaEI0sL86WnQplB", "CertifyUrlType", "H5", "AuthId", "92d46b9e9e2d703f2897f350d5bd4149"}, "200"},
-		{"ok http callback", []string{"CallbackUrl", "http://127.0.0.1:9/cb"}, "200"},
+		{"http callback refused", []string{"CallbackUrl", "http://127.0.0.1:9/cb"}, "401"},
+		{"http callback public host refused", []string{"CallbackUrl", "http://biz.example/cb"}, "401"},
 		{"missing SceneId", []string{"SceneId", ""}, "400"},
 		{"SceneId not a number", []string{"SceneId", "abc"}, "401"},
 		{"SceneId of nobody", []string{"SceneId", "1000000006"}, "404"},
@@ -190,8 +191,8 @@ func TestCloudauthDescribeCodes(t *testing.T) {
 	for _, c := range []struct {
 		name, id, scene, code string
 	}{
-		{"not started", id, s.Tenant.SceneID, "403"},
-		{"unknown", strings.Repeat("0", 32), s.Tenant.SceneID, "424"},
+		{"not started", id, s.Tenant.SceneID, "424"},
+		{"unknown", strings.Repeat("0", 32), s.Tenant.SceneID, "406"},
 		{"malformed", "../../etc/passwd", s.Tenant.SceneID, "406"},
 		{"upper-case", strings.ToUpper(id), s.Tenant.SceneID, "406"},
 		{"missing", "", s.Tenant.SceneID, "400"},
@@ -203,23 +204,23 @@ func TestCloudauthDescribeCodes(t *testing.T) {
 			t.Errorf("%s: got %s, want Code %s", c.name, resp.GetHttpContentString(), c.code)
 		}
 	}
-	// another tenant's CertifyId is exactly an unknown one
+	// another tenant's CertifyId is exactly an unknown one: never issued to this tenant
 	other := admin.NewTenant("other", -1)
 	if err := s.App.Store.CreateTenant(context.Background(), other); err != nil {
 		t.Fatal(err)
 	}
 	r := caDescribeReq(s, id)
 	r.SceneId = requests.Integer(other.SceneID)
-	if resp, err := caSdkClient(t, other.AccessKeyID, other.AccessKeySecret).DescribeFaceVerify(r); err != nil || resp.Code != "424" {
+	if resp, err := caSdkClient(t, other.AccessKeyID, other.AccessKeySecret).DescribeFaceVerify(r); err != nil || resp.Code != "406" {
 		t.Fatalf("other tenant: %v %+v", err, resp)
 	}
-	// in progress (page opened) → 403; abandoned → 424; expired → 424
+	// in progress (page opened) → 424; abandoned → 424; expired → 424
 	var view map[string]any
 	req, _ := http.NewRequest(http.MethodGet, s.URL+"/h5/v1/sessions/"+id, nil)
 	if apitest.Do(t, req, &view) != 200 || view["step"] != "video" || view["dialect"] != "cloudauth" {
 		t.Fatalf("page view: %+v", view)
 	}
-	if resp := describe(caDescribeReq(s, id)); resp.Code != "403" || resp.Message != "认证未完成" {
+	if resp := describe(caDescribeReq(s, id)); resp.Code != "424" || resp.Message != "身份认证记录不存在" {
 		t.Fatalf("in progress: %s", resp.GetHttpContentString())
 	}
 	req, _ = http.NewRequest(http.MethodPost, s.URL+"/h5/v1/sessions/"+id+"/cancel", nil)

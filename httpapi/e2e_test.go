@@ -186,7 +186,7 @@ func TestLiteFlowEndToEnd(t *testing.T) {
 		}
 		v := waitStep(t, s, tok, "processing")
 		last, _ := v["last_result"].(map[string]any)
-		if v["step"] != "video" || last == nil || last["message"] != "SR_ERROR" || v["attempts_left"].(float64) != 1 {
+		if v["step"] != "video" || last == nil || last["message"] != "SR_ERROR" || v["attempts_left"].(float64) != 2 { // liveness_retry_count=2: two retakes after the first
 			t.Fatalf("after wrong digits: %v", v)
 		}
 		if last["text"] != "未通过念数字识别，请重试" {

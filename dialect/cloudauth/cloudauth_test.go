@@ -132,7 +132,8 @@ func TestSubCode(t *testing.T) {
 		"SUCCESS": "200", "ID_NUMBER_NAME_NOT_MATCH": "201", "NO_ID_CARD_NUMBER": "202", "NO_FACE_FOUND_IDCARD": "203",
 		"FAIL_OCR_FAKE_IDCARD": "203", "PASS_LIVING_NOT_THE_SAME": "204", "FAIL_LIVING_FACE_ATTACK": "205",
 		"CHANGE_FACE_ATTACK": "205", "SR_ERROR": "205", "NOT_SYNCHRONIZED": "205", "LIP_VOICE_NOT_SYNC": "205",
-		"NO_FACE_FOUND": "205", "FACE_QUALITY_TOO_LOW": "205", "INVALID_VIDEO_DURATION": "206", "VIDEO_TOO_LARGE": "206",
+		"NO_FACE_FOUND": "204", "FACE_QUALITY_TOO_LOW": "204", "INVALID_VIDEO_DURATION": "206", "VIDEO_TOO_LARGE": "206",
+		"VIDEO_FORMAT_UNSUPPORTED": "206", "NO_AUDIO": "206",
 		"VIDEO_MANY_TIMES": "206", "VIDEO_INTERNAL_ERROR": "206", "BALANCE_NOT_ENOUGH": "206", "ACCOUNT_DISABLED": "206",
 	}
 	for _, r := range faceverify.Results {
@@ -199,13 +200,25 @@ func TestGolden(t *testing.T) {
 		Verification: map[string]faceverify.Comparison{"ref1": {VerifyScore: 12.5}}}
 	d, _ = RenderDescribe(reqID, testSession(faceverify.StateDone, mismatch), pic)
 	golden(t, "describe_face_mismatch_204", d)
+	// unusable media are not attacks: their SubCode is not 205 and faceAttack stays F
+	noFace := &faceverify.Verdict{Result: faceverify.ResultNoFaceFound, Liveness: live(0, 0)}
+	d, _ = RenderDescribe(reqID, testSession(faceverify.StateDone, noFace), nil)
+	golden(t, "describe_no_face_204", d)
+	noAudio := &faceverify.Verdict{Result: faceverify.ResultNoAudio, Liveness: live(0.01, 80)}
+	d, _ = RenderDescribe(reqID, testSession(faceverify.StateDone, noAudio), nil)
+	golden(t, "describe_no_audio_206", d)
+	// a lip/voice failure is an attack: 205 with faceAttack T
+	sr := &faceverify.Verdict{Result: faceverify.ResultLipVoiceNotSync, Liveness: live(0.1, 80)}
+	d, _ = RenderDescribe(reqID, testSession(faceverify.StateDone, sr), nil)
+	golden(t, "describe_lip_voice_205", d)
 
 	for _, c := range []struct {
 		name string
 		s    *faceverify.Session
 	}{
-		{"describe_not_finished_403", testSession(faceverify.StateLiveness, nil)},
+		{"describe_not_finished_424", testSession(faceverify.StateLiveness, nil)},
 		{"describe_cancelled_424", testSession(faceverify.StateCancelled, &faceverify.Verdict{Result: faceverify.ResultUserCancel})},
+		{"describe_internal_error_424", testSession(faceverify.StateDone, &faceverify.Verdict{Result: faceverify.ResultVideoInternalError})},
 	} {
 		_, err := RenderDescribe(reqID, c.s, nil)
 		_, body := ErrorResponse(err, reqID, "cloudauth.example")
@@ -221,6 +234,7 @@ func TestGolden(t *testing.T) {
 		{"error_product_402", faceverify.Invalid("ProductCode", "x"), 200},
 		{"error_scene_404", &faceverify.Error{Code: faceverify.ENOTFOUND, Key: "SceneId"}, 200},
 		{"error_certifyid_406", faceverify.Invalid("CertifyId", "x"), 200},
+		{"error_unknown_certifyid_406", faceverify.Errorf(faceverify.ENOTFOUND, "session not found"), 200},
 		{"error_internal_500", os.ErrClosed, 200},
 		{"pop_signature", popError("SignatureDoesNotMatch"), 400},
 		{"pop_missing_parameter", popError("MissingParameter", "Timestamp"), 400},
@@ -250,6 +264,8 @@ func TestCallbackAndReturnURL(t *testing.T) {
 	for _, s := range []*faceverify.Session{
 		testSession(faceverify.StateCancelled, &faceverify.Verdict{Result: faceverify.ResultUserCancel}),
 		testSession(faceverify.StateExpired, nil), testSession(faceverify.StateLiveness, nil),
+		testSession(faceverify.StateDeciding, nil),
+		testSession(faceverify.StateDone, &faceverify.Verdict{Result: faceverify.ResultVideoInternalError}),
 	} {
 		if got := CallbackURL(s); got != "" {
 			t.Fatalf("%s: callback %q, want none", s.State, got)
@@ -262,6 +278,10 @@ func TestCallbackAndReturnURL(t *testing.T) {
 	}
 	if got := ReturnURL(testSession(faceverify.StateDone, fail)); got != "http://www.aliyun.com?certifyId=91707dc296d469ad38e4c5efa6a0f24b&code=2006" {
 		t.Fatalf("return: %s", got)
+	}
+	ie := testSession(faceverify.StateDone, &faceverify.Verdict{Result: faceverify.ResultVideoInternalError})
+	if got := ReturnURL(ie); !strings.HasSuffix(got, "&code=1003") {
+		t.Fatalf("return after an internal error: %s", got)
 	}
 }
 
@@ -302,7 +322,7 @@ func TestParseInitMapping(t *testing.T) {
 	o := req.Options
 	if req.Dialect != faceverify.DialectCloudauth || o.ComparisonType != faceverify.CompareRegistry || o.ClaimedNumber != "11010519491231002X" ||
 		o.ExternalRef != "abc" || o.UserRef != "u" || o.NotifyURL != "https://cb.example" || o.NotifyToken != "tok" ||
-		o.LivenessRetries != 1 || o.Meta["Mobile"] != "13012345678" || len(req.RefImages) != 0 {
+		o.LivenessRetries != 0 || o.Meta["Mobile"] != "13012345678" || len(req.RefImages) != 0 {
 		t.Fatalf("registry mode: %+v", req)
 	}
 	jpeg := []byte{0xFF, 0xD8, 0xFF, 0xE0, 1, 2, 3}
@@ -318,6 +338,28 @@ func TestParseInitMapping(t *testing.T) {
 	}
 	if _, err := ParseInit(p, tenant, InitPolicy{MaxImage: 4}); faceverify.ErrorKey(err) != "FaceContrastPicture" {
 		t.Fatalf("too large: %v", err)
+	}
+	// CallbackUrl must begin with https; http only for the operator's listed hosts
+	for _, c := range []struct {
+		url   string
+		hosts []string
+		ok    bool
+	}{
+		{"https://cb.example/x", nil, true},
+		{"HTTPS://cb.example/x", nil, true},
+		{"http://cb.example/x", nil, false},
+		{"http://127.0.0.1:9000/x", nil, false},
+		{"http://127.0.0.1:9000/x", []string{"127.0.0.1"}, true},
+		{"http://CB.example/x", []string{"cb.example"}, true},
+		{"http://cb.example.evil/x", []string{"cb.example"}, false},
+		{"http://user@evil.example/x?cb.example", []string{"cb.example"}, false},
+		{"ftp://cb.example/x", []string{"cb.example"}, false},
+	} {
+		p.Set("CallbackUrl", c.url)
+		_, err := ParseInit(p, tenant, InitPolicy{MaxImage: 1 << 20, HTTPCallbackHosts: c.hosts})
+		if (err == nil) != c.ok || (err != nil && faceverify.ErrorKey(err) != "CallbackUrl") {
+			t.Errorf("CallbackUrl %s hosts %v: %v", c.url, c.hosts, err)
+		}
 	}
 	b, _ := json.Marshal(req.Options)
 	if strings.Contains(string(b), "FaceContrastPicture") {

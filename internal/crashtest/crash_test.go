@@ -230,7 +230,8 @@ func scenario(t *testing.T, mode, bin, photo string, video []byte, models, ort s
 	srv.start()
 	defer srv.stop()
 
-	// a session: one liveness attempt, so the first verdict is final
+	// a session: liveness_retry_count=1 (the first video and one retake); if the decided
+	// attempt failed, the test ends the session by cancelling it after the restart
 	form := url.Values{
 		"return_url": {"https://biz.example/return"}, "notify_url": {"http://" + ln.Addr().String() + "/notify"},
 		"liveness_type": {"video_number"}, "idcard_name": {subjectName}, "idcard_number": {subjectNumber},
@@ -297,12 +298,28 @@ func scenario(t *testing.T, mode, bin, photo string, video []byte, models, ort s
 
 	srv.start()
 	deadline := time.Now().Add(3 * time.Minute)
+	cancelled := false
 	for {
 		mu.Lock()
 		n := len(got)
 		mu.Unlock()
 		if n > 0 {
 			break
+		}
+		// the decided attempt failed and a retake is offered: end the session (6000)
+		req, _ := http.NewRequest(http.MethodGet, srv.url+"/h5/v1/sessions/"+tok, nil)
+		var v map[string]any
+		if resp, err := http.DefaultClient.Do(req); err == nil {
+			json.NewDecoder(resp.Body).Decode(&v)
+			resp.Body.Close()
+		}
+		if v["step"] == "video" && v["last_result"] != nil && !cancelled {
+			t.Logf("attempt after restart: %v; cancelling", v["last_result"])
+			req, _ = http.NewRequest(http.MethodPost, srv.url+"/h5/v1/sessions/"+tok+"/cancel", nil)
+			if resp, err := http.DefaultClient.Do(req); err == nil {
+				resp.Body.Close()
+				cancelled = true
+			}
 		}
 		if time.Now().After(deadline) {
 			t.Fatalf("no callback %v after restart; server log:\n%s", time.Since(killedAt), tail(logs.Name(), 30))
