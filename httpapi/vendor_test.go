@@ -14,6 +14,7 @@ import (
 	"net/http"
 	"net/http/httptest"
 	"net/url"
+	"os"
 	"strings"
 	"sync"
 	"testing"
@@ -427,5 +428,74 @@ func TestCloudauthInternalErrorIsNotCompleted(t *testing.T) {
 	defer mu.Unlock()
 	if len(calls) != 0 {
 		t.Fatalf("callback made for an interrupted verification: %v", calls)
+	}
+}
+
+// Unusable media are not attacks (real engine, real ffmpeg clips): an undecodable file and a
+// video without sound are 206, a video without a face 204; faceAttack stays F and the
+// callback carries the same SubCode. (Attacks, 205 with faceAttack T, are pinned by
+// TestCloudauthFlowGoSDK.)
+func TestCloudauthUnusableMediaSubCodes(t *testing.T) {
+	s := apitest.Start(t, apitest.Options{Engine: true, Flags: []string{"--cloudauth-http-callback-hosts", "127.0.0.1", "--upload-rate", "-1"}})
+	dir := t.TempDir()
+	clip := func(name string, args ...string) []byte {
+		t.Helper()
+		out := dir + "/" + name
+		caRun(t, "ffmpeg", append(append([]string{"-nostdin", "-v", "error", "-y"}, args...), out)...)
+		data, err := os.ReadFile(out)
+		if err != nil {
+			t.Fatal(err)
+		}
+		return data
+	}
+	gray := []string{"-f", "lavfi", "-i", "color=c=gray:s=320x240:r=15:d=3"}
+	cases := []struct {
+		name, sub, result string
+		video             []byte
+	}{
+		{"undecodable", "206", "VIDEO_FORMAT_UNSUPPORTED", []byte("this is not a video at all, just some bytes")},
+		{"no audio", "206", "NO_AUDIO", clip("silent.mp4", append(gray, "-c:v", "mpeg4", "-an")...)},
+		{"no face", "204", "NO_FACE_FOUND", clip("noface.mp4", append(gray, "-f", "lavfi", "-i", "sine=frequency=1000:duration=3",
+			"-c:v", "mpeg4", "-c:a", "aac", "-shortest")...)},
+	}
+	var mu sync.Mutex
+	calls := map[string]url.Values{}
+	cb := httptest.NewServer(http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+		mu.Lock()
+		calls[r.URL.Query().Get("certifyId")] = r.URL.Query()
+		mu.Unlock()
+	}))
+	defer cb.Close()
+	client := caSdkClient(t, s.Tenant.AccessKeyID, s.Tenant.AccessKeySecret)
+	for _, c := range cases {
+		t.Run(c.name, func(t *testing.T) {
+			id := caSdkInit(t, s, "CallbackUrl", cb.URL+"/cb").ResultObject.CertifyId
+			caPageDigits(t, s, id)
+			caUploadVideo(t, s, id, c.video)
+			resp := caAwaitDescribe(t, s, client, "", id)
+			ro := resp.ResultObject
+			var mi caMaterialInfo
+			json.Unmarshal([]byte(ro.MaterialInfo), &mi)
+			ss, _ := s.App.Store.Session(t.Context(), id)
+			if resp.Code != "200" || ro.Passed != "F" || ro.SubCode != c.sub || mi.FaceAttack != "F" || ss.Result().Message != c.result {
+				t.Fatalf("describe %s (verdict %s)", resp.GetHttpContentString(), ss.Result().Message)
+			}
+			deadline := time.Now().Add(30 * time.Second)
+			for {
+				mu.Lock()
+				q, ok := calls[id]
+				mu.Unlock()
+				if ok {
+					if q.Get("passed") != c.sub {
+						t.Fatalf("callback %v", q)
+					}
+					break
+				}
+				if time.Now().After(deadline) {
+					t.Fatal("no callback")
+				}
+				time.Sleep(100 * time.Millisecond)
+			}
+		})
 	}
 }
