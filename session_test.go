@@ -109,3 +109,18 @@ func TestErrors(t *testing.T) {
 type errPlain struct{}
 
 func (errPlain) Error() string { return "plain" }
+
+// Retry counts are retakes: N retakes allow N+1 videos / photos per side (docs/lite.md).
+func TestRetakesAllowOneMore(t *testing.T) {
+	s := &faceverify.Session{Options: faceverify.Options{LivenessRetries: 1, IDCardRetries: 1}}
+	if s.AttemptsLeft() != 2 || s.IDCardAttemptsLeft("front") != 2 {
+		t.Fatalf("fresh: %d videos, %d photos", s.AttemptsLeft(), s.IDCardAttemptsLeft("front"))
+	}
+	s.Attempts, s.IDCardAttempts = 2, map[string]int{"front": 2}
+	if s.AttemptsLeft() != 0 || s.IDCardAttemptsLeft("front") != 0 || s.IDCardAttemptsLeft("back") != 2 {
+		t.Fatal("after two")
+	}
+	if (&faceverify.Session{}).AttemptsLeft() != 1 {
+		t.Fatal("no retakes still allows the first video (Cloudauth)")
+	}
+}
