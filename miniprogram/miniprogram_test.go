@@ -20,6 +20,7 @@ import (
 	"testing"
 	"time"
 
+	"github.com/faceverify/faceverify/dialect/cloudauth"
 	"github.com/faceverify/faceverify/internal/apitest"
 	"github.com/faceverify/faceverify/internal/testclock"
 	"github.com/faceverify/faceverify/internal/testenv"
@@ -62,6 +63,26 @@ func bizToken(t *testing.T, s *apitest.Server, f url.Values) string {
 	return out.BizToken
 }
 
+// oneVideoToken opens a session that takes exactly one video, so its first verdict is final:
+// a Cloudauth CertifyId ("仅能认证提交一次"). A Lite session allows the first video plus
+// liveness_retry_count (≥ 1) retakes (docs/lite.md). Parsed by the Cloudauth dialect and
+// created by the same use case as InitFaceVerify; the component only sees the page API.
+func oneVideoToken(t *testing.T, s *apitest.Server) string {
+	t.Helper()
+	p := url.Values{"SceneId": {s.Tenant.SceneID}, "OuterOrderNo": {"miniprogram1"}, "ProductCode": {"ID_PRO"},
+		"CertName": {"张三"}, "CertNo": {"11010519491231002X"}, "ReturnUrl": {"https://biz.example/return"},
+		"MetaInfo": {`{"zimVer":"3.0.0","deviceType":"h5"}`}}
+	req, err := cloudauth.ParseInit(p, s.Tenant, cloudauth.InitPolicy{})
+	if err != nil {
+		t.Fatal(err)
+	}
+	ss, err := s.App.Service.Create(context.Background(), s.Tenant, req)
+	if err != nil {
+		t.Fatal(err)
+	}
+	return ss.Token
+}
+
 // pageState reads a session's state through the page API.
 func pageState(t *testing.T, s *apitest.Server, token string) (int, string) {
 	t.Helper()
@@ -95,9 +116,9 @@ func TestMiniProgramComponent(t *testing.T) {
 	tokens := map[string]string{
 		"FV_TOKEN_DIGITS": bizToken(t, s, form()),
 		"FV_TOKEN_CANCEL": bizToken(t, s, form()),
-		"FV_TOKEN_RESULT": bizToken(t, s, form("liveness_retry_count", "1")),
+		"FV_TOKEN_RESULT": oneVideoToken(t, s),
 		"FV_TOKEN_RETRY":  bizToken(t, s, form("liveness_retry_count", "3")),
-		"FV_TOKEN_SYSCAM": bizToken(t, s, form("liveness_retry_count", "1")),
+		"FV_TOKEN_SYSCAM": oneVideoToken(t, s),
 		"FV_TOKEN_IDCARD": bizToken(t, s, form("group", "1", "idcard_name", "", "idcard_number", "")),
 		"FV_TOKEN_USED":   bizToken(t, s, form()),
 	}
