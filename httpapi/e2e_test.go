@@ -272,7 +272,7 @@ func TestLiteFlowEndToEnd(t *testing.T) {
 	t.Run("retries exhausted", func(t *testing.T) {
 		tok := create("张三", number)
 		pageView(t, s, tok)
-		for i := 0; i < 2; i++ {
+		for i := 0; i < 3; i++ { // liveness_retry_count=2: the first video and two retakes
 			voicetest.PinChallenge(t, s.App.Store, tok, "1111")
 			if st, out := uploadVideo(t, s, tok, wrong.File); st != 202 {
 				t.Fatalf("upload %d: %d %v", i, st, out)

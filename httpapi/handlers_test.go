@@ -52,7 +52,7 @@ func (f *fakeUseCases) Create(context.Context, *faceverify.Tenant, verify.Create
 	return f.session, nil
 }
 
-func (f *fakeUseCases) Result(_ context.Context, t *faceverify.Tenant, token string) (*faceverify.Session, error) {
+func (f *fakeUseCases) Result(_ context.Context, t *faceverify.Tenant, _ faceverify.Dialect, token string) (*faceverify.Session, error) {
 	f.resultFor = append(f.resultFor, token)
 	if f.session == nil || token != f.session.Token {
 		return nil, faceverify.Errorf(faceverify.ENOTFOUND, "session not found")
@@ -68,7 +68,7 @@ func (f *fakeUseCases) BestImage(context.Context, string) ([]byte, error) {
 	return nil, faceverify.Errorf(faceverify.ENOTFOUND, "no picture")
 }
 
-func (f *fakeUseCases) Delete(_ context.Context, _ *faceverify.Tenant, token string) error {
+func (f *fakeUseCases) Delete(_ context.Context, _ *faceverify.Tenant, _ faceverify.Dialect, token string) error {
 	f.deleted = append(f.deleted, token)
 	return nil
 }

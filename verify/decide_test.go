@@ -63,9 +63,7 @@ func failed(r faceverify.Result) *faceverify.Liveness { return &faceverify.Liven
 func (fx *fixture) session(t *testing.T, opt faceverify.Options, refs ...[]byte) string {
 	t.Helper()
 	ctx := context.Background()
-	if opt.LivenessRetries == 0 {
-		opt.LivenessRetries = 1
-	}
+	// opt.LivenessRetries 0 (no retake): the first video is the only one
 	ss, err := fx.svc.Create(ctx, fx.tenant, verify.CreateRequest{Dialect: faceverify.DialectLite, Options: opt, RefImages: refs})
 	if err != nil {
 		t.Fatal(err)
@@ -205,6 +203,33 @@ func TestGiveUp(t *testing.T) {
 	// a late run of the same job finds the session decided and does nothing
 	if err := fx.svc.Decide(ctx, tok, out.Session.PendingVideoKey); err != nil {
 		t.Fatal(err)
+	}
+}
+
+// A video beyond the allowance while the last allowed one is being checked ends the session
+// with VIDEO_MANY_TIMES; the pending verdict job then finds it decided (docs/lite.md).
+func TestUploadBeyondAllowance(t *testing.T) {
+	fx := newFixture(t, &fakeEngine{reports: []*faceverify.Liveness{live(7)}}, verify.Config{})
+	ctx := context.Background()
+	tok := fx.session(t, faceverify.Options{}, []byte{7}) // no retake: one video
+	first, err := fx.svc.SubmitVideo(ctx, tok, bytes.NewReader([]byte("video 1")))
+	if err != nil || first.Session.State != faceverify.StateDeciding {
+		t.Fatalf("first: %+v %v", first, err)
+	}
+	pending := first.Session.PendingVideoKey
+	out, err := fx.svc.SubmitVideo(ctx, tok, bytes.NewReader([]byte("video 2")))
+	if err != nil || out.Result != faceverify.ResultVideoManyTimes || out.Session.State != faceverify.StateDone {
+		t.Fatalf("beyond: %+v %v", out, err)
+	}
+	if err := fx.svc.Decide(ctx, tok, pending); err != nil {
+		t.Fatal(err)
+	}
+	ss, _ := fx.store.Session(ctx, tok)
+	if ss.Result() != faceverify.ResultVideoManyTimes {
+		t.Fatalf("verdict %v", ss.Result())
+	}
+	if _, err := fx.svc.SubmitVideo(ctx, tok, bytes.NewReader([]byte("video 3"))); faceverify.ErrorCode(err) != faceverify.EUSED {
+		t.Fatalf("after the end: %v", err)
 	}
 }
 
