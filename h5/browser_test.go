@@ -668,7 +668,7 @@ func TestBrowserJourney(t *testing.T) {
 		if got := o.value("text", "#idcard-msg"); !idcardTexts[got] {
 			t.Errorf("retake text %q is not one of the documented texts", got)
 		}
-		if got := o.value("text", "#idcard-left"); got != "还可重新拍摄 2 次" {
+		if got := o.value("text", "#idcard-left"); got != "还可重新拍摄 3 次" { // idcard_retry_time 3: three retakes after the first photo
 			t.Errorf("retakes left %q", got)
 		}
 		v := session(t, s, token)
