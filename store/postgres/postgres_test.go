@@ -3,6 +3,7 @@ package postgres_test
 import (
 	"bytes"
 	"context"
+	"database/sql"
 	"os"
 	"path/filepath"
 	"strings"
@@ -13,6 +14,7 @@ import (
 	"github.com/faceverify/faceverify/seal"
 	"github.com/faceverify/faceverify/store/postgres"
 	"github.com/faceverify/faceverify/store/storetest"
+	_ "github.com/jackc/pgx/v5/stdlib" // database/sql driver "pgx"
 )
 
 func TestContract(t *testing.T) {
@@ -88,4 +90,23 @@ func TestPersonalDataSealedAndMigrations(t *testing.T) {
 	if len(found) > 0 {
 		t.Fatalf("stored in clear: %v", found)
 	}
+}
+
+// Rows written by the release before the refactor are read back with every field.
+func TestLegacyRows(t *testing.T) {
+	c := pgtest.Start(t)
+	storetest.RunLegacy(t, func(t *testing.T, box *seal.Box) (faceverify.Store, *sql.DB) {
+		dsn := c.NewDatabase(t)
+		s, err := postgres.Open(context.Background(), dsn, box, nil)
+		if err != nil {
+			t.Fatal(err)
+		}
+		t.Cleanup(func() { s.Close() })
+		db, err := sql.Open("pgx", dsn)
+		if err != nil {
+			t.Fatal(err)
+		}
+		t.Cleanup(func() { db.Close() })
+		return s, db
+	})
 }

@@ -3,6 +3,7 @@ package sqlite_test
 import (
 	"bytes"
 	"context"
+	"database/sql"
 	"os"
 	"path/filepath"
 	"testing"
@@ -67,4 +68,22 @@ func TestPersonalDataSealed(t *testing.T) {
 	if err != nil || got.Options.ClaimedName != "王小明" {
 		t.Fatalf("reopen: %v", err)
 	}
+}
+
+// Rows written by the release before the refactor are read back with every field.
+func TestLegacyRows(t *testing.T) {
+	storetest.RunLegacy(t, func(t *testing.T, box *seal.Box) (faceverify.Store, *sql.DB) {
+		path := filepath.Join(t.TempDir(), "fv.db")
+		s, err := sqlite.Open(path, box, nil)
+		if err != nil {
+			t.Fatal(err)
+		}
+		t.Cleanup(func() { s.Close() })
+		db, err := sql.Open("sqlite", "file:"+path+"?_pragma=busy_timeout(10000)")
+		if err != nil {
+			t.Fatal(err)
+		}
+		t.Cleanup(func() { db.Close() })
+		return s, db
+	})
 }

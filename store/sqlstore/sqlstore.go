@@ -5,6 +5,7 @@
 // unique-violation detection), in the spirit of riverqueue's riverdriver: store/sqlite
 // and store/postgres only open their database, apply their migrations and name their
 // Driver. The domain's state lists reach SQL from the domain constants, never retyped.
+// The sealed JSON is this package's own format (records.go), never the domain types'.
 // It must not know about HTTP or vendors.
 package sqlstore
 
@@ -116,6 +117,8 @@ func (s *Store) exec(ctx context.Context, ex execer, q string, args ...any) (sql
 	return ex.ExecContext(ctx, s.drv.Rebind(q), args...)
 }
 
+// seal and open take the package's record structs (records.go), never domain types: the
+// persisted format is the store's.
 func (s *Store) seal(v any, aad string) ([]byte, error) {
 	b, err := json.Marshal(v)
 	if err != nil {
@@ -160,7 +163,7 @@ func (s *Store) CreateTenant(ctx context.Context, t *faceverify.Tenant) error {
 	if t.CreatedAt.IsZero() {
 		t.CreatedAt = s.clock.Now()
 	}
-	data, err := s.seal(t, "tenant:"+t.ID)
+	data, err := s.seal(toTenantRecord(t), "tenant:"+t.ID)
 	if err != nil {
 		return err
 	}
@@ -173,7 +176,7 @@ func (s *Store) CreateTenant(ctx context.Context, t *faceverify.Tenant) error {
 }
 
 func (s *Store) UpdateTenant(ctx context.Context, t *faceverify.Tenant) error {
-	data, err := s.seal(t, "tenant:"+t.ID)
+	data, err := s.seal(toTenantRecord(t), "tenant:"+t.ID)
 	if err != nil {
 		return err
 	}
@@ -204,12 +207,13 @@ func (s *Store) scanTenant(row interface{ Scan(...any) error }) (*faceverify.Ten
 	if err != nil {
 		return nil, err
 	}
-	var t faceverify.Tenant
-	if err := s.open(data, "tenant:"+id, &t); err != nil {
+	var rec tenantRecord
+	if err := s.open(data, "tenant:"+id, &rec); err != nil {
 		return nil, err
 	}
+	t := rec.domain()
 	t.Used = used
-	return &t, nil
+	return t, nil
 }
 
 func (s *Store) tenantWhere(ctx context.Context, col string, arg any) (*faceverify.Tenant, error) {
@@ -265,7 +269,7 @@ func (s *Store) ChargeTenant(ctx context.Context, id string) error {
 // session (quota, duplicate token) counts nothing.
 func (s *Store) CreateSession(ctx context.Context, ss *faceverify.Session) error {
 	ss.Version = 1
-	data, err := s.seal(ss, "session:"+ss.Token)
+	data, err := s.seal(toSessionRecord(ss), "session:"+ss.Token)
 	if err != nil {
 		return err
 	}
@@ -302,12 +306,13 @@ func (s *Store) Session(ctx context.Context, token string) (*faceverify.Session,
 	if err != nil {
 		return nil, err
 	}
-	var ss faceverify.Session
-	if err := s.open(data, "session:"+token, &ss); err != nil {
+	var rec sessionRecord
+	if err := s.open(data, "session:"+token, &rec); err != nil {
 		return nil, err
 	}
+	ss := rec.domain()
 	ss.Version = version
-	return &ss, nil
+	return ss, nil
 }
 
 // UpdateSession stores ss if its version still matches and enqueues jobs in the same
@@ -315,7 +320,7 @@ func (s *Store) Session(ctx context.Context, token string) (*faceverify.Session,
 func (s *Store) UpdateSession(ctx context.Context, ss *faceverify.Session, jobs ...faceverify.Job) error {
 	next := *ss
 	next.Version = ss.Version + 1
-	data, err := s.seal(&next, "session:"+ss.Token)
+	data, err := s.seal(toSessionRecord(&next), "session:"+ss.Token)
 	if err != nil {
 		return err
 	}
@@ -396,7 +401,7 @@ func (s *Store) PutRegistryEntry(ctx context.Context, e *faceverify.RegistryEntr
 		e.CreatedAt = s.clock.Now()
 	}
 	idx := s.box.Index(e.Number)
-	data, err := s.seal(e, "registry:"+idx)
+	data, err := s.seal(toRegistryRecord(e), "registry:"+idx)
 	if err != nil {
 		return err
 	}
@@ -415,11 +420,11 @@ func (s *Store) RegistryEntry(ctx context.Context, number string) (*faceverify.R
 	if err != nil {
 		return nil, err
 	}
-	var e faceverify.RegistryEntry
-	if err := s.open(data, "registry:"+idx, &e); err != nil {
+	var rec registryRecord
+	if err := s.open(data, "registry:"+idx, &rec); err != nil {
 		return nil, err
 	}
-	return &e, nil
+	return rec.domain(), nil
 }
 
 // DeleteRegistryEntry removes the embedded registry entry of number (erasure); ENOTFOUND
