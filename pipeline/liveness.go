@@ -45,7 +45,8 @@ type LivenessConfig struct {
 	MinLive         float64 // mean anti-spoof "live" probability over sampled frames
 	MinFaceMotion   float64 // mean abs grey change of the face box between frames (frozen picture)
 	MinMouthMotion  float64 // std of lip opening / mouth width over frames (mouth still)
-	MinSyncZ        float64 // lip/voice sync score (Fisher z·√(n−3)) under which → LIP_VOICE_NOT_SYNC
+	MinMouthPixels  float64 // median grey change a frame of the aligned mouth crop (mouth still)
+	MinSyncScore    float64 // fused lip/voice sync probability (docs/liveness.md) under which → LIP_VOICE_NOT_SYNC
 	MinSpeechDB     float64 // loudest 100 ms of the band-passed audio, dBFS (below = NO_AUDIO)
 	Samples         int     // frames sampled for embedding, anti-spoof and quality
 }
@@ -53,7 +54,7 @@ type LivenessConfig struct {
 // DefaultLivenessConfig returns the calibrated defaults (docs/liveness.md).
 func DefaultLivenessConfig() LivenessConfig {
 	return LivenessConfig{
-		Limits:          media.DefaultLimits(),
+		Limits:          livenessLimits(),
 		LipSync:         true,
 		Language:        speech.English,
 		MinFaceFrames:   0.6,
@@ -65,7 +66,8 @@ func DefaultLivenessConfig() LivenessConfig {
 		MinLive:         0.05,
 		MinFaceMotion:   0.6,
 		MinMouthMotion:  0.02,
-		MinSyncZ:        1.5,
+		MinMouthPixels:  0.5,
+		MinSyncScore:    0.5,
 		MinSpeechDB:     -50,
 		Samples:         5,
 	}
@@ -93,7 +95,8 @@ func (c *LivenessConfig) fill() {
 	set(&c.MinLive, d.MinLive)
 	set(&c.MinFaceMotion, d.MinFaceMotion)
 	set(&c.MinMouthMotion, d.MinMouthMotion)
-	set(&c.MinSyncZ, d.MinSyncZ)
+	set(&c.MinMouthPixels, d.MinMouthPixels)
+	set(&c.MinSyncScore, d.MinSyncScore)
 	set(&c.MinSpeechDB, d.MinSpeechDB)
 	if c.Samples <= 0 {
 		c.Samples = d.Samples
@@ -312,19 +315,13 @@ func (l *Liveness) Check(ctx context.Context, videoPath, challenge string, opt L
 	}
 	rep.DigitsHeard = sres.Digits
 	sy := syncScores(clip, track, band, sres)
-	rep.Scores["mouth_motion"] = round3(sy.mouthStd)
-	rep.Scores["sync_z"] = round3(sy.z)
-	rep.Scores["sync_r"] = round3(sy.r)
-	rep.Scores["sync_lag_ms"] = sy.lagMS
-	rep.Scores["sync_pixel_z"] = round3(sy.pixZ)
-	rep.Scores["sync_landmark_z"] = round3(sy.lmZ)
-	rep.Scores["mouth_in_words"] = round3(sy.inWords)
+	reportSync(rep.Scores, sy)
 	if lipSync {
-		if sy.mouthStd < cfg.MinMouthMotion {
+		if sy.mouthStd < cfg.MinMouthMotion || sy.mouthMotion < cfg.MinMouthPixels {
 			rep.Result = faceverify.ResultNotSynchronized
 			return rep, nil
 		}
-		if sy.z < cfg.MinSyncZ {
+		if sy.prob < cfg.MinSyncScore {
 			rep.Result = faceverify.ResultLipVoiceNotSync
 			return rep, nil
 		}

@@ -1,8 +1,19 @@
 package pipeline
 
+// Lip-voice sync (docs/liveness.md, "Lips and voice").
+//
+// Every cue is a correlation between one mouth signal (per analysed frame) and one audio
+// signal (on a 10 ms grid), maximised over a small window of lags. Its raw value means little
+// on its own: it depends on the clip's length, frame rate, speaking style and noise. So each
+// cue is calibrated against the same clip's own null distribution: the same statistic with the
+// audio circularly shifted by at least a second (many shifts). The z of the true alignment
+// against that null ("how unlikely is this alignment by chance, for this clip") is what the
+// fused decision uses; a dubbed clip's z is a draw from its null whatever its length.
+
 import (
 	"image"
 	"math"
+	"sort"
 	"time"
 
 	"github.com/faceverify/faceverify/media"
@@ -126,129 +137,568 @@ func peakDB(x []float64, n int) float64 {
 	return 20 * math.Log10(r/32768)
 }
 
-// energyTrack gives log band energy of a window centred on any clip time.
-type energyTrack struct {
-	cum   []float64 // prefix sums of squares
-	start time.Duration
-	win   int
+// ---------------------------------------------------------------------------------------
+// Mouth evidence
+
+// Mouth crop: a grey patch sampled from the full frame in a coordinate frame set by the two
+// (temporally smoothed) mouth corners, so head motion and scale do not change it. The corners
+// sit at (cropW/4, cropH/2) and (3·cropW/4, cropH/2): the crop is two mouth widths wide.
+const (
+	cropW = 48
+	cropH = 32
+)
+
+// mouthSeries is the mouth evidence of the analysed frames (one entry per clip frame).
+type mouthSeries struct {
+	t      []time.Duration
+	ok     []bool    // a face with landmarks on this frame
+	lmOpen []float64 // landmark lip opening / mouth width, smoothed
+	pxOpen []float64 // dark share of the inner mouth crop (lip gap / cavity), smoothed
+	motion []float64 // mean abs grey change of the aligned crop vs the previous frame, smoothed
+	rise   []float64 // positive change of pxOpen + lmOpen (mouth opening), for onsets
+	fps    float64
 }
 
-func newEnergyTrack(band []float64, start time.Duration, win int) *energyTrack {
+// mouthEvidence extracts the mouth series from the face track and the frames.
+func mouthEvidence(clip *media.Clip, track []frameFace) mouthSeries {
+	n := len(track)
+	ms := mouthSeries{t: make([]time.Duration, n), ok: make([]bool, n), lmOpen: nanSlice(n),
+		pxOpen: nanSlice(n), motion: nanSlice(n), rise: nanSlice(n), fps: clip.FPS}
+	if ms.fps <= 0 {
+		ms.fps = 8
+	}
+	// Corners, smoothed over ±70 ms of frames with a face.
+	type pt struct{ x, y float64 }
+	lc, rc := make([]pt, n), make([]pt, n)
+	for i, f := range track {
+		ms.t[i] = f.t
+		ms.ok[i] = f.ok
+		if f.ok {
+			lm := &f.face.Landmarks
+			lc[i] = pt{float64(lm[48].X), float64(lm[48].Y)}
+			rc[i] = pt{float64(lm[54].X), float64(lm[54].Y)}
+			ms.lmOpen[i] = f.opening
+		}
+	}
+	half := int(math.Round(0.07 * ms.fps))
+	crops := make([][]float64, n)
+	for i := range track {
+		if !ms.ok[i] {
+			continue
+		}
+		var l, r pt
+		var c float64
+		for j := max(0, i-half); j <= min(n-1, i+half); j++ {
+			if ms.ok[j] {
+				l.x, l.y, r.x, r.y = l.x+lc[j].x, l.y+lc[j].y, r.x+rc[j].x, r.y+rc[j].y
+				c++
+			}
+		}
+		l = pt{l.x / c, l.y / c}
+		r = pt{r.x / c, r.y / c}
+		crops[i] = mouthCrop(clip.Frames[i].Img, l.x, l.y, r.x, r.y)
+	}
+	for i := range track {
+		c := crops[i]
+		if c == nil {
+			continue
+		}
+		ms.pxOpen[i] = innerDark(c)
+		if i > 0 && crops[i-1] != nil {
+			var s float64
+			for k := range c {
+				s += math.Abs(c[k] - crops[i-1][k])
+			}
+			ms.motion[i] = s / float64(len(c))
+		}
+	}
+	// Smoothing matched to the frame rate: a Gaussian of σ = 50 ms in frames.
+	ms.lmOpen = smoothNaN(ms.lmOpen, 0.05*ms.fps)
+	ms.pxOpen = smoothNaN(ms.pxOpen, 0.05*ms.fps)
+	ms.motion = smoothNaN(ms.motion, 0.05*ms.fps)
+	lz, pz := standardise(ms.lmOpen), standardise(ms.pxOpen)
+	for i := 1; i < n; i++ {
+		d := 0.0
+		k := 0
+		if !math.IsNaN(lz[i]) && !math.IsNaN(lz[i-1]) {
+			d += lz[i] - lz[i-1]
+			k++
+		}
+		if !math.IsNaN(pz[i]) && !math.IsNaN(pz[i-1]) {
+			d += pz[i] - pz[i-1]
+			k++
+		}
+		if k > 0 {
+			ms.rise[i] = math.Max(0, d)
+		}
+	}
+	return ms
+}
+
+// mouthCrop samples the grey cropW×cropH patch whose horizontal axis runs through the mouth
+// corners (xl,yl)-(xr,yr). nil when the mouth is too small or leaves the frame.
+func mouthCrop(img *image.RGBA, xl, yl, xr, yr float64) []float64 {
+	dx, dy := xr-xl, yr-yl
+	w := math.Hypot(dx, dy)
+	if w < 6 || img == nil {
+		return nil
+	}
+	// unit vectors along and across the mouth; one crop pixel = (2w/cropW) image pixels
+	s := 2 * w / cropW
+	ux, uy := dx/w*s, dy/w*s
+	vx, vy := -uy, ux
+	cx, cy := (xl+xr)/2, (yl+yr)/2
+	b := img.Rect
+	out := make([]float64, cropW*cropH)
+	for j := 0; j < cropH; j++ {
+		fj := float64(j) - cropH/2 + 0.5
+		for i := 0; i < cropW; i++ {
+			fi := float64(i) - cropW/2 + 0.5
+			x := cx + fi*ux + fj*vx
+			y := cy + fi*uy + fj*vy
+			if x < float64(b.Min.X) || y < float64(b.Min.Y) || x > float64(b.Max.X-2) || y > float64(b.Max.Y-2) {
+				return nil
+			}
+			out[j*cropW+i] = greyAt(img, x, y)
+		}
+	}
+	return out
+}
+
+// greyAt is the bilinear grey level (0–255) of img at (x, y).
+func greyAt(img *image.RGBA, x, y float64) float64 {
+	x0, y0 := int(x), int(y)
+	fx, fy := x-float64(x0), y-float64(y0)
+	g := func(x, y int) float64 {
+		i := img.PixOffset(x, y)
+		return 0.299*float64(img.Pix[i]) + 0.587*float64(img.Pix[i+1]) + 0.114*float64(img.Pix[i+2])
+	}
+	a, b := g(x0, y0), g(x0+1, y0)
+	c, d := g(x0, y0+1), g(x0+1, y0+1)
+	return (a*(1-fx)+b*fx)*(1-fy) + (c*(1-fx)+d*fx)*fy
+}
+
+// innerDark is the share of the inner mouth region (between the corners, ±⅓ mouth width
+// around the corner line) that is clearly darker than the crop's bright skin level: the
+// lip gap and the open cavity. Scale-free (grey levels relative to the crop's own range).
+func innerDark(c []float64) float64 {
+	s := append([]float64(nil), c...)
+	sort.Float64s(s)
+	lo, hi := s[len(s)/20], s[len(s)*4/5]
+	if hi-lo < 4 {
+		return 0
+	}
+	thr := lo + 0.4*(hi-lo)
+	var dark, all float64
+	for j := cropH/2 - cropH/6; j < cropH/2+cropH/6; j++ {
+		for i := cropW/4 + 2; i < 3*cropW/4-2; i++ {
+			all++
+			if c[j*cropW+i] < thr {
+				dark++
+			}
+		}
+	}
+	return dark / all
+}
+
+// ---------------------------------------------------------------------------------------
+// Audio evidence, on a 10 ms grid from the start of the audio track.
+
+const audioStep = 10 * time.Millisecond
+
+type audioSeries struct {
+	energy []float64 // log band energy over one frame interval, smoothed like the mouth
+	vad    []float64 // 1 inside speech segments (voice activity), 0 in pauses
+	words  []float64 // 1 inside the recogniser's words, 0 elsewhere (nil: no words)
+	onset  []float64 // positive 50 ms rise of the energy
+	segs   [][2]time.Duration
+}
+
+func audioEvidence(band []float64, fps float64, sres speech.Result) audioSeries {
+	step := media.SampleRate * int(audioStep) / int(time.Second)
+	n := len(band) / step
+	var a audioSeries
+	if n < 10 {
+		return a
+	}
 	cum := make([]float64, len(band)+1)
 	for i, v := range band {
 		cum[i+1] = cum[i] + v*v
 	}
-	return &energyTrack{cum: cum, start: start, win: win}
-}
-
-func (e *energyTrack) at(t time.Duration) float64 {
-	c := int(math.Round((t - e.start).Seconds() * media.SampleRate))
-	a, b := c-e.win/2, c+e.win/2
-	a = max(0, min(a, len(e.cum)-1))
-	b = max(0, min(b, len(e.cum)-1))
-	if b <= a {
-		return math.Log(1)
+	win := int(media.SampleRate / fps)
+	a.energy = make([]float64, n)
+	db := make([]float64, n)
+	for k := 0; k < n; k++ {
+		c := k*step + step/2
+		lo, hi := max(0, c-win/2), min(len(band), c+win/2)
+		e := 0.0
+		if hi > lo {
+			e = (cum[hi] - cum[lo]) / float64(hi-lo)
+		}
+		a.energy[k] = math.Log(e + 1)
+		db[k] = 10 * math.Log10(e+1)
 	}
-	return math.Log((e.cum[b]-e.cum[a])/float64(b-a) + 1)
+	a.energy = smoothNaN(a.energy, 0.05/audioStep.Seconds())
+	// Voice activity: above floor + 40 % of the floor→peak range (at least 6 dB over the
+	// floor), gaps < 120 ms bridged, bursts < 60 ms dropped.
+	s := append([]float64(nil), db...)
+	sort.Float64s(s)
+	floor, peak := s[len(s)/10], s[len(s)*97/100]
+	thr := math.Max(floor+0.4*(peak-floor), floor+6)
+	a.vad = make([]float64, n)
+	for k, v := range db {
+		if v > thr {
+			a.vad[k] = 1
+		}
+	}
+	fillRuns(a.vad, 0, 12)
+	fillRuns(a.vad, 1, 6)
+	for k := 0; k < n; {
+		if a.vad[k] == 0 {
+			k++
+			continue
+		}
+		j := k
+		for j < n && a.vad[j] == 1 {
+			j++
+		}
+		a.segs = append(a.segs, [2]time.Duration{time.Duration(k) * audioStep, time.Duration(j) * audioStep})
+		k = j
+	}
+	if len(sres.Words) > 0 {
+		a.words = make([]float64, n)
+		for _, w := range sres.Words {
+			for k := max(0, int(w.Start/audioStep)); k < min(n, int(w.End/audioStep)+1); k++ {
+				a.words[k] = 1
+			}
+		}
+	}
+	a.onset = make([]float64, n)
+	for k := 5; k < n; k++ {
+		a.onset[k] = math.Max(0, a.energy[k]-a.energy[k-5])
+	}
+	return a
 }
 
-// Lag window of the sync search: the mouth leads the sound (measured +20…+100 ms on the
+// fillRuns sets runs of value v shorter than maxLen (not touching the ends) to 1−v.
+func fillRuns(x []float64, v float64, maxLen int) {
+	for k := 0; k < len(x); {
+		if x[k] != v {
+			k++
+			continue
+		}
+		j := k
+		for j < len(x) && x[j] == v {
+			j++
+		}
+		if j-k < maxLen && k > 0 && j < len(x) {
+			for i := k; i < j; i++ {
+				x[i] = 1 - v
+			}
+		}
+		k = j
+	}
+}
+
+// ---------------------------------------------------------------------------------------
+// Null-calibrated cues
+
+// cue is one mouth/audio correlation and its calibration against the clip's own null.
+type cue struct {
+	R      float64 // best correlation over the lag window at the true alignment
+	LagMS  float64 // lag of R (audio later than video is positive)
+	Z      float64 // (R − null mean) / null std
+	Pct    float64 // share of null shifts whose best correlation is below R (0–1)
+	Shifts int     // null shifts used
+	N      int     // frames used
+}
+
+// Null shifts: at least minNullShift away from the true alignment (or a third of the audio
+// for clips shorter than 3 s), at most maxNullShifts of them, evenly spread.
+const (
+	minNullShift  = time.Second
+	maxNullShifts = 200
+	nullStep      = 40 * time.Millisecond
+)
+
+// calibrated computes the cue of mouth signal m (per frame) against audio signal a (10 ms
+// grid) for lags in [lo, hi] at the true alignment and at circular shifts of the audio.
+func calibrated(ms *mouthSeries, audioStart time.Duration, m, a []float64, lo, hi time.Duration) cue {
+	var c cue
+	na := len(a)
+	if na < 20 {
+		return c
+	}
+	var idx []int    // frames used
+	var base []int   // their audio grid positions (no lag, no shift)
+	var mv []float64 // their mouth values
+	for i, t := range ms.t {
+		if !ms.ok[i] || math.IsNaN(m[i]) {
+			continue
+		}
+		k := int(math.Round(float64(t-audioStart) / float64(audioStep)))
+		if k < 0 || k >= na {
+			continue
+		}
+		idx = append(idx, i)
+		base = append(base, k)
+		mv = append(mv, m[i])
+	}
+	n := len(idx)
+	c.N = n
+	if n < 10 || std(mv) == 0 {
+		return c
+	}
+	// Mouth values centred and scaled once; the correlation is then a dot product over
+	// the centred/scaled audio values.
+	mm, ms2 := mean(mv), std(mv)
+	for i := range mv {
+		mv[i] = (mv[i] - mm) / ms2
+	}
+	lagStep := 20 * time.Millisecond
+	rev := make([]float64, na)
+	for k := range a {
+		rev[k] = a[na-1-k]
+	}
+	av := make([]float64, n)
+	best := func(a []float64, shift int) (float64, float64) {
+		bestR, bestLag := math.Inf(-1), 0.0
+		for lag := lo; lag <= hi; lag += lagStep {
+			l := int(lag / audioStep)
+			for j, k := range base {
+				p := (k + l + shift) % na
+				if p < 0 {
+					p += na
+				}
+				av[j] = a[p]
+			}
+			am, as := mean(av), std(av)
+			if as == 0 {
+				continue
+			}
+			var s float64
+			for j := range av {
+				s += mv[j] * (av[j] - am)
+			}
+			r := s / as / float64(n-1)
+			if r > bestR {
+				bestR, bestLag = r, float64(lag.Milliseconds())
+			}
+		}
+		if math.IsInf(bestR, -1) {
+			bestR = 0
+		}
+		return bestR, bestLag
+	}
+	c.R, c.LagMS = best(a, 0)
+	// The null: the audio circularly shifted by ≥ minS, and the time-reversed audio at every
+	// shift (unrelated to the mouth whatever the shift; doubles the null of short clips).
+	dur := time.Duration(na) * audioStep
+	minS := minNullShift
+	if dur < 3*minNullShift {
+		minS = dur / 3
+	}
+	step := max(nullStep, (2*dur-2*minS)/maxNullShifts)
+	var null []float64
+	for s := minS; s <= dur-minS; s += step {
+		r, _ := best(a, int(s/audioStep))
+		null = append(null, r)
+	}
+	for s := time.Duration(0); s < dur; s += step {
+		r, _ := best(rev, int(s/audioStep))
+		null = append(null, r)
+	}
+	c.Shifts = len(null)
+	if len(null) < 3 {
+		return c
+	}
+	nm, nsd := mean(null), std(null)
+	nsd = math.Max(nsd, 0.02) // a near-constant null must not make any R look certain
+	c.Z = (c.R - nm) / nsd
+	below := 0
+	for _, r := range null {
+		if r < c.R {
+			below++
+		}
+	}
+	c.Pct = float64(below) / float64(len(null))
+	return c
+}
+
+// syncResult is everything the lip-sync decision and the verdict's scores need.
+type syncResult struct {
+	mouthStd    float64 // std of the landmark lip opening (mouth still gate)
+	mouthMotion float64 // median aligned-crop change, grey levels a frame (mouth still gate)
+	lm, px, mv  cue     // opening (landmarks), opening (crop), crop motion vs band energy
+	vad, word   cue     // crop motion vs voice activity / recognised words
+	onset       cue     // mouth opening rise vs energy rise, mouth leading 0–200 ms
+	speechShare float64 // share of the audio inside voice-activity segments
+	inSpeech    float64 // mean crop motion inside speech segments / in pauses
+	digits      []float64
+	logit, prob float64 // fused model
+	frames      int     // frames with a usable mouth
+}
+
+// Lag window of the correlation cues: the mouth leads the sound (measured +20…+100 ms on the
 // real clips); a little slack either side for container and camera delays.
 const (
 	minLag = -80 * time.Millisecond
 	maxLag = 200 * time.Millisecond
 )
 
-type syncResult struct {
-	mouthStd  float64
-	z, r      float64 // combined score and landmark correlation at the chosen lag
-	lmZ, pixZ float64
-	lagMS     float64
-	inWords   float64 // mouth pixel motion during recognised words / overall
-}
-
-// syncScores measures how lips and voice move together. For consecutive frames with a
-// face it correlates the change of lip opening with the change of band log energy, and
-// mouth-region pixel motion with the size of the energy change, over lags of −80…+200
-// ms (audio later than video is positive); each correlation becomes a Fisher z·√(n−3).
-// The landmark z at the best lag is the sync score; the pixel z is reported beside it.
+// syncScores measures how lips and voice move together.
 func syncScores(clip *media.Clip, track []frameFace, band []float64, sres speech.Result) syncResult {
 	var res syncResult
-	var ops []float64
-	for _, f := range track {
-		if f.ok {
-			ops = append(ops, f.opening)
+	ms := mouthEvidence(clip, track)
+	var ops, mvs []float64
+	for i := range ms.t {
+		if ms.ok[i] {
+			ops = append(ops, ms.lmOpen[i])
+			if !math.IsNaN(ms.motion[i]) {
+				mvs = append(mvs, ms.motion[i])
+			}
 		}
 	}
+	res.frames = len(mvs)
 	res.mouthStd = std(ops)
-	fps := clip.FPS
-	win := int(media.SampleRate / fps)
-	et := newEnergyTrack(band, clip.AudioStart, win)
-	type pair struct {
-		t0, t1   time.Duration
-		dO, mPix float64
-	}
-	var ps []pair
-	for i := 1; i < len(track); i++ {
-		a, b := track[i-1], track[i]
-		if !a.ok || !b.ok || math.IsNaN(b.mouthMv) {
-			continue
-		}
-		ps = append(ps, pair{a.t, b.t, b.opening - a.opening, b.mouthMv})
-	}
-	n := len(ps)
-	if n < 8 {
+	res.mouthMotion = median(mvs)
+	au := audioEvidence(band, ms.fps, sres)
+	if au.energy == nil {
+		res.logit, res.prob = fuse(res)
 		return res
 	}
-	best := math.Inf(-1)
-	for lag := minLag; lag <= maxLag; lag += 20 * time.Millisecond {
-		dO := make([]float64, n)
-		mp := make([]float64, n)
-		dE := make([]float64, n)
-		aE := make([]float64, n)
-		for k, p := range ps {
-			d := et.at(p.t1+lag) - et.at(p.t0+lag)
-			dO[k], mp[k], dE[k], aE[k] = p.dO, p.mPix, d, math.Abs(d)
+	as := clip.AudioStart
+	res.lm = calibrated(&ms, as, ms.lmOpen, au.energy, minLag, maxLag)
+	res.px = calibrated(&ms, as, ms.pxOpen, au.energy, minLag, maxLag)
+	res.mv = calibrated(&ms, as, ms.motion, au.energy, minLag, maxLag)
+	res.vad = calibrated(&ms, as, ms.motion, au.vad, minLag, maxLag)
+	if au.words != nil {
+		res.word = calibrated(&ms, as, ms.motion, au.words, minLag, maxLag)
+	}
+	res.onset = calibrated(&ms, as, ms.rise, au.onset, 0, 200*time.Millisecond)
+	res.speechShare = mean(au.vad)
+	// Mouth activity inside speech vs in pauses, and per recognised digit.
+	var in, out []float64
+	for i, t := range ms.t {
+		if !ms.ok[i] || math.IsNaN(ms.motion[i]) {
+			continue
 		}
-		rl := pearson(dO, dE)
-		rp := pearson(mp, aE)
-		zl, zp := fisherZ(rl, n), fisherZ(rp, n)
-		z := zl // the landmark cue decides; pixel motion is reported (see docs/liveness.md)
-		if z > best {
-			best = z
-			res.z, res.r, res.lmZ, res.pixZ, res.lagMS = z, rl, zl, zp, float64(lag.Milliseconds())
+		k := int((t - as) / audioStep)
+		if k < 0 || k >= len(au.vad) {
+			continue
+		}
+		if au.vad[k] == 1 {
+			in = append(in, ms.motion[i])
+		} else {
+			out = append(out, ms.motion[i])
 		}
 	}
-	// Mouth activity while the recogniser heard words, relative to the whole clip.
-	if len(sres.Words) > 0 {
-		var in, all []float64
-		for i := 1; i < len(track); i++ {
-			f := track[i]
-			if !f.ok || math.IsNaN(f.mouthMv) {
-				continue
-			}
-			all = append(all, f.mouthMv)
-			for _, w := range sres.Words {
-				s, e := clip.AudioStart+w.Start, clip.AudioStart+w.End
-				if f.t >= s && f.t <= e {
-					in = append(in, f.mouthMv)
-					break
-				}
-			}
-		}
-		if m := mean(all); m > 0 && len(in) > 0 {
-			res.inWords = mean(in) / m
-		}
+	pause := median(out)
+	if len(in) > 0 && len(out) > 0 && pause > 0 {
+		res.inSpeech = mean(in) / pause
 	}
+	for _, w := range sres.Words {
+		var v []float64
+		for i, t := range ms.t {
+			if ms.ok[i] && !math.IsNaN(ms.motion[i]) && t >= as+w.Start && t <= as+w.End {
+				v = append(v, ms.motion[i])
+			}
+		}
+		act := 0.0
+		if len(v) > 0 && pause > 0 {
+			act = mean(v) / pause
+		}
+		res.digits = append(res.digits, act)
+	}
+	res.logit, res.prob = fuse(res)
 	return res
 }
 
-func fisherZ(r float64, n int) float64 {
-	r = math.Max(-0.999, math.Min(0.999, r))
-	if n <= 3 {
-		return 0
+// ---------------------------------------------------------------------------------------
+// Fusion: logistic regression on the clipped cue z values, fitted on the dev attack corpus
+// (go run ./pipeline/cmd/synceval -fit; recipe and figures in docs/liveness.md).
+
+// syncFeatures are the model's inputs, in the order of syncCoef.
+func syncFeatures(r syncResult) []float64 {
+	cl := func(v float64) float64 { return math.Max(-4, math.Min(8, v)) }
+	return []float64{cl(r.lm.Z), cl(r.px.Z), cl(r.mv.Z), cl(r.vad.Z), cl(r.word.Z), cl(r.onset.Z)}
+}
+
+// SyncFeatureNames name syncFeatures' entries (for the fitting program and reports).
+var SyncFeatureNames = []string{"lm_z", "px_z", "mv_z", "vad_z", "word_z", "onset_z"}
+
+// syncCoef: intercept first, then one weight per feature (fitted on all dev speakers).
+var syncCoef = []float64{-3, 0.5, 0.5, 0.5, 0.5, 0.2, 0.3}
+
+func fuse(r syncResult) (logit, prob float64) {
+	x := syncFeatures(r)
+	logit = syncCoef[0]
+	for i, v := range x {
+		logit += syncCoef[i+1] * v
 	}
-	return math.Atanh(r) * math.Sqrt(float64(n-3))
+	return logit, 1 / (1 + math.Exp(-logit))
+}
+
+// ---------------------------------------------------------------------------------------
+// small numeric helpers
+
+func nanSlice(n int) []float64 {
+	s := make([]float64, n)
+	for i := range s {
+		s[i] = math.NaN()
+	}
+	return s
+}
+
+// smoothNaN convolves x with a Gaussian of σ sigma samples, skipping NaNs (NaN stays NaN).
+func smoothNaN(x []float64, sigma float64) []float64 {
+	if sigma < 0.3 {
+		return x
+	}
+	h := int(math.Ceil(2.5 * sigma))
+	k := make([]float64, 2*h+1)
+	for i := range k {
+		d := float64(i - h)
+		k[i] = math.Exp(-d * d / (2 * sigma * sigma))
+	}
+	out := make([]float64, len(x))
+	for i := range x {
+		if math.IsNaN(x[i]) {
+			out[i] = math.NaN()
+			continue
+		}
+		var s, w float64
+		for j := -h; j <= h; j++ {
+			p := i + j
+			if p < 0 || p >= len(x) || math.IsNaN(x[p]) {
+				continue
+			}
+			s += k[j+h] * x[p]
+			w += k[j+h]
+		}
+		out[i] = s / w
+	}
+	return out
+}
+
+// standardise returns (x − mean)/std over the non-NaN entries.
+func standardise(x []float64) []float64 {
+	var v []float64
+	for _, e := range x {
+		if !math.IsNaN(e) {
+			v = append(v, e)
+		}
+	}
+	m, s := mean(v), std(v)
+	out := make([]float64, len(x))
+	for i, e := range x {
+		if s == 0 || math.IsNaN(e) {
+			out[i] = math.NaN()
+			continue
+		}
+		out[i] = (e - m) / s
+	}
+	return out
 }
 
 func pearson(a, b []float64) float64 {
@@ -281,3 +731,47 @@ func std(v []float64) float64 {
 	}
 	return math.Sqrt(s / float64(len(v)-1))
 }
+
+// SyncFPS is the frame rate the liveness check analyses (≥ 12 fps resolves syllables in the
+// mouth region; docs/liveness.md).
+const SyncFPS = 15
+
+// livenessLimits are media's limits with the lip-sync frame rate.
+func livenessLimits() media.Limits {
+	l := media.DefaultLimits()
+	l.FPS = SyncFPS
+	return l
+}
+
+// reportSync writes the lip-sync measurements into the verdict's scores.
+func reportSync(sc map[string]float64, sy syncResult) {
+	sc["mouth_motion"] = round3(sy.mouthStd)
+	sc["mouth_pixels"] = round3(sy.mouthMotion)
+	sc["mouth_frames"] = float64(sy.frames)
+	sc["sync_score"] = round3(sy.prob)
+	sc["sync_logit"] = round3(sy.logit)
+	// The primary calibrated statistic: crop opening vs band energy, against the clip's null.
+	sc["sync_z"] = round3(sy.px.Z)
+	sc["sync_null_pct"] = round3(sy.px.Pct)
+	sc["sync_null_shifts"] = float64(sy.px.Shifts)
+	sc["sync_r"] = round3(sy.px.R)
+	sc["sync_lag_ms"] = sy.px.LagMS
+	for _, c := range []struct {
+		k string
+		c cue
+	}{{"lm", sy.lm}, {"px", sy.px}, {"mv", sy.mv}, {"vad", sy.vad}, {"word", sy.word}, {"onset", sy.onset}} {
+		sc["sync_"+c.k+"_z"] = round3(c.c.Z)
+		sc["sync_"+c.k+"_pct"] = round3(c.c.Pct)
+	}
+	sc["sync_onset_lag_ms"] = sy.onset.LagMS
+	sc["speech_share"] = round3(sy.speechShare)
+	sc["mouth_in_speech"] = round3(sy.inSpeech)
+	for i, a := range sy.digits {
+		if i >= 8 {
+			break
+		}
+		sc["mouth_digit_"+string(rune('1'+i))] = round3(a)
+	}
+}
+
+func secDur(s float64) time.Duration { return time.Duration(s * float64(time.Second)) }
