@@ -374,11 +374,13 @@ func (l *Liveness) track(ctx context.Context, clip *media.Clip) ([]frameFace, er
 	var mu sync.Mutex
 	var firstErr error
 	const workers = 2
+	detect := detectedFrames(len(clip.Frames), clip.FPS)
 	for w := 0; w < workers; w++ {
 		wg.Add(1)
 		go func(w int) {
 			defer wg.Done()
-			for i := w; i < len(clip.Frames); i += workers {
+			for k := w; k < len(detect); k += workers {
+				i := detect[k]
 				if ctx.Err() != nil {
 					return
 				}
@@ -415,6 +417,7 @@ func (l *Liveness) track(ctx context.Context, clip *media.Clip) ([]frameFace, er
 	if ctx.Err() != nil {
 		return nil, ctx.Err()
 	}
+	interpolateTrack(out, clip, detect)
 	for i := range out {
 		out[i].mouthMv, out[i].faceMv = math.NaN(), math.NaN()
 		if i == 0 || !out[i].ok || !out[i-1].ok {

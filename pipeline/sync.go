@@ -775,3 +775,53 @@ func reportSync(sc map[string]float64, sy syncResult) {
 }
 
 func secDur(s float64) time.Duration { return time.Duration(s * float64(time.Second)) }
+
+// detectedFrames are the frames the face track runs the detector and landmarks on: every
+// frame up to 10 fps, every other frame (and the last) above, so the lip-sync frame rate
+// costs no more face-model time than 8 fps did; the frames between get interpolated face
+// boxes and landmarks (interpolateTrack) while their mouth crops come from their own pixels.
+func detectedFrames(n int, fps float64) []int {
+	stride := 1
+	if fps > 10 {
+		stride = 2
+	}
+	var idx []int
+	for i := 0; i < n; i += stride {
+		idx = append(idx, i)
+	}
+	if n > 0 && idx[len(idx)-1] != n-1 {
+		idx = append(idx, n-1)
+	}
+	return idx
+}
+
+// interpolateTrack fills the frames the detector skipped: a face when both neighbours have
+// one, with box and landmarks halfway between theirs.
+func interpolateTrack(out []frameFace, clip *media.Clip, detect []int) {
+	done := make([]bool, len(out))
+	for _, i := range detect {
+		done[i] = true
+	}
+	for i := range out {
+		if done[i] {
+			continue
+		}
+		ff := frameFace{t: clip.Frames[i].T}
+		if i > 0 && i+1 < len(out) && done[i-1] && done[i+1] && out[i-1].ok && out[i+1].ok {
+			a, b := out[i-1], out[i+1]
+			ff.ok, ff.n, ff.multi = true, min(a.n, b.n), a.multi && b.multi
+			ff.face = a.face
+			for k := range ff.face.Box {
+				ff.face.Box[k] = (a.face.Box[k] + b.face.Box[k]) / 2
+			}
+			for k := range ff.face.Landmarks {
+				ff.face.Landmarks[k].X = (a.face.Landmarks[k].X + b.face.Landmarks[k].X) / 2
+				ff.face.Landmarks[k].Y = (a.face.Landmarks[k].Y + b.face.Landmarks[k].Y) / 2
+			}
+			ff.opening = lipOpening(&ff.face.Landmarks)
+		} else if i > 0 && done[i-1] {
+			ff.n = out[i-1].n
+		}
+		out[i] = ff
+	}
+}

@@ -85,11 +85,34 @@ func Measure(v *vision.Engine, s *speech.Recognizer, cs []synccorpus.Case, worke
 				check(err)
 				out[i] = pipeline.SyncSample{Name: c.Name, Kind: c.Kind, Speaker: c.Speaker, Voice: c.Voice, Genuine: c.Genuine,
 					Duration: c.Duration, Result: rep.Result.Message, X: pipeline.SyncFeaturesOf(rep.Scores)}
-				fmt.Fprintf(os.Stderr, "%-40s %-22s %v\n", c.Name, rep.Result.Message, out[i].X)
+				b, _ := json.Marshal(out[i])
+				fmt.Fprintf(os.Stderr, "%s\n", b)
 			}
 		}()
 	}
+	// genuine clips first, then the attack kinds interleaved, so a partial run is representative
+	order := make([]int, len(cs))
+	for i := range order {
+		order[i] = i
+	}
+	rank := func(i int) int {
+		if cs[i].Genuine {
+			return -1
+		}
+		n := 0
+		for j := 0; j < i; j++ {
+			if cs[j].Kind == cs[i].Kind {
+				n++
+			}
+		}
+		return n
+	}
+	rk := make([]int, len(cs))
 	for i := range cs {
+		rk[i] = rank(i)
+	}
+	sort.SliceStable(order, func(a, b int) bool { return rk[order[a]] < rk[order[b]] })
+	for _, i := range order {
 		next <- i
 	}
 	close(next)
