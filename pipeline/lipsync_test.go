@@ -7,7 +7,6 @@ import (
 	"path/filepath"
 	"sort"
 	"strings"
-	"sync"
 	"testing"
 
 	"github.com/faceverify/faceverify/internal/synccorpus"
@@ -29,40 +28,19 @@ func TestLipSyncRealClips(t *testing.T) {
 	for _, tool := range []string{"ffmpeg", "sox", "espeak-ng"} {
 		testenv.Tool(t, tool)
 	}
-	cs, err := synccorpus.Ensure(synccorpus.Dir(synccorpus.Subset), ds, synccorpus.Subset)
+	cs, err := synccorpus.Ensure(ds, synccorpus.Subset)
 	if err != nil {
 		t.Fatal(err)
 	}
 	l := NewLiveness(v, s, DefaultLivenessConfig())
-	samples := make([]SyncSample, len(cs))
-	var wg sync.WaitGroup
-	next := make(chan int)
-	errs := make([]error, len(cs))
-	for w := 0; w < 2; w++ {
-		wg.Add(1)
-		go func() {
-			defer wg.Done()
-			for i := range next {
-				c := cs[i]
-				rep, err := l.Check(context.Background(), c.File, "1357", LivenessOptions{Preferences: 2})
-				if err != nil {
-					errs[i] = err
-					continue
-				}
-				samples[i] = SyncSample{Name: c.Name, Kind: c.Kind, Speaker: c.Speaker, Voice: c.Voice, Genuine: c.Genuine,
-					Duration: c.Duration, Result: rep.Result.Message, X: SyncFeaturesOf(rep.Scores)}
-			}
-		}()
+	var items []SyncItem
+	for _, c := range cs {
+		items = append(items, SyncItem{SyncSample: SyncSample{Name: c.Name, Kind: c.Kind, Speaker: c.Speaker, Voice: c.Voice,
+			Genuine: c.Genuine, Duration: c.Duration}, File: c.File, Source: c.Source, VideoCopy: c.VideoCopy})
 	}
-	for i := range cs {
-		next <- i
-	}
-	close(next)
-	wg.Wait()
-	for _, e := range errs {
-		if e != nil {
-			t.Fatal(e)
-		}
+	samples, err := l.MeasureSync(context.Background(), items, 2, nil)
+	if err != nil {
+		t.Fatal(err)
 	}
 	// deployed model
 	type tally struct{ pass, n int }

@@ -316,15 +316,9 @@ func (l *Liveness) Check(ctx context.Context, videoPath, challenge string, opt L
 	rep.DigitsHeard = sres.Digits
 	sy := syncScores(clip, track, band, sres)
 	reportSync(rep.Scores, sy)
-	if lipSync {
-		if sy.mouthStd < cfg.MinMouthMotion || sy.mouthMotion < cfg.MinMouthPixels {
-			rep.Result = faceverify.ResultNotSynchronized
-			return rep, nil
-		}
-		if sy.prob < cfg.MinSyncScore {
-			rep.Result = faceverify.ResultLipVoiceNotSync
-			return rep, nil
-		}
+	if r, refused := cfg.lipDecision(sy); lipSync && refused {
+		rep.Result = r
+		return rep, nil
 	}
 	right := 0
 	for i := 0; i < 4 && i < len(sres.Digits); i++ {

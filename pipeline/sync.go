@@ -16,6 +16,7 @@ import (
 	"sort"
 	"time"
 
+	faceverify "github.com/faceverify/faceverify"
 	"github.com/faceverify/faceverify/media"
 	"github.com/faceverify/faceverify/speech"
 	"github.com/faceverify/faceverify/vision"
@@ -151,11 +152,12 @@ const (
 // mouthSeries is the mouth evidence of the analysed frames (one entry per clip frame).
 type mouthSeries struct {
 	t      []time.Duration
-	ok     []bool    // a face with landmarks on this frame
-	lmOpen []float64 // landmark lip opening / mouth width, smoothed
-	pxOpen []float64 // dark share of the inner mouth crop (lip gap / cavity), smoothed
-	motion []float64 // mean abs grey change of the aligned crop vs the previous frame, smoothed
-	rise   []float64 // positive change of pxOpen + lmOpen (mouth opening), for onsets
+	ok     []bool      // a face with landmarks on this frame
+	lmOpen []float64   // landmark lip opening / mouth width, smoothed
+	pxOpen []float64   // dark share of the inner mouth crop (lip gap / cavity), smoothed
+	motion []float64   // mean abs grey change of the aligned crop vs the previous frame, smoothed
+	rise   []float64   // positive change of pxOpen + lmOpen (mouth opening), for onsets
+	pcs    [][]float64 // the first principal components of the crop sequence ("eigenlips"), smoothed
 	fps    float64
 }
 
@@ -212,6 +214,10 @@ func mouthEvidence(clip *media.Clip, track []frameFace) mouthSeries {
 			ms.motion[i] = s / float64(len(c))
 		}
 	}
+	ms.pcs = eigenlips(crops, 3)
+	for k := range ms.pcs {
+		ms.pcs[k] = smoothNaN(ms.pcs[k], 0.05*ms.fps)
+	}
 	// Smoothing matched to the frame rate: a Gaussian of σ = 50 ms in frames.
 	ms.lmOpen = smoothNaN(ms.lmOpen, 0.05*ms.fps)
 	ms.pxOpen = smoothNaN(ms.pxOpen, 0.05*ms.fps)
@@ -233,6 +239,106 @@ func mouthEvidence(clip *media.Clip, track []frameFace) mouthSeries {
 		}
 	}
 	return ms
+}
+
+// eigenlips returns the time series of the first k principal components of the mouth crops
+// (2×2 binned, each crop normalised to zero mean), NaN where a frame has no crop. Their
+// dominant modes are the opening and closing of the lips; which mode and which sign goes
+// with the sound is not known in advance, so the cue takes the best of them (and the null
+// does the same).
+func eigenlips(crops [][]float64, k int) [][]float64 {
+	var rows [][]float64
+	var at []int
+	const bw, bh = cropW / 2, cropH / 2
+	for i, c := range crops {
+		if c == nil {
+			continue
+		}
+		r := make([]float64, bw*bh)
+		for y := 0; y < cropH; y++ {
+			for x := 0; x < cropW; x++ {
+				r[(y/2)*bw+x/2] += c[y*cropW+x] / 4
+			}
+		}
+		m := mean(r)
+		for j := range r {
+			r[j] -= m
+		}
+		rows = append(rows, r)
+		at = append(at, i)
+	}
+	out := make([][]float64, k)
+	for j := range out {
+		out[j] = nanSlice(len(crops))
+	}
+	n := len(rows)
+	if n < 10 {
+		return out
+	}
+	d := len(rows[0])
+	colMean := make([]float64, d)
+	for _, r := range rows {
+		for j, v := range r {
+			colMean[j] += v / float64(n)
+		}
+	}
+	for _, r := range rows {
+		for j := range r {
+			r[j] -= colMean[j]
+		}
+	}
+	g := make([][]float64, n) // Gram matrix of the frames
+	for a := 0; a < n; a++ {
+		g[a] = make([]float64, n)
+	}
+	for a := 0; a < n; a++ {
+		for b := a; b < n; b++ {
+			var s float64
+			ra, rb := rows[a], rows[b]
+			for j := range ra {
+				s += ra[j] * rb[j]
+			}
+			g[a][b], g[b][a] = s, s
+		}
+	}
+	for c := 0; c < k; c++ {
+		v := make([]float64, n)
+		for i := range v {
+			v[i] = 1 + 0.01*float64(i%7)
+		}
+		var lambda float64
+		for it := 0; it < 60; it++ {
+			w := make([]float64, n)
+			for a := 0; a < n; a++ {
+				var s float64
+				for b := 0; b < n; b++ {
+					s += g[a][b] * v[b]
+				}
+				w[a] = s
+			}
+			var nrm float64
+			for _, x := range w {
+				nrm += x * x
+			}
+			nrm = math.Sqrt(nrm)
+			if nrm == 0 {
+				break
+			}
+			for a := range w {
+				w[a] /= nrm
+			}
+			lambda, v = nrm, w
+		}
+		for i, f := range at {
+			out[c][f] = v[i]
+		}
+		for a := 0; a < n; a++ { // deflate
+			for b := 0; b < n; b++ {
+				g[a][b] -= lambda * v[a] * v[b]
+			}
+		}
+	}
+	return out
 }
 
 // mouthCrop samples the grey cropW×cropH patch whose horizontal axis runs through the mouth
@@ -424,36 +530,64 @@ const (
 // calibrated computes the cue of mouth signal m (per frame) against audio signal a (10 ms
 // grid) for lags in [lo, hi] at the true alignment and at circular shifts of the audio.
 func calibrated(ms *mouthSeries, audioStart time.Duration, m, a []float64, lo, hi time.Duration) cue {
+	return calibratedMax(ms, audioStart, [][]float64{m}, a, lo, hi)
+}
+
+// calibratedMax is calibrated for the best of several mouth signals (same frames), the max
+// taken alike at the true alignment and at every null shift.
+func calibratedMax(ms *mouthSeries, audioStart time.Duration, sigs [][]float64, a []float64, lo, hi time.Duration) cue {
 	var c cue
 	na := len(a)
-	if na < 20 {
+	if na < 20 || len(sigs) == 0 {
 		return c
 	}
-	var idx []int    // frames used
-	var base []int   // their audio grid positions (no lag, no shift)
-	var mv []float64 // their mouth values
+	var base []int // audio grid positions of the frames used (no lag, no shift)
+	var cols [][]float64
 	for i, t := range ms.t {
-		if !ms.ok[i] || math.IsNaN(m[i]) {
+		if !ms.ok[i] {
 			continue
+		}
+		bad := false
+		for _, m := range sigs {
+			if math.IsNaN(m[i]) {
+				bad = true
+			}
 		}
 		k := int(math.Round(float64(t-audioStart) / float64(audioStep)))
-		if k < 0 || k >= na {
+		if bad || k < 0 || k >= na {
 			continue
 		}
-		idx = append(idx, i)
 		base = append(base, k)
-		mv = append(mv, m[i])
+		row := make([]float64, len(sigs))
+		for j, m := range sigs {
+			row[j] = m[i]
+		}
+		cols = append(cols, row)
 	}
-	n := len(idx)
+	n := len(base)
 	c.N = n
-	if n < 10 || std(mv) == 0 {
+	if n < 10 {
 		return c
 	}
 	// Mouth values centred and scaled once; the correlation is then a dot product over
 	// the centred/scaled audio values.
-	mm, ms2 := mean(mv), std(mv)
-	for i := range mv {
-		mv[i] = (mv[i] - mm) / ms2
+	var mvs [][]float64
+	for j := range sigs {
+		mv := make([]float64, n)
+		for i := range mv {
+			mv[i] = cols[i][j]
+		}
+		mm, sd := mean(mv), std(mv)
+		if sd == 0 {
+			continue
+		}
+		for i := range mv {
+			mv[i] = (mv[i] - mm) / sd
+		}
+		mvs = append(mvs, mv)
+	}
+	if len(mvs) == 0 {
+		return c
 	}
 	lagStep := 20 * time.Millisecond
 	rev := make([]float64, na)
@@ -476,13 +610,15 @@ func calibrated(ms *mouthSeries, audioStart time.Duration, m, a []float64, lo, h
 			if as == 0 {
 				continue
 			}
-			var s float64
-			for j := range av {
-				s += mv[j] * (av[j] - am)
-			}
-			r := s / as / float64(n-1)
-			if r > bestR {
-				bestR, bestLag = r, float64(lag.Milliseconds())
+			for _, mv := range mvs {
+				var s float64
+				for j := range av {
+					s += mv[j] * (av[j] - am)
+				}
+				r := s / as / float64(n-1)
+				if r > bestR {
+					bestR, bestLag = r, float64(lag.Milliseconds())
+				}
 			}
 		}
 		if math.IsInf(bestR, -1) {
@@ -530,6 +666,7 @@ type syncResult struct {
 	mouthStd    float64 // std of the landmark lip opening (mouth still gate)
 	mouthMotion float64 // median aligned-crop change, grey levels a frame (mouth still gate)
 	lm, px, mv  cue     // opening (landmarks), opening (crop), crop motion vs band energy
+	pca         cue     // best eigenlips component (either sign) vs band energy
 	vad, word   cue     // crop motion vs voice activity / recognised words
 	onset       cue     // mouth opening rise vs energy rise, mouth leading 0–200 ms
 	speechShare float64 // share of the audio inside voice-activity segments
@@ -571,6 +708,15 @@ func syncScores(clip *media.Clip, track []frameFace, band []float64, sres speech
 	res.lm = calibrated(&ms, as, ms.lmOpen, au.energy, minLag, maxLag)
 	res.px = calibrated(&ms, as, ms.pxOpen, au.energy, minLag, maxLag)
 	res.mv = calibrated(&ms, as, ms.motion, au.energy, minLag, maxLag)
+	var sigs [][]float64
+	for _, p := range ms.pcs {
+		neg := make([]float64, len(p))
+		for i, v := range p {
+			neg[i] = -v
+		}
+		sigs = append(sigs, p, neg)
+	}
+	res.pca = calibratedMax(&ms, as, sigs, au.energy, minLag, maxLag)
 	res.vad = calibrated(&ms, as, ms.motion, au.vad, minLag, maxLag)
 	if au.words != nil {
 		res.word = calibrated(&ms, as, ms.motion, au.words, minLag, maxLag)
@@ -621,14 +767,14 @@ func syncScores(clip *media.Clip, track []frameFace, band []float64, sres speech
 // syncFeatures are the model's inputs, in the order of syncCoef.
 func syncFeatures(r syncResult) []float64 {
 	cl := func(v float64) float64 { return math.Max(-4, math.Min(8, v)) }
-	return []float64{cl(r.lm.Z), cl(r.px.Z), cl(r.mv.Z), cl(r.vad.Z), cl(r.word.Z), cl(r.onset.Z)}
+	return []float64{cl(r.lm.Z), cl(r.px.Z), cl(r.mv.Z), cl(r.vad.Z), cl(r.word.Z), cl(r.onset.Z), cl(r.pca.Z)}
 }
 
 // SyncFeatureNames name syncFeatures' entries (for the fitting program and reports).
-var SyncFeatureNames = []string{"lm_z", "px_z", "mv_z", "vad_z", "word_z", "onset_z"}
+var SyncFeatureNames = []string{"lm_z", "px_z", "mv_z", "vad_z", "word_z", "onset_z", "pca_z"}
 
 // syncCoef: intercept first, then one weight per feature (fitted on all dev speakers).
-var syncCoef = []float64{-3, 0.5, 0.5, 0.5, 0.5, 0.2, 0.3}
+var syncCoef = []float64{-3, 0.5, 0.5, 0.5, 0.5, 0.2, 0.3, 0.5}
 
 func fuse(r syncResult) (logit, prob float64) {
 	x := syncFeatures(r)
@@ -759,7 +905,7 @@ func reportSync(sc map[string]float64, sy syncResult) {
 	for _, c := range []struct {
 		k string
 		c cue
-	}{{"lm", sy.lm}, {"px", sy.px}, {"mv", sy.mv}, {"vad", sy.vad}, {"word", sy.word}, {"onset", sy.onset}} {
+	}{{"lm", sy.lm}, {"px", sy.px}, {"pca", sy.pca}, {"mv", sy.mv}, {"vad", sy.vad}, {"word", sy.word}, {"onset", sy.onset}} {
 		sc["sync_"+c.k+"_z"] = round3(c.c.Z)
 		sc["sync_"+c.k+"_pct"] = round3(c.c.Pct)
 	}
@@ -824,4 +970,16 @@ func interpolateTrack(out []frameFace, clip *media.Clip, detect []int) {
 		}
 		out[i] = ff
 	}
+}
+
+// lipDecision is the lip-sync rule: a mouth that does not move (landmark opening or crop
+// pixels) → NOT_SYNCHRONIZED; a fused sync probability under MinSyncScore → LIP_VOICE_NOT_SYNC.
+func (c LivenessConfig) lipDecision(sy syncResult) (faceverify.Result, bool) {
+	switch {
+	case sy.mouthStd < c.MinMouthMotion || sy.mouthMotion < c.MinMouthPixels:
+		return faceverify.ResultNotSynchronized, true
+	case sy.prob < c.MinSyncScore:
+		return faceverify.ResultLipVoiceNotSync, true
+	}
+	return faceverify.Result{}, false
 }

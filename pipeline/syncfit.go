@@ -1,8 +1,19 @@
 package pipeline
 
 import (
+	"context"
+	"encoding/binary"
+	"errors"
+	"fmt"
 	"math"
+	"os/exec"
 	"sort"
+	"strconv"
+	"sync"
+
+	faceverify "github.com/faceverify/faceverify"
+	"github.com/faceverify/faceverify/media"
+	"github.com/faceverify/faceverify/speech"
 )
 
 // This file is the fitting recipe of the lip-sync fusion model (syncCoef): a weighted
@@ -31,6 +42,7 @@ func SyncFeaturesOf(sc map[string]float64) []float64 {
 	var r syncResult
 	r.lm.Z, r.px.Z, r.mv.Z = sc["sync_lm_z"], sc["sync_px_z"], sc["sync_mv_z"]
 	r.vad.Z, r.word.Z, r.onset.Z = sc["sync_vad_z"], sc["sync_word_z"], sc["sync_onset_z"]
+	r.pca.Z = sc["sync_pca_z"]
 	return syncFeatures(r)
 }
 
@@ -189,4 +201,174 @@ func frac(v []float64, f func(float64) bool) float64 {
 		}
 	}
 	return float64(n) / float64(len(v))
+}
+
+// SyncTrack is a decoded, face-tracked clip whose sound can be swapped: synceval and the
+// tests measure the dubbed and shifted variants of a clip, whose video stream is the
+// source's bit for bit (ffmpeg -c:v copy), by decoding and tracking the source once and
+// re-running the audio side (band-pass, speech, sync, the lip-sync rule) per variant.
+type SyncTrack struct {
+	l     *Liveness
+	clip  *media.Clip
+	track []frameFace
+}
+
+// TrackForSync decodes and face-tracks the clip at path.
+func (l *Liveness) TrackForSync(ctx context.Context, path string) (*SyncTrack, error) {
+	clip, err := media.Extract(ctx, path, l.cfg.Limits)
+	if err != nil {
+		return nil, err
+	}
+	track, err := l.track(ctx, clip)
+	if err != nil {
+		return nil, err
+	}
+	return &SyncTrack{l: l, clip: clip, track: track}, nil
+}
+
+// WithAudioOf runs the lip-sync step on the tracked video with the sound of the file at
+// path (its first audio track, starting with the video). It returns the sync scores and
+// the lip-sync result message ("" when the lip checks pass).
+func (st *SyncTrack) WithAudioOf(ctx context.Context, path string) (map[string]float64, string, error) {
+	cmd := exec.CommandContext(ctx, "ffmpeg", "-nostdin", "-v", "error", "-i", path, "-map", "0:a:0", "-ac", "1",
+		"-ar", strconv.Itoa(media.SampleRate), "-f", "s16le", "pipe:1")
+	raw, err := cmd.Output()
+	if err != nil {
+		return nil, "", fmt.Errorf("pipeline: audio of %s: %w", path, err)
+	}
+	pcm := make([]int16, len(raw)/2)
+	for i := range pcm {
+		pcm[i] = int16(binary.LittleEndian.Uint16(raw[2*i:]))
+	}
+	clip := *st.clip
+	clip.PCM, clip.AudioStart = pcm, st.clip.VideoStart
+	band := bandpass(pcm)
+	sc := map[string]float64{}
+	if peakDB(band, media.SampleRate/10) < st.l.cfg.MinSpeechDB {
+		return sc, faceverify.ResultNoAudio.Message, nil
+	}
+	sres, err := st.l.s.DigitsIn(st.l.cfg.Language, pcm, media.SampleRate)
+	if err != nil && !errors.Is(err, speech.ErrNoSpeech) {
+		return nil, "", err
+	}
+	sy := syncScores(&clip, st.track, band, sres)
+	reportSync(sc, sy)
+	if r, refused := st.l.cfg.lipDecision(sy); refused {
+		return sc, r.Message, nil
+	}
+	return sc, "", nil
+}
+
+// SyncItem is one clip to measure: File, and for a variant sharing its source's video
+// stream (VideoCopy) the Source clip, which must be among the items itself.
+type SyncItem struct {
+	SyncSample
+	File, Source string
+	VideoCopy    bool
+}
+
+// MeasureSync measures every item with lip sync on and the challenge "1357" (never spoken:
+// a clip that passes the lip checks ends in SR_ERROR). Items without VideoCopy run the full
+// Check; VideoCopy variants reuse their source's decoded face track (SyncTrack) and inherit
+// the source's result when its check stopped before the lip-sync step.
+func (l *Liveness) MeasureSync(ctx context.Context, items []SyncItem, workers int, done func(SyncSample)) ([]SyncSample, error) {
+	out := make([]SyncSample, len(items))
+	errs := make([]error, len(items))
+	parallel := func(n int, f func(i int)) {
+		next := make(chan int)
+		var wg sync.WaitGroup
+		for w := 0; w < max(1, workers); w++ {
+			wg.Add(1)
+			go func() {
+				defer wg.Done()
+				for i := range next {
+					f(i)
+				}
+			}()
+		}
+		for i := 0; i < n; i++ {
+			next <- i
+		}
+		close(next)
+		wg.Wait()
+	}
+	var full []int
+	bySource := map[string][]int{}
+	var sources []string
+	for i, it := range items {
+		if it.VideoCopy {
+			if bySource[it.Source] == nil {
+				sources = append(sources, it.Source)
+			}
+			bySource[it.Source] = append(bySource[it.Source], i)
+		} else {
+			full = append(full, i)
+		}
+	}
+	srcResult := map[string]SyncSample{}
+	var mu sync.Mutex
+	parallel(len(full), func(k int) {
+		i := full[k]
+		it := items[i]
+		rep, err := l.Check(ctx, it.File, "1357", LivenessOptions{Preferences: 2})
+		if err != nil {
+			errs[i] = err
+			return
+		}
+		s := it.SyncSample
+		s.Result, s.X = rep.Result.Message, SyncFeaturesOf(rep.Scores)
+		out[i] = s
+		mu.Lock()
+		if it.File == it.Source {
+			srcResult[it.Source] = s
+		}
+		mu.Unlock()
+		if done != nil {
+			done(s)
+		}
+	})
+	parallel(len(sources), func(k int) {
+		src := sources[k]
+		idx := bySource[src]
+		base, ok := srcResult[src]
+		if !ok {
+			errs[idx[0]] = fmt.Errorf("pipeline: source %s of %s not measured", src, items[idx[0]].Name)
+			return
+		}
+		gated := base.X == nil || base.Result != "SR_ERROR" && base.Result != "LIP_VOICE_NOT_SYNC" && base.Result != "NOT_SYNCHRONIZED"
+		var st *SyncTrack
+		if !gated {
+			var err error
+			if st, err = l.TrackForSync(ctx, src); err != nil {
+				errs[idx[0]] = err
+				return
+			}
+		}
+		for _, i := range idx {
+			s := items[i].SyncSample
+			if gated {
+				s.Result = base.Result
+			} else {
+				sc, msg, err := st.WithAudioOf(ctx, items[i].File)
+				if err != nil {
+					errs[i] = err
+					return
+				}
+				if msg == "" {
+					msg = faceverify.ResultSRError.Message
+				}
+				s.Result, s.X = msg, SyncFeaturesOf(sc)
+			}
+			out[i] = s
+			if done != nil {
+				done(s)
+			}
+		}
+	})
+	for _, e := range errs {
+		if e != nil {
+			return nil, e
+		}
+	}
+	return out, nil
 }

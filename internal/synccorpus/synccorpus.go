@@ -39,6 +39,10 @@ type Case struct {
 	Voice    string  `json:"voice"`      // the sound's speaker or source
 	Duration float64 `json:"duration_s"` // of the clip
 	Detail   string  `json:"detail"`     // e.g. the shift
+	// Source is the talking clip the case was made from; VideoCopy: the case's video stream
+	// is the source's, bit for bit (ffmpeg -c:v copy: dubbed and shifted cases).
+	Source    string `json:"source"`
+	VideoCopy bool   `json:"video_copy"`
 }
 
 // Clip is one talking clip of the dataset.
@@ -75,12 +79,15 @@ type Options struct {
 	DubsPerClip int
 	// Shifts of the own sound, seconds (+ = sound later than the lips).
 	Shifts []float64
+	// DigitKinds / ShiftsPerClip: how many of the 4 digit voices / of Shifts each clip gets,
+	// rotating over the clips (0 = all).
+	DigitKinds, ShiftsPerClip int
 }
 
 // Full is the whole corpus; Subset a representative part for the test suite.
 var (
 	Full   = Options{DubsPerClip: 0, Shifts: []float64{0.3, 0.7, -0.5, 1.2, 2.0}}
-	Subset = Options{DubsPerClip: 2, Shifts: []float64{0.3, -0.5, 1.2}}
+	Subset = Options{DubsPerClip: 2, Shifts: []float64{0.3, -0.5, 1.2}, DigitKinds: 2, ShiftsPerClip: 2}
 )
 
 func (o Options) key() string {
@@ -88,18 +95,89 @@ func (o Options) key() string {
 	for _, x := range o.Shifts {
 		s = append(s, strconv.FormatFloat(x, 'f', -1, 64))
 	}
-	return fmt.Sprintf("%s-d%d-%s", Version, o.DubsPerClip, strings.Join(s, "_"))
+	return fmt.Sprintf("%s-d%d-k%d-s%d-%s", Version, o.DubsPerClip, o.DigitKinds, o.ShiftsPerClip, strings.Join(s, "_"))
 }
 
-// Dir is the default cache directory for a corpus built with o.
+// Dir is the cache directory of a corpus built with o.
 func Dir(o Options) string {
 	return filepath.Join(os.TempDir(), "faceverify-synccorpus-"+o.key())
 }
 
 var buildMu sync.Mutex
 
-// Ensure returns the corpus in dir, building it first if it is missing or incomplete.
-func Ensure(dir, ds string, o Options) ([]Case, error) {
+// Ensure returns the cases of o, building the full corpus into Dir(Full) first if it is
+// missing or incomplete (a subset is a selection of the full corpus's files).
+func Ensure(ds string, o Options) ([]Case, error) {
+	cs, err := ensure(Dir(Full), ds, Full)
+	if err != nil {
+		return nil, err
+	}
+	clips, err := Clips(ds, 2)
+	if err != nil {
+		return nil, err
+	}
+	idx := map[string]int{}
+	for i, c := range clips {
+		idx[stem(c.File)] = i
+	}
+	var out []Case
+	for _, c := range cs {
+		base := stem(c.Source)
+		if c.Source == "" { // manifests written before Source existed: the name holds it
+			base = c.Name[strings.Index(c.Name, "_")+1:]
+			if k := strings.Index(base, "__"); k >= 0 {
+				base = base[:k]
+			}
+		}
+		i, ok := idx[base]
+		if !ok {
+			return nil, fmt.Errorf("synccorpus: %s: unknown source %q", c.Name, base)
+		}
+		c.Source = clips[i].File
+		c.VideoCopy = strings.HasPrefix(c.Kind, "dub") || c.Kind == "shift"
+		if o.selects(c, idx, len(clips)) {
+			out = append(out, c)
+		}
+	}
+	return out, nil
+}
+
+func stem(p string) string { return strings.TrimSuffix(filepath.Base(p), filepath.Ext(p)) }
+
+// selects reports whether the full corpus's case c belongs to the cases o builds.
+func (o Options) selects(c Case, idx map[string]int, nclips int) bool {
+	i := idx[stem(c.Source)]
+	switch {
+	case c.Kind == "dub_talk":
+		if o.DubsPerClip == 0 {
+			return true
+		}
+		other := c.Name[strings.LastIndex(c.Name, "__")+2:]
+		for k := 1; k <= o.DubsPerClip; k++ {
+			if idx[other] == (i+k*5)%nclips {
+				return true
+			}
+		}
+		return false
+	case strings.HasPrefix(c.Kind, "dub_"):
+		for _, k := range pick([]string{"fsdd", "endigits", "zhdigits", "espeak"}, o.DigitKinds, i) {
+			if c.Kind == "dub_"+k {
+				return true
+			}
+		}
+		return false
+	case c.Kind == "shift":
+		for _, s := range pick(o.Shifts, o.ShiftsPerClip, i) {
+			if c.Detail == fmt.Sprintf("%+.1f s", s) {
+				return true
+			}
+		}
+		return false
+	}
+	return true
+}
+
+func ensure(dir, ds string, o Options) ([]Case, error) {
 	buildMu.Lock()
 	defer buildMu.Unlock()
 	if cs, ok := load(dir); ok {
@@ -204,18 +282,21 @@ func Build(dir, ds string, o Options) ([]Case, error) {
 		c   Case
 		mk  func(out string) error
 		ext string
+		src string
 	}
 	var jobs []job
+	var curSrc string
 	add := func(c Case, ext string, mk func(out string) error) {
 		c.File = filepath.Join(dir, c.Name+"."+ext)
-		jobs = append(jobs, job{c, mk, ext})
+		jobs = append(jobs, job{c, mk, ext, curSrc})
 	}
 	var cases []Case
 	for i, c := range clips {
+		curSrc = c.File
 		base := strings.TrimSuffix(filepath.Base(c.File), filepath.Ext(c.File))
 		src, D := c.File, c.Duration
 		// genuine: the file itself, and 2.5 s cuts of the first and last part of long clips.
-		cases = append(cases, Case{Name: "genuine_" + base, File: src, Kind: "genuine", Genuine: true, Speaker: c.Speaker, Voice: c.Speaker, Duration: D})
+		cases = append(cases, Case{Name: "genuine_" + base, File: src, Kind: "genuine", Genuine: true, Speaker: c.Speaker, Voice: c.Speaker, Duration: D, Source: src})
 		if D >= 5.5 {
 			for k, at := range []float64{0, D - 2.6} {
 				at := at
@@ -244,7 +325,7 @@ func Build(dir, ds string, o Options) ([]Case, error) {
 			})
 		}
 		// digits read by other people / synthetic voices, with pauses, filling the clip
-		for _, kind := range []string{"fsdd", "endigits", "zhdigits", "espeak"} {
+		for _, kind := range pick([]string{"fsdd", "endigits", "zhdigits", "espeak"}, o.DigitKinds, i) {
 			vs := voices[kind]
 			v := vs[i%len(vs)]
 			kind := kind
@@ -257,7 +338,7 @@ func Build(dir, ds string, o Options) ([]Case, error) {
 			})
 		}
 		// own sound shifted (the track still starts with the video)
-		for _, s := range o.Shifts {
+		for _, s := range pick(o.Shifts, o.ShiftsPerClip, i) {
 			s := s
 			add(Case{Name: fmt.Sprintf("shift%+.1f_%s", s, base), Kind: "shift", Speaker: c.Speaker, Voice: c.Speaker, Duration: D, Detail: fmt.Sprintf("%+.1f s", s)}, "mkv", func(out string) error {
 				var af string
@@ -314,6 +395,9 @@ func Build(dir, ds string, o Options) ([]Case, error) {
 	}
 	close(next)
 	wg.Wait()
+	for k := range jobs {
+		jobs[k].c.Source = jobs[k].src
+	}
 	for k, e := range errs {
 		if e != nil {
 			return nil, fmt.Errorf("synccorpus %s: %w", jobs[k].c.Name, e)
@@ -431,4 +515,16 @@ func wavDur(p string) float64 {
 		return 0
 	}
 	return float64(st.Size()-44) / 32000
+}
+
+// pick returns k of xs starting at rotation i (all of them when k is 0 or ≥ len(xs)).
+func pick[T any](xs []T, k, i int) []T {
+	if k <= 0 || k >= len(xs) {
+		return xs
+	}
+	out := make([]T, 0, k)
+	for j := 0; j < k; j++ {
+		out = append(out, xs[(i+j)%len(xs)])
+	}
+	return out
 }

@@ -17,7 +17,6 @@ import (
 	"path/filepath"
 	"sort"
 	"strings"
-	"sync"
 
 	"github.com/faceverify/faceverify/internal/synccorpus"
 	"github.com/faceverify/faceverify/pipeline"
@@ -36,6 +35,7 @@ func main() {
 	refit := flag.String("refit", "", "skip measuring: read samples from this file")
 	workers := flag.Int("workers", 2, "clips checked at once")
 	thr := flag.Float64("threshold", 0.5, "operating point on the fused probability")
+	buildOnly := flag.Bool("build", false, "only build (cache) the corpus and list it")
 	flag.Parse()
 	var samples []pipeline.SyncSample
 	if *refit != "" {
@@ -47,8 +47,12 @@ func main() {
 		if *subset {
 			o = synccorpus.Subset
 		}
-		cs, err := synccorpus.Ensure(synccorpus.Dir(o), *datasets, o)
+		cs, err := synccorpus.Ensure(*datasets, o)
 		check(err)
+		if *buildOnly {
+			fmt.Printf("%d clips in %s\n", len(cs), synccorpus.Dir(synccorpus.Full))
+			return
+		}
 		v, err := vision.Open(vision.Config{ModelDir: filepath.Join(deps, "models"), LibPath: filepath.Join(deps, "lib", "libonnxruntime.so.1"), Threads: 1})
 		check(err)
 		s, err := speech.Open(speech.Config{Decoders: *workers})
@@ -69,55 +73,25 @@ func check(err error) {
 	}
 }
 
-// Measure runs the full liveness check (lip sync on) on every case.
+// Measure runs the lip-sync measurement (pipeline.MeasureSync) on every case.
 func Measure(v *vision.Engine, s *speech.Recognizer, cs []synccorpus.Case, workers int) []pipeline.SyncSample {
 	l := pipeline.NewLiveness(v, s, pipeline.DefaultLivenessConfig())
-	out := make([]pipeline.SyncSample, len(cs))
-	var wg sync.WaitGroup
-	next := make(chan int)
-	for w := 0; w < workers; w++ {
-		wg.Add(1)
-		go func() {
-			defer wg.Done()
-			for i := range next {
-				c := cs[i]
-				rep, err := l.Check(context.Background(), c.File, "1357", pipeline.LivenessOptions{Preferences: 2})
-				check(err)
-				out[i] = pipeline.SyncSample{Name: c.Name, Kind: c.Kind, Speaker: c.Speaker, Voice: c.Voice, Genuine: c.Genuine,
-					Duration: c.Duration, Result: rep.Result.Message, X: pipeline.SyncFeaturesOf(rep.Scores)}
-				b, _ := json.Marshal(out[i])
-				fmt.Fprintf(os.Stderr, "%s\n", b)
-			}
-		}()
-	}
-	// genuine clips first, then the attack kinds interleaved, so a partial run is representative
-	order := make([]int, len(cs))
-	for i := range order {
-		order[i] = i
-	}
-	rank := func(i int) int {
-		if cs[i].Genuine {
-			return -1
-		}
-		n := 0
-		for j := 0; j < i; j++ {
-			if cs[j].Kind == cs[i].Kind {
-				n++
-			}
-		}
-		return n
-	}
-	rk := make([]int, len(cs))
-	for i := range cs {
-		rk[i] = rank(i)
-	}
-	sort.SliceStable(order, func(a, b int) bool { return rk[order[a]] < rk[order[b]] })
-	for _, i := range order {
-		next <- i
-	}
-	close(next)
-	wg.Wait()
+	out, err := l.MeasureSync(context.Background(), Items(cs), workers, func(s pipeline.SyncSample) {
+		b, _ := json.Marshal(s)
+		fmt.Fprintf(os.Stderr, "%s\n", b)
+	})
+	check(err)
 	return out
+}
+
+// Items turns corpus cases into measurement items.
+func Items(cs []synccorpus.Case) []pipeline.SyncItem {
+	var items []pipeline.SyncItem
+	for _, c := range cs {
+		items = append(items, pipeline.SyncItem{SyncSample: pipeline.SyncSample{Name: c.Name, Kind: c.Kind, Speaker: c.Speaker, Voice: c.Voice,
+			Genuine: c.Genuine, Duration: c.Duration}, File: c.File, Source: c.Source, VideoCopy: c.VideoCopy})
+	}
+	return items
 }
 
 // gated: refused before the fused decision (no features, or a gate such as the still mouth).
