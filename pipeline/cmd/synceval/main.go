@@ -36,6 +36,7 @@ func main() {
 	workers := flag.Int("workers", 2, "clips checked at once")
 	thr := flag.Float64("threshold", 0.5, "operating point on the fused probability")
 	buildOnly := flag.Bool("build", false, "only build (cache) the corpus and list it")
+	use := flag.String("use", "", "comma-separated features the model may use (default all; others get weight 0)")
 	flag.Parse()
 	var samples []pipeline.SyncSample
 	if *refit != "" {
@@ -61,6 +62,24 @@ func main() {
 		if *out != "" {
 			b, _ := json.MarshalIndent(samples, "", " ")
 			check(os.WriteFile(*out, b, 0o644))
+		}
+	}
+	if *use != "" {
+		keep := map[string]bool{}
+		for _, f := range strings.Split(*use, ",") {
+			keep[f] = true
+		}
+		for i := range samples {
+			if samples[i].X == nil {
+				continue
+			}
+			x := append([]float64(nil), samples[i].X...)
+			for j, name := range pipeline.SyncFeatureNames {
+				if !keep[name] {
+					x[j] = 0
+				}
+			}
+			samples[i].X = x
 		}
 	}
 	Report(os.Stdout, samples, *thr)
