@@ -151,21 +151,22 @@ const (
 
 // mouthSeries is the mouth evidence of the analysed frames (one entry per clip frame).
 type mouthSeries struct {
-	t      []time.Duration
-	ok     []bool      // a face with landmarks on this frame
-	lmOpen []float64   // landmark lip opening / mouth width, smoothed
-	pxOpen []float64   // dark share of the inner mouth crop (lip gap / cavity), smoothed
-	motion []float64   // mean abs grey change of the aligned crop vs the previous frame, smoothed
-	rise   []float64   // positive change of pxOpen + lmOpen (mouth opening), for onsets
-	pcs    [][]float64 // the first principal components of the crop sequence ("eigenlips"), smoothed
-	fps    float64
+	t        []time.Duration
+	ok       []bool      // a face with landmarks on this frame
+	lmOpen   []float64   // landmark lip opening / mouth width, smoothed
+	pxOpen   []float64   // dark share of the inner mouth crop (lip gap / cavity), smoothed
+	motion   []float64   // mean abs grey change of the aligned crop vs the previous frame, smoothed
+	motionIn []float64   // the same inside the lips region only (between the corners, ±1/3 width)
+	rise     []float64   // positive change of pxOpen + lmOpen (mouth opening), for onsets
+	pcs      [][]float64 // the first principal components of the crop sequence ("eigenlips"), smoothed
+	fps      float64
 }
 
 // mouthEvidence extracts the mouth series from the face track and the frames.
 func mouthEvidence(clip *media.Clip, track []frameFace) mouthSeries {
 	n := len(track)
 	ms := mouthSeries{t: make([]time.Duration, n), ok: make([]bool, n), lmOpen: nanSlice(n),
-		pxOpen: nanSlice(n), motion: nanSlice(n), rise: nanSlice(n), fps: clip.FPS}
+		pxOpen: nanSlice(n), motion: nanSlice(n), motionIn: nanSlice(n), rise: nanSlice(n), fps: clip.FPS}
 	if ms.fps <= 0 {
 		ms.fps = 8
 	}
@@ -212,6 +213,15 @@ func mouthEvidence(clip *media.Clip, track []frameFace) mouthSeries {
 				s += math.Abs(c[k] - crops[i-1][k])
 			}
 			ms.motion[i] = s / float64(len(c))
+			var si float64
+			var ni int
+			for y := cropH/2 - cropH/4; y < cropH/2+cropH/4; y++ {
+				for x := cropW / 4; x < 3*cropW/4; x++ {
+					si += math.Abs(c[y*cropW+x] - crops[i-1][y*cropW+x])
+					ni++
+				}
+			}
+			ms.motionIn[i] = si / float64(ni)
 		}
 	}
 	ms.pcs = eigenlips(crops, 3)
@@ -222,6 +232,7 @@ func mouthEvidence(clip *media.Clip, track []frameFace) mouthSeries {
 	ms.lmOpen = smoothNaN(ms.lmOpen, 0.05*ms.fps)
 	ms.pxOpen = smoothNaN(ms.pxOpen, 0.05*ms.fps)
 	ms.motion = smoothNaN(ms.motion, 0.05*ms.fps)
+	ms.motionIn = smoothNaN(ms.motionIn, 0.05*ms.fps)
 	lz, pz := standardise(ms.lmOpen), standardise(ms.pxOpen)
 	for i := 1; i < n; i++ {
 		d := 0.0
@@ -417,6 +428,7 @@ type audioSeries struct {
 	vad    []float64 // 1 inside speech segments (voice activity), 0 in pauses
 	words  []float64 // 1 inside the recogniser's words, 0 elsewhere (nil: no words)
 	onset  []float64 // positive 50 ms rise of the energy
+	change []float64 // |energy change| over ±20 ms (the sound changes when the lips move)
 	segs   [][2]time.Duration
 }
 
@@ -480,8 +492,12 @@ func audioEvidence(band []float64, fps float64, sres speech.Result) audioSeries 
 		}
 	}
 	a.onset = make([]float64, n)
+	a.change = make([]float64, n)
 	for k := 5; k < n; k++ {
 		a.onset[k] = math.Max(0, a.energy[k]-a.energy[k-5])
+	}
+	for k := 2; k+2 < n; k++ {
+		a.change[k] = math.Abs(a.energy[k+2] - a.energy[k-2])
 	}
 	return a
 }
@@ -661,12 +677,133 @@ func calibratedMax(ms *mouthSeries, audioStart time.Duration, sigs [][]float64, 
 	return c
 }
 
+// calibratedJoint sums the correlations of several (mouth, audio) pairs at one common lag
+// (a genuine clip's cues agree on the lag; a chance alignment's do not), takes the best lag,
+// and calibrates that against the clip's null like calibrated. Frames: those valid in every
+// mouth signal.
+func calibratedJoint(ms *mouthSeries, audioStart time.Duration, mouth, audio [][]float64, lo, hi time.Duration) cue {
+	var c cue
+	na := len(audio[0])
+	if na < 20 {
+		return c
+	}
+	var base []int
+	var rows [][]float64
+	for i, t := range ms.t {
+		if !ms.ok[i] {
+			continue
+		}
+		k := int(math.Round(float64(t-audioStart) / float64(audioStep)))
+		bad := k < 0 || k >= na
+		for _, m := range mouth {
+			if math.IsNaN(m[i]) {
+				bad = true
+			}
+		}
+		if bad {
+			continue
+		}
+		row := make([]float64, len(mouth))
+		for j, m := range mouth {
+			row[j] = m[i]
+		}
+		base = append(base, k)
+		rows = append(rows, row)
+	}
+	n := len(base)
+	c.N = n
+	if n < 10 {
+		return c
+	}
+	mvs := make([][]float64, len(mouth))
+	for j := range mouth {
+		mv := make([]float64, n)
+		for i := range mv {
+			mv[i] = rows[i][j]
+		}
+		mm, sd := mean(mv), std(mv)
+		for i := range mv {
+			if sd > 0 {
+				mv[i] = (mv[i] - mm) / sd
+			} else {
+				mv[i] = 0
+			}
+		}
+		mvs[j] = mv
+	}
+	av := make([]float64, n)
+	best := func(rev bool, shift int) (float64, float64) {
+		bestS, bestLag := math.Inf(-1), 0.0
+		for lag := lo; lag <= hi; lag += 20 * time.Millisecond {
+			l := int(lag / audioStep)
+			var sum float64
+			for j, a := range audio {
+				for q, k := range base {
+					p := (k + l + shift) % na
+					if p < 0 {
+						p += na
+					}
+					if rev {
+						p = na - 1 - p
+					}
+					av[q] = a[p]
+				}
+				am, as := mean(av), std(av)
+				if as == 0 {
+					continue
+				}
+				var s float64
+				for q := range av {
+					s += mvs[j][q] * (av[q] - am)
+				}
+				sum += s / as / float64(n-1)
+			}
+			if sum > bestS {
+				bestS, bestLag = sum, float64(lag.Milliseconds())
+			}
+		}
+		return bestS, bestLag
+	}
+	c.R, c.LagMS = best(false, 0)
+	dur := time.Duration(na) * audioStep
+	minS := minNullShift
+	if dur < 3*minNullShift {
+		minS = dur / 3
+	}
+	step := max(nullStep, (2*dur-2*minS)/maxNullShifts)
+	var null []float64
+	for s := minS; s <= dur-minS; s += step {
+		r, _ := best(false, int(s/audioStep))
+		null = append(null, r)
+	}
+	for s := time.Duration(0); s < dur; s += step {
+		r, _ := best(true, int(s/audioStep))
+		null = append(null, r)
+	}
+	c.Shifts = len(null)
+	if len(null) < 3 {
+		return c
+	}
+	nm, nsd := mean(null), math.Max(std(null), 0.02)
+	c.Z = (c.R - nm) / nsd
+	below := 0
+	for _, r := range null {
+		if r < c.R {
+			below++
+		}
+	}
+	c.Pct = float64(below) / float64(len(null))
+	return c
+}
+
 // syncResult is everything the lip-sync decision and the verdict's scores need.
 type syncResult struct {
 	mouthStd    float64 // std of the landmark lip opening (mouth still gate)
 	mouthMotion float64 // median aligned-crop change, grey levels a frame (mouth still gate)
 	lm, px, mv  cue     // opening (landmarks), opening (crop), crop motion vs band energy
 	pca         cue     // best eigenlips component (either sign) vs band energy
+	mvIn, dmv   cue     // inner-lip pixel change vs energy; crop pixel change vs |energy change|
+	joint       cue     // mv + vad + onset + lm correlations summed at one common lag
 	vad, word   cue     // crop motion vs voice activity / recognised words
 	onset       cue     // mouth opening rise vs energy rise, mouth leading 0–200 ms
 	speechShare float64 // share of the audio inside voice-activity segments
@@ -717,6 +854,10 @@ func syncScores(clip *media.Clip, track []frameFace, band []float64, sres speech
 		sigs = append(sigs, p, neg)
 	}
 	res.pca = calibratedMax(&ms, as, sigs, au.energy, minLag, maxLag)
+	res.mvIn = calibrated(&ms, as, ms.motionIn, au.energy, minLag, maxLag)
+	res.dmv = calibrated(&ms, as, ms.motion, au.change, minLag, maxLag)
+	res.joint = calibratedJoint(&ms, as, [][]float64{ms.motion, ms.motion, ms.rise, ms.lmOpen},
+		[][]float64{au.energy, au.vad, au.onset, au.energy}, minLag, maxLag)
 	res.vad = calibrated(&ms, as, ms.motion, au.vad, minLag, maxLag)
 	if au.words != nil {
 		res.word = calibrated(&ms, as, ms.motion, au.words, minLag, maxLag)
@@ -767,17 +908,18 @@ func syncScores(clip *media.Clip, track []frameFace, band []float64, sres speech
 // syncFeatures are the model's inputs, in the order of syncCoef.
 func syncFeatures(r syncResult) []float64 {
 	cl := func(v float64) float64 { return math.Max(-4, math.Min(8, v)) }
-	return []float64{cl(r.lm.Z), cl(r.px.Z), cl(r.mv.Z), cl(r.vad.Z), cl(r.word.Z), cl(r.onset.Z), cl(r.pca.Z)}
+	return []float64{cl(r.lm.Z), cl(r.px.Z), cl(r.mv.Z), cl(r.vad.Z), cl(r.word.Z), cl(r.onset.Z), cl(r.pca.Z),
+		cl(r.mvIn.Z), cl(r.dmv.Z), cl(r.joint.Z)}
 }
 
 // SyncFeatureNames name syncFeatures' entries (for the fitting program and reports).
-var SyncFeatureNames = []string{"lm_z", "px_z", "mv_z", "vad_z", "word_z", "onset_z", "pca_z"}
+var SyncFeatureNames = []string{"lm_z", "px_z", "mv_z", "vad_z", "word_z", "onset_z", "pca_z", "mvin_z", "dmv_z", "joint_z"}
 
 // syncCoef: intercept first, then one weight per feature (SyncFeatureNames). Fitted on every
 // dev speaker's clips of the synccorpus full corpus (22 genuine, 276 attacks; class-balanced
 // weights, ridge 0.05) by go run ./pipeline/cmd/synceval; the leave-one-speaker-out figures
 // of the same recipe are in docs/liveness.md. Refit whenever a cue changes.
-var syncCoef = []float64{-1.2715, 0.0854, -0.0935, 0.5260, 0.6360, 0.1081, 0.6181, 0.2825}
+var syncCoef = []float64{-1.2715, 0.0854, -0.0935, 0.5260, 0.6360, 0.1081, 0.6181, 0.2825, 0, 0, 0}
 
 func fuse(r syncResult) (logit, prob float64) {
 	x := syncFeatures(r)
@@ -908,7 +1050,7 @@ func reportSync(sc map[string]float64, sy syncResult) {
 	for _, c := range []struct {
 		k string
 		c cue
-	}{{"lm", sy.lm}, {"px", sy.px}, {"pca", sy.pca}, {"mv", sy.mv}, {"vad", sy.vad}, {"word", sy.word}, {"onset", sy.onset}} {
+	}{{"lm", sy.lm}, {"px", sy.px}, {"pca", sy.pca}, {"mvin", sy.mvIn}, {"dmv", sy.dmv}, {"joint", sy.joint}, {"mv", sy.mv}, {"vad", sy.vad}, {"word", sy.word}, {"onset", sy.onset}} {
 		sc["sync_"+c.k+"_z"] = round3(c.c.Z)
 		sc["sync_"+c.k+"_pct"] = round3(c.c.Pct)
 	}

@@ -43,6 +43,7 @@ func SyncFeaturesOf(sc map[string]float64) []float64 {
 	r.lm.Z, r.px.Z, r.mv.Z = sc["sync_lm_z"], sc["sync_px_z"], sc["sync_mv_z"]
 	r.vad.Z, r.word.Z, r.onset.Z = sc["sync_vad_z"], sc["sync_word_z"], sc["sync_onset_z"]
 	r.pca.Z = sc["sync_pca_z"]
+	r.mvIn.Z, r.dmv.Z, r.joint.Z = sc["sync_mvin_z"], sc["sync_dmv_z"], sc["sync_joint_z"]
 	return syncFeatures(r)
 }
 
