@@ -140,6 +140,7 @@ type frameFace struct {
 	opening float64 // outer lip opening / mouth width
 	mouthMv float64 // mean abs grey change in the mouth box vs previous frame (NaN if none)
 	faceMv  float64 // mean abs grey change in the face box vs previous frame
+	interp  bool    // box and landmarks interpolated from the neighbours (not detected)
 }
 
 // Check runs the liveness check on the clip at videoPath against the challenge digits.
@@ -436,7 +437,7 @@ func (s sampled) rank() float64 { return float64(s.face.Quality.Score) * (0.5 + 
 func (l *Liveness) sample(clip *media.Clip, track []frameFace, n int) ([]sampled, error) {
 	var idx []int
 	for i, f := range track {
-		if f.ok {
+		if f.ok && !f.interp {
 			idx = append(idx, i)
 		}
 	}

@@ -1100,7 +1100,7 @@ func interpolateTrack(out []frameFace, clip *media.Clip, detect []int) {
 		ff := frameFace{t: clip.Frames[i].T}
 		if i > 0 && i+1 < len(out) && done[i-1] && done[i+1] && out[i-1].ok && out[i+1].ok {
 			a, b := out[i-1], out[i+1]
-			ff.ok, ff.n, ff.multi = true, min(a.n, b.n), a.multi && b.multi
+			ff.ok, ff.n, ff.multi, ff.interp = true, min(a.n, b.n), a.multi && b.multi, true
 			ff.face = a.face
 			for k := range ff.face.Box {
 				ff.face.Box[k] = (a.face.Box[k] + b.face.Box[k]) / 2
