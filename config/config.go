@@ -161,7 +161,12 @@ func (c *Config) Validate() error {
 	case c.Retention < c.PageTTL:
 		return errors.New("config: --retention must be at least --page-ttl")
 	}
-	c.Liveness.Limits = c.Media()
+	// The liveness check samples at its own frame rate (pipeline.SyncFPS for lip sync).
+	lim := c.Media()
+	if c.Liveness.Limits.FPS > 0 {
+		lim.FPS = c.Liveness.Limits.FPS
+	}
+	c.Liveness.Limits = lim
 	if c.RegistriesFile != "" && c.Registries == nil {
 		getenv := c.getenv
 		if getenv == nil {

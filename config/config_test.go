@@ -5,6 +5,7 @@ import (
 	"testing"
 
 	"github.com/faceverify/faceverify/config"
+	"github.com/faceverify/faceverify/pipeline"
 )
 
 // One limit reaches every door: the use cases, the video decoder and the liveness engine.
@@ -22,7 +23,7 @@ func TestOneVideoLimit(t *testing.T) {
 		t.Fatalf("use case %d, media %d, liveness %d; want %d everywhere",
 			cfg.Verify().MaxVideoBytes, cfg.Media().MaxBytes, cfg.Liveness.Limits.MaxBytes, want)
 	}
-	if cfg.Liveness.MinSyncZ == 0 || cfg.Liveness.Limits.MaxDuration == 0 {
+	if cfg.Liveness.MinSyncScore == 0 || cfg.Liveness.Limits.MaxDuration == 0 || cfg.Liveness.Limits.FPS != pipeline.SyncFPS {
 		t.Fatalf("liveness thresholds lost their defaults: %+v", cfg.Liveness)
 	}
 }
