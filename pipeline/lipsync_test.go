@@ -145,7 +145,7 @@ func TestLipSyncBadInput(t *testing.T) {
 	testenv.Tool(t, "ffmpeg")
 	dir := t.TempDir()
 	talk := func(f string) string { return filepath.Join(ds, "talking", f) }
-	// pca-B: a 224×224 clip whose own sound passes the lip checks; mouth near (75–125, 150–175).
+	// pca-B: a 224×224 clip whose own sound passes the lip checks; mouth near (80–125, 108–135) at 2 s.
 	clip := talk("vox_audio_00086.mp4")
 	cases := []struct {
 		name string
@@ -157,8 +157,8 @@ func TestLipSyncBadInput(t *testing.T) {
 		{"phone_60fps", []string{"-i", clip, "-vf", "fps=60,scale=640:640", "-c:v", "libx264", "-preset", "veryfast", "-c:a", "aac"}, "", "SR_ERROR"},
 		{"audio_starts_0.5s_late", []string{"-i", clip, "-itsoffset", "0.5", "-ss", "0.5", "-i", clip, "-map", "0:v:0", "-map", "1:a:0", "-c:v", "copy", "-c:a", "aac"}, "", "SR_ERROR"},
 		{"face_leaves_frame", []string{"-i", clip, "-vf", "pad=iw*2:ih:0:0,crop=iw/2:ih:x='if(between(t\\,2\\,2.5)\\,iw/2\\,0)':y=0", "-c:v", "libx264", "-c:a", "aac"}, "", "SR_ERROR"},
-		{"hand_over_mouth", []string{"-i", clip, "-vf", "drawbox=x=60:y=135:w=90:h=60:color=0xc89878:t=fill", "-c:v", "libx264", "-c:a", "aac"}, "", "lip refusal"},
-		{"masked_face", []string{"-i", clip, "-vf", "drawbox=x=40:y=110:w=130:h=114:color=0x9fc6e0:t=fill", "-c:v", "libx264", "-c:a", "aac"}, "", "lip refusal"},
+		{"hand_over_mouth", []string{"-i", clip, "-vf", "drawbox=x=62:y=100:w=86:h=48:color=0xc89878:t=fill", "-c:v", "libx264", "-c:a", "aac"}, "", "lip refusal"},
+		{"masked_face", []string{"-i", clip, "-vf", "drawbox=x=40:y=98:w=135:h=126:color=0x9fc6e0:t=fill", "-c:v", "libx264", "-c:a", "aac"}, "", "lip refusal"},
 		{"bearded_pca_F", nil, talk("vox_input_00098.mp4"), "SR_ERROR"},
 		{"bearded_pca_G", nil, talk("vox_pose_731200067.mp4"), "SR_ERROR"},
 	}
