@@ -2,6 +2,7 @@ package pipeline
 
 import (
 	"context"
+	"fmt"
 	"math"
 	"os/exec"
 	"path/filepath"
@@ -251,5 +252,24 @@ func smoothRandom(x []float64, r *lcg, w int) {
 			s += raw[j]
 		}
 		x[i] = s
+	}
+}
+
+// BenchmarkVerdictFPS compares one full verdict (lip sync on) on the 5 s 640×480 clip at the
+// old 8 fps and at SyncFPS, interleaved so both see the same machine load.
+func BenchmarkVerdictFPS(b *testing.B) {
+	v, s := engines(b)
+	f := benchClip(b)
+	for _, fps := range []float64{8, SyncFPS} {
+		b.Run(fmt.Sprintf("fps%.0f", fps), func(b *testing.B) {
+			cfg := DefaultLivenessConfig()
+			cfg.Limits.FPS = fps
+			l := NewLiveness(v, s, cfg)
+			for i := 0; i < b.N; i++ {
+				if _, err := l.Check(context.Background(), f, "7340", LivenessOptions{Preferences: 2}); err != nil {
+					b.Fatal(err)
+				}
+			}
+		})
 	}
 }
