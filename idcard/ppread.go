@@ -618,7 +618,7 @@ func (r *Reader) pageBack(p *page, f *faceverify.IDCardResult) ([]line, error) {
 // ppRead reads one side with PP-OCR: candidates in order until one shows the side.
 func (r *Reader) ppRead(ctx context.Context, side Side, img *image.RGBA, threshold float64) (*Outcome, error) {
 	src := viewSource{img: img}
-	cands := locate(img)
+	cands := r.photoCandidates(img)
 	switch side {
 	case Front:
 		var best *page
