@@ -1,6 +1,13 @@
 package idcard
 
-import "image"
+import (
+	"fmt"
+	"image"
+	"math"
+	"os"
+
+	"github.com/faceverify/faceverify"
+)
 
 // HasVision reports whether the Reader checks the portrait with a face engine.
 func (r *Reader) HasVision() bool { return r.vision != nil }
@@ -79,4 +86,160 @@ func inQuad(q [4]pt, p pt) bool {
 		}
 	}
 	return s != 3
+}
+
+// Retake reasons (Outcome.Retake): why a photographed side is refused with the side's
+// documented 3100 result (IDCARD_PHOTO_FRONTSIDE / IDCARD_BACKSIDE_BLURRED) so that the page
+// asks for another photo.
+const (
+	RetakeCut   = "cut"   // part of the card's content lies outside the photo (completeness 2)
+	RetakeSmall = "small" // the card is too small in the photo to be read reliably
+	RetakeBlur  = "blur"  // the card is too blurred
+	RetakeGlare = "glare" // glare washes out the number (front) or the validity (back)
+)
+
+// Photo checks, measured on the generated photos (idcardeval -photo) and documented in
+// docs/idcard.md.
+const (
+	minCardWidth = 360  // px: the card's width in the photo below which the photo is retaken
+	minSharpness = 2.0  // mean |Laplacian| over the text zone of the normalised card
+	maxGlare     = 0.25 // share of saturated pixels (≥ 250) in the number / validity zone
+)
+
+// completenessOf grades where the card lies in a photo of size W×H from its corners: 0 all
+// four corners inside, 1 a corner outside but the content (text and portrait zones) inside,
+// 2 content outside. ok = false when the candidate's corners are not known well enough
+// (outlines clipped at the photo border: the caller's field-based grade stands).
+func completenessOf(c candidate, W, H int) (grade int, ok bool) {
+	if !c.Text && !c.Whole && c.Touches {
+		return 0, false
+	}
+	// Corners found from edges are good to ~1–2 % of the frame: a margin keeps a card
+	// lying near the border from being called cut.
+	m := 0.02 * float64(max(W, H))
+	inside := func(p pt) bool {
+		return p.X >= -m && p.Y >= -m && p.X <= float64(W)+m && p.Y <= float64(H)+m
+	}
+	all := true
+	for _, p := range c.Quad {
+		all = all && inside(p)
+	}
+	if all {
+		return 0, true
+	}
+	hm := homography(c.Quad, CardW, CardH)
+	for _, uv := range [][2]float64{{0.08, 0.12}, {0.94, 0.12}, {0.94, 0.9}, {0.08, 0.9}} {
+		u, v := uv[0]*CardW, uv[1]*CardH
+		d := hm[6]*u + hm[7]*v + hm[8]
+		if !inside(pt{(hm[0]*u + hm[1]*v + hm[2]) / d, (hm[3]*u + hm[4]*v + hm[5]) / d}) {
+			return 2, true
+		}
+	}
+	return 1, true
+}
+
+// photoCheck applies the photo checks to a finished side read from candidate c of a W×H
+// photo: completeness from the corners, and the retake reasons.
+func photoCheck(out *Outcome, p *page, side Side, W, H int) *Outcome {
+	if out == nil {
+		return nil
+	}
+	c := p.v.cand
+	f := &out.Fields
+	grade, ok := completenessOf(c, W, H)
+	if ok {
+		if side == Front {
+			f.FrontCompleteness = grade
+		} else {
+			f.BackCompleteness = grade
+		}
+	}
+	width := math.Max(dist(c.Quad[0], c.Quad[1]), dist(c.Quad[3], c.Quad[2]))
+	z := zoneNumber
+	if side == Back {
+		z = zoneValidity
+	}
+	if debugLocate {
+		fmt.Fprintf(os.Stderr, "photoCheck width %.0f sharpness %.2f glare %.3f completeness %d/%v\n", width, sharpness(p.g), glareShare(p.v.g, z), grade, ok)
+	}
+	failed := !out.Result.IsZero() && out.Result != faceverify.ResultFakeIDCard
+	switch {
+	case ok && grade == 2:
+		out.Retake = RetakeCut
+	case width < minCardWidth:
+		out.Retake = RetakeSmall
+	// Blur and glare are reasons only when the side could not be read: a card read and
+	// validated through them is accepted.
+	case failed && sharpness(p.g) < minSharpness:
+		out.Retake = RetakeBlur
+	case failed && glareShare(p.v.g, z) > maxGlare:
+		out.Retake = RetakeGlare
+	}
+	if out.Retake != "" && (out.Result.IsZero() || out.Result == faceverify.ResultFakeIDCard) {
+		out.Result = faceverify.ResultIDCardFrontside
+		if side == Back {
+			out.Result = faceverify.ResultIDCardBacksideBlurred
+		}
+	}
+	return out
+}
+
+// sharpness is the mean absolute Laplacian over the card's text zone (left 60 %, rows
+// 15–95 %) of the normalised card: sharp print ≈ 6–15, a card blurred beyond reading < 2.
+func sharpness(g *gray) float64 {
+	x0, x1 := g.W*5/100, g.W*60/100
+	y0, y1 := g.H*15/100, g.H*95/100
+	s, n := 0.0, 0
+	for y := max(1, y0); y < min(g.H-1, y1); y++ {
+		for x := max(1, x0); x < min(g.W-1, x1); x++ {
+			i := y*g.W + x
+			l := 4*int(g.Pix[i]) - int(g.Pix[i-1]) - int(g.Pix[i+1]) - int(g.Pix[i-g.W]) - int(g.Pix[i+g.W])
+			if l < 0 {
+				l = -l
+			}
+			s += float64(l)
+			n++
+		}
+	}
+	if n == 0 {
+		return 0
+	}
+	return s / float64(n)
+}
+
+// glareShare is the share of saturated pixels (≥ 250, before normalisation) in zone z.
+func glareShare(g *gray, z [4]float64) float64 {
+	c := zone(g, z)
+	n := 0
+	for _, v := range c.Pix {
+		if v >= 250 {
+			n++
+		}
+	}
+	if len(c.Pix) == 0 {
+		return 0
+	}
+	return float64(n) / float64(len(c.Pix))
+}
+
+// notSide is the outcome when no candidate showed the requested side: the side's
+// NOT_FRONTSIDE / NOT_BACKSIDE, unless the photo's text shows a card too small to read
+// (then the side's retake result, reason small).
+func notSide(side Side, cands []candidate) *Outcome {
+	for _, c := range cands {
+		if !c.Text {
+			continue
+		}
+		if w := math.Max(dist(c.Quad[0], c.Quad[1]), dist(c.Quad[3], c.Quad[2])); w < minCardWidth && c.support >= 2 {
+			if side == Back {
+				return &Outcome{Result: faceverify.ResultIDCardBacksideBlurred, Retake: RetakeSmall}
+			}
+			return &Outcome{Result: faceverify.ResultIDCardFrontside, Retake: RetakeSmall}
+		}
+		break
+	}
+	if side == Back {
+		return &Outcome{Result: faceverify.ResultIDCardNotBackside}
+	}
+	return &Outcome{Result: faceverify.ResultIDCardNotFrontside}
 }

@@ -655,9 +655,10 @@ func (r *Reader) ppRead(ctx context.Context, side Side, img *image.RGBA, thresho
 			}
 		}
 		if best == nil {
-			return &Outcome{Result: faceverify.ResultIDCardNotFrontside}, nil
+			return notSide(side, cands), nil
 		}
-		return r.finishFront(best, number, numLine, threshold)
+		out, err := r.finishFront(best, number, numLine, threshold)
+		return photoCheck(out, best, side, img.Rect.Dx(), img.Rect.Dy()), err
 	default:
 		var best *page
 		bestScore := 0
@@ -679,9 +680,10 @@ func (r *Reader) ppRead(ctx context.Context, side Side, img *image.RGBA, thresho
 			}
 		}
 		if best == nil || bestScore < 4 {
-			return &Outcome{Result: faceverify.ResultIDCardNotBackside}, nil
+			return notSide(side, cands), nil
 		}
-		return r.finishBack(best, title, threshold)
+		out, err := r.finishBack(best, title, threshold)
+		return photoCheck(out, best, side, img.Rect.Dx(), img.Rect.Dy()), err
 	}
 }
 

@@ -54,6 +54,8 @@ type ShotOptions struct {
 	RotationSet bool
 	LongSide    int // frame long side (default random 1280/1600/2048)
 	NoEffects   bool
+	Defocus     int  // force this box-blur radius (a photo too blurred to read: ≥ 4)
+	GlareNumber bool // force a saturating glare spot over the number row
 }
 
 var backgrounds = []string{"plain", "desk", "fabric", "keyboard", "papers"}
@@ -110,6 +112,12 @@ func (g *Generator) Shoot(card *image.RGBA, o ShotOptions) ([]byte, Shot) {
 		s.Noise = 1 + 4*r.Float64()
 	} else {
 		s.Background = "plain"
+	}
+	if o.Defocus > 0 {
+		s.Defocus = o.Defocus
+	}
+	if o.GlareNumber {
+		s.Glare = 230
 	}
 	s.Quality = 50 + r.IntN(46)
 	s.Cut = o.Cut
@@ -178,6 +186,9 @@ func (g *Generator) Shoot(card *image.RGBA, o ShotOptions) ([]byte, Shot) {
 	if s.Glare > 0 {
 		u, v := 0.1+0.8*r.Float64(), 0.15+0.75*r.Float64()
 		rad := H * (0.12 + 0.18*r.Float64()) * sc
+		if o.GlareNumber {
+			u, v, rad = 0.45+0.3*r.Float64(), 0.87, H*0.16*sc
+		}
 		cx, cy := project(geom.Homography(s.Corners, W, H), u*W, v*H)
 		s.GlareOverNumber = u > 0.3-rad/sc/W && v > 0.8-rad/sc/H && v < 0.93+rad/sc/H && s.Glare > 110
 		glare(dst, cx, cy, rad, s.Glare)

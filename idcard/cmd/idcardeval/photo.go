@@ -72,6 +72,9 @@ func photoEval(r *idcard.Reader, n, neg int, seed int64, faces, out string, verb
 				return err
 			}
 			res := string(side) + ":" + resultName(o.Result)
+			if o.Retake != "" {
+				res += "/" + o.Retake
+			}
 			results[res]++
 			conds := conditions(shot)
 			var diffs []string
@@ -133,7 +136,7 @@ func photoEval(r *idcard.Reader, n, neg int, seed int64, faces, out string, verb
 		fmt.Printf("reads: %d, mean %.0f ms per Read\n", reads, float64(total.Milliseconds())/float64(reads))
 	}
 	if neg > 0 {
-		return negatives(r, neg, seed, out)
+		return negatives(r, neg, seed, faces, out)
 	}
 	return nil
 }
@@ -203,16 +206,30 @@ func conditions(s gen.Shot) []string {
 }
 
 // negatives photographs cards that must be refused, each with its own documented result.
-func negatives(r *idcard.Reader, n int, seed int64, out string) error {
+func negatives(r *idcard.Reader, n int, seed int64, faces, out string) error {
 	g, err := gen.New(gen.Options{Seed: seed + 1000})
 	if err != nil {
 		return err
 	}
+	gf, err := gen.New(gen.Options{Seed: seed + 2000, FacesDir: faces})
+	if err != nil {
+		return err
+	}
 	type negCase struct {
-		name string
-		side idcard.Side
-		want faceverify.Result
-		data func() []byte
+		name  string
+		side  idcard.Side
+		want  faceverify.Result
+		data  func() []byte
+		truth *string // hard photos: reading this number exactly is right too
+	}
+	var truth string
+	hard := func(o gen.ShotOptions) func() []byte {
+		return func() []byte {
+			c := gf.Card()
+			truth = c.Identity.Number
+			b, _ := gf.Shoot(c.Front, o)
+			return b
+		}
 	}
 	shoot := func(img func() []byte) func() []byte { return img }
 	cases := []negCase{
@@ -220,20 +237,24 @@ func negatives(r *idcard.Reader, n int, seed int64, out string) error {
 			id := gen.WithBadCheck(g.Identity(gen.Genuine))
 			b, _ := g.Shoot(g.RenderFront(id, gen.Genuine), gen.ShotOptions{})
 			return b
-		}},
-		{"blank-card-front", idcard.Front, faceverify.ResultIDCardNotFrontside, shoot(func() []byte { b, _ := g.Shoot(g.BlankCard(), gen.ShotOptions{}); return b })},
-		{"blank-card-back", idcard.Back, faceverify.ResultIDCardNotBackside, shoot(func() []byte { b, _ := g.Shoot(g.BlankCard(), gen.ShotOptions{}); return b })},
-		{"not-an-id-card", idcard.Front, faceverify.ResultIDCardNotFrontside, g.NonCard},
+		}, nil},
+		{"blank-card-front", idcard.Front, faceverify.ResultIDCardNotFrontside, shoot(func() []byte { b, _ := g.Shoot(g.BlankCard(), gen.ShotOptions{}); return b }), nil},
+		{"blank-card-back", idcard.Back, faceverify.ResultIDCardNotBackside, shoot(func() []byte { b, _ := g.Shoot(g.BlankCard(), gen.ShotOptions{}); return b }), nil},
+		{"not-an-id-card", idcard.Front, faceverify.ResultIDCardNotFrontside, g.NonCard, nil},
+		{"cut-off", idcard.Front, faceverify.ResultIDCardFrontside, hard(gen.ShotOptions{Cut: true}), nil},
+		{"too-small", idcard.Front, faceverify.ResultIDCardFrontside, hard(gen.ShotOptions{LongSide: 1280, MinFill: 0.22, MaxFill: 0.27}), nil},
+		{"too-blurred", idcard.Front, faceverify.ResultIDCardFrontside, hard(gen.ShotOptions{Defocus: 6}), &truth},
+		{"glare-on-number", idcard.Front, faceverify.ResultIDCardFrontside, hard(gen.ShotOptions{GlareNumber: true}), &truth},
 		{"expired", idcard.Back, faceverify.ResultIDCardBacksideBlurred, func() []byte {
 			b, _ := g.Shoot(g.CardVariant(gen.Expired).Back, gen.ShotOptions{})
 			return b
-		}},
+		}, nil},
 	}
 	if r.HasVision() { // no portrait: needs the face engine
 		cases = append(cases, negCase{"no-portrait", idcard.Front, faceverify.ResultNoFaceFoundIDCard, func() []byte {
 			b, _ := g.Shoot(g.Card().Front, gen.ShotOptions{}) // this generator has no faces
 			return b
-		}})
+		}, nil})
 	}
 	fmt.Printf("\nnegatives (%d each):\n", n)
 	for _, c := range cases {
@@ -248,8 +269,12 @@ func negatives(r *idcard.Reader, n int, seed int64, out string) error {
 			if err != nil {
 				return err
 			}
-			got[resultName(o.Result)]++
-			if o.Result == c.want {
+			k := resultName(o.Result)
+			if o.Retake != "" {
+				k += "/" + o.Retake
+			}
+			got[k]++
+			if o.Result == c.want || c.truth != nil && o.Result.IsZero() && o.Fields.Number == *c.truth {
 				ok++
 			}
 		}
@@ -258,7 +283,11 @@ func negatives(r *idcard.Reader, n int, seed int64, out string) error {
 			gs = append(gs, fmt.Sprintf("%s×%d", k, v))
 		}
 		sort.Strings(gs)
-		fmt.Printf("  %-18s want %-28s %d/%d  (%s)\n", c.name, c.want.Message, ok, n, strings.Join(gs, ", "))
+		want := c.want.Message
+		if c.truth != nil {
+			want += " or read exactly"
+		}
+		fmt.Printf("  %-18s want %-44s %d/%d  (%s)\n", c.name, want, ok, n, strings.Join(gs, ", "))
 	}
 	return nil
 }
