@@ -1,11 +1,19 @@
 package idcard
 
 import (
+	"bytes"
+	"context"
 	"fmt"
+	"image"
+	"image/jpeg"
+	"image/png"
 	"math"
 	"os"
 	"path/filepath"
+	"runtime"
 	"testing"
+
+	"github.com/faceverify/faceverify"
 
 	"github.com/faceverify/faceverify/idcard/gen"
 	"github.com/faceverify/faceverify/vision"
@@ -63,5 +71,100 @@ func TestLocatePhotos(t *testing.T) {
 	t.Logf("located %d/%d within 6 %% of the diagonal", good, n)
 	if good < n*9/10 {
 		t.Errorf("located %d/%d photographed cards, want ≥ 90 %%", good, n)
+	}
+}
+
+// withEXIFOrientation inserts an APP1 Exif segment carrying orientation o after the SOI.
+func withEXIFOrientation(jpg []byte, o uint16) []byte {
+	tiff := []byte{'M', 'M', 0, 42, 0, 0, 0, 8, 0, 1, 0x01, 0x12, 0, 3, 0, 0, 0, 1, byte(o >> 8), byte(o), 0, 0, 0, 0, 0, 0}
+	payload := append([]byte("Exif\x00\x00"), tiff...)
+	n := len(payload) + 2
+	seg := append([]byte{0xFF, 0xE1, byte(n >> 8), byte(n)}, payload...)
+	out := append([]byte{}, jpg[:2]...)
+	out = append(out, seg...)
+	return append(out, jpg[2:]...)
+}
+
+// rotateCW turns an image 90° clockwise.
+func rotateCW(src *image.RGBA) *image.RGBA {
+	w, h := src.Rect.Dx(), src.Rect.Dy()
+	out := image.NewRGBA(image.Rect(0, 0, h, w))
+	for y := 0; y < h; y++ {
+		for x := 0; x < w; x++ {
+			copy(out.Pix[x*out.Stride+(h-1-y)*4:][:4], src.Pix[y*src.Stride+x*4:][:4])
+		}
+	}
+	return out
+}
+
+// TestReadBadInput: every awkward upload gets its documented outcome (docs/idcard.md, "Bad
+// input"), never an error or a panic.
+func TestReadBadInput(t *testing.T) {
+	r := testReader(t)
+	g := newGen(t, 13, false)
+	read := func(name string, side Side, data []byte) *Outcome {
+		t.Helper()
+		o, err := r.Read(context.Background(), side, data, 0)
+		if err != nil {
+			t.Fatalf("%s: %v", name, err)
+		}
+		return o
+	}
+	// 12000×9000 JPEG (108 MP): over vision.MaxPixels, refused before decoding.
+	var huge bytes.Buffer
+	if err := jpeg.Encode(&huge, image.NewGray(image.Rect(0, 0, 12000, 9000)), &jpeg.Options{Quality: 50}); err != nil {
+		t.Fatal(err)
+	}
+	if o := read("12000x9000", Front, huge.Bytes()); o.Result != faceverify.ResultIDCardNotFrontside {
+		t.Errorf("12000×9000 JPEG: %v, want IDCARD_PHOTO_NOTFRONTSIDE", o.Result)
+	}
+	// 1×1 PNG.
+	var tiny bytes.Buffer
+	png.Encode(&tiny, image.NewRGBA(image.Rect(0, 0, 1, 1)))
+	if o := read("1x1", Back, tiny.Bytes()); o.Result != faceverify.ResultIDCardNotBackside {
+		t.Errorf("1×1 PNG: %v, want IDCARD_PHOTO_NOTBACKSIDE", o.Result)
+	}
+	// A PDF renamed .jpg.
+	pdf := []byte("%PDF-1.4\n1 0 obj << /Type /Catalog >> endobj\ntrailer << /Root 1 0 R >>\n%%EOF\n")
+	if o := read("pdf", Front, pdf); o.Result != faceverify.ResultIDCardNotFrontside {
+		t.Errorf("PDF: %v, want IDCARD_PHOTO_NOTFRONTSIDE", o.Result)
+	}
+	// CMYK JPEG (Adobe APP14): decoded and read like any photo (this one shows no card).
+	cmyk, err := os.ReadFile(filepath.Join(runtime.GOROOT(), "src", "image", "testdata", "video-001.cmyk.jpeg"))
+	if err != nil {
+		t.Skipf("CMYK sample: %v", err)
+	}
+	if _, err := vision.Decode(cmyk); err != nil {
+		t.Errorf("CMYK JPEG not decoded: %v", err)
+	}
+	if o := read("cmyk", Front, cmyk); o.Result != faceverify.ResultIDCardNotFrontside {
+		t.Errorf("CMYK JPEG without a card: %v, want IDCARD_PHOTO_NOTFRONTSIDE", o.Result)
+	}
+	// EXIF-rotated: the pixels stored turned 90°, orientation 6 says "turn clockwise".
+	c := g.Card()
+	shot, _ := g.Shoot(c.Front, gen.ShotOptions{NoEffects: true, Orientation: "landscape", RotationSet: true, LongSide: 1280, MinFill: 0.8, MaxFill: 0.85})
+	up, err := vision.Decode(shot)
+	if err != nil {
+		t.Fatal(err)
+	}
+	// Stored turned counter-clockwise (= three clockwise turns); EXIF 6 turns it back.
+	stored := rotateCW(rotateCW(rotateCW(up)))
+	exif := withEXIFOrientation(gen.EncodeJPEG(stored, 92), 6)
+	if d, _ := vision.Decode(exif); d == nil || d.Rect.Dx() != up.Rect.Dx() {
+		t.Fatalf("EXIF orientation not applied")
+	}
+	if o := read("exif", Front, exif); o.Fields.Number != c.Identity.Number {
+		t.Errorf("EXIF-rotated photo: number %q (%v), printed %s", o.Fields.Number, o.Result, c.Identity.Number)
+	}
+	// A card shown on a monitor and photographed; a grey photocopy photographed.
+	screen := g.CardVariant(gen.Screen)
+	data, _ := g.Shoot(screen.Front, gen.ShotOptions{NoEffects: true, RotationSet: true, Rotation: 3, Orientation: "landscape", LongSide: 1600, MinFill: 0.9, MaxFill: 0.95})
+	if o := read("screen", Front, data); o.Fields.FrontLegality == nil || o.Fields.FrontLegality.Screen < 0.5 || o.Result != faceverify.ResultFakeIDCard {
+		t.Errorf("screen re-capture: %v legality %+v, want Screen ≥ 0.5 and FAIL_OCR_FAKE_IDCARD", o.Result, o.Fields.FrontLegality)
+	}
+	cp := g.CardVariant(gen.Photocopy)
+	data, _ = g.Shoot(cp.Front, gen.ShotOptions{NoEffects: true, RotationSet: true, Rotation: 182, LongSide: 1600})
+	if o := read("photocopy", Front, data); o.Fields.FrontLegality == nil || o.Fields.FrontLegality.Photocopy < 0.5 || o.Result != faceverify.ResultFakeIDCard {
+		t.Errorf("photocopy: %v legality %+v, want Photocopy ≥ 0.5 and FAIL_OCR_FAKE_IDCARD", o.Result, o.Fields.FrontLegality)
 	}
 }
