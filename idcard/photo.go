@@ -127,11 +127,15 @@ func completenessOf(c candidate, W, H int) (grade int, ok bool) {
 	if all {
 		return 0, true
 	}
+	if c.Text && c.textCut {
+		return 2, true
+	}
 	hm := homography(c.Quad, CardW, CardH)
 	for _, uv := range [][2]float64{{0.08, 0.12}, {0.94, 0.12}, {0.94, 0.9}, {0.08, 0.9}} {
 		u, v := uv[0]*CardW, uv[1]*CardH
 		d := hm[6]*u + hm[7]*v + hm[8]
-		if !inside(pt{(hm[0]*u + hm[1]*v + hm[2]) / d, (hm[3]*u + hm[4]*v + hm[5]) / d}) {
+		// Only corners of edges actually seen are trusted this far.
+		if !inside(pt{(hm[0]*u + hm[1]*v + hm[2]) / d, (hm[3]*u + hm[4]*v + hm[5]) / d}) && (!c.Text || c.sides == 4) {
 			return 2, true
 		}
 	}

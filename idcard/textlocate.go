@@ -92,11 +92,11 @@ func (r *Reader) locateText(img *image.RGBA) ([]candidate, error) {
 		if debugLocate {
 			fmt.Fprintf(os.Stderr, "  cluster theta %.1f u %.0f-%.0f v %.0f-%.0f h %.1f weight %.0f\n", cl.theta*180/math.Pi, cl.u0, cl.u1, cl.v0, cl.v1, cl.hmed, cl.weight)
 		}
-		q, support, ok := fitCard(cl, grad, w, h)
+		q, support, sides, ok := fitCard(cl, grad, w, h)
 		if !ok {
 			continue
 		}
-		c := candidate{Text: true, support: support}
+		c := candidate{Text: true, support: support, sides: sides, textCut: clusterTouches(cl, w, h)}
 		for k := range q {
 			c.Quad[k] = pt{q[k].X * sx, q[k].Y * sy}
 		}
@@ -259,12 +259,13 @@ func intersect(a, b edgeLine) (pt, bool) {
 
 // fitCard turns a text cluster into the card's quad (TL, TR, BR, BL with the text running
 // from left to right or right to left — the page reader resolves 180°).
-func fitCard(c cluster, gr gradient, w, h int) ([4]pt, float64, bool) {
+func fitCard(c cluster, gr gradient, w, h int) ([4]pt, float64, int, bool) {
 	ct, st := math.Cos(c.theta), math.Sin(c.theta)
 	support := 0.0
+	sides := 0
 	// Layout prior: the text of either side spans ~80 % of the card's width, centred.
 	tw := c.u1 - c.u0
-	cw := tw / 0.8
+	cw := tw / 0.84
 	ch := cw / 1.585
 	uc, vc := (c.u0+c.u1)/2, (c.v0+c.v1)/2
 	if c.v1-c.v0 > 0.85*ch { // tall block (perspective, or text lines missed): grow
@@ -280,14 +281,14 @@ func fitCard(c cluster, gr gradient, w, h int) ([4]pt, float64, bool) {
 		tu, tv   float64 // tangent
 		cu, cv   float64 // centre of the side (u, v) at the prior
 	}
-	sides := [4]sideDef{
+	defs := [4]sideDef{
 		{0, -1, -c.v0, -(vc - ch/2), cw / 2, 1, 0, uc, vc - ch/2},
 		{1, 0, c.u1, uc + cw/2, ch / 2, 0, 1, uc + cw/2, vc},
 		{0, 1, c.v1, vc + ch/2, cw / 2, 1, 0, uc, vc + ch/2},
 		{-1, 0, -c.u0, -(uc - cw/2), ch / 2, 0, 1, uc - cw/2, vc},
 	}
 	var ls [4]edgeLine
-	for k, sd := range sides {
+	for k, sd := range defs {
 		// Normal in image coordinates.
 		nx, ny := sd.nu*ct-sd.nv*st, sd.nu*st+sd.nv*ct
 		tx, ty := sd.tu*ct-sd.tv*st, sd.tu*st+sd.tv*ct
@@ -336,6 +337,7 @@ func fitCard(c cluster, gr gradient, w, h int) ([4]pt, float64, bool) {
 		nx2, ny2 := nx, ny
 		if found {
 			support += bestS
+			sides++
 			cn, sn := math.Cos(ra), math.Sin(ra)
 			nx2, ny2 = nx*cn-ny*sn, nx*sn+ny*cn
 		}
@@ -349,7 +351,7 @@ func fitCard(c cluster, gr gradient, w, h int) ([4]pt, float64, bool) {
 		a, b := ls[[4]int{0, 0, 2, 2}[k]], ls[[4]int{3, 1, 1, 3}[k]]
 		p, ok := intersect(a, b)
 		if !ok {
-			return q, 0, false
+			return q, 0, 0, false
 		}
 		q[k] = p
 	}
@@ -363,8 +365,9 @@ func fitCard(c cluster, gr gradient, w, h int) ([4]pt, float64, bool) {
 			q[k] = pt{u*ct - v*st, u*st + v*ct}
 		}
 		support /= 2
+		sides = 0
 	}
-	return q, support, true
+	return q, support, sides, true
 }
 
 func dist(a, b pt) float64 { return math.Hypot(a.X-b.X, a.Y-b.Y) }
@@ -427,6 +430,20 @@ func quadTouches(q [4]pt, W, H int) bool {
 	m := 0.005 * float64(max(W, H))
 	for _, p := range q {
 		if p.X < m || p.Y < m || p.X > float64(W)-m || p.Y > float64(H)-m {
+			return true
+		}
+	}
+	return false
+}
+
+// clusterTouches reports text of the cluster within half a line of the photo's border: the
+// card's content runs out of the frame.
+func clusterTouches(c cluster, w, h int) bool {
+	ct, st := math.Cos(c.theta), math.Sin(c.theta)
+	m := 0.5 * c.hmed
+	for _, uv := range [4][2]float64{{c.u0, c.v0}, {c.u1, c.v0}, {c.u1, c.v1}, {c.u0, c.v1}} {
+		x, y := uv[0]*ct-uv[1]*st, uv[0]*st+uv[1]*ct
+		if x < m || y < m || x > float64(w)-m || y > float64(h)-m {
 			return true
 		}
 	}

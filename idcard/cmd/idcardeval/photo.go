@@ -114,6 +114,15 @@ func photoEval(r *idcard.Reader, n, neg int, seed int64, faces, out string, verb
 						diffs = append(diffs, fmt.Sprintf("%s: %q≠%q", fn, h, w))
 					}
 				}
+				if o.Result == faceverify.ResultFakeIDCard {
+					l := o.Fields.FrontLegality
+					if side == idcard.Back {
+						l = o.Fields.BackLegality
+					}
+					if l != nil {
+						diffs = append(diffs, fmt.Sprintf("legality copy %.2f screen %.2f edited %.2f", l.Photocopy, l.Screen, l.Edited))
+					}
+				}
 				fmt.Printf("%s %s [%s] %s\n", name, res, strings.Join(conds[1:], " "), strings.Join(diffs, "; "))
 			}
 		}
