@@ -168,3 +168,25 @@ func TestReadBadInput(t *testing.T) {
 		t.Errorf("photocopy: %v legality %+v, want Photocopy ≥ 0.5 and FAIL_OCR_FAKE_IDCARD", o.Result, o.Fields.FrontLegality)
 	}
 }
+
+// BenchmarkReadPhotoFront / Back: one side photographed as a phone does (1600×1200, card
+// over ~half the frame, tilted, on a desk) — the issue-16 budget is 0.4 s per side on 2 cores.
+func BenchmarkReadPhotoFront(b *testing.B) { benchPhoto(b, Front) }
+func BenchmarkReadPhotoBack(b *testing.B)  { benchPhoto(b, Back) }
+
+func benchPhoto(b *testing.B, side Side) {
+	r := testReader(b)
+	g := newGen(b, 3, false)
+	c := g.Card()
+	img := c.Front
+	if side == Back {
+		img = c.Back
+	}
+	data, _ := g.Shoot(img, gen.ShotOptions{Orientation: "landscape", LongSide: 1600, MinFill: 0.7, MaxFill: 0.75})
+	b.ResetTimer()
+	for i := 0; i < b.N; i++ {
+		if _, err := r.Read(context.Background(), side, data, 0); err != nil {
+			b.Fatal(err)
+		}
+	}
+}
