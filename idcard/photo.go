@@ -5,6 +5,7 @@ import (
 	"image"
 	"math"
 	"os"
+	"regexp"
 
 	"github.com/faceverify/faceverify"
 )
@@ -246,4 +247,18 @@ func notSide(side Side, cands []candidate) *Outcome {
 		return &Outcome{Result: faceverify.ResultIDCardNotBackside}
 	}
 	return &Outcome{Result: faceverify.ResultIDCardNotFrontside}
+}
+
+// reDateTail is the end of the birth row (…年M月D日) read into the first address row when a
+// tilted photo's rows lean into each other.
+var reDateTail = regexp.MustCompile(`^[0-9]{0,4}年?[0-9]{1,2}月[0-9]{1,2}日`)
+
+// labelRemnant drops what is left of the 住址 label at the start of an address row: the
+// label read with its first character wrong (在址, 往址) or the birth row's date tail.
+func labelRemnant(t string) string {
+	t = reDateTail.ReplaceAllString(t, "")
+	if r := []rune(t); len(r) > 2 && r[1] == '址' && r[0] != '址' {
+		return string(r[2:])
+	}
+	return t
 }

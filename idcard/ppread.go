@@ -414,7 +414,7 @@ func (r *Reader) pageFront(p *page, numLine *tline, f *faceverify.IDCardResult) 
 			if err != nil {
 				return "", err
 			}
-			addr.WriteString(addressClean(stripLabel(t, "住址", "址")))
+			addr.WriteString(addressClean(stripLabel(labelRemnant(t), "住址", "址")))
 		}
 		a := strings.TrimLeftFunc(addr.String(), func(c rune) bool { return !unicode.Is(unicode.Han, c) })
 		return r.places.Address(a, sureChars(rws...)), nil
