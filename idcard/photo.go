@@ -28,9 +28,13 @@ func (r *Reader) photoCandidates(img *image.RGBA) []candidate {
 		agreed := false
 		for i, b := range base {
 			// A tight crop or scan: the photo itself is the card the text lies on.
-			if thr := map[bool]float64{false: 0.55, true: 0.7}[b.Whole]; !used[i] && quadIoU(b.Quad, t.Quad) > thr {
+			iou := quadIoU(b.Quad, t.Quad)
+			if thr := map[bool]float64{false: 0.55, true: 0.7}[b.Whole]; !used[i] && iou > thr {
 				out = append(out, b)
 				used[i], agreed = true, true
+				if iou < 0.9 && !b.Whole { // the two disagree somewhat: the text's quad next
+					out = append(out, t)
+				}
 				break
 			}
 		}
