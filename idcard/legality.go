@@ -195,7 +195,7 @@ func fft(a []complex128) {
 // distance of a line's left edge from the median left edge, in median line heights. Lines
 // with fewer than two Han characters or digits (noise, portrait edges) are ignored.
 func misalignment(ls []line) float64 {
-	var xs, ys, hs []float64
+	var xs, hs []float64
 	for _, l := range ls {
 		n := 0
 		for _, r := range l.Text {
@@ -207,7 +207,6 @@ func misalignment(ls []line) float64 {
 			continue
 		}
 		xs = append(xs, float64(l.X0))
-		ys = append(ys, float64(l.Y0+l.Y1)/2)
 		hs = append(hs, float64(l.Y1-l.Y0))
 	}
 	if len(xs) < 2 {
@@ -218,31 +217,11 @@ func misalignment(ls []line) float64 {
 	if mh <= 0 {
 		return 0
 	}
-	// The left edges lie on one vertical line of the card; a photo rectified with a little
-	// residual perspective leans that line. Its slope is the median of the pairwise slopes
-	// (Theil–Sen: one pasted line cannot pull it), at most ±0.12 (≈ 7°).
-	var slopes []float64
-	for i := range xs {
-		for j := i + 1; j < len(xs); j++ {
-			if dy := ys[j] - ys[i]; math.Abs(dy) > mh {
-				slopes = append(slopes, (xs[j]-xs[i])/dy)
-			}
-		}
-	}
-	b := 0.0
-	if len(slopes) >= 3 {
-		sort.Float64s(slopes)
-		b = clampF(slopes[len(slopes)/2], -0.12, 0.12)
-	}
-	res := make([]float64, len(xs))
-	for i := range xs {
-		res[i] = xs[i] - b*ys[i]
-	}
-	med := append([]float64(nil), res...)
+	med := append([]float64(nil), xs...)
 	sort.Float64s(med)
 	m := med[len(med)/2]
 	d := 0.0
-	for _, x := range res {
+	for _, x := range xs {
 		d = math.Max(d, math.Abs(x-m)/mh)
 	}
 	return d
