@@ -194,3 +194,21 @@ func benchPhoto(b *testing.B, side Side) {
 		}
 	}
 }
+
+// BenchmarkLocateText is the text locator alone (one detection at ≤ 960 px + the edge fit)
+// on the BenchmarkReadPhotoFront photo: its share of a photographed side's read.
+func BenchmarkLocateText(b *testing.B) {
+	r := testReader(b)
+	g := newGen(b, 3, false)
+	data, _ := g.Shoot(g.Card().Front, gen.ShotOptions{Orientation: "landscape", LongSide: 1600, MinFill: 0.7, MaxFill: 0.75})
+	img, err := vision.Decode(data)
+	if err != nil {
+		b.Fatal(err)
+	}
+	b.ResetTimer()
+	for i := 0; i < b.N; i++ {
+		if _, err := r.locateText(img); err != nil {
+			b.Fatal(err)
+		}
+	}
+}
