@@ -192,6 +192,9 @@ func stillCamera(t *testing.T, dir string) (y4m, ref string) {
 	return y4m, photo
 }
 
+// shrinkMarks lists the sizes the page shrank ID card photos to before upload.
+const shrinkMarks = `JSON.stringify(performance.getEntriesByName("fv:idcard-shrink").map(function (e) { return e.detail; }))`
+
 // idcardTexts are the documented retake texts of the ID card step (faceid-lite-h5.txt).
 var idcardTexts = map[string]bool{
 	"识别错误，请正对身份证重新拍摄":        true,
@@ -647,7 +650,10 @@ func TestBrowserJourney(t *testing.T) {
 			}
 			return p
 		}
-		front := write("card_front.jpg", g.PhotoWith(card.Front, gen.PhotoOptions{Scale: 0.8, MaxRotate: 3, Quality: 90}))
+		// the front as a phone takes it: a portrait 1536×2048 photo (over the page's 1600 px,
+		// so the page shrinks it before upload), the card tilted in the lower part
+		frontShot, _ := g.Shoot(card.Front, gen.ShotOptions{Orientation: "portrait", LongSide: 2048, RotationSet: true, MinFill: 0.85, MaxFill: 0.9, NoEffects: true})
+		front := write("card_front.jpg", frontShot)
 		back := write("card_back.jpg", g.PhotoWith(card.Back, gen.PhotoOptions{Scale: 0.8, MaxRotate: 3, Quality: 90}))
 		notCard := write("not_a_card.jpg", g.NonCard())
 		photo, _ := os.ReadFile(ref)
@@ -660,6 +666,7 @@ func TestBrowserJourney(t *testing.T) {
 			{"files": []string{"#idcard-file", notCard}}, {"waitVisible": "#idcard-msg", "timeout": 60000},
 			{"shot": "14-idcard-retake"}, {"text": "#idcard-msg"}, {"text": "#idcard-left"},
 			{"files": []string{"#idcard-file", front}}, {"waitText": "#idcard-title", "value": "拍摄身份证国徽面", "timeout": 60000},
+			{"eval": shrinkMarks}, {"text": "#idcard-tips"},
 			{"reload": true}, {"waitText": "#idcard-title", "value": "拍摄身份证国徽面"}, // resumes on the back side
 			{"files": []string{"#idcard-file", back}}, {"screen": "video", "timeout": 60000},
 		}
@@ -667,6 +674,12 @@ func TestBrowserJourney(t *testing.T) {
 		o := browse(t, run{Camera: cam, Steps: steps})
 		if got := o.value("text", "#idcard-msg"); !idcardTexts[got] {
 			t.Errorf("retake text %q is not one of the documented texts", got)
+		}
+		if got := o.value("eval", shrinkMarks); got != `[{"width":1200,"height":1600}]` {
+			t.Errorf("the 1536×2048 front was uploaded as %s, want shrunk to 1200×1600", got)
+		}
+		if got := o.value("text", "#idcard-tips"); !strings.Contains(got, "靠近一些") || !strings.Contains(got, "反光") {
+			t.Errorf("hints before the photo: %q", got)
 		}
 		if got := o.value("text", "#idcard-left"); got != "还可重新拍摄 3 次" { // idcard_retry_time 3: three retakes after the first photo
 			t.Errorf("retakes left %q", got)

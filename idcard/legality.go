@@ -53,10 +53,13 @@ func measure(v view) signals {
 			p := img.Pix[y*img.Stride+x*4:]
 			r, g, b := float64(p[0]), float64(p[1]), float64(p[2])
 			l := 0.299*r + 0.587*g + 0.114*b
-			if l < 110 {
-				continue // text and the portrait's dark parts
+			if l < 90 || l >= 248 {
+				continue // text and the portrait's dark parts; glare (washed out to white)
 			}
-			u, vv := b-l, r-l
+			// Relative to the brightness: a shadow or dim light scales chroma down with the
+			// luminance, a grey copy has none at any brightness.
+			k := 200 / l
+			u, vv := (b-l)*k, (r-l)*k
 			n++
 			su += u
 			sv += vv

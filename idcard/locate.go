@@ -14,6 +14,10 @@ type candidate struct {
 	Whole   bool    // the photo itself is taken as the card (tight crop or nothing found)
 	Touches bool    // the outline touches the photo border (card possibly cut)
 	Area    float64 // fraction of the photo covered
+	Text    bool    // found from the photo's text lines (textlocate.go)
+	support float64 // textlocate: how well straight edges bound it (0–4)
+	sides   int     // textlocate: sides whose edge was found (the others come from the layout)
+	textCut bool    // textlocate: its text reaches the photo's border
 }
 
 // locate finds card-shaped regions: connected areas that differ from the photo's border

@@ -414,7 +414,7 @@ func (r *Reader) pageFront(p *page, numLine *tline, f *faceverify.IDCardResult) 
 			if err != nil {
 				return "", err
 			}
-			addr.WriteString(addressClean(stripLabel(t, "住址", "址")))
+			addr.WriteString(addressClean(stripLabel(labelRemnant(t), "住址", "址")))
 		}
 		a := strings.TrimLeftFunc(addr.String(), func(c rune) bool { return !unicode.Is(unicode.Han, c) })
 		return r.places.Address(a, sureChars(rws...)), nil
@@ -618,7 +618,7 @@ func (r *Reader) pageBack(p *page, f *faceverify.IDCardResult) ([]line, error) {
 // ppRead reads one side with PP-OCR: candidates in order until one shows the side.
 func (r *Reader) ppRead(ctx context.Context, side Side, img *image.RGBA, threshold float64) (*Outcome, error) {
 	src := viewSource{img: img}
-	cands := locate(img)
+	cands := r.photoCandidates(img)
 	switch side {
 	case Front:
 		var best *page
@@ -655,9 +655,10 @@ func (r *Reader) ppRead(ctx context.Context, side Side, img *image.RGBA, thresho
 			}
 		}
 		if best == nil {
-			return &Outcome{Result: faceverify.ResultIDCardNotFrontside}, nil
+			return notSide(side, cands), nil
 		}
-		return r.finishFront(best, number, numLine, threshold)
+		out, err := r.finishFront(best, number, numLine, threshold)
+		return photoCheck(out, best, side, img.Rect.Dx(), img.Rect.Dy()), err
 	default:
 		var best *page
 		bestScore := 0
@@ -679,9 +680,10 @@ func (r *Reader) ppRead(ctx context.Context, side Side, img *image.RGBA, thresho
 			}
 		}
 		if best == nil || bestScore < 4 {
-			return &Outcome{Result: faceverify.ResultIDCardNotBackside}, nil
+			return notSide(side, cands), nil
 		}
-		return r.finishBack(best, title, threshold)
+		out, err := r.finishBack(best, title, threshold)
+		return photoCheck(out, best, side, img.Rect.Dx(), img.Rect.Dy()), err
 	}
 }
 

@@ -70,6 +70,7 @@ type Outcome struct {
 	Fields   faceverify.IDCardResult // the fields of this side, legality and completeness of this side
 	Portrait []byte                  // JPEG crop of the portrait (front)
 	Image    []byte                  // JPEG of the rectified card side
+	Retake   string                  // why a photo must be retaken (Retake* in photo.go); "" = no photo problem seen
 }
 
 // Open starts a Reader: PP-OCR sessions, or a pool of initialised tesseract clients.

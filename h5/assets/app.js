@@ -16,6 +16,7 @@
       idcardFront: "拍摄身份证人像面", idcardBack: "拍摄身份证国徽面",
       idcardHint: "将身份证平放，正对镜头拍摄，确保四角完整、文字清晰、没有反光。",
       takePhoto: "拍照 / 选择照片", retake: "重新拍摄", reading: "正在识别…",
+      tipSteady: "拿稳手机，对焦清晰后再拍", tipCloser: "靠近一些，让身份证占满虚线框", tipGlare: "避开灯光直射，号码处不要反光",
       idcardLeft: "还可重新拍摄 {n} 次",
       videoTitle: "请念出以下数字",
       videoHint: "正对镜头，点击“开始录制”后大声、清晰地念出这 4 位数字，念完点击“完成”。",
@@ -52,6 +53,7 @@
       idcardFront: "Portrait side of the ID card", idcardBack: "Emblem side of the ID card",
       idcardHint: "Lay the card flat and photograph it straight on: all four corners visible, text sharp, no glare.",
       takePhoto: "Take or choose a photo", retake: "Retake", reading: "Reading the card…",
+      tipSteady: "Hold steady until the picture is sharp", tipCloser: "Move closer: the card should fill the frame", tipGlare: "Avoid glare, above all on the number",
       idcardLeft: "{n} retakes left",
       videoTitle: "Read these digits aloud",
       videoHint: "Face the camera, tap “Start recording”, read the 4 digits aloud and clearly, then tap “Done”.",
@@ -178,6 +180,9 @@
     $("idcard-title").textContent = t(sd === "back" ? "idcardBack" : "idcardFront");
     $("idcard-hint").textContent = t("idcardHint");
     $("idcard-preview").hidden = true;
+    $("idcard-frame").setAttribute("data-side", sd === "back" ? "back" : "front");
+    $("idcard-frame").classList.remove("has-photo");
+    $("idcard-tips").hidden = false;
     $("idcard-msg").hidden = true;
     $("idcard-busy").hidden = true;
     $("idcard-pick").textContent = t("takePhoto");
@@ -197,6 +202,8 @@
     img.src = URL.createObjectURL(f);
     img.alt = $("idcard-title").textContent;
     img.hidden = false;
+    $("idcard-frame").classList.add("has-photo");
+    $("idcard-tips").hidden = true;
     $("idcard-msg").hidden = true;
     $("idcard-busy").hidden = false;
     $("idcard-pick").hidden = true;
@@ -214,6 +221,7 @@
       $("idcard-msg").textContent = r.result ? r.result.text : t("errorTitle");
       $("idcard-msg").hidden = false;
       $("idcard-pick").textContent = t("retake");
+      $("idcard-tips").hidden = false; // the hints again before the retake
       leftText(side);
     }, function () {
       $("idcard-busy").hidden = true;
@@ -221,16 +229,21 @@
       problem("netTitle", t("netText"), function () { render(sess); });
     });
   });
-  // shrink re-encodes large photos to a JPEG of at most 1600 px on the long side.
+  // shrink re-encodes every photo larger than 1600 px on its long side (or over 1.5 MB, or
+  // not JPEG/PNG) to a JPEG of at most 1600 px, so uploads stay small on mobile networks.
+  // createImageBitmap applies the EXIF orientation, so the JPEG sent is upright as shown.
+  var MAX_SIDE = 1600;
   function shrink(f) {
-    if (f.size <= 1500000 && /^image\/(jpeg|png)$/.test(f.type)) return Promise.resolve(f);
     if (!window.createImageBitmap) return Promise.resolve(f);
     return createImageBitmap(f).then(function (bmp) {
-      var k = Math.min(1, 1600 / Math.max(bmp.width, bmp.height));
+      var long = Math.max(bmp.width, bmp.height);
+      if (long <= MAX_SIDE && f.size <= 1500000 && /^image\/(jpeg|png)$/.test(f.type)) return f;
+      var k = Math.min(1, MAX_SIDE / long);
       var c = document.createElement("canvas");
       c.width = Math.round(bmp.width * k);
       c.height = Math.round(bmp.height * k);
       c.getContext("2d").drawImage(bmp, 0, 0, c.width, c.height);
+      mark("idcard-shrink", { width: c.width, height: c.height });
       return new Promise(function (ok) { c.toBlob(function (b) { ok(b || f); }, "image/jpeg", 0.9); });
     }).catch(function () { return f; });
   }

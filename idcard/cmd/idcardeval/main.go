@@ -17,6 +17,7 @@ import (
 	"github.com/faceverify/faceverify/idcard"
 	"github.com/faceverify/faceverify/idcard/gen"
 	"github.com/faceverify/faceverify/internal/testenv"
+	"github.com/faceverify/faceverify/vision"
 )
 
 func main() {
@@ -28,13 +29,34 @@ func main() {
 	workers := flag.Int("workers", 1, "tesseract clients")
 	engine := flag.String("engine", "", "OCR engine: ppocr | tesseract (default: ppocr when its models are installed)")
 	threads := flag.Int("threads", 2, "ONNX Runtime threads per PP-OCR session")
+	photo := flag.Int("photo", 0, "evaluate N generated cards photographed as phones do (per-condition table)")
+	neg := flag.Int("neg", 0, "with -photo: also N of each negative (bad check digit, blank card, not a card, expired, no portrait)")
+	out := flag.String("out", "", "with -photo: write every shot (JPEG + .json of its parameters) to this directory")
+	faceCheck := flag.Bool("portrait", true, "with -photo: open the face engine (portrait check, no-portrait negative)")
 	flag.Parse()
-	r, err := idcard.Open(idcard.Config{Workers: *workers, Engine: *engine, OCRThreads: *threads})
+	cfg := idcard.Config{Workers: *workers, Engine: *engine, OCRThreads: *threads}
+	if *photo > 0 && *faceCheck {
+		eng, err := vision.Open(vision.Config{})
+		if err != nil {
+			fmt.Fprintln(os.Stderr, err)
+			os.Exit(1)
+		}
+		defer eng.Close()
+		cfg.Vision = eng
+	}
+	r, err := idcard.Open(cfg)
 	if err != nil {
 		fmt.Fprintln(os.Stderr, err)
 		os.Exit(1)
 	}
 	defer r.Close()
+	if *photo > 0 {
+		if err := photoEval(r, *photo, *neg, *seed, *faces, *out, *verbose); err != nil {
+			fmt.Fprintln(os.Stderr, err)
+			os.Exit(1)
+		}
+		return
+	}
 	type sample struct {
 		name  string
 		data  []byte

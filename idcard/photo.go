@@ -1,0 +1,268 @@
+package idcard
+
+import (
+	"fmt"
+	"image"
+	"math"
+	"os"
+	"regexp"
+
+	"github.com/faceverify/faceverify"
+)
+
+// HasVision reports whether the Reader checks the portrait with a face engine.
+func (r *Reader) HasVision() bool { return r.vision != nil }
+
+// photoCandidates orders the places a card may be in a photo: the outline found by colour
+// and texture (locate) when the text agrees with it, else the card found from its text
+// (locateText) first; then the remaining outlines and the whole photo.
+func (r *Reader) photoCandidates(img *image.RGBA) []candidate {
+	base := locate(img)
+	text, err := r.locateText(img)
+	if err != nil || len(text) == 0 {
+		return base
+	}
+	var out []candidate
+	used := make([]bool, len(base))
+	for _, t := range text {
+		agreed := false
+		for i, b := range base {
+			// A tight crop or scan: the photo itself is the card the text lies on.
+			iou := quadIoU(b.Quad, t.Quad)
+			if thr := map[bool]float64{false: 0.55, true: 0.7}[b.Whole]; !used[i] && iou > thr {
+				out = append(out, b)
+				used[i], agreed = true, true
+				if iou < 0.9 && !b.Whole { // the two disagree somewhat: the text's quad next
+					out = append(out, t)
+				}
+				break
+			}
+		}
+		if !agreed {
+			out = append(out, t)
+		}
+	}
+	for i, b := range base {
+		if !used[i] {
+			out = append(out, b)
+		}
+	}
+	return out
+}
+
+// quadIoU is the intersection over union of two quads, estimated on a grid over their
+// bounding box.
+func quadIoU(a, b [4]pt) float64 {
+	x0, y0, x1, y1 := a[0].X, a[0].Y, a[0].X, a[0].Y
+	for _, p := range append(a[:], b[:]...) {
+		x0, y0, x1, y1 = min(x0, p.X), min(y0, p.Y), max(x1, p.X), max(y1, p.Y)
+	}
+	const n = 48
+	inter, union := 0, 0
+	for i := 0; i < n; i++ {
+		for j := 0; j < n; j++ {
+			p := pt{x0 + (x1-x0)*(float64(i)+0.5)/n, y0 + (y1-y0)*(float64(j)+0.5)/n}
+			ia, ib := inQuad(a, p), inQuad(b, p)
+			if ia && ib {
+				inter++
+			}
+			if ia || ib {
+				union++
+			}
+		}
+	}
+	if union == 0 {
+		return 0
+	}
+	return float64(inter) / float64(union)
+}
+
+// inQuad: p inside the convex quad q (either winding).
+func inQuad(q [4]pt, p pt) bool {
+	s := 0
+	for i := 0; i < 4; i++ {
+		a, b := q[i], q[(i+1)%4]
+		c := (b.X-a.X)*(p.Y-a.Y) - (b.Y-a.Y)*(p.X-a.X)
+		switch {
+		case c > 0:
+			s |= 1
+		case c < 0:
+			s |= 2
+		}
+	}
+	return s != 3
+}
+
+// Retake reasons (Outcome.Retake): why a photographed side is refused with the side's
+// documented 3100 result (IDCARD_PHOTO_FRONTSIDE / IDCARD_BACKSIDE_BLURRED) so that the page
+// asks for another photo.
+const (
+	RetakeCut   = "cut"   // part of the card's content lies outside the photo (completeness 2)
+	RetakeSmall = "small" // the card is too small in the photo to be read reliably
+	RetakeBlur  = "blur"  // the card is too blurred
+	RetakeGlare = "glare" // glare washes out the number (front) or the validity (back)
+)
+
+// Photo checks, measured on the generated photos (idcardeval -photo) and documented in
+// docs/idcard.md.
+const (
+	minCardWidth = 360  // px: the card's width in the photo below which the photo is retaken
+	minSharpness = 2.0  // mean |Laplacian| over the text zone of the normalised card
+	maxGlare     = 0.25 // share of saturated pixels (≥ 250) in the number / validity zone
+)
+
+// completenessOf grades where the card lies in a photo of size W×H from its corners: 0 all
+// four corners inside, 1 a corner outside but the content (text and portrait zones) inside,
+// 2 content outside. ok = false when the candidate's corners are not known well enough
+// (outlines clipped at the photo border: the caller's field-based grade stands).
+func completenessOf(c candidate, W, H int) (grade int, ok bool) {
+	if !c.Text && !c.Whole && c.Touches {
+		return 0, false
+	}
+	// Corners found from edges are good to ~1–2 % of the frame: a margin keeps a card
+	// lying near the border from being called cut.
+	m := 0.02 * float64(max(W, H))
+	inside := func(p pt) bool {
+		return p.X >= -m && p.Y >= -m && p.X <= float64(W)+m && p.Y <= float64(H)+m
+	}
+	all := true
+	for _, p := range c.Quad {
+		all = all && inside(p)
+	}
+	if all {
+		return 0, true
+	}
+	if c.Text && c.textCut {
+		return 2, true
+	}
+	hm := homography(c.Quad, CardW, CardH)
+	for _, uv := range [][2]float64{{0.08, 0.12}, {0.94, 0.12}, {0.94, 0.9}, {0.08, 0.9}} {
+		u, v := uv[0]*CardW, uv[1]*CardH
+		d := hm[6]*u + hm[7]*v + hm[8]
+		// Only corners of edges actually seen are trusted this far.
+		if !inside(pt{(hm[0]*u + hm[1]*v + hm[2]) / d, (hm[3]*u + hm[4]*v + hm[5]) / d}) && (!c.Text || c.sides == 4) {
+			return 2, true
+		}
+	}
+	return 1, true
+}
+
+// photoCheck applies the photo checks to a finished side read from candidate c of a W×H
+// photo: completeness from the corners, and the retake reasons.
+func photoCheck(out *Outcome, p *page, side Side, W, H int) *Outcome {
+	if out == nil {
+		return nil
+	}
+	c := p.v.cand
+	f := &out.Fields
+	grade, ok := completenessOf(c, W, H)
+	if ok {
+		if side == Front {
+			f.FrontCompleteness = grade
+		} else {
+			f.BackCompleteness = grade
+		}
+	}
+	width := math.Max(dist(c.Quad[0], c.Quad[1]), dist(c.Quad[3], c.Quad[2]))
+	z := zoneNumber
+	if side == Back {
+		z = zoneValidity
+	}
+	if debugLocate {
+		fmt.Fprintf(os.Stderr, "photoCheck width %.0f sharpness %.2f glare %.3f completeness %d/%v\n", width, sharpness(p.g), glareShare(p.v.g, z), grade, ok)
+	}
+	failed := !out.Result.IsZero() && out.Result != faceverify.ResultFakeIDCard
+	switch {
+	case ok && grade == 2:
+		out.Retake = RetakeCut
+	case width < minCardWidth:
+		out.Retake = RetakeSmall
+	// Blur and glare are reasons only when the side could not be read: a card read and
+	// validated through them is accepted.
+	case failed && sharpness(p.g) < minSharpness:
+		out.Retake = RetakeBlur
+	case failed && glareShare(p.v.g, z) > maxGlare:
+		out.Retake = RetakeGlare
+	}
+	if out.Retake != "" && (out.Result.IsZero() || out.Result == faceverify.ResultFakeIDCard) {
+		out.Result = faceverify.ResultIDCardFrontside
+		if side == Back {
+			out.Result = faceverify.ResultIDCardBacksideBlurred
+		}
+	}
+	return out
+}
+
+// sharpness is the mean absolute Laplacian over the card's text zone (left 60 %, rows
+// 15–95 %) of the normalised card: sharp print ≈ 6–15, a card blurred beyond reading < 2.
+func sharpness(g *gray) float64 {
+	x0, x1 := g.W*5/100, g.W*60/100
+	y0, y1 := g.H*15/100, g.H*95/100
+	s, n := 0.0, 0
+	for y := max(1, y0); y < min(g.H-1, y1); y++ {
+		for x := max(1, x0); x < min(g.W-1, x1); x++ {
+			i := y*g.W + x
+			l := 4*int(g.Pix[i]) - int(g.Pix[i-1]) - int(g.Pix[i+1]) - int(g.Pix[i-g.W]) - int(g.Pix[i+g.W])
+			if l < 0 {
+				l = -l
+			}
+			s += float64(l)
+			n++
+		}
+	}
+	if n == 0 {
+		return 0
+	}
+	return s / float64(n)
+}
+
+// glareShare is the share of saturated pixels (≥ 250, before normalisation) in zone z.
+func glareShare(g *gray, z [4]float64) float64 {
+	c := zone(g, z)
+	n := 0
+	for _, v := range c.Pix {
+		if v >= 250 {
+			n++
+		}
+	}
+	if len(c.Pix) == 0 {
+		return 0
+	}
+	return float64(n) / float64(len(c.Pix))
+}
+
+// notSide is the outcome when no candidate showed the requested side: the side's
+// NOT_FRONTSIDE / NOT_BACKSIDE, unless the photo's text shows a card too small to read
+// (then the side's retake result, reason small).
+func notSide(side Side, cands []candidate) *Outcome {
+	for _, c := range cands {
+		if !c.Text {
+			continue
+		}
+		if w := math.Max(dist(c.Quad[0], c.Quad[1]), dist(c.Quad[3], c.Quad[2])); w < minCardWidth && c.support >= 2 {
+			if side == Back {
+				return &Outcome{Result: faceverify.ResultIDCardBacksideBlurred, Retake: RetakeSmall}
+			}
+			return &Outcome{Result: faceverify.ResultIDCardFrontside, Retake: RetakeSmall}
+		}
+		break
+	}
+	if side == Back {
+		return &Outcome{Result: faceverify.ResultIDCardNotBackside}
+	}
+	return &Outcome{Result: faceverify.ResultIDCardNotFrontside}
+}
+
+// reDateTail is the end of the birth row (…年M月D日) read into the first address row when a
+// tilted photo's rows lean into each other.
+var reDateTail = regexp.MustCompile(`^[0-9]{0,4}年?[0-9]{1,2}月[0-9]{1,2}日`)
+
+// labelRemnant drops what is left of the 住址 label at the start of an address row: the
+// label read with its first character wrong (在址, 往址) or the birth row's date tail.
+func labelRemnant(t string) string {
+	t = reDateTail.ReplaceAllString(t, "")
+	if r := []rune(t); len(r) > 2 && r[1] == '址' && r[0] != '址' {
+		return string(r[2:])
+	}
+	return t
+}
