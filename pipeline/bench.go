@@ -46,7 +46,6 @@ type BenchReport struct {
 	FloorPer    float64            `json:"model_floor_s_per_verdict"`
 	Ratio       float64            `json:"cpu_over_model_floor"`
 	PeakRSSMiB  float64            `json:"peak_rss_mib"`
-	FFmpegRSS   float64            `json:"ffmpeg_peak_rss_mib"`
 	Models      []benchModel       `json:"models"`
 	Stages      map[string]float64 `json:"stage_ms_mean"`
 }
@@ -131,8 +130,9 @@ func BenchVerdicts(ctx context.Context, l *Liveness, slots *Slots, clips []Bench
 	if rep.FloorPer > 0 {
 		rep.Ratio = rep.CPUPer / rep.FloorPer
 	}
+	// this process only: a child's ru_maxrss on Linux starts from the parent's RSS at
+	// spawn (vfork shares the address space until exec), so ffmpeg's is not meaningful here
 	rep.PeakRSSMiB = self1.maxRSS
-	rep.FFmpegRSS = kids1.maxRSS
 	for _, m := range use {
 		rep.Models = append(rep.Models, benchModel{Model: m.Model, Runs: float64(m.Runs) / float64(n),
 			CPUMSPer: ms(m.CPU) / float64(n), CPUMSPerRun: ms(m.CPU) / float64(m.Runs)})
