@@ -43,6 +43,7 @@ func benchVerdicts(b *testing.B, c int) {
 	b.ReportMetric(rep.P95MS, "p95-ms")
 	b.ReportMetric(rep.PerSecond, "verdicts/s")
 	b.ReportMetric(rep.CPUPer, "cpu-s/verdict")
+	b.ReportMetric(rep.FFmpegPer, "ffmpeg-s/verdict")
 	b.ReportMetric(rep.FloorPer, "floor-s/verdict")
 	b.ReportMetric(rep.Ratio, "cpu/floor")
 	b.ReportMetric(rep.PeakRSSMiB, "peakRSS_MiB")
