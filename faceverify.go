@@ -122,9 +122,10 @@ type Store interface {
 // BlobStore keeps images and videos. Encryption at rest lives in the implementation.
 type BlobStore interface {
 	Put(ctx context.Context, key string, data []byte) error
-	PutFile(ctx context.Context, key string, r io.Reader) error
-	Get(ctx context.Context, key string) ([]byte, error) // ENOTFOUND when absent
-	Delete(ctx context.Context, key string) error        // absent is not an error
+	PutFile(ctx context.Context, key string, r io.Reader) error  // streams r (sealed in chunks), never whole in memory
+	Get(ctx context.Context, key string) ([]byte, error)         // ENOTFOUND when absent
+	Open(ctx context.Context, key string) (io.ReadCloser, error) // streaming Get (ENOTFOUND when absent)
+	Delete(ctx context.Context, key string) error                // absent is not an error
 	DeletePrefix(ctx context.Context, prefix string) error
 	List(ctx context.Context, prefix string) ([]string, error)
 }

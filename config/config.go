@@ -31,6 +31,7 @@ type Config struct {
 	Models    string
 	ORTLib    string
 	Threads   int
+	Slots     int    // model work running at once (verdicts, ID cards, reference photos); 0 = one per core
 	Keys      string // sealing key ring "id:base64,…" (default: DataDir/keys/master.key)
 	LogFormat string // json | text
 	LogLevel  string
@@ -91,6 +92,7 @@ func Flags(fs *flag.FlagSet, getenv func(string) string) *Config {
 	str(&c.Models, "models", "", "face model directory (default $FACEVERIFY_DEPS/models or ./.deps/models)")
 	str(&c.ORTLib, "ort-lib", "", "ONNX Runtime shared library (default $FACEVERIFY_DEPS/lib/libonnxruntime.so.1)")
 	intv(&c.Threads, "threads", 1, "ONNX Runtime intra-op threads per session")
+	intv(&c.Slots, "engine-slots", 0, "model work running at once: verdicts, ID card reads and reference photos together (0 = one per core)")
 	str(&c.Keys, "keys", "", "sealing keys id:base64,… (first seals); default DATA/keys/master.key")
 	str(&c.LogFormat, "log-format", "json", "log format: json or text")
 	str(&c.LogLevel, "log-level", "info", "log level: debug, info, warn, error")

@@ -1,7 +1,6 @@
 package httpapi
 
 import (
-	"bytes"
 	"errors"
 	"io"
 	"mime"
@@ -147,6 +146,17 @@ func (s *Server) handleH5Session(w http.ResponseWriter, r *http.Request) {
 
 // upload reads the single file part named field from a multipart body.
 func upload(r *http.Request, field string, limit int64) ([]byte, error) {
+	part, err := uploadPart(r, field, limit)
+	if err != nil {
+		return nil, err
+	}
+	return io.ReadAll(io.LimitReader(part, limit+1))
+}
+
+// uploadPart finds the file part named field of a multipart body and returns it as a
+// stream (for videos: read by the use case straight into the blob store). Read errors of
+// the stream are *faceverify.Error values: ETOOLARGE past the body limit, EINVALID else.
+func uploadPart(r *http.Request, field string, limit int64) (io.Reader, error) {
 	mt, params, err := mime.ParseMediaType(r.Header.Get("Content-Type"))
 	if err != nil || mt != "multipart/form-data" || params["boundary"] == "" {
 		return nil, faceverify.Invalid("Content-Type", "multipart/form-data expected")
@@ -168,17 +178,23 @@ func upload(r *http.Request, field string, limit int64) ([]byte, error) {
 			part.Close()
 			continue
 		}
-		data, err := io.ReadAll(io.LimitReader(part, limit+1))
-		part.Close()
-		if err != nil {
-			if tooLarge(err) {
-				return nil, faceverify.Errorf(faceverify.ETOOLARGE, "upload too large")
-			}
-			return nil, faceverify.Invalid("body", "upload interrupted")
-		}
-		return data, nil
+		return partReader{part}, nil
 	}
 	return nil, faceverify.Missing(field)
+}
+
+type partReader struct{ p *multipart.Part }
+
+func (r partReader) Read(b []byte) (int, error) {
+	n, err := r.p.Read(b)
+	switch {
+	case err == nil || err == io.EOF:
+	case tooLarge(err):
+		err = faceverify.Errorf(faceverify.ETOOLARGE, "upload too large")
+	default:
+		err = faceverify.Invalid("body", "upload interrupted")
+	}
+	return n, err
 }
 
 // H5IDCardResponse answers one ID card photo.
@@ -222,14 +238,15 @@ type H5VideoResponse struct {
 
 func (s *Server) handleH5Video(w http.ResponseWriter, r *http.Request) {
 	token := r.PathValue("token")
-	data, err := upload(r, "video", s.deps.Service.Limits().VideoBytes)
+	// streamed: the part goes through the use case into the blob store, never whole in memory
+	part, err := uploadPart(r, "video", s.deps.Service.Limits().VideoBytes)
 	var out *verify.VideoOutcome
 	switch {
 	case faceverify.ErrorCode(err) == faceverify.ETOOLARGE:
 		// an oversized video is a failed attempt (VIDEO_TOO_LARGE), not a transport error
 		out, err = s.deps.Service.RejectOversizedVideo(r.Context(), token)
 	case err == nil:
-		out, err = s.deps.Service.SubmitVideo(r.Context(), token, bytes.NewReader(data))
+		out, err = s.deps.Service.SubmitVideo(r.Context(), token, part)
 	}
 	if err != nil {
 		var ss *faceverify.Session

@@ -1,9 +1,12 @@
 package idcard
 
 import (
+	"syscall"
+
 	"bytes"
 	"context"
 	"encoding/json"
+	"github.com/faceverify/faceverify/internal/onnxrt"
 	"os"
 	"path/filepath"
 	"strings"
@@ -612,7 +615,7 @@ func BenchmarkReadFront(b *testing.B) {
 	r := testReader(b)
 	g := newGen(b, 1, false)
 	img := g.Photo(g.Card().Front)
-	b.ResetTimer()
+	defer cpuAndFloor(b)()
 	for i := 0; i < b.N; i++ {
 		if _, err := r.Read(context.Background(), Front, img, 0); err != nil {
 			b.Fatal(err)
@@ -624,7 +627,7 @@ func BenchmarkReadBack(b *testing.B) {
 	r := testReader(b)
 	g := newGen(b, 1, false)
 	img := g.Photo(g.Card().Back)
-	b.ResetTimer()
+	defer cpuAndFloor(b)()
 	for i := 0; i < b.N; i++ {
 		if _, err := r.Read(context.Background(), Back, img, 0); err != nil {
 			b.Fatal(err)
@@ -652,4 +655,27 @@ func TestReadStampOverNumber(t *testing.T) {
 		t.Errorf("fields not read: name %q, address %q, birth %s", o.Fields.Name, o.Fields.Address, FieldValue(o.Fields, "birth"))
 	}
 	t.Logf("name %s, address %s, number %q", o.Fields.Name, o.Fields.Address, o.Fields.Number)
+}
+
+// cpuAndFloor reports cpu-ms/op (process CPU, all threads) and floor-ms/op (inference CPU
+// of the OCR and face models, onnxrt meter) when the returned func runs at the end.
+func cpuAndFloor(b *testing.B) func() {
+	cpu := func() int64 {
+		var ru syscall.Rusage
+		syscall.Getrusage(syscall.RUSAGE_SELF, &ru)
+		return ru.Utime.Nano() + ru.Stime.Nano()
+	}
+	c0, m0 := cpu(), onnxrt.Snapshot()
+	b.ResetTimer()
+	return func() {
+		b.StopTimer()
+		n := float64(b.N)
+		b.ReportMetric(float64(cpu()-c0)/1e6/n, "cpu-ms/op")
+		b.ReportMetric(float64(onnxrt.Snapshot().Since(m0).Total())/1e6/n, "floor-ms/op")
+		if testing.Verbose() {
+			for _, m := range onnxrt.Snapshot().Since(m0) {
+				b.Logf("%-12s %6.1f runs/op %7.1f cpu-ms/op", m.Model, float64(m.Runs)/n, float64(m.CPU)/1e6/n)
+			}
+		}
+	}
 }

@@ -106,14 +106,14 @@ func (p *ppocr) close() {
 }
 
 // run feeds one float32 tensor and returns the (runtime-allocated) output copied out.
-func run(s *ort.DynamicAdvancedSession, shape ort.Shape, in []float32) ([]float32, ort.Shape, error) {
+func run(name string, s *ort.DynamicAdvancedSession, shape ort.Shape, in []float32) ([]float32, ort.Shape, error) {
 	t, err := ort.NewTensor(shape, in)
 	if err != nil {
 		return nil, nil, err
 	}
 	defer t.Destroy()
 	outs := []ort.Value{nil}
-	if err := s.Run([]ort.Value{t}, outs); err != nil {
+	if err := onnxrt.Timed(name, func() error { return s.Run([]ort.Value{t}, outs) }); err != nil {
 		return nil, nil, err
 	}
 	defer outs[0].Destroy()
@@ -180,7 +180,7 @@ func (p *ppocr) recognize(g *gray, allowed charset) (recResult, error) {
 			in[2*H*W+y*W+x] = v
 		}
 	}
-	out, shape, err := run(p.rec, ort.NewShape(1, 3, H, int64(W)), in)
+	out, shape, err := run("ocr/rec", p.rec, ort.NewShape(1, 3, H, int64(W)), in)
 	if err != nil {
 		return recResult{}, err
 	}
@@ -238,7 +238,7 @@ func (p *ppocr) upsideDown(g *gray) (float64, error) {
 			in[y*W+x], in[H*W+y*W+x], in[2*H*W+y*W+x] = v, v, v
 		}
 	}
-	out, _, err := run(p.cls, ort.NewShape(1, 3, H, W), in)
+	out, _, err := run("ocr/cls", p.cls, ort.NewShape(1, 3, H, W), in)
 	if err != nil {
 		return 0, err
 	}
@@ -270,7 +270,7 @@ func (p *ppocr) detect(g *gray, maxSide int) ([]box, []float32, int, int, error)
 			in[c*H*W+i] = (x - mean[c]) / std[c]
 		}
 	}
-	prob, _, err := run(p.det, ort.NewShape(1, 3, int64(H), int64(W)), in)
+	prob, _, err := run("ocr/det", p.det, ort.NewShape(1, 3, int64(H), int64(W)), in)
 	if err != nil {
 		return nil, nil, 0, 0, err
 	}

@@ -18,6 +18,9 @@ type EngineConfig struct {
 	Speech   speech.Config
 	IDCard   idcard.Config // Vision is filled in by OpenEngine
 	Liveness LivenessConfig
+	// Slots bounds the model work running at once (verdicts, ID cards, reference photos
+	// together); 0 = one per core.
+	Slots int
 }
 
 // Engine implements faceverify.Engine on the real models: vision for faces, Liveness for
@@ -27,6 +30,7 @@ type Engine struct {
 	Speech   *speech.Recognizer
 	Liveness *Liveness
 	IDCard   *idcard.Reader
+	Slots    *Slots // shared by every call below
 }
 
 var _ faceverify.Engine = (*Engine)(nil)
@@ -64,7 +68,7 @@ func OpenEngine(cfg EngineConfig) (*Engine, error) {
 		v.Close()
 		return nil, fmt.Errorf("idcard: %w", err)
 	}
-	return &Engine{Vision: v, Speech: sp, IDCard: ic, Liveness: NewLiveness(v, sp, cfg.Liveness)}, nil
+	return &Engine{Vision: v, Speech: sp, IDCard: ic, Liveness: NewLiveness(v, sp, cfg.Liveness), Slots: NewSlots(cfg.Slots)}, nil
 }
 
 // Close releases the models.
@@ -75,6 +79,11 @@ func (e *Engine) Close() error {
 // ReferenceFace returns the template of the single usable face of a reference photo
 // (vision.ReferenceFace: exactly one in-focus subject; EINVALID otherwise).
 func (e *Engine) ReferenceFace(ctx context.Context, data []byte) ([]float32, error) {
+	release, err := e.Slots.Acquire(ctx)
+	if err != nil {
+		return nil, err
+	}
+	defer release()
 	f, err := e.Vision.ReferenceFace(data)
 	if err != nil {
 		return nil, err
@@ -84,12 +93,22 @@ func (e *Engine) ReferenceFace(ctx context.Context, data []byte) ([]float32, err
 
 // CheckVideo runs the video_number liveness check.
 func (e *Engine) CheckVideo(ctx context.Context, path, challenge string, opt faceverify.LivenessOptions) (*faceverify.Liveness, error) {
+	release, err := e.Slots.Acquire(ctx)
+	if err != nil {
+		return nil, err
+	}
+	defer release()
 	lipSync := opt.LipSync
 	return e.Liveness.Check(ctx, path, challenge, LivenessOptions{Preferences: opt.Preferences, LipSync: &lipSync})
 }
 
 // ReadIDCard reads one side of an ID card.
 func (e *Engine) ReadIDCard(ctx context.Context, side string, img []byte, threshold float64) (*faceverify.IDCardRead, error) {
+	release, err := e.Slots.Acquire(ctx)
+	if err != nil {
+		return nil, err
+	}
+	defer release()
 	out, err := e.IDCard.Read(ctx, idcard.Side(side), img, threshold)
 	if err != nil {
 		return nil, err

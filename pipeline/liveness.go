@@ -21,6 +21,7 @@ import (
 	"time"
 
 	faceverify "github.com/faceverify/faceverify"
+	"github.com/faceverify/faceverify/internal/onnxrt"
 	"github.com/faceverify/faceverify/media"
 	"github.com/faceverify/faceverify/speech"
 	"github.com/faceverify/faceverify/vision"
@@ -181,6 +182,9 @@ func (l *Liveness) Check(ctx context.Context, videoPath, challenge string, opt L
 		}
 		return nil, err
 	}
+	// Every goroutine reading the frames has ended when Check returns: their buffers go
+	// back to the decoder's pool.
+	defer clip.Release()
 	rep.Scores["frames"] = float64(len(clip.Frames))
 
 	// Sound level: a muted microphone gives a track of silence.
@@ -206,7 +210,11 @@ func (l *Liveness) Check(ctx context.Context, videoPath, challenge string, opt L
 		// Free decode, compared position by position below. speech.Verify (challenge-aware)
 		// fixes most free-decode errors but still accepts non-digit speech: not used to
 		// decide until it has an absolute check (docs/liveness.md).
-		sres, serr = l.s.DigitsIn(lang, clip.PCM, media.SampleRate)
+		serr = onnxrt.Timed("speech", func() error { // metered as model work (bench)
+			var err error
+			sres, err = l.s.DigitsIn(lang, clip.PCM, media.SampleRate)
+			return err
+		})
 		spDur = time.Since(tSpch)
 	}()
 	waitSpeech := func() {
@@ -287,9 +295,6 @@ func (l *Liveness) Check(ctx context.Context, videoPath, challenge string, opt L
 	}
 	rep.Scores["identity_min_similarity"] = round3(minSim)
 	rep.Embedding = bs.face.Embedding
-	if jb, err := encodeJPEG(bs.img); err == nil {
-		rep.BestImage = jb
-	}
 	faceMv := meanMotion(track, func(f frameFace) float64 { return f.faceMv })
 	rep.Scores["face_motion"] = round3(faceMv)
 
@@ -333,6 +338,12 @@ func (l *Liveness) Check(ctx context.Context, videoPath, challenge string, opt L
 		return rep, nil
 	}
 
+	// The best frame is kept only with a usable verdict: encoded once the verdict is known.
+	tJ := time.Now()
+	if jb, err := encodeJPEG(bs.img); err == nil {
+		rep.BestImage = jb
+	}
+	mark("jpeg", tJ)
 	rep.Result = faceverify.ResultVideoOK
 	return rep, nil
 }
@@ -462,16 +473,15 @@ func (l *Liveness) sample(clip *media.Clip, track []frameFace, n int) ([]sampled
 			defer wg.Done()
 			sem <- struct{}{}
 			defer func() { <-sem }()
+			// The track already detected this face and its landmarks on this frame:
+			// only the sample models run here.
 			img := clip.Frames[i].Img
-			faces, err := l.v.Faces(img, vision.NeedEmbedding|vision.NeedLive|vision.NeedQuality)
-			if err != nil {
+			f := track[i].face
+			if err := l.v.Complete(img, &f, vision.NeedEmbedding|vision.NeedLive|vision.NeedQuality); err != nil {
 				errs[k] = err
 				return
 			}
-			if len(faces) == 0 {
-				return
-			}
-			out[k] = sampled{idx: i, img: img, face: faces[0]}
+			out[k] = sampled{idx: i, img: img, face: f}
 		}(k, i)
 	}
 	wg.Wait()

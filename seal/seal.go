@@ -5,6 +5,7 @@
 package seal
 
 import (
+	"bytes"
 	"crypto/aes"
 	"crypto/cipher"
 	"crypto/hmac"
@@ -14,6 +15,7 @@ import (
 	"encoding/hex"
 	"errors"
 	"fmt"
+	"io"
 	"os"
 	"path/filepath"
 	"strings"
@@ -158,6 +160,13 @@ func (b *Box) Seal(plaintext, aad []byte) []byte {
 
 // Open decrypts a Seal output.
 func (b *Box) Open(ciphertext, aad []byte) ([]byte, error) {
+	if len(ciphertext) > len(magic2) && string(ciphertext[:len(magic2)]) == string(magic2) {
+		r, err := b.OpenStream(bytes.NewReader(ciphertext), aad)
+		if err != nil {
+			return nil, err
+		}
+		return io.ReadAll(r)
+	}
 	if len(ciphertext) < len(magic)+1 || string(ciphertext[:len(magic)]) != string(magic) {
 		return nil, ErrOpen
 	}
@@ -178,7 +187,7 @@ func (b *Box) Open(ciphertext, aad []byte) ([]byte, error) {
 
 // Sealed reports whether data looks like a Seal output.
 func Sealed(data []byte) bool {
-	return len(data) > len(magic) && string(data[:len(magic)]) == string(magic)
+	return len(data) > len(magic) && (string(data[:len(magic)]) == string(magic) || string(data[:len(magic2)]) == string(magic2))
 }
 
 // PrimaryID is the id of the sealing key.

@@ -7,8 +7,12 @@ package verify
 import (
 	"context"
 	"crypto/rand"
+	"crypto/sha256"
+	"encoding/hex"
+	"encoding/json"
 	"errors"
 	"fmt"
+	"hash"
 	"io"
 	"log/slog"
 	"math/big"
@@ -500,27 +504,35 @@ func (s *Service) SubmitVideo(ctx context.Context, token string, r io.Reader) (*
 	if err != nil {
 		return &VideoOutcome{Session: ss}, err
 	}
-	data, err := io.ReadAll(io.LimitReader(r, s.Config.MaxVideoBytes+1))
-	if err != nil {
-		return nil, faceverify.Errorf(faceverify.EINVALID, "video upload interrupted")
+	// Streamed to the blob store (sealed chunk by chunk), counted and hashed on the way:
+	// an upload is never whole in memory.
+	key := blobKey(ss.Token, fmt.Sprintf("video-%d", ss.Attempts+1))
+	up := &upload{r: io.LimitReader(r, s.Config.MaxVideoBytes+1), h: sha256.New()}
+	err = s.blobs.PutFile(ctx, key, up)
+	if err != nil || up.n > s.Config.MaxVideoBytes || up.n == 0 {
+		s.blobs.Delete(ctx, key)
 	}
-	if int64(len(data)) > s.Config.MaxVideoBytes {
+	switch {
+	case faceverify.ErrorCode(up.err) == faceverify.ETOOLARGE:
 		return s.RejectOversizedVideo(ctx, token)
-	}
-	if len(data) == 0 {
+	case up.err != nil:
+		return nil, faceverify.Errorf(faceverify.EINVALID, "video upload interrupted")
+	case err != nil:
+		return nil, err
+	case up.n > s.Config.MaxVideoBytes:
+		return s.RejectOversizedVideo(ctx, token)
+	case up.n == 0:
 		return nil, faceverify.Missing("video")
 	}
 	now := s.now()
 	ss.Attempts++
-	key := blobKey(ss.Token, fmt.Sprintf("video-%d", ss.Attempts))
-	if err := s.blobs.Put(ctx, key, data); err != nil {
-		return nil, err
-	}
 	ss.PendingVideoKey = key
 	if err := ss.Move(faceverify.StateDeciding, now); err != nil {
+		s.blobs.Delete(ctx, key)
 		return nil, err
 	}
-	job := faceverify.Job{Kind: faceverify.JobDecide, Token: ss.Token, Key: key, MaxAttempts: s.Config.DecideAttempts}
+	payload, _ := json.Marshal(videoPayload{Bytes: up.n, SHA256: hex.EncodeToString(up.h.Sum(nil))})
+	job := faceverify.Job{Kind: faceverify.JobDecide, Token: ss.Token, Key: key, MaxAttempts: s.Config.DecideAttempts, Payload: payload}
 	if err := s.store.UpdateSession(ctx, ss, job); err != nil {
 		if derr := s.blobs.Delete(ctx, key); derr != nil {
 			s.Log.Error("staged video of a lost update not deleted", "token", Redact(ss.Token), "err", derr)
@@ -529,6 +541,31 @@ func (s *Service) SubmitVideo(ctx context.Context, token string, r io.Reader) (*
 	}
 	s.wake()
 	return &VideoOutcome{Session: ss}, nil
+}
+
+// videoPayload is recorded with the verdict job: what was stored.
+type videoPayload struct {
+	Bytes  int64  `json:"bytes"`
+	SHA256 string `json:"sha256"`
+}
+
+// upload counts and hashes what is read from the client and keeps its read error (an
+// ETOOLARGE *faceverify.Error from the transport means over the size limit).
+type upload struct {
+	r   io.Reader
+	h   hash.Hash
+	n   int64
+	err error
+}
+
+func (u *upload) Read(p []byte) (int, error) {
+	n, err := u.r.Read(p)
+	u.n += int64(n)
+	u.h.Write(p[:n])
+	if err != nil && err != io.EOF {
+		u.err = err
+	}
+	return n, err
 }
 
 // RejectOversizedVideo counts an upload over the size limit as a failed attempt.
@@ -660,11 +697,9 @@ func (s *Service) Decide(ctx context.Context, token, videoKey string) error {
 	if err != nil {
 		return err
 	}
-	data, err := s.blobs.Get(ctx, videoKey)
-	if err != nil {
-		return err
-	}
-	path, cleanup, err := s.stage(data)
+	// blob store → temporary file for ffmpeg (which seeks: MP4 indexes may sit at the end),
+	// streamed: the video is never whole in memory
+	path, cleanup, err := s.stage(ctx, videoKey)
 	if err != nil {
 		return err
 	}
@@ -776,7 +811,12 @@ func (s *Service) compare(ctx context.Context, ss *faceverify.Session, rep *face
 	return v, nil
 }
 
-func (s *Service) stage(data []byte) (string, func(), error) {
+func (s *Service) stage(ctx context.Context, key string) (string, func(), error) {
+	rc, err := s.blobs.Open(ctx, key)
+	if err != nil {
+		return "", nil, err
+	}
+	defer rc.Close()
 	dir := s.Config.TempDir
 	if dir == "" {
 		dir = os.TempDir()
@@ -785,12 +825,14 @@ func (s *Service) stage(data []byte) (string, func(), error) {
 	if err != nil {
 		return "", nil, err
 	}
-	if _, err := f.Write(data); err != nil {
-		f.Close()
+	_, err = io.Copy(f, rc)
+	if cerr := f.Close(); err == nil {
+		err = cerr
+	}
+	if err != nil {
 		os.Remove(f.Name())
 		return "", nil, err
 	}
-	f.Close()
 	return f.Name(), func() { os.Remove(f.Name()) }, nil
 }
 

@@ -1,11 +1,14 @@
 package vision
 
 import (
+	"syscall"
+
 	"encoding/csv"
 	"encoding/json"
 	"errors"
 	"flag"
 	"fmt"
+	"github.com/faceverify/faceverify/internal/onnxrt"
 	"io"
 	"math"
 	"os"
@@ -90,8 +93,10 @@ func RunCompare(args []string, stdout io.Writer) error {
 		return fmt.Errorf("compare: %w", err)
 	}
 	start := time.Now()
+	cpu0, m0 := processCPU(), onnxrt.Snapshot()
 	scores, nimg := e.ScorePairs(pairs, p, *workers)
 	secs := time.Since(start).Seconds()
+	cpu, floor := processCPU()-cpu0, onnxrt.Snapshot().Since(m0).Total()
 	base := *root
 	if base == "" {
 		base = filepath.Dir(*pairsPath)
@@ -124,6 +129,10 @@ func RunCompare(args []string, stdout io.Writer) error {
 	sum.Images = nimg
 	if secs > 0 {
 		sum.ImagesPerSec = math.Round(float64(nimg)/secs*10) / 10
+	}
+	if nimg > 0 {
+		sum.CPUMSPerImage = math.Round(float64(cpu)/1e6/float64(nimg)*10) / 10
+		sum.FloorMSPerImage = math.Round(float64(floor)/1e6/float64(nimg)*10) / 10
 	}
 	return enc.Encode(sum)
 }
@@ -323,4 +332,13 @@ func SpoofSummary(live, spoof []float64, noFace int, thr float64) SpoofResult {
 		}
 	}
 	return r
+}
+
+// processCPU is the CPU time (user + system, all threads) of this process so far.
+func processCPU() time.Duration {
+	var ru syscall.Rusage
+	if syscall.Getrusage(syscall.RUSAGE_SELF, &ru) != nil {
+		return 0
+	}
+	return time.Duration(ru.Utime.Nano() + ru.Stime.Nano())
 }

@@ -4,6 +4,7 @@ import (
 	"image"
 	"math"
 	"sort"
+	"sync"
 )
 
 // Detector parameters (Ultra-Light RFB-320).
@@ -15,6 +16,17 @@ const (
 	detMinFacePix = 12 // boxes with a smaller side (image px) are dropped
 )
 
+type detBuf struct {
+	rgb []uint8
+	in  []float32
+	out [2][]float32 // scores, boxes
+}
+
+var detBufs = sync.Pool{New: func() any {
+	return &detBuf{rgb: make([]uint8, 3*detW*detH), in: make([]float32, 3*detW*detH),
+		out: [2][]float32{make([]float32, 4420*2), make([]float32, 4420*4)}}
+}}
+
 type detection struct {
 	box   [4]float32 // image pixels
 	score float32
@@ -24,9 +36,12 @@ type detection struct {
 // the image: the outside is black) resized to 320×240.
 func (e *Engine) detectIn(img *image.RGBA, x0, y0, x1, y1 float64) ([]detection, error) {
 	m := rectAffine(x0, y0, x1, y1, detW, detH)
-	rgb := warpRGB(img, m, detW, detH)
-	in := chw(rgb, detW, detH, [3]int{0, 1, 2}, 127, 1.0/128)
-	out, err := e.detect.run(in)
+	// one detector run per video frame: its ~1.3 MB of buffers are reused
+	buf := detBufs.Get().(*detBuf)
+	defer detBufs.Put(buf)
+	rgb := warpRGBInto(buf.rgb, img, m, detW, detH)
+	in := chwInto(buf.in, rgb, detW, detH, [3]int{0, 1, 2}, 127, 1.0/128)
+	out, err := e.detect.runInto(in, buf.out[:])
 	if err != nil {
 		return nil, err
 	}

@@ -73,6 +73,7 @@ func initEnv(lib string) error {
 
 // model is one ONNX session with fixed input/output names.
 type model struct {
+	name    string // for the inference meter (onnxrt.Timed)
 	s       *ort.DynamicAdvancedSession
 	inShape ort.Shape
 	outs    []ort.Shape
@@ -80,15 +81,25 @@ type model struct {
 
 // run feeds one float32 input and returns the float32 outputs. Safe for concurrent use.
 func (m *model) run(in []float32) ([][]float32, error) {
+	return m.runInto(in, nil)
+}
+
+// runInto is run writing the outputs into res when it holds one slice of the right size per
+// output (else they are allocated).
+func (m *model) runInto(in []float32, res [][]float32) ([][]float32, error) {
 	it, err := ort.NewTensor(m.inShape, in)
 	if err != nil {
 		return nil, err
 	}
 	defer it.Destroy()
 	outs := make([]ort.Value, len(m.outs))
-	res := make([][]float32, len(m.outs))
+	if len(res) != len(m.outs) {
+		res = make([][]float32, len(m.outs))
+	}
 	for i, sh := range m.outs {
-		res[i] = make([]float32, sh.FlattenedSize())
+		if int64(len(res[i])) != sh.FlattenedSize() {
+			res[i] = make([]float32, sh.FlattenedSize())
+		}
 		t, err := ort.NewTensor(sh, res[i])
 		if err != nil {
 			return nil, err
@@ -96,7 +107,7 @@ func (m *model) run(in []float32) ([][]float32, error) {
 		defer t.Destroy()
 		outs[i] = t
 	}
-	if err := m.s.Run([]ort.Value{it}, outs); err != nil {
+	if err := onnxrt.Timed(m.name, func() error { return m.s.Run([]ort.Value{it}, outs) }); err != nil {
 		return nil, err
 	}
 	return res, nil
@@ -155,7 +166,7 @@ func Open(cfg Config) (*Engine, error) {
 		if err != nil {
 			return nil, fmt.Errorf("vision: load %s: %w", sp.file, err)
 		}
-		m := &model{s: s, inShape: ort.NewShape(sp.shp...)}
+		m := &model{name: "vision/" + name, s: s, inShape: ort.NewShape(sp.shp...)}
 		for _, o := range sp.oshp {
 			m.outs = append(m.outs, ort.NewShape(o...))
 		}

@@ -231,22 +231,24 @@ type PairScore struct {
 
 // Summary is the evaluation of a list of scored pairs.
 type Summary struct {
-	Summary       bool               `json:"summary"`
-	Pairs         int                `json:"pairs"`
-	Same          int                `json:"same_pairs"`
-	Errors        int                `json:"errors"`
-	Folds         int                `json:"folds"`
-	Accuracy      float64            `json:"accuracy"`     // mean held-out fold accuracy (threshold tuned on the other folds)
-	AccuracyStd   float64            `json:"accuracy_std"` // across folds
-	FoldAccuracy  []float64          `json:"fold_accuracy"`
-	BestThreshold float64            `json:"best_threshold_similarity"` // tuned on all pairs
-	AccAt1e3      float64            `json:"accuracy_at_calibrated_1e-3"`
-	DPrime        float64            `json:"d_prime"`    // separation of same/different similarity distributions
-	TAR           map[string]float64 `json:"tar_at_far"` // with the calibrated thresholds
-	FAR           map[string]float64 `json:"far_measured"`
-	Seconds       float64            `json:"seconds,omitempty"`
-	Images        int                `json:"images,omitempty"`
-	ImagesPerSec  float64            `json:"images_per_s,omitempty"`
+	Summary         bool               `json:"summary"`
+	Pairs           int                `json:"pairs"`
+	Same            int                `json:"same_pairs"`
+	Errors          int                `json:"errors"`
+	Folds           int                `json:"folds"`
+	Accuracy        float64            `json:"accuracy"`     // mean held-out fold accuracy (threshold tuned on the other folds)
+	AccuracyStd     float64            `json:"accuracy_std"` // across folds
+	FoldAccuracy    []float64          `json:"fold_accuracy"`
+	BestThreshold   float64            `json:"best_threshold_similarity"` // tuned on all pairs
+	AccAt1e3        float64            `json:"accuracy_at_calibrated_1e-3"`
+	DPrime          float64            `json:"d_prime"`    // separation of same/different similarity distributions
+	TAR             map[string]float64 `json:"tar_at_far"` // with the calibrated thresholds
+	FAR             map[string]float64 `json:"far_measured"`
+	Seconds         float64            `json:"seconds,omitempty"`
+	Images          int                `json:"images,omitempty"`
+	ImagesPerSec    float64            `json:"images_per_s,omitempty"`
+	CPUMSPerImage   float64            `json:"cpu_ms_per_image,omitempty"`         // process CPU (all threads) per image
+	FloorMSPerImage float64            `json:"model_floor_ms_per_image,omitempty"` // inference CPU per image (onnxrt meter)
 }
 
 // Summarize computes fold accuracy and TAR at the calibrated FAR thresholds. Pairs whose

@@ -56,16 +56,34 @@ func (e *Engine) Faces(img *image.RGBA, need Need) ([]Face, error) {
 		return nil, err
 	}
 	faces := make([]Face, len(dets))
+	crops := make([][]uint8, len(dets))
 	for i, d := range dets {
-		faces[i] = Face{Box: d.box, Score: d.score, Focus: float32(focus(img, d.box))}
+		faces[i] = Face{Box: d.box, Score: d.score}
 	}
 	sort.SliceStable(faces, func(i, j int) bool { return boxArea(faces[i].Box) > boxArea(faces[j].Box) })
 	for i := range faces {
-		if err := e.fill(img, &faces[i], need); err != nil {
+		// one 64×64 crop of the square box serves the focus measure and the first
+		// landmark pass (the same warp)
+		crops[i] = squareCrop(img, faces[i].Box)
+		faces[i].Focus = float32(focusOf(crops[i]))
+		if err := e.fillCrop(img, &faces[i], need, true, crops[i]); err != nil {
 			return nil, err
 		}
 	}
 	return faces, nil
+}
+
+// Complete computes what need asks for on a face that Faces found on the same img with
+// NeedLandmarks, reusing its detection and landmarks (the same values Faces would compute
+// again: both are deterministic). For a tracked video frame that is later sampled.
+func (e *Engine) Complete(img *image.RGBA, f *Face, need Need) error {
+	if img == nil || img.Rect.Dx() < 8 || img.Rect.Dy() < 8 {
+		return ErrBadImage
+	}
+	if img.Rect.Min != (image.Point{}) {
+		img = toRGBA(img)
+	}
+	return e.fillWith(img, f, need, false)
 }
 
 func boxArea(b [4]float32) float32 { return (b[2] - b[0]) * (b[3] - b[1]) }
@@ -80,8 +98,17 @@ func squareBox(b [4]float32) (cx, cy, side float64) {
 }
 
 func (e *Engine) fill(img *image.RGBA, f *Face, need Need) error {
-	if need&(NeedLandmarks|NeedEmbedding|NeedQuality) != 0 {
-		lm, err := e.landmarks(img, f.Box)
+	return e.fillWith(img, f, need, true)
+}
+
+func (e *Engine) fillWith(img *image.RGBA, f *Face, need Need, landmarks bool) error {
+	return e.fillCrop(img, f, need, landmarks, nil)
+}
+
+// fillCrop is fill with the face's square 64×64 crop when the caller has it (nil: made here).
+func (e *Engine) fillCrop(img *image.RGBA, f *Face, need Need, landmarks bool, crop []uint8) error {
+	if landmarks && need&(NeedLandmarks|NeedEmbedding|NeedQuality) != 0 {
+		lm, err := e.landmarksFrom(img, f.Box, crop)
 		if err != nil {
 			return err
 		}
@@ -118,14 +145,30 @@ func (e *Engine) fill(img *image.RGBA, f *Face, need Need) error {
 // landmarks runs the 68-point model on the square detector crop, then again on a crop
 // re-centred from the first landmarks (removes the detector box jitter).
 func (e *Engine) landmarks(img *image.RGBA, box [4]float32) ([68]Point, error) {
+	return e.landmarksFrom(img, box, nil)
+}
+
+// landmarksFrom is landmarks with the square detector crop already made (nil: made here).
+func (e *Engine) landmarksFrom(img *image.RGBA, box [4]float32, crop []uint8) ([68]Point, error) {
 	cx, cy, s := squareBox(box)
-	lm, err := e.landmarksIn(img, cx, cy, s)
+	if crop == nil {
+		crop = squareCrop(img, box)
+	}
+	lm, err := e.landmarksRGB(crop, cx-s/2, cy-s/2, s)
 	for it := 0; it < refineIters && err == nil; it++ {
 		lx, ly, ext := lmFrame(&lm)
 		s = ext / lmRatio
 		lm, err = e.landmarksIn(img, lx-lmOffX*s, ly-lmOffY*s, s)
 	}
 	return lm, err
+}
+
+// squareCrop is the 64×64 RGB crop of the square detector box (the landmark model's input
+// and the focus measure's).
+func squareCrop(img *image.RGBA, box [4]float32) []uint8 {
+	cx, cy, s := squareBox(box)
+	x0, y0 := cx-s/2, cy-s/2
+	return warpRGB(img, rectAffine(x0, y0, x0+s, y0+s, 64, 64), 64, 64)
 }
 
 // Mean position and scale of lmFrame in the detector's square box (measured on LFW).
@@ -136,9 +179,14 @@ var refineIters = 1
 // landmarksIn runs the 68-point model on the square crop of side s centred at (cx, cy)
 // (64×64 gray /256).
 func (e *Engine) landmarksIn(img *image.RGBA, cx, cy, s float64) ([68]Point, error) {
-	var lm [68]Point
 	x0, y0 := cx-s/2, cy-s/2
-	rgb := warpRGB(img, rectAffine(x0, y0, x0+s, y0+s, 64, 64), 64, 64)
+	return e.landmarksRGB(warpRGB(img, rectAffine(x0, y0, x0+s, y0+s, 64, 64), 64, 64), x0, y0, s)
+}
+
+// landmarksRGB runs the 68-point model on rgb, the 64×64 crop of the square of side s at
+// (x0, y0).
+func (e *Engine) landmarksRGB(rgb []uint8, x0, y0, s float64) ([68]Point, error) {
+	var lm [68]Point
 	g := gray(rgb, 1.0/256)
 	out, err := e.landmark.run(g)
 	if err != nil {

@@ -115,13 +115,11 @@ func (e *Engine) eyesOpen(img *image.RGBA, lm *[68]Point) (float32, error) {
 
 var eyeOpenClass = 1
 
-// focus is a scale-free sharpness measure of a face: the variance of the Laplacian of a
-// 64×64 gray crop of its square box. Used to tell in-focus subjects from blurred people in
+// focusOf is a scale-free sharpness measure of a face: the variance of the Laplacian of a
+// 64×64 gray crop of its square box (squareCrop). Used to tell in-focus subjects from blurred people in
 // the background.
-func focus(img *image.RGBA, box [4]float32) float64 {
-	cx, cy, s := squareBox(box)
-	x0, y0 := cx-s/2, cy-s/2
-	g := gray(warpRGB(img, rectAffine(x0, y0, x0+s, y0+s, 64, 64), 64, 64), 1)
+func focusOf(crop []uint8) float64 {
+	g := gray(crop, 1)
 	var sum, sum2 float64
 	n := 0
 	for y := 8; y < 56; y++ {

@@ -37,10 +37,31 @@ func rectAffine(x0, y0, x1, y1 float64, outW, outH int) affine {
 // bilinear interpolation, averaging up to 4×4 sub-samples when shrinking. Positions outside
 // the image read as black.
 func warpRGB(src *image.RGBA, m affine, outW, outH int) []uint8 {
+	return warpRGBInto(make([]uint8, 3*outW*outH), src, m, outW, outH)
+}
+
+// warpRGBInto is warpRGB writing into out (3*outW*outH bytes, every byte overwritten).
+func warpRGBInto(out []uint8, src *image.RGBA, m affine, outW, outH int) []uint8 {
 	// sub-samples per axis: plain bilinear up to a 1.3× shrink, then ~one per source pixel
 	ss := int(math.Ceil(m.scale() - 0.3))
 	ss = max(1, min(ss, 4))
-	out := make([]uint8, 3*outW*outH)
+	if m.B == 0 && m.D == 0 {
+		return warpRectInto(out, src, m, ss, outW, outH)
+	}
+	return warpAnyInto(out, src, m, ss, outW, outH)
+}
+
+func warpAny(src *image.RGBA, m affine, ss, outW, outH int) []uint8 {
+	return warpAnyInto(make([]uint8, 3*outW*outH), src, m, ss, outW, outH)
+}
+
+func warpRect(src *image.RGBA, m affine, ss, outW, outH int) []uint8 {
+	return warpRectInto(make([]uint8, 3*outW*outH), src, m, ss, outW, outH)
+}
+
+// warpAnyInto is warpRGB for any affine m with ss×ss sub-samples a pixel.
+func warpAnyInto(out []uint8, src *image.RGBA, m affine, ss, outW, outH int) []uint8 {
+	out = out[:3*outW*outH]
 	w, h := src.Rect.Dx(), src.Rect.Dy()
 	pix, stride := src.Pix, src.Stride
 	inv := float32(1) / float32(ss*ss)
@@ -97,11 +118,168 @@ func warpRGB(src *image.RGBA, m affine, outW, outH int) []uint8 {
 	return out
 }
 
+// warpRect is warpRGB for an axis-aligned m (no rotation: every resize and crop but the
+// face alignment). The sub-sample positions depend on the column or on the row only, so
+// they are computed once per column and once per row instead of per pixel; the arithmetic
+// is the same as warpRGB's, sample for sample, so the output is identical.
+func warpRectInto(out []uint8, src *image.RGBA, m affine, ss, outW, outH int) []uint8 {
+	out = out[:3*outW*outH]
+	w, h := src.Rect.Dx(), src.Rect.Dy()
+	pix, stride := src.Pix, src.Stride
+	inv := float32(1) / float32(ss*ss)
+	step := 1 / float64(ss)
+	taps := func(n int, scale, off float64) []tap {
+		t := make([]tap, n*ss)
+		d := scale * step
+		for u := 0; u < n; u++ {
+			x0 := scale*(float64(u)+0.5*step) + off - 0.5
+			for i := 0; i < ss; i++ {
+				x := x0 + d*float64(i)
+				f := math.Floor(x)
+				t[u*ss+i] = tap{int(f), float32(x - f)}
+			}
+		}
+		return t
+	}
+	// apply: x = A*u + 0*v + C; the 0*v term is exactly zero, as in warpRGB.
+	xt, yt := taps(outW, m.A, m.C), taps(outH, m.E, m.F)
+	if onPixels(xt, w) && onPixels(yt, h) {
+		boxSum(pix, stride, xt, yt, ss, outW, outH, inv, out)
+		return out
+	}
+	for v := 0; v < outH; v++ {
+		o := 3 * v * outW
+		for u := 0; u < outW; u++ {
+			var r, g, b float32
+			for j := 0; j < ss; j++ {
+				ty := yt[v*ss+j]
+				iy, ay := ty.i, ty.a
+				for i := 0; i < ss; i++ {
+					tx := xt[u*ss+i]
+					ix, ax := tx.i, tx.a
+					if ix >= 0 && iy >= 0 && ix+1 < w && iy+1 < h {
+						q := iy*stride + 4*ix
+						if ax == 0 && ay == 0 { // on a pixel: weights 1,0,0,0 add exactly this
+							p0 := pix[q : q+3 : q+3]
+							r += float32(p0[0])
+							g += float32(p0[1])
+							b += float32(p0[2])
+							continue
+						}
+						p0, p1, p2, p3 := pix[q:q+3:q+3], pix[q+4:q+7:q+7], pix[q+stride:q+stride+3:q+stride+3], pix[q+stride+4:q+stride+7:q+stride+7]
+						w0, w1, w2, w3 := (1-ax)*(1-ay), ax*(1-ay), (1-ax)*ay, ax*ay
+						r += float32(p0[0])*w0 + float32(p1[0])*w1 + float32(p2[0])*w2 + float32(p3[0])*w3
+						g += float32(p0[1])*w0 + float32(p1[1])*w1 + float32(p2[1])*w2 + float32(p3[1])*w3
+						b += float32(p0[2])*w0 + float32(p1[2])*w1 + float32(p2[2])*w2 + float32(p3[2])*w3
+						continue
+					}
+					if iy+1 < 0 || iy >= h || ix+1 < 0 || ix >= w {
+						continue // entirely outside: black
+					}
+					for k := 0; k < 4; k++ { // border: outside reads as black
+						px, py := ix+k&1, iy+k>>1
+						if px < 0 || py < 0 || px >= w || py >= h {
+							continue
+						}
+						wx, wy := ax, ay
+						if k&1 == 0 {
+							wx = 1 - ax
+						}
+						if k>>1 == 0 {
+							wy = 1 - ay
+						}
+						q := py*stride + 4*px
+						r += float32(pix[q]) * wx * wy
+						g += float32(pix[q+1]) * wx * wy
+						b += float32(pix[q+2]) * wx * wy
+					}
+				}
+			}
+			out[o] = uint8(min(255, r*inv+0.5))
+			out[o+1] = uint8(min(255, g*inv+0.5))
+			out[o+2] = uint8(min(255, b*inv+0.5))
+			o += 3
+		}
+	}
+	return out
+}
+
+type tap = struct {
+	i int
+	a float32
+}
+
+// onPixels reports whether every tap falls exactly on a pixel of [0, n) (fraction 0), as
+// when a frame is shrunk by a whole factor (640×480 → the detector's 320×240). Such a tap
+// reads that one pixel with weight 1 (its neighbours get weight 0), also on the last row.
+func onPixels(t []tap, n int) bool {
+	for _, x := range t {
+		if x.a != 0 || x.i < 0 || x.i >= n {
+			return false
+		}
+	}
+	return true
+}
+
+// boxSum is warpRect when every tap is on a pixel: each output pixel is the mean of ss×ss
+// source pixels. The float32 sum of at most 16 bytes is exact, so summing integers gives
+// the very same value as warpRect's float accumulation.
+func boxSum(pix []uint8, stride int, xt, yt []tap, ss, outW, outH int, inv float32, out []uint8) {
+	if ss == 2 { // the detector's halving of 640×480 frames
+		xo := make([]int, 2*outW)
+		for i := range xo {
+			xo[i] = 4 * xt[i].i
+		}
+		for v := 0; v < outH; v++ {
+			r0, r1 := yt[2*v].i*stride, yt[2*v+1].i*stride
+			row0, row1 := pix[r0:], pix[r1:]
+			o := out[3*v*outW : 3*(v+1)*outW]
+			for u := 0; u < outW; u++ {
+				a, b := xo[2*u], xo[2*u+1]
+				p, q, s, t := row0[a:a+3:a+3], row0[b:b+3:b+3], row1[a:a+3:a+3], row1[b:b+3:b+3]
+				r := int(p[0]) + int(q[0]) + int(s[0]) + int(t[0])
+				g := int(p[1]) + int(q[1]) + int(s[1]) + int(t[1])
+				bl := int(p[2]) + int(q[2]) + int(s[2]) + int(t[2])
+				oo := o[3*u : 3*u+3 : 3*u+3]
+				oo[0] = uint8(min(255, float32(r)*inv+0.5))
+				oo[1] = uint8(min(255, float32(g)*inv+0.5))
+				oo[2] = uint8(min(255, float32(bl)*inv+0.5))
+			}
+		}
+		return
+	}
+	for v := 0; v < outH; v++ {
+		o := 3 * v * outW
+		for u := 0; u < outW; u++ {
+			var r, g, b int
+			for j := 0; j < ss; j++ {
+				row := yt[v*ss+j].i * stride
+				for i := 0; i < ss; i++ {
+					q := row + 4*xt[u*ss+i].i
+					p := pix[q : q+3 : q+3]
+					r += int(p[0])
+					g += int(p[1])
+					b += int(p[2])
+				}
+			}
+			out[o] = uint8(min(255, float32(r)*inv+0.5))
+			out[o+1] = uint8(min(255, float32(g)*inv+0.5))
+			out[o+2] = uint8(min(255, float32(b)*inv+0.5))
+			o += 3
+		}
+	}
+}
+
 // chw converts an RGB buffer into a planar float tensor, channel order given by order
 // (e.g. {0,1,2} RGB, {2,1,0} BGR), value = (p - sub) * mul.
 func chw(rgb []uint8, w, h int, order [3]int, sub, mul float32) []float32 {
+	return chwInto(make([]float32, 3*w*h), rgb, w, h, order, sub, mul)
+}
+
+// chwInto is chw writing into t (3*w*h floats).
+func chwInto(t []float32, rgb []uint8, w, h int, order [3]int, sub, mul float32) []float32 {
 	n := w * h
-	t := make([]float32, 3*n)
+	t = t[:3*n]
 	for i := 0; i < n; i++ {
 		for c := 0; c < 3; c++ {
 			t[c*n+i] = (float32(rgb[3*i+order[c]]) - sub) * mul

@@ -5,6 +5,7 @@ package blobtest
 import (
 	"bytes"
 	"context"
+	"io"
 	"strings"
 	"testing"
 
@@ -41,6 +42,41 @@ func Run(t *testing.T, newStore func(t *testing.T) faceverify.BlobStore) {
 		}
 		if err := s.Delete(ctx, "sessions/tok/image_best.jpg"); err != nil {
 			t.Fatalf("delete absent: %v", err)
+		}
+	})
+	t.Run("PutFileOpenStream", func(t *testing.T) {
+		s := newStore(t)
+		video := make([]byte, 300<<10+7) // several sealed chunks
+		for i := range video {
+			video[i] = byte(i * 7)
+		}
+		if err := s.PutFile(ctx, "sessions/tok/video-1", bytes.NewReader(video)); err != nil {
+			t.Fatal(err)
+		}
+		rc, err := s.Open(ctx, "sessions/tok/video-1")
+		if err != nil {
+			t.Fatal(err)
+		}
+		got, err := io.ReadAll(rc)
+		rc.Close()
+		if err != nil || !bytes.Equal(got, video) {
+			t.Fatalf("open: %v, %d bytes", err, len(got))
+		}
+		if got, err := s.Get(ctx, "sessions/tok/video-1"); err != nil || !bytes.Equal(got, video) {
+			t.Fatalf("get of a streamed blob: %v", err)
+		}
+		if err := s.Put(ctx, "sessions/tok/small", []byte("one piece")); err != nil {
+			t.Fatal(err)
+		}
+		if rc, err := s.Open(ctx, "sessions/tok/small"); err != nil {
+			t.Fatal(err)
+		} else if b, _ := io.ReadAll(rc); string(b) != "one piece" {
+			t.Fatalf("open of a Put blob: %q", b)
+		} else {
+			rc.Close()
+		}
+		if _, err := s.Open(ctx, "sessions/tok/absent"); faceverify.ErrorCode(err) != faceverify.ENOTFOUND {
+			t.Fatalf("open absent: %v", err)
 		}
 	})
 	t.Run("ListDeletePrefix", func(t *testing.T) {

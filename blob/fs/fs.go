@@ -81,13 +81,64 @@ func (s *Store) Put(ctx context.Context, key string, data []byte) error {
 	return os.Rename(tmp.Name(), p)
 }
 
-// PutFile stores the contents of r under key.
+// PutFile stores the contents of r under key, sealed chunk by chunk on the way to disk
+// (seal.SealStream): memory stays at one chunk whatever the size.
 func (s *Store) PutFile(ctx context.Context, key string, r io.Reader) error {
-	data, err := io.ReadAll(r)
+	p, err := s.path(key)
 	if err != nil {
 		return err
 	}
-	return s.Put(ctx, key, data)
+	if err := os.MkdirAll(filepath.Dir(p), 0o700); err != nil {
+		return err
+	}
+	tmp, err := os.CreateTemp(filepath.Dir(p), ".tmp-*")
+	if err != nil {
+		return err
+	}
+	defer os.Remove(tmp.Name())
+	w, err := s.box.SealStream(tmp, []byte(key))
+	if err == nil {
+		_, err = io.Copy(w, r)
+	}
+	if err == nil {
+		err = w.Close()
+	}
+	if err == nil {
+		err = tmp.Sync()
+	}
+	if cerr := tmp.Close(); err == nil {
+		err = cerr
+	}
+	if err != nil {
+		return err
+	}
+	return os.Rename(tmp.Name(), p)
+}
+
+// Open streams the blob at key (ENOTFOUND if absent).
+func (s *Store) Open(ctx context.Context, key string) (io.ReadCloser, error) {
+	p, err := s.path(key)
+	if err != nil {
+		return nil, err
+	}
+	f, err := os.Open(p)
+	if errors.Is(err, fs.ErrNotExist) {
+		return nil, faceverify.Errorf(faceverify.ENOTFOUND, "blob not found")
+	}
+	if err != nil {
+		return nil, err
+	}
+	r, err := s.box.OpenStream(f, []byte(key))
+	if err != nil {
+		f.Close()
+		return nil, err
+	}
+	return readCloser{r, f}, nil
+}
+
+type readCloser struct {
+	io.Reader
+	io.Closer
 }
 
 // Get returns the blob at key (ENOTFOUND if absent).

@@ -213,13 +213,65 @@ func (s *Store) Put(ctx context.Context, key string, data []byte) error {
 	return nil
 }
 
-// PutFile stores the contents of r under key (sealing needs the whole object).
+// PutFile stores the contents of r under key: sealed chunk by chunk (seal.SealStream) into
+// a temporary file, then sent with its known length in one PUT, so memory stays at one
+// chunk whatever the size (minio-go buffers whole parts of a stream of unknown length).
 func (s *Store) PutFile(ctx context.Context, key string, r io.Reader) error {
-	data, err := io.ReadAll(r)
+	if err := check(key); err != nil {
+		return err
+	}
+	tmp, err := os.CreateTemp("", "fv-s3-put-*")
 	if err != nil {
 		return err
 	}
-	return s.Put(ctx, key, data)
+	defer os.Remove(tmp.Name())
+	defer tmp.Close()
+	w, err := s.box.SealStream(tmp, []byte(key))
+	if err == nil {
+		_, err = io.Copy(w, r)
+	}
+	if err == nil {
+		err = w.Close()
+	}
+	if err != nil {
+		return err
+	}
+	size, err := tmp.Seek(0, io.SeekCurrent)
+	if err != nil {
+		return err
+	}
+	if _, err := tmp.Seek(0, io.SeekStart); err != nil {
+		return err
+	}
+	_, err = s.c.PutObject(ctx, s.bucket, key, tmp, size,
+		minio.PutObjectOptions{ContentType: "application/octet-stream", DisableMultipart: true})
+	if err != nil {
+		return fmt.Errorf("s3: put: %w", err)
+	}
+	return nil
+}
+
+// Open streams the blob at key (ENOTFOUND if absent).
+func (s *Store) Open(ctx context.Context, key string) (io.ReadCloser, error) {
+	if err := check(key); err != nil {
+		return nil, err
+	}
+	obj, err := s.c.GetObject(ctx, s.bucket, key, minio.GetObjectOptions{})
+	if err != nil {
+		return nil, fmt.Errorf("s3: get: %w", err)
+	}
+	r, err := s.box.OpenStream(obj, []byte(key))
+	if err != nil {
+		obj.Close()
+		if code := minio.ToErrorResponse(err).Code; code == "NoSuchKey" || code == "NotFound" {
+			return nil, faceverify.Errorf(faceverify.ENOTFOUND, "blob not found")
+		}
+		return nil, err
+	}
+	return struct {
+		io.Reader
+		io.Closer
+	}{r, obj}, nil
 }
 
 func (s *Store) getRaw(ctx context.Context, key string) ([]byte, error) {

@@ -44,7 +44,7 @@ const usage = `usage: faceverify <command> [flags]
   calibrate  refit the similarity → score table on labelled pairs (docs/calibration.md)
   liveness   check a video: liveness --video FILE --digits 4821 [--ref PHOTO]
   idcard     read an ID card: idcard --front F [--back B]
-  bench      load generators: bench tokens [--n N] [--c 32]
+  bench      load generators: bench tokens [--n N] [--c 32] | bench verdicts [--clips DIR] [--c N]
 Every flag has an env fallback FACEVERIFY_<FLAG>; see docs/config.md.`
 
 func run(ctx context.Context, args []string, getenv func(string) string, stdout, stderr io.Writer) error {
@@ -69,6 +69,9 @@ func run(ctx context.Context, args []string, getenv func(string) string, stdout,
 	case "idcard":
 		return idcard.RunIDCard(rest, stdout)
 	case "bench":
+		if len(rest) > 0 && rest[0] == "verdicts" {
+			return pipeline.RunBenchVerdicts(ctx, rest[1:], stdout)
+		}
 		return loadgen.Run(ctx, rest, stdout)
 	case "help", "-h", "--help":
 		fmt.Fprintln(stdout, usage)

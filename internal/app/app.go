@@ -92,6 +92,7 @@ func Build(ctx context.Context, cfg *config.Config, log *slog.Logger, opt Option
 		e, err := pipeline.OpenEngine(pipeline.EngineConfig{
 			Vision:   vision.Config{ModelDir: cfg.Models, LibPath: cfg.ORTLib, Threads: cfg.Threads},
 			Liveness: cfg.Liveness, // its media limits are the use case's (config.Media)
+			Slots:    cfg.Slots,
 		})
 		if err != nil {
 			a.Close()

@@ -1,0 +1,7 @@
+//go:build !linux
+
+package media
+
+import "os"
+
+func setPipeSize(*os.File, int) {}

@@ -1,0 +1,70 @@
+package vision
+
+import (
+	"bytes"
+	"image"
+	"math"
+	"math/rand/v2"
+	"testing"
+)
+
+// The axis-aligned fast path must give exactly the bytes of the general warp.
+func TestWarpRectMatchesWarpAny(t *testing.T) {
+	rng := rand.New(rand.NewPCG(1, 2))
+	src := image.NewRGBA(image.Rect(0, 0, 173, 131))
+	for i := range src.Pix {
+		src.Pix[i] = uint8(rng.IntN(256))
+	}
+	// whole-factor shrinks (every tap on a pixel, last row and column included)
+	for _, f := range []int{1, 2, 3, 4} {
+		for _, off := range []float64{0, 1, -1} {
+			m := rectAffine(off, off, off+float64(f*40), off+float64(f*30), 40, 30)
+			ss := max(1, min(int(math.Ceil(m.scale()-0.3)), 4))
+			if !bytes.Equal(warpRect(src, m, ss, 40, 30), warpAny(src, m, ss, 40, 30)) {
+				t.Fatalf("shrink ×%d offset %v differs", f, off)
+			}
+		}
+	}
+	for k := 0; k < 300; k++ {
+		W, H := float64(src.Rect.Dx()), float64(src.Rect.Dy())
+		x0, y0 := rng.Float64()*W*1.4-0.4*W, rng.Float64()*H*1.4-0.4*H
+		x1, y1 := x0+1+rng.Float64()*W*1.5, y0+1+rng.Float64()*H*1.5
+		ow, oh := 1+rng.IntN(90), 1+rng.IntN(90)
+		m := rectAffine(x0, y0, x1, y1, ow, oh)
+		ss := max(1, min(int(math.Ceil(m.scale()-0.3)), 4))
+		a, b := warpRect(src, m, ss, ow, oh), warpAny(src, m, ss, ow, oh)
+		if !bytes.Equal(a, b) {
+			t.Fatalf("case %d: (%.2f,%.2f)-(%.2f,%.2f) → %dx%d ss=%d differs", k, x0, y0, x1, y1, ow, oh, ss)
+		}
+	}
+	// the letterboxed 640×480 → 320×240 detector input and 4:3 video frames
+	big := image.NewRGBA(image.Rect(0, 0, 640, 480))
+	for i := range big.Pix {
+		big.Pix[i] = uint8(rng.IntN(256))
+	}
+	for _, r := range [][4]float64{{0, 0, 640, 480}, {-80, 0, 720, 600}, {0, -60, 640, 540}, {100, 50, 228, 178}} {
+		m := rectAffine(r[0], r[1], r[2], r[3], detW, detH)
+		ss := max(1, min(int(math.Ceil(m.scale()-0.3)), 4))
+		if !bytes.Equal(warpRect(big, m, ss, detW, detH), warpAny(big, m, ss, detW, detH)) {
+			t.Fatalf("detector warp %v differs", r)
+		}
+	}
+}
+
+func BenchmarkWarpDetector(b *testing.B) { // 640×480 frame → letterboxed 320×240 detector input
+	big := image.NewRGBA(image.Rect(0, 0, 640, 480))
+	m := rectAffine(0, 0, 640, 480, detW, detH)
+	ss := max(1, min(int(math.Ceil(m.scale()-0.3)), 4))
+	b.Run("rect", func(b *testing.B) {
+		defer cpuClock(b)()
+		for i := 0; i < b.N; i++ {
+			warpRect(big, m, ss, detW, detH)
+		}
+	})
+	b.Run("any", func(b *testing.B) {
+		defer cpuClock(b)()
+		for i := 0; i < b.N; i++ {
+			warpAny(big, m, ss, detW, detH)
+		}
+	})
+}
