@@ -135,6 +135,23 @@ func (s *Store) open(data []byte, aad string, v any) error {
 	return json.Unmarshal(b, v)
 }
 
+type scanner interface{ Scan(...any) error }
+
+// openRow scans cols and then the sealed data column of row, and opens the data into rec
+// with the associated data aad names (called after the scan: it may use cols). No row is
+// ENOTFOUND of what.
+func (s *Store) openRow(row scanner, what string, aad func() string, rec any, cols ...any) error {
+	var data []byte
+	err := row.Scan(append(cols, &data)...)
+	if errors.Is(err, sql.ErrNoRows) {
+		return notFound(what)
+	}
+	if err != nil {
+		return err
+	}
+	return s.open(data, aad(), rec)
+}
+
 // tx runs f in a write transaction, committed when f returns nil.
 func (s *Store) tx(ctx context.Context, f func(tx *sql.Tx) error) error {
 	tx, err := s.w.BeginTx(ctx, nil)
@@ -194,21 +211,13 @@ func (s *Store) UpdateTenant(ctx context.Context, t *faceverify.Tenant) error {
 	return nil
 }
 
-func (s *Store) scanTenant(row interface{ Scan(...any) error }) (*faceverify.Tenant, error) {
+func (s *Store) scanTenant(row scanner) (*faceverify.Tenant, error) {
 	var (
 		id   string
 		used int64
-		data []byte
+		rec  tenantRecord
 	)
-	err := row.Scan(&id, &used, &data)
-	if errors.Is(err, sql.ErrNoRows) {
-		return nil, notFound("tenant")
-	}
-	if err != nil {
-		return nil, err
-	}
-	var rec tenantRecord
-	if err := s.open(data, "tenant:"+id, &rec); err != nil {
+	if err := s.openRow(row, "tenant", func() string { return "tenant:" + id }, &rec, &id, &used); err != nil {
 		return nil, err
 	}
 	t := rec.domain()
@@ -297,17 +306,10 @@ func (s *Store) CreateSession(ctx context.Context, ss *faceverify.Session) error
 func (s *Store) Session(ctx context.Context, token string) (*faceverify.Session, error) {
 	var (
 		version int64
-		data    []byte
+		rec     sessionRecord
 	)
-	err := s.sessionStmt.QueryRowContext(ctx, token).Scan(&version, &data)
-	if errors.Is(err, sql.ErrNoRows) {
-		return nil, notFound("session")
-	}
-	if err != nil {
-		return nil, err
-	}
-	var rec sessionRecord
-	if err := s.open(data, "session:"+token, &rec); err != nil {
+	row := s.sessionStmt.QueryRowContext(ctx, token)
+	if err := s.openRow(row, "session", func() string { return "session:" + token }, &rec, &version); err != nil {
 		return nil, err
 	}
 	ss := rec.domain()
@@ -412,16 +414,9 @@ func (s *Store) PutRegistryEntry(ctx context.Context, e *faceverify.RegistryEntr
 
 func (s *Store) RegistryEntry(ctx context.Context, number string) (*faceverify.RegistryEntry, error) {
 	idx := s.box.Index(number)
-	var data []byte
-	err := s.r.QueryRowContext(ctx, s.drv.Rebind(`SELECT data FROM registry WHERE number_index = ?`), idx).Scan(&data)
-	if errors.Is(err, sql.ErrNoRows) {
-		return nil, notFound("registry entry")
-	}
-	if err != nil {
-		return nil, err
-	}
 	var rec registryRecord
-	if err := s.open(data, "registry:"+idx, &rec); err != nil {
+	row := s.r.QueryRowContext(ctx, s.drv.Rebind(`SELECT data FROM registry WHERE number_index = ?`), idx)
+	if err := s.openRow(row, "registry entry", func() string { return "registry:" + idx }, &rec); err != nil {
 		return nil, err
 	}
 	return rec.domain(), nil
