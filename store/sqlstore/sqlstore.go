@@ -81,12 +81,13 @@ func New(ctx context.Context, w, r *sql.DB, drv Driver, box *seal.Box, clock fac
 
 // Close closes the prepared statements.
 func (s *Store) Close() error {
+	var errs []error
 	for _, st := range []*sql.Stmt{s.chargeStmt, s.insertSessionStmt, s.updateSessionStmt, s.tenantByCodeStmt, s.sessionStmt} {
 		if st != nil {
-			st.Close()
+			errs = append(errs, st.Close())
 		}
 	}
-	return nil
+	return errors.Join(errs...)
 }
 
 const chargeQuery = `UPDATE tenants SET used = used + 1 WHERE id = ? AND (quota < 0 OR used < quota)`
@@ -169,9 +170,10 @@ type execer interface {
 	ExecContext(ctx context.Context, query string, args ...any) (sql.Result, error)
 }
 
-func affected(res sql.Result) int64 {
-	n, _ := res.RowsAffected()
-	return n
+// affected is the number of rows a statement changed (both drivers report it; an error
+// is returned, never read as 0 rows).
+func affected(res sql.Result) (int64, error) {
+	return res.RowsAffected()
 }
 
 // ---- tenants ---------------------------------------------------------------------------
@@ -205,7 +207,9 @@ func (s *Store) UpdateTenant(ctx context.Context, t *faceverify.Tenant) error {
 	if err != nil {
 		return err
 	}
-	if affected(res) == 0 {
+	if n, err := affected(res); err != nil {
+		return err
+	} else if n == 0 {
 		return notFound("tenant")
 	}
 	return nil
@@ -263,7 +267,9 @@ func (s *Store) ChargeTenant(ctx context.Context, id string) error {
 	if err != nil {
 		return err
 	}
-	if affected(res) == 0 {
+	if n, err := affected(res); err != nil {
+		return err
+	} else if n == 0 {
 		if _, err := s.Tenant(ctx, id); err != nil {
 			return err
 		}
@@ -287,7 +293,9 @@ func (s *Store) CreateSession(ctx context.Context, ss *faceverify.Session) error
 		if err != nil {
 			return err
 		}
-		if affected(res) == 0 {
+		if n, err := affected(res); err != nil {
+			return err
+		} else if n == 0 {
 			var one int
 			if err := tx.QueryRowContext(ctx, s.drv.Rebind(`SELECT 1 FROM tenants WHERE id = ?`), ss.TenantID).Scan(&one); errors.Is(err, sql.ErrNoRows) {
 				return notFound("tenant")
@@ -332,7 +340,9 @@ func (s *Store) UpdateSession(ctx context.Context, ss *faceverify.Session, jobs 
 		if err != nil {
 			return err
 		}
-		if affected(res) == 0 {
+		if n, err := affected(res); err != nil {
+			return err
+		} else if n == 0 {
 			var v int64
 			if err := tx.QueryRowContext(ctx, s.drv.Rebind(`SELECT version FROM sessions WHERE token=?`), ss.Token).Scan(&v); errors.Is(err, sql.ErrNoRows) {
 				return notFound("session")
@@ -360,7 +370,9 @@ func (s *Store) DeleteSession(ctx context.Context, token string) error {
 		if err != nil {
 			return err
 		}
-		if affected(res) == 0 {
+		if n, err := affected(res); err != nil {
+			return err
+		} else if n == 0 {
 			return notFound("session")
 		}
 		return nil
@@ -429,7 +441,9 @@ func (s *Store) DeleteRegistryEntry(ctx context.Context, number string) error {
 	if err != nil {
 		return err
 	}
-	if n, _ := res.RowsAffected(); n == 0 {
+	if n, err := affected(res); err != nil {
+		return err
+	} else if n == 0 {
 		return notFound("registry entry")
 	}
 	return nil
@@ -596,7 +610,9 @@ func (s *Store) RetryJob(ctx context.Context, id int64) error {
 	if err != nil {
 		return err
 	}
-	if affected(res) == 0 {
+	if n, err := affected(res); err != nil {
+		return err
+	} else if n == 0 {
 		return notFound("retryable job")
 	}
 	return nil
@@ -613,7 +629,8 @@ func (s *Store) UseNonce(ctx context.Context, key string, exp time.Time) (bool, 
 	if err != nil {
 		return false, err
 	}
-	return affected(res) == 1, nil
+	n, err := affected(res)
+	return n == 1, err
 }
 
 // PurgeNonces removes expired nonces.
