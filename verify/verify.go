@@ -758,7 +758,10 @@ func (s *Service) stage(data []byte) (string, func(), error) {
 		os.Remove(f.Name())
 		return "", nil, err
 	}
-	f.Close()
+	if err := f.Close(); err != nil { // a failed close may mean the video is not all on disk
+		os.Remove(f.Name())
+		return "", nil, err
+	}
 	return f.Name(), func() { os.Remove(f.Name()) }, nil
 }
 
