@@ -136,6 +136,26 @@ func (s *Store) open(data []byte, aad string, v any) error {
 	return json.Unmarshal(b, v)
 }
 
+// changed checks the outcome of a statement that must change a row: a unique violation is
+// ECONFLICT with conflict (when the statement can violate one), no row changed ENOTFOUND
+// of what.
+func (s *Store) changed(res sql.Result, err error, what, conflict string) error {
+	if conflict != "" && s.drv.IsUnique(err) {
+		return faceverify.Errorf(faceverify.ECONFLICT, "%s", conflict)
+	}
+	if err != nil {
+		return err
+	}
+	n, err := affected(res)
+	if err != nil {
+		return err
+	}
+	if n == 0 {
+		return notFound(what)
+	}
+	return nil
+}
+
 type scanner interface{ Scan(...any) error }
 
 // openRow scans cols and then the sealed data column of row, and opens the data into rec
@@ -201,18 +221,7 @@ func (s *Store) UpdateTenant(ctx context.Context, t *faceverify.Tenant) error {
 	}
 	res, err := s.exec(ctx, s.w, `UPDATE tenants SET app_code=?, access_key_id=?, quota=?, data=? WHERE id=?`,
 		t.AppCode, t.AccessKeyID, t.Quota, data, t.ID)
-	if s.drv.IsUnique(err) {
-		return faceverify.Errorf(faceverify.ECONFLICT, "app code or access key already used")
-	}
-	if err != nil {
-		return err
-	}
-	if n, err := affected(res); err != nil {
-		return err
-	} else if n == 0 {
-		return notFound("tenant")
-	}
-	return nil
+	return s.changed(res, err, "tenant", "app code or access key already used")
 }
 
 func (s *Store) scanTenant(row scanner) (*faceverify.Tenant, error) {
@@ -367,15 +376,7 @@ func (s *Store) DeleteSession(ctx context.Context, token string) error {
 			return err
 		}
 		res, err := s.exec(ctx, tx, `DELETE FROM sessions WHERE token = ?`, token)
-		if err != nil {
-			return err
-		}
-		if n, err := affected(res); err != nil {
-			return err
-		} else if n == 0 {
-			return notFound("session")
-		}
-		return nil
+		return s.changed(res, err, "session", "")
 	})
 }
 
@@ -438,15 +439,7 @@ func (s *Store) RegistryEntry(ctx context.Context, number string) (*faceverify.R
 // when there is none. The photo blob is the caller's (verify) to delete.
 func (s *Store) DeleteRegistryEntry(ctx context.Context, number string) error {
 	res, err := s.exec(ctx, s.w, `DELETE FROM registry WHERE number_index = ?`, s.box.Index(number))
-	if err != nil {
-		return err
-	}
-	if n, err := affected(res); err != nil {
-		return err
-	} else if n == 0 {
-		return notFound("registry entry")
-	}
-	return nil
+	return s.changed(res, err, "registry entry", "")
 }
 
 // ---- jobs ------------------------------------------------------------------------------
@@ -604,18 +597,7 @@ func (s *Store) RetryJob(ctx context.Context, id int64) error {
 	now := Ms(s.clock.Now())
 	res, err := s.exec(ctx, s.w, `UPDATE jobs SET state=?, run_at=?, updated_at=? WHERE id=? AND state IN (`+retryable+`)`,
 		faceverify.JobQueued, now, now, id)
-	if s.drv.IsUnique(err) {
-		return faceverify.Errorf(faceverify.ECONFLICT, "another live job has the same key")
-	}
-	if err != nil {
-		return err
-	}
-	if n, err := affected(res); err != nil {
-		return err
-	} else if n == 0 {
-		return notFound("retryable job")
-	}
-	return nil
+	return s.changed(res, err, "retryable job", "another live job has the same key")
 }
 
 // ---- nonces ----------------------------------------------------------------------------
