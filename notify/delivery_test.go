@@ -226,21 +226,22 @@ func TestCallbackRetriesUntilDelivered(t *testing.T) {
 	checkDelay(j, clock.Now(), 1)
 
 	rc.up()
-	rc.setMode("500")
-	clock.Set(j.RunAt)
-	j, atts = waitAttempts(t, s, token, 2)
-	if atts[1].Detail != "HTTP 500" || !strings.Contains(atts[1].Error, "500") {
-		t.Fatalf("attempt 2: %+v", atts[1])
+	for _, c := range []struct {
+		k                     int // attempt
+		mode, detail, errPart string
+	}{
+		{2, "500", "HTTP 500", "500"},
+		{3, "slow", "transport error", "Timeout"},
+	} {
+		k := c.k
+		rc.setMode(c.mode)
+		clock.Set(j.RunAt)
+		j, atts = waitAttempts(t, s, token, k)
+		if atts[k-1].Detail != c.detail || !strings.Contains(atts[k-1].Error, c.errPart) {
+			t.Fatalf("attempt %d: %+v", k, atts[k-1])
+		}
+		checkDelay(j, clock.Now(), k)
 	}
-	checkDelay(j, clock.Now(), 2)
-
-	rc.setMode("slow")
-	clock.Set(j.RunAt)
-	j, atts = waitAttempts(t, s, token, 3)
-	if atts[2].Detail != "transport error" || !strings.Contains(atts[2].Error, "Timeout") {
-		t.Fatalf("attempt 3: %+v", atts[2])
-	}
-	checkDelay(j, clock.Now(), 3)
 	// not due yet: nothing happens before run_at
 	clock.Set(j.RunAt.Add(-time.Millisecond))
 	s.App.Runner.Wake()

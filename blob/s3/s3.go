@@ -69,7 +69,7 @@ func ParseSpec(spec string, getenv func(string) string) (Config, error) {
 	}
 	u, err := url.Parse(spec)
 	if err != nil || u.Scheme != "s3" || u.Host == "" {
-		return Config{}, fmt.Errorf("blob store: want s3://bucket?endpoint=host:port&…, got %q", redact(spec))
+		return Config{}, fmt.Errorf("blob store: want s3://bucket?endpoint=host:port&…, got %q", Redact(spec))
 	}
 	q := u.Query()
 	c := Config{Bucket: u.Host, Endpoint: q.Get("endpoint"), Access: q.Get("access"), Secret: q.Get("secret"),
@@ -110,8 +110,8 @@ func first(v ...string) string {
 	return ""
 }
 
-// redact hides the secret of a spec for error messages.
-func redact(spec string) string {
+// Redact hides the secret of a spec (its secret= parameter) for error messages and logs.
+func Redact(spec string) string {
 	if i := strings.Index(spec, "secret="); i >= 0 {
 		j := strings.IndexByte(spec[i:], '&')
 		if j < 0 {

@@ -4,7 +4,6 @@ import (
 	"bytes"
 	"encoding/json"
 	"fmt"
-	"net"
 	"net/http"
 	"os"
 	"os/exec"
@@ -25,15 +24,6 @@ func buildBinary(t *testing.T) string {
 		t.Fatalf("go build: %v\n%s", err, out)
 	}
 	return bin
-}
-
-func freePort(t *testing.T) string {
-	ln, err := net.Listen("tcp", "127.0.0.1:0")
-	if err != nil {
-		t.Fatal(err)
-	}
-	defer ln.Close()
-	return ln.Addr().String()
 }
 
 // TestBinary drives the real binary: admin app create prints the documented JSON, serve
@@ -78,7 +68,7 @@ func TestBinary(t *testing.T) {
 		t.Fatalf("registry add of a non-image: %v %s", err, out)
 	}
 
-	addr := freePort(t)
+	addr := testenv.FreeAddr(t)
 	cmd := exec.Command(bin, "serve", "--workers", "0")
 	cmd.Env = append(os.Environ(), "FACEVERIFY_ADDR="+addr, "FACEVERIFY_DATA="+data, "FACEVERIFY_DEPS="+testenv.Deps(t))
 	var logs bytes.Buffer

@@ -64,12 +64,5 @@ func redactSpec(spec string) string {
 			spec = spec[:i+3] + "REDACTED" + spec[i+3+j:]
 		}
 	}
-	if i := strings.Index(spec, "secret="); i >= 0 {
-		j := strings.IndexByte(spec[i:], '&')
-		if j < 0 {
-			return spec[:i] + "secret=REDACTED"
-		}
-		return spec[:i] + "secret=REDACTED" + spec[i+j:]
-	}
-	return spec
+	return s3.Redact(spec)
 }

@@ -121,15 +121,6 @@ func jobs(t *testing.T, bin, dataDir, kind string) []job {
 	}
 }
 
-func freeAddr(t *testing.T) string {
-	ln, err := net.Listen("tcp", "127.0.0.1:0")
-	if err != nil {
-		t.Fatal(err)
-	}
-	defer ln.Close()
-	return ln.Addr().String()
-}
-
 // makeVideo renders a short talking-head-less clip (a still face photo with a tone) with
 // ffmpeg; the verdict may be any final one, the point is that it is reached.
 func makeVideo(t *testing.T, photo string) []byte {
@@ -218,7 +209,7 @@ func scenario(t *testing.T, mode, bin, photo string, video []byte, models, ort s
 	go rs.Serve(ln)
 	defer rs.Close()
 
-	addr := freeAddr(t)
+	addr := testenv.FreeAddr(t)
 	logs, err := os.Create(filepath.Join(t.TempDir(), "server.log"))
 	if err != nil {
 		t.Fatal(err)

@@ -31,12 +31,11 @@ var BinDir = "/usr/lib/postgresql/15/bin"
 
 // Cluster is a running throwaway cluster.
 type Cluster struct {
-	Port int
-	Dir  string
-	cmd  *exec.Cmd
-	n    atomic.Int64
-	done chan struct{}
-	stop sync.Once
+	Port  int
+	Dir   string
+	child *testenv.Child
+	n     atomic.Int64
+	stop  sync.Once
 }
 
 // Available reports whether the PostgreSQL binaries are installed.
@@ -87,44 +86,39 @@ func StartCluster() (*Cluster, error) {
 		os.RemoveAll(dir)
 		return nil, fmt.Errorf("initdb: %v\n%s", err, out)
 	}
-	port, err := freePort()
+	addr, err := testenv.LoopbackAddr()
 	if err != nil {
 		os.RemoveAll(dir)
 		return nil, err
 	}
+	_, portStr, _ := net.SplitHostPort(addr)
+	port, _ := strconv.Atoi(portStr)
 	var logs bytes.Buffer
-	cmd := exec.Command(filepath.Join(BinDir, "postgres"), "-D", data, "-p", strconv.Itoa(port), "-k", dir,
+	cmd := exec.Command(filepath.Join(BinDir, "postgres"), "-D", data, "-p", portStr, "-k", dir,
 		"-c", "listen_addresses=127.0.0.1", "-c", "fsync=off", "-c", "synchronous_commit=off",
 		"-c", "full_page_writes=off", "-c", "max_connections=200", "-c", "shared_buffers=64MB")
 	// SIGQUIT = immediate shutdown: the postmaster stops its backends and frees shared memory.
 	cmd.SysProcAttr = &syscall.SysProcAttr{Credential: cred, Pdeathsig: syscall.SIGQUIT}
 	cmd.Dir = dir
 	cmd.Stdout, cmd.Stderr = &logs, &logs
-	if err := cmd.Start(); err != nil {
+	child, err := testenv.StartChild(cmd)
+	if err != nil {
 		os.RemoveAll(dir)
 		return nil, err
 	}
-	c := &Cluster{Port: port, Dir: dir, cmd: cmd, done: make(chan struct{})}
-	go func() { cmd.Wait(); close(c.done) }()
-	deadline := time.Now().Add(30 * time.Second)
-	for {
+	c := &Cluster{Port: port, Dir: dir, child: child}
+	err = child.WaitReady("postgres", 50*time.Millisecond, &logs, func() error {
 		conn, err := pgx.Connect(context.Background(), c.URL("postgres"))
 		if err == nil {
 			conn.Close(context.Background())
-			return c, nil
 		}
-		select {
-		case <-c.done:
-			os.RemoveAll(dir)
-			return nil, fmt.Errorf("postgres exited: %s", logs.String())
-		default:
-		}
-		if time.Now().After(deadline) {
-			c.Close()
-			return nil, fmt.Errorf("postgres not ready after 30s: %v\n%s", err, logs.String())
-		}
-		time.Sleep(50 * time.Millisecond)
+		return err
+	})
+	if err != nil {
+		c.Close()
+		return nil, err
 	}
+	return c, nil
 }
 
 // credential returns the postgres user's credential when running as root.
@@ -139,15 +133,6 @@ func credential() (*syscall.Credential, error) {
 	uid, _ := strconv.Atoi(u.Uid)
 	gid, _ := strconv.Atoi(u.Gid)
 	return &syscall.Credential{Uid: uint32(uid), Gid: uint32(gid)}, nil
-}
-
-func freePort() (int, error) {
-	ln, err := net.Listen("tcp", "127.0.0.1:0")
-	if err != nil {
-		return 0, err
-	}
-	defer ln.Close()
-	return ln.Addr().(*net.TCPAddr).Port, nil
 }
 
 // URL returns the DSN of database db.
@@ -182,15 +167,7 @@ func (c *Cluster) CreateDatabase() (string, error) {
 
 // Stop shuts the cluster down (fast mode: a checkpoint, then exit) and keeps its files.
 func (c *Cluster) Stop() {
-	c.stop.Do(func() {
-		c.cmd.Process.Signal(syscall.SIGINT)
-		select {
-		case <-c.done:
-		case <-time.After(15 * time.Second):
-			c.cmd.Process.Kill()
-			<-c.done
-		}
-	})
+	c.stop.Do(func() { c.child.Stop(syscall.SIGINT, 15*time.Second) })
 }
 
 // Close stops the cluster and removes its files.

@@ -11,7 +11,6 @@ import (
 	"crypto/rand"
 	"encoding/hex"
 	"fmt"
-	"net"
 	"net/http"
 	"os"
 	"os/exec"
@@ -44,8 +43,7 @@ type Server struct {
 	Endpoint       string // 127.0.0.1:PORT
 	Access, Secret string
 	Dir            string
-	cmd            *exec.Cmd
-	done           chan struct{}
+	child          *testenv.Child
 	n              atomic.Int64
 	stop           sync.Once
 }
@@ -77,43 +75,36 @@ func StartServer() (*Server, error) {
 	if err != nil {
 		return nil, err
 	}
-	ln, err := net.Listen("tcp", "127.0.0.1:0")
+	addr, err := testenv.LoopbackAddr()
 	if err != nil {
-		return nil, err
-	}
-	addr := ln.Addr().String()
-	ln.Close()
-	s := &Server{Endpoint: addr, Access: "fvtest" + randHex(4), Secret: randHex(16), Dir: dir, done: make(chan struct{})}
-	var logs bytes.Buffer
-	s.cmd = exec.Command(bin, "--port", addr, "--access", s.Access, "--secret", s.Secret, "--health", "/healthz", "posix", dir)
-	s.cmd.SysProcAttr = &syscall.SysProcAttr{Pdeathsig: syscall.SIGKILL}
-	s.cmd.Stdout, s.cmd.Stderr = &logs, &logs
-	if err := s.cmd.Start(); err != nil {
 		os.RemoveAll(dir)
 		return nil, err
 	}
-	go func() { s.cmd.Wait(); close(s.done) }()
-	deadline := time.Now().Add(30 * time.Second)
-	for {
-		resp, err := http.Get("http://" + addr + "/healthz")
-		if err == nil {
-			resp.Body.Close()
-			if resp.StatusCode == 200 {
-				return s, nil
-			}
-		}
-		select {
-		case <-s.done:
-			os.RemoveAll(dir)
-			return nil, fmt.Errorf("versitygw exited: %s", logs.String())
-		default:
-		}
-		if time.Now().After(deadline) {
-			s.Close()
-			return nil, fmt.Errorf("versitygw not ready after 30s: %v", err)
-		}
-		time.Sleep(30 * time.Millisecond)
+	s := &Server{Endpoint: addr, Access: "fvtest" + randHex(4), Secret: randHex(16), Dir: dir}
+	var logs bytes.Buffer
+	cmd := exec.Command(bin, "--port", addr, "--access", s.Access, "--secret", s.Secret, "--health", "/healthz", "posix", dir)
+	cmd.SysProcAttr = &syscall.SysProcAttr{Pdeathsig: syscall.SIGKILL}
+	cmd.Stdout, cmd.Stderr = &logs, &logs
+	if s.child, err = testenv.StartChild(cmd); err != nil {
+		os.RemoveAll(dir)
+		return nil, err
 	}
+	err = s.child.WaitReady("versitygw", 30*time.Millisecond, &logs, func() error {
+		resp, err := http.Get("http://" + addr + "/healthz")
+		if err != nil {
+			return err
+		}
+		resp.Body.Close()
+		if resp.StatusCode != 200 {
+			return fmt.Errorf("health: %s", resp.Status)
+		}
+		return nil
+	})
+	if err != nil {
+		s.Close()
+		return nil, err
+	}
+	return s, nil
 }
 
 func randHex(n int) string {
@@ -155,15 +146,7 @@ func (s *Server) Spec(bucket string) string {
 
 // Stop kills the server and keeps its files.
 func (s *Server) Stop() {
-	s.stop.Do(func() {
-		s.cmd.Process.Signal(syscall.SIGTERM)
-		select {
-		case <-s.done:
-		case <-time.After(5 * time.Second):
-			s.cmd.Process.Kill()
-			<-s.done
-		}
-	})
+	s.stop.Do(func() { s.child.Stop(syscall.SIGTERM, 5*time.Second) })
 }
 
 // Close stops the server and removes its files.

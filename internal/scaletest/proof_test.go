@@ -21,6 +21,7 @@ import (
 	"github.com/faceverify/faceverify/internal/admin"
 	"github.com/faceverify/faceverify/internal/app"
 	"github.com/faceverify/faceverify/internal/scaletest"
+	"github.com/faceverify/faceverify/internal/testenv"
 	"github.com/jackc/pgx/v5"
 )
 
@@ -86,7 +87,7 @@ func TestScaleProof(t *testing.T) {
 
 	var nodes []*scaletest.Proc
 	for i := 0; i < 2; i++ {
-		addr := scaletest.FreeAddr(t)
+		addr := testenv.FreeAddr(t)
 		p := scaletest.StartProc(t, logDir, fmt.Sprintf("api%d", i+1), append([]string{"serve", "--addr", addr, "--workers", "0",
 			"--upload-rate", "-1"}, b.flags(t)...)...) // every simulated user comes from 127.0.0.1: per-IP upload limit off
 		p.Addr = addr

@@ -13,7 +13,6 @@ import (
 	"fmt"
 	"io"
 	"mime/multipart"
-	"net"
 	"net/http"
 	"net/http/httptest"
 	"net/url"
@@ -64,67 +63,47 @@ func Cleanup() {
 	}
 }
 
-// FreeAddr returns a free loopback address.
-func FreeAddr(t testing.TB) string {
-	t.Helper()
-	ln, err := net.Listen("tcp", "127.0.0.1:0")
-	if err != nil {
-		t.Fatal(err)
-	}
-	defer ln.Close()
-	return ln.Addr().String()
-}
-
 // Proc is one faceverify process.
 type Proc struct {
-	Name string
-	Addr string // API nodes only
-	Log  string // path of its combined output
-	cmd  *exec.Cmd
-	done chan struct{}
+	Name  string
+	Addr  string // API nodes only
+	Log   string // path of its combined output
+	child *testenv.Child
 }
 
 // StartProc starts `faceverify args...`, logging to a file in dir; it is killed at the end
 // of t (and dies with the test process).
 func StartProc(t testing.TB, dir, name string, args ...string) *Proc {
 	t.Helper()
-	p := &Proc{Name: name, Log: filepath.Join(dir, name+".log"), done: make(chan struct{})}
+	p := &Proc{Name: name, Log: filepath.Join(dir, name+".log")}
 	f, err := os.Create(p.Log)
 	if err != nil {
 		t.Fatal(err)
 	}
-	p.cmd = exec.Command(Binary(t), args...)
-	p.cmd.Stdout, p.cmd.Stderr = f, f
-	p.cmd.SysProcAttr = &syscall.SysProcAttr{Pdeathsig: syscall.SIGKILL}
-	if err := p.cmd.Start(); err != nil {
+	defer f.Close() // the child has its own descriptor once started
+	cmd := exec.Command(Binary(t), args...)
+	cmd.Stdout, cmd.Stderr = f, f
+	cmd.SysProcAttr = &syscall.SysProcAttr{Pdeathsig: syscall.SIGKILL}
+	if p.child, err = testenv.StartChild(cmd); err != nil {
 		t.Fatal(err)
 	}
-	go func() { p.cmd.Wait(); f.Close(); close(p.done) }()
-	t.Cleanup(func() {
-		p.cmd.Process.Signal(syscall.SIGTERM)
-		select {
-		case <-p.done:
-		case <-time.After(20 * time.Second):
-			p.cmd.Process.Kill()
-			<-p.done
-		}
-	})
+	t.Cleanup(func() { p.child.Stop(syscall.SIGTERM, 20*time.Second) })
 	return p
 }
 
 // Kill9 kills the process with SIGKILL (no shutdown, no lease release).
 func (p *Proc) Kill9() {
-	p.cmd.Process.Signal(syscall.SIGKILL)
-	<-p.done
+	p.child.Cmd.Process.Signal(syscall.SIGKILL)
+	<-p.child.Done
 }
 
 // Pid returns the process id.
-func (p *Proc) Pid() int { return p.cmd.Process.Pid }
+func (p *Proc) Pid() int { return p.child.Cmd.Process.Pid }
 
 // Exited reports whether the process has exited.
 func (p *Proc) Exited() bool {
 	select {
-	case <-p.done:
+	case <-p.child.Done:
 		return true
 	default:
 		return false

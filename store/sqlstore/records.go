@@ -154,18 +154,9 @@ type registryRecord struct {
 // ---- domain → record -------------------------------------------------------------------
 
 func toSessionRecord(s *faceverify.Session) sessionRecord {
-	o := s.Options
 	return sessionRecord{
 		Token: s.Token, TenantID: s.TenantID, Dialect: string(s.Dialect), State: string(s.State),
-		Options: optionsRecord{
-			ReturnURL: o.ReturnURL, NotifyURL: o.NotifyURL, NotifyToken: o.NotifyToken,
-			ExternalRef: o.ExternalRef, UserRef: o.UserRef, ComparisonType: o.ComparisonType,
-			IDFromCard: o.IDFromCard, ClaimedName: o.ClaimedName, ClaimedNumber: o.ClaimedNumber,
-			IDCardThreshold: o.IDCardThreshold, IDCardRetries: o.IDCardRetries, IDCardFrontOnly: o.IDCardFrontOnly,
-			LivenessType: o.LivenessType, SecurityLevel: o.SecurityLevel, LivenessPrefs: o.LivenessPrefs,
-			LivenessRetries: o.LivenessRetries, RefImageKeys: o.RefImageKeys, RefEmbeddings: o.RefEmbeddings,
-			Meta: o.Meta,
-		},
+		Options:   optionsRecord(s.Options),
 		CreatedAt: s.CreatedAt, UpdatedAt: s.UpdatedAt, ExpiresAt: s.ExpiresAt, RetainUntil: s.RetainUntil,
 		Started: s.Started, Challenge: s.Challenge, Attempts: s.Attempts, IDCardAttempts: s.IDCardAttempts,
 		IDCard: toIDCardRecord(s.IDCard), Images: s.Images, PendingVideoKey: s.PendingVideoKey,
@@ -236,18 +227,9 @@ func toRegistryRecord(e *faceverify.RegistryEntry) registryRecord {
 // ---- record → domain -------------------------------------------------------------------
 
 func (r *sessionRecord) domain() *faceverify.Session {
-	o := r.Options
 	return &faceverify.Session{
 		Token: r.Token, TenantID: r.TenantID, Dialect: faceverify.Dialect(r.Dialect), State: faceverify.State(r.State),
-		Options: faceverify.Options{
-			ReturnURL: o.ReturnURL, NotifyURL: o.NotifyURL, NotifyToken: o.NotifyToken,
-			ExternalRef: o.ExternalRef, UserRef: o.UserRef, ComparisonType: o.ComparisonType,
-			IDFromCard: o.IDFromCard, ClaimedName: o.ClaimedName, ClaimedNumber: o.ClaimedNumber,
-			IDCardThreshold: o.IDCardThreshold, IDCardRetries: o.IDCardRetries, IDCardFrontOnly: o.IDCardFrontOnly,
-			LivenessType: o.LivenessType, SecurityLevel: o.SecurityLevel, LivenessPrefs: o.LivenessPrefs,
-			LivenessRetries: o.LivenessRetries, RefImageKeys: o.RefImageKeys, RefEmbeddings: o.RefEmbeddings,
-			Meta: o.Meta,
-		},
+		Options:   faceverify.Options(r.Options),
 		CreatedAt: r.CreatedAt, UpdatedAt: r.UpdatedAt, ExpiresAt: r.ExpiresAt, RetainUntil: r.RetainUntil,
 		Started: r.Started, Challenge: r.Challenge, Attempts: r.Attempts, IDCardAttempts: r.IDCardAttempts,
 		IDCard: r.IDCard.domain(), Images: r.Images, PendingVideoKey: r.PendingVideoKey,

@@ -81,12 +81,13 @@ func New(ctx context.Context, w, r *sql.DB, drv Driver, box *seal.Box, clock fac
 
 // Close closes the prepared statements.
 func (s *Store) Close() error {
+	var errs []error
 	for _, st := range []*sql.Stmt{s.chargeStmt, s.insertSessionStmt, s.updateSessionStmt, s.tenantByCodeStmt, s.sessionStmt} {
 		if st != nil {
-			st.Close()
+			errs = append(errs, st.Close())
 		}
 	}
-	return nil
+	return errors.Join(errs...)
 }
 
 const chargeQuery = `UPDATE tenants SET used = used + 1 WHERE id = ? AND (quota < 0 OR used < quota)`
@@ -135,6 +136,43 @@ func (s *Store) open(data []byte, aad string, v any) error {
 	return json.Unmarshal(b, v)
 }
 
+// changed checks the outcome of a statement that must change a row: a unique violation is
+// ECONFLICT with conflict (when the statement can violate one), no row changed ENOTFOUND
+// of what.
+func (s *Store) changed(res sql.Result, err error, what, conflict string) error {
+	if conflict != "" && s.drv.IsUnique(err) {
+		return faceverify.Errorf(faceverify.ECONFLICT, "%s", conflict)
+	}
+	if err != nil {
+		return err
+	}
+	n, err := affected(res)
+	if err != nil {
+		return err
+	}
+	if n == 0 {
+		return notFound(what)
+	}
+	return nil
+}
+
+type scanner interface{ Scan(...any) error }
+
+// openRow scans cols and then the sealed data column of row, and opens the data into rec
+// with the associated data aad names (called after the scan: it may use cols). No row is
+// ENOTFOUND of what.
+func (s *Store) openRow(row scanner, what string, aad func() string, rec any, cols ...any) error {
+	var data []byte
+	err := row.Scan(append(cols, &data)...)
+	if errors.Is(err, sql.ErrNoRows) {
+		return notFound(what)
+	}
+	if err != nil {
+		return err
+	}
+	return s.open(data, aad(), rec)
+}
+
 // tx runs f in a write transaction, committed when f returns nil.
 func (s *Store) tx(ctx context.Context, f func(tx *sql.Tx) error) error {
 	tx, err := s.w.BeginTx(ctx, nil)
@@ -152,9 +190,10 @@ type execer interface {
 	ExecContext(ctx context.Context, query string, args ...any) (sql.Result, error)
 }
 
-func affected(res sql.Result) int64 {
-	n, _ := res.RowsAffected()
-	return n
+// affected is the number of rows a statement changed (both drivers report it; an error
+// is returned, never read as 0 rows).
+func affected(res sql.Result) (int64, error) {
+	return res.RowsAffected()
 }
 
 // ---- tenants ---------------------------------------------------------------------------
@@ -182,33 +221,16 @@ func (s *Store) UpdateTenant(ctx context.Context, t *faceverify.Tenant) error {
 	}
 	res, err := s.exec(ctx, s.w, `UPDATE tenants SET app_code=?, access_key_id=?, quota=?, data=? WHERE id=?`,
 		t.AppCode, t.AccessKeyID, t.Quota, data, t.ID)
-	if s.drv.IsUnique(err) {
-		return faceverify.Errorf(faceverify.ECONFLICT, "app code or access key already used")
-	}
-	if err != nil {
-		return err
-	}
-	if affected(res) == 0 {
-		return notFound("tenant")
-	}
-	return nil
+	return s.changed(res, err, "tenant", "app code or access key already used")
 }
 
-func (s *Store) scanTenant(row interface{ Scan(...any) error }) (*faceverify.Tenant, error) {
+func (s *Store) scanTenant(row scanner) (*faceverify.Tenant, error) {
 	var (
 		id   string
 		used int64
-		data []byte
+		rec  tenantRecord
 	)
-	err := row.Scan(&id, &used, &data)
-	if errors.Is(err, sql.ErrNoRows) {
-		return nil, notFound("tenant")
-	}
-	if err != nil {
-		return nil, err
-	}
-	var rec tenantRecord
-	if err := s.open(data, "tenant:"+id, &rec); err != nil {
+	if err := s.openRow(row, "tenant", func() string { return "tenant:" + id }, &rec, &id, &used); err != nil {
 		return nil, err
 	}
 	t := rec.domain()
@@ -254,7 +276,9 @@ func (s *Store) ChargeTenant(ctx context.Context, id string) error {
 	if err != nil {
 		return err
 	}
-	if affected(res) == 0 {
+	if n, err := affected(res); err != nil {
+		return err
+	} else if n == 0 {
 		if _, err := s.Tenant(ctx, id); err != nil {
 			return err
 		}
@@ -278,7 +302,9 @@ func (s *Store) CreateSession(ctx context.Context, ss *faceverify.Session) error
 		if err != nil {
 			return err
 		}
-		if affected(res) == 0 {
+		if n, err := affected(res); err != nil {
+			return err
+		} else if n == 0 {
 			var one int
 			if err := tx.QueryRowContext(ctx, s.drv.Rebind(`SELECT 1 FROM tenants WHERE id = ?`), ss.TenantID).Scan(&one); errors.Is(err, sql.ErrNoRows) {
 				return notFound("tenant")
@@ -297,17 +323,10 @@ func (s *Store) CreateSession(ctx context.Context, ss *faceverify.Session) error
 func (s *Store) Session(ctx context.Context, token string) (*faceverify.Session, error) {
 	var (
 		version int64
-		data    []byte
+		rec     sessionRecord
 	)
-	err := s.sessionStmt.QueryRowContext(ctx, token).Scan(&version, &data)
-	if errors.Is(err, sql.ErrNoRows) {
-		return nil, notFound("session")
-	}
-	if err != nil {
-		return nil, err
-	}
-	var rec sessionRecord
-	if err := s.open(data, "session:"+token, &rec); err != nil {
+	row := s.sessionStmt.QueryRowContext(ctx, token)
+	if err := s.openRow(row, "session", func() string { return "session:" + token }, &rec, &version); err != nil {
 		return nil, err
 	}
 	ss := rec.domain()
@@ -330,7 +349,9 @@ func (s *Store) UpdateSession(ctx context.Context, ss *faceverify.Session, jobs 
 		if err != nil {
 			return err
 		}
-		if affected(res) == 0 {
+		if n, err := affected(res); err != nil {
+			return err
+		} else if n == 0 {
 			var v int64
 			if err := tx.QueryRowContext(ctx, s.drv.Rebind(`SELECT version FROM sessions WHERE token=?`), ss.Token).Scan(&v); errors.Is(err, sql.ErrNoRows) {
 				return notFound("session")
@@ -355,13 +376,7 @@ func (s *Store) DeleteSession(ctx context.Context, token string) error {
 			return err
 		}
 		res, err := s.exec(ctx, tx, `DELETE FROM sessions WHERE token = ?`, token)
-		if err != nil {
-			return err
-		}
-		if affected(res) == 0 {
-			return notFound("session")
-		}
-		return nil
+		return s.changed(res, err, "session", "")
 	})
 }
 
@@ -412,16 +427,9 @@ func (s *Store) PutRegistryEntry(ctx context.Context, e *faceverify.RegistryEntr
 
 func (s *Store) RegistryEntry(ctx context.Context, number string) (*faceverify.RegistryEntry, error) {
 	idx := s.box.Index(number)
-	var data []byte
-	err := s.r.QueryRowContext(ctx, s.drv.Rebind(`SELECT data FROM registry WHERE number_index = ?`), idx).Scan(&data)
-	if errors.Is(err, sql.ErrNoRows) {
-		return nil, notFound("registry entry")
-	}
-	if err != nil {
-		return nil, err
-	}
 	var rec registryRecord
-	if err := s.open(data, "registry:"+idx, &rec); err != nil {
+	row := s.r.QueryRowContext(ctx, s.drv.Rebind(`SELECT data FROM registry WHERE number_index = ?`), idx)
+	if err := s.openRow(row, "registry entry", func() string { return "registry:" + idx }, &rec); err != nil {
 		return nil, err
 	}
 	return rec.domain(), nil
@@ -431,13 +439,7 @@ func (s *Store) RegistryEntry(ctx context.Context, number string) (*faceverify.R
 // when there is none. The photo blob is the caller's (verify) to delete.
 func (s *Store) DeleteRegistryEntry(ctx context.Context, number string) error {
 	res, err := s.exec(ctx, s.w, `DELETE FROM registry WHERE number_index = ?`, s.box.Index(number))
-	if err != nil {
-		return err
-	}
-	if n, _ := res.RowsAffected(); n == 0 {
-		return notFound("registry entry")
-	}
-	return nil
+	return s.changed(res, err, "registry entry", "")
 }
 
 // ---- jobs ------------------------------------------------------------------------------
@@ -595,16 +597,7 @@ func (s *Store) RetryJob(ctx context.Context, id int64) error {
 	now := Ms(s.clock.Now())
 	res, err := s.exec(ctx, s.w, `UPDATE jobs SET state=?, run_at=?, updated_at=? WHERE id=? AND state IN (`+retryable+`)`,
 		faceverify.JobQueued, now, now, id)
-	if s.drv.IsUnique(err) {
-		return faceverify.Errorf(faceverify.ECONFLICT, "another live job has the same key")
-	}
-	if err != nil {
-		return err
-	}
-	if affected(res) == 0 {
-		return notFound("retryable job")
-	}
-	return nil
+	return s.changed(res, err, "retryable job", "another live job has the same key")
 }
 
 // ---- nonces ----------------------------------------------------------------------------
@@ -618,7 +611,8 @@ func (s *Store) UseNonce(ctx context.Context, key string, exp time.Time) (bool, 
 	if err != nil {
 		return false, err
 	}
-	return affected(res) == 1, nil
+	n, err := affected(res)
+	return n == 1, err
 }
 
 // PurgeNonces removes expired nonces.

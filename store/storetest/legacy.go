@@ -71,33 +71,25 @@ func RunLegacy(t *testing.T, newStore RawFactory) {
 	idx := box.Index(entry.Number)
 	plant(`INSERT INTO registry (number_index, created_at, data) VALUES ($1,$2,$3)`, idx, entry.CreatedAt.UnixMilli(), sealed("registry", "registry:"+idx))
 
-	t.Run("Session", func(t *testing.T) {
-		got, err := s.Session(ctx, want.Token)
-		if err != nil {
-			t.Fatal(err)
-		}
-		mustEqual(t, "session", got, want)
-	})
-	t.Run("Tenant", func(t *testing.T) {
-		for _, get := range []func() (*faceverify.Tenant, error){
-			func() (*faceverify.Tenant, error) { return s.Tenant(ctx, tenant.ID) },
-			func() (*faceverify.Tenant, error) { return s.TenantByAppCode(ctx, tenant.AppCode) },
-			func() (*faceverify.Tenant, error) { return s.TenantByAccessKey(ctx, tenant.AccessKeyID) },
-		} {
-			got, err := get()
+	for _, c := range []struct {
+		name string
+		get  func() (any, error)
+		want any
+	}{
+		{"Session", func() (any, error) { return s.Session(ctx, want.Token) }, want},
+		{"TenantByID", func() (any, error) { return s.Tenant(ctx, tenant.ID) }, tenant},
+		{"TenantByAppCode", func() (any, error) { return s.TenantByAppCode(ctx, tenant.AppCode) }, tenant},
+		{"TenantByAccessKey", func() (any, error) { return s.TenantByAccessKey(ctx, tenant.AccessKeyID) }, tenant},
+		{"Registry", func() (any, error) { return s.RegistryEntry(ctx, entry.Number) }, entry},
+	} {
+		t.Run(c.name, func(t *testing.T) {
+			got, err := c.get()
 			if err != nil {
 				t.Fatal(err)
 			}
-			mustEqual(t, "tenant", got, tenant)
-		}
-	})
-	t.Run("Registry", func(t *testing.T) {
-		got, err := s.RegistryEntry(ctx, entry.Number)
-		if err != nil {
-			t.Fatal(err)
-		}
-		mustEqual(t, "registry entry", got, entry)
-	})
+			mustEqual(t, c.name, got, c.want)
+		})
+	}
 	t.Run("RewriteKeepsFormat", func(t *testing.T) {
 		ss, err := s.Session(ctx, want.Token)
 		if err != nil {

@@ -196,9 +196,7 @@ func testSessionRoundTrip(t *testing.T, s faceverify.Store, c *testclock.Clock) 
 
 func testSessionConflict(t *testing.T, s faceverify.Store, c *testclock.Clock) {
 	ctx := context.Background()
-	mustTenant(t, s, "a")
-	ss := NewSession("a", c.Now())
-	s.CreateSession(ctx, ss)
+	ss := storedSession(t, s, c)
 	x, _ := s.Session(ctx, ss.Token)
 	y, _ := s.Session(ctx, ss.Token)
 	x.Challenge = "1111"
@@ -221,9 +219,7 @@ func testSessionConflict(t *testing.T, s faceverify.Store, c *testclock.Clock) {
 
 func testConcurrentWriters(t *testing.T, s faceverify.Store, c *testclock.Clock) {
 	ctx := context.Background()
-	mustTenant(t, s, "a")
-	ss := NewSession("a", c.Now())
-	s.CreateSession(ctx, ss)
+	ss := storedSession(t, s, c)
 	const n = 8
 	var wg sync.WaitGroup
 	var mu sync.Mutex
@@ -296,9 +292,7 @@ func testExpiryRetention(t *testing.T, s faceverify.Store, c *testclock.Clock) {
 
 func testDeleteCascade(t *testing.T, s faceverify.Store, c *testclock.Clock) {
 	ctx := context.Background()
-	mustTenant(t, s, "a")
-	ss := NewSession("a", c.Now())
-	s.CreateSession(ctx, ss)
+	ss := storedSession(t, s, c)
 	ss.State = faceverify.StateDeciding
 	if err := s.UpdateSession(ctx, ss, faceverify.Job{Kind: faceverify.JobDecide, Token: ss.Token}); err != nil {
 		t.Fatal(err)
@@ -440,9 +434,7 @@ func testJobLease(t *testing.T, s faceverify.Store, c *testclock.Clock) {
 
 func testJobsTransactional(t *testing.T, s faceverify.Store, c *testclock.Clock) {
 	ctx := context.Background()
-	mustTenant(t, s, "a")
-	ss := NewSession("a", c.Now())
-	s.CreateSession(ctx, ss)
+	ss := storedSession(t, s, c)
 	ss.State = faceverify.StateDone
 	if err := s.UpdateSession(ctx, ss, faceverify.Job{Kind: faceverify.JobNotify, Token: ss.Token, Key: "notify:" + ss.Token}); err != nil {
 		t.Fatal(err)
@@ -505,6 +497,15 @@ func testNonces(t *testing.T, s faceverify.Store, c *testclock.Clock) {
 	if fresh, _ := s.UseNonce(ctx, "ak:n1", c.Now().Add(15*time.Minute)); !fresh {
 		t.Fatal("expired nonce still blocks")
 	}
+}
+
+// storedSession creates tenant "a" and one stored session of it.
+func storedSession(t *testing.T, s faceverify.Store, c *testclock.Clock) *faceverify.Session {
+	t.Helper()
+	mustTenant(t, s, "a")
+	ss := NewSession("a", c.Now())
+	s.CreateSession(context.Background(), ss)
+	return ss
 }
 
 func mustTenant(t *testing.T, s faceverify.Store, id string) {
