@@ -109,18 +109,22 @@ func verify(p *post, challenge string, th Thresholds) (Verification, []segment) 
 			v.Zh += p.zh[bt*10+chal[i]] / float64(n)
 		}
 	}
-	for i := range chal {
-		v.Match[i] = v.Conf[i] >= th.MinConf && v.SubMargin[i] >= th.MinSubMargin && v.DelMargin[i] >= th.MinDelMargin
-	}
-	// Digits said beyond the challenge (inserted in the free alignment) unconfirm the
-	// weakest confirmed positions, so reading a long string that happens to contain the
-	// challenge does not pass.
-	for j := range modes {
-		modes[j] = mFree
-	}
-	gf := buildGraph(chal, modes)
+	gf := buildGraph(chal, []int{mFree, mFree, mFree, mFree})
 	if _, pf := viterbi(p, gf, true); pf != nil {
 		v.Inserted = insertions(gf, pf)
+	}
+	v.Judge(th)
+	return v, segs
+}
+
+// Judge sets Match and Right from the measurements under th: a position is confirmed when
+// its digit reaches MinConf and beats its substitutions and its deletion by the margins.
+// Digits said beyond the challenge (Inserted) then unconfirm the weakest confirmed
+// positions, so reading a long string that happens to contain the challenge does not pass.
+func (v *Verification) Judge(th Thresholds) {
+	v.Right = 0
+	for i := range v.Match {
+		v.Match[i] = v.Conf[i] >= th.MinConf && v.SubMargin[i] >= th.MinSubMargin && v.DelMargin[i] >= th.MinDelMargin
 	}
 	for extra := v.Inserted; extra > 0; extra-- {
 		w := -1
@@ -139,7 +143,6 @@ func verify(p *post, challenge string, th Thresholds) (Verification, []segment) 
 			v.Right++
 		}
 	}
-	return v, segs
 }
 
 func checkChallenge(challenge string) error {
