@@ -9,6 +9,7 @@ import (
 	"os"
 	"os/exec"
 	"path/filepath"
+	"strings"
 	"sync"
 	"testing"
 
@@ -83,4 +84,30 @@ func PinChallenge(t testing.TB, store faceverify.Store, token, digits string) {
 	if err := store.UpdateSession(ctx, ss); err != nil {
 		t.Fatal(err)
 	}
+}
+
+var (
+	enWords = []string{"zero", "one", "two", "three", "four", "five", "six", "seven", "eight", "nine"}
+	// Mandarin digits in pinyin with tone numbers, for espeak-ng's cmn-latn-pinyin voice
+	// (plain cmn mis-reads tone digits and reads 四 and 一 as English).
+	zhSyllables = []string{"ling2", "yi1", "er4", "san1", "si4", "wu3", "liu4", "qi1", "ba1", "jiu3"}
+)
+
+// Say is the text espeak-ng reads for digits in lang: "zh" (pinyin) or "en" (words).
+func Say(lang, digits string) string {
+	words := enWords
+	if lang == "zh" {
+		words = zhSyllables
+	}
+	var out []string
+	for _, d := range digits {
+		out = append(out, words[d-'0'])
+	}
+	return strings.Join(out, ", ")
+}
+
+// Voices are the espeak-ng voices and speeds tests try, in order, per language.
+var Voices = map[string][][2]string{
+	"zh": {{"cmn-latn-pinyin", "130"}, {"cmn-latn-pinyin", "110"}, {"cmn-latn-pinyin+f2", "120"}, {"cmn-latn-pinyin+m3", "120"}, {"cmn-latn-pinyin", "150"}},
+	"en": {{"en-us", "130"}, {"en-us", "110"}, {"en", "120"}, {"en-gb", "120"}, {"en-us+m3", "120"}, {"en-us", "150"}},
 }
