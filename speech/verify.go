@@ -37,10 +37,12 @@ type Verification struct {
 	Aligned Result
 	// Conf, per position: the challenge digit's highest posterior at its aligned frames.
 	Conf [4]float64
-	// SubMargin, per position: challenge score minus the best score with another digit at
-	// that position (nats). Positive: the challenge digit is the model's choice there.
+	// SubMargin, per position: the best alignment in which the position says its digit
+	// minus the best in which another digit stands there (nats; both alignments pay
+	// EditPenalty per edit and InsPenalty per inserted digit, the other positions free).
+	// Positive: the challenge digit is the better explanation.
 	SubMargin [4]float64
-	// DelMargin, per position: challenge score minus the score without that digit.
+	// DelMargin, per position: likewise against the best alignment without that digit.
 	DelMargin [4]float64
 	// Margins is min(SubMargin, DelMargin) per position.
 	Margins [4]float64
