@@ -235,3 +235,26 @@ func TestPrepareLevels(t *testing.T) {
 		}
 	}
 }
+
+// TestResampleRates: a 1 kHz tone keeps its level and frequency from every source rate.
+func TestResampleRates(t *testing.T) {
+	for _, from := range []int{8000, 11025, 22050, 32000, 44100, 48000} {
+		in := make([]int16, from)
+		for i := range in {
+			in[i] = int16(10000 * math.Sin(2*math.Pi*1000*float64(i)/float64(from)))
+		}
+		out := Resample(in, from, 16000)
+		if len(out) != 16000 {
+			t.Fatalf("%d: %d samples", from, len(out))
+		}
+		var e, c float64
+		for i := 1000; i < 15000; i++ {
+			ref := 10000 * math.Sin(2*math.Pi*1000*float64(i)/16000)
+			e += (float64(out[i]) - ref) * (float64(out[i]) - ref)
+			c += ref * ref
+		}
+		if snr := 10 * math.Log10(c/e); snr < 30 {
+			t.Errorf("%d Hz → 16 kHz: SNR %.1f dB", from, snr)
+		}
+	}
+}
