@@ -293,8 +293,9 @@ func TestRealSpeakers(t *testing.T) {
 	for _, row := range rows[1:] {
 		split[row[0]+"/"+row[1]] = row[2]
 	}
-	for _, ds := range []struct{ name, lang string }{{"en-digits", "en"}, {"zh-digits", "zh"}} {
-		lf, err := os.Open(filepath.Join(root, ds.name, "labels.csv"))
+	type dset struct{ name, lang string }
+	for _, ds := range []dset{{"fsdd", "en"}, {"en-digits", "en"}, {"zh-digits", "zh"}} {
+		lf, err := os.Open(filepath.Join(root, "speech", ds.name, "labels.csv"))
 		if err != nil {
 			t.Fatal(err)
 		}
@@ -312,7 +313,7 @@ func TestRealSpeakers(t *testing.T) {
 			if bySpk[row[2]] == nil {
 				bySpk[row[2]] = map[byte]string{}
 			}
-			bySpk[row[2]][row[1][0]] = filepath.Join(root, ds.name, row[0])
+			bySpk[row[2]][row[1][0]] = filepath.Join(root, "speech", ds.name, row[0])
 		}
 		var spks []string
 		for s, m := range bySpk {
