@@ -351,7 +351,19 @@ func segments(p *post, g *graph, path []int) []segment {
 			sg.s = t
 		}
 		sg.e = t + 1
-		sg.conf = math.Max(sg.conf, math.Exp(p.at(t, st.k)))
+	}
+	// Confidence: the label's probability mass over its frames and one frame either side
+	// (a CTC spike may spread over two frames), capped at 1.
+	for i, sg := range out {
+		if sg.s < 0 {
+			continue
+		}
+		k := kDigit0 + g.labels[i]
+		var m float64
+		for t := max(0, sg.s-1); t < min(p.T, sg.e+1); t++ {
+			m += math.Exp(p.at(t, k))
+		}
+		out[i].conf = math.Min(1, m)
 	}
 	return out
 }
