@@ -288,5 +288,6 @@ func (r *Recognizer) VerifyIn(lang Language, pcm []int16, rate int, challenge st
 	if segs != nil {
 		v.Aligned = Result{Digits: challenge, Words: r.words(c, digitsOf(challenge), segs)}
 	}
+	v.Judge(r.th)
 	return v, nil
 }

@@ -123,8 +123,17 @@ func verify(p *post, challenge string, th Thresholds) (Verification, []segment) 
 // its digit reaches MinConf and beats its substitutions and its deletion by the margins.
 // Digits said beyond the challenge (Inserted) then unconfirm the weakest confirmed
 // positions, so reading a long string that happens to contain the challenge does not pass.
+//
+// The free decode hearing exactly the challenge confirms all four (the audio cannot say
+// both the real digits and a different challenge; other sounds practically never decode
+// to the one random string asked).
 func (v *Verification) Judge(th Thresholds) {
 	v.Right = 0
+	if v.Heard.Digits != "" && v.Heard.Digits == v.Aligned.Digits {
+		v.Match = [4]bool{true, true, true, true}
+		v.Right = 4
+		return
+	}
 	for i := range v.Match {
 		v.Match[i] = v.Conf[i] >= th.MinConf && v.SubMargin[i] >= th.MinSubMargin && v.DelMargin[i] >= th.MinDelMargin
 	}
