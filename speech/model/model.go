@@ -13,7 +13,7 @@ import (
 )
 
 // SHA256 pins the embedded digits.onnx (hex). model_test.go checks it.
-const SHA256 = "1eea8ba646769b79eaa212ee19675b786b2d0133265f58cfa56668705a044ad5"
+const SHA256 = "90f4ae5bb7ebd9c0a2d71cef6d19c6661df804fd3891786780da614d9f67bbd4"
 
 //go:embed digits.onnx
 var onnxBytes []byte
