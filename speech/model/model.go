@@ -13,7 +13,7 @@ import (
 )
 
 // SHA256 pins the embedded digits.onnx (hex). model_test.go checks it.
-const SHA256 = "90f4ae5bb7ebd9c0a2d71cef6d19c6661df804fd3891786780da614d9f67bbd4"
+const SHA256 = "dc098b36a1d582d69955cd65814477182c316ea0d7cef10891a77e7bc71541e6"
 
 //go:embed digits.onnx
 var onnxBytes []byte
