@@ -27,7 +27,6 @@ import (
 	"github.com/faceverify/faceverify/internal/voicetest"
 )
 
-
 func caRun(t *testing.T, name string, args ...string) {
 	t.Helper()
 	out, err := exec.Command(name, args...).CombinedOutput()
