@@ -23,7 +23,7 @@ type Thresholds struct {
 
 // DefaultThresholds are the tuned decision thresholds (docs/speech.md, "## Runtime").
 var DefaultThresholds = Thresholds{
-	MinConf:      0.5,
+	MinConf:      0.4,
 	MinSubMargin: 2.0,
 	MinDelMargin: 2.0,
 }
