@@ -22,6 +22,8 @@ type Engine interface {
 type LivenessOptions struct {
 	Preferences int  // 1: 3 of 4 digits pass, 2: all 4
 	LipSync     bool // lip-voice sync check on (the default; a tenant may turn it off)
+	// Language narrows the spoken digits to "en" or "zh" ("" = both, the default).
+	Language string
 }
 
 // IDCardRead is the outcome of reading one side of an ID card.

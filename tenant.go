@@ -26,6 +26,9 @@ type Tenant struct {
 // in each verdict's scores.
 type Checks struct {
 	LipSyncOff bool `json:"lip_sync_off,omitempty"`
+	// DigitLanguage narrows the spoken challenge digits to "en" or "zh"; "" (the default)
+	// hears both languages in one decode.
+	DigitLanguage string `json:"digit_language,omitempty"`
 }
 
 // HasBalance reports whether one more verification may be charged.

@@ -24,6 +24,7 @@ import (
 	"github.com/faceverify/faceverify/internal/apitest"
 	"github.com/faceverify/faceverify/internal/testclock"
 	"github.com/faceverify/faceverify/internal/testenv"
+	"github.com/faceverify/faceverify/internal/voicetest"
 )
 
 func nodeModules(t *testing.T, dir string) {
@@ -101,11 +102,17 @@ func TestMiniProgramComponent(t *testing.T) {
 	nodeModules(t, dir)
 	photo := filepath.Join(testenv.Datasets(t, "faces", "deepface"), "faces", "deepface", "img1.jpg")
 
-	// what the camera "records": 4 s of a face photo with a tone, H.264/AAC mp4 like WeChat's
+	// what the camera "records": 4 s of a face photo while the user reads digits in Mandarin
+	// (espeak-ng cmn-latn-pinyin, the zh-CN page's language), H.264/AAC mp4 like WeChat's
+	testenv.Tool(t, "espeak-ng")
 	tmp := t.TempDir()
+	voice := filepath.Join(tmp, "voice.wav")
+	if out, err := exec.Command("espeak-ng", "-v", "cmn-latn-pinyin", "-s", "140", "-w", voice, voicetest.Say("zh", "4821")).CombinedOutput(); err != nil {
+		t.Fatalf("espeak-ng: %v\n%s", err, out)
+	}
 	video := filepath.Join(tmp, "camera.mp4")
 	ff := exec.Command("ffmpeg", "-nostdin", "-loglevel", "error", "-y", "-loop", "1", "-i", photo,
-		"-f", "lavfi", "-i", "sine=frequency=300:sample_rate=44100", "-t", "4",
+		"-i", voice, "-af", "adelay=500|500,apad", "-ar", "44100", "-t", "4",
 		"-vf", "scale=480:640:force_original_aspect_ratio=decrease,pad=480:640:(ow-iw)/2:(oh-ih)/2,fps=15,format=yuv420p",
 		"-c:v", "libx264", "-preset", "ultrafast", "-c:a", "aac", "-shortest", "-movflags", "+faststart", video)
 	if out, err := ff.CombinedOutput(); err != nil {

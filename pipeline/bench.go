@@ -207,7 +207,7 @@ func RunBenchVerdicts(ctx context.Context, args []string, stdout io.Writer) erro
 		return err
 	}
 	defer v.Close()
-	s, err := speech.Open(speech.Config{Decoders: runtime.GOMAXPROCS(0)})
+	s, err := speech.Open(speech.Config{LibPath: *lib})
 	if err != nil {
 		return err
 	}

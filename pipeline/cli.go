@@ -25,27 +25,31 @@ func RunLiveness(args []string, stdout io.Writer) error {
 	lib := fs.String("ort", vision.DefaultORTLib(), "ONNX Runtime library")
 	prefs := fs.Int("preferences", 2, "liveness_preferences: 1 = 3 of 4 digits, 2 = all 4")
 	lipSync := fs.Bool("lipsync", true, "check lip/voice synchronisation")
-	lang := fs.String("lang", "en", "digit language: en, or zh (experimental)")
+	lang := fs.String("lang", "", "narrow the digit language to en or zh (default: both, in one decode)")
 	fps := fs.Float64("fps", 0, "frames per second to analyse (0 = default)")
 	if err := fs.Parse(args); err != nil {
 		return err
 	}
 	if *video == "" || len(*digits) != 4 || !allDigits(*digits) {
-		return errors.New("usage: faceverify liveness --video FILE --digits 4821 [--ref PHOTO] [--models DIR]")
+		return errors.New("usage: faceverify liveness --video FILE --digits 4821 [--lang zh|en] [--preferences 1|2] [--lipsync=false] [--ref PHOTO] [--models DIR]")
+	}
+	language, err := speech.ParseLanguage(*lang)
+	if err != nil {
+		return err
 	}
 	v, err := vision.Open(vision.Config{ModelDir: *models, LibPath: *lib, Threads: 1})
 	if err != nil {
 		return err
 	}
 	defer v.Close()
-	s, err := speech.Open(speech.Config{Decoders: 1})
+	s, err := speech.Open(speech.Config{LibPath: *lib, Threads: 1})
 	if err != nil {
 		return err
 	}
 	defer s.Close()
 	cfg := DefaultLivenessConfig()
 	cfg.LipSync = *lipSync
-	cfg.Language = speech.Language(*lang)
+	cfg.Language = language
 	if *fps > 0 {
 		cfg.Limits.FPS = *fps
 	}
@@ -59,6 +63,7 @@ func RunLiveness(args []string, stdout io.Writer) error {
 		"result_message":        rep.Result.Message,
 		"challenge":             rep.Challenge,
 		"digits_heard":          rep.DigitsHeard,
+		"speech_lang":           speechLang(rep.Scores, language),
 		"scores":                rep.Scores,
 		"attack_score":          rep.AttackScore,
 		"quality_score":         rep.QualityScore,
@@ -89,4 +94,22 @@ func RunLiveness(args []string, stdout io.Writer) error {
 	e := json.NewEncoder(stdout)
 	e.SetIndent("", "  ")
 	return e.Encode(out)
+}
+
+// speechLang names the language the digits were read in, from the speech_lang score
+// (the share of Mandarin in the aligned digits), or the narrowed language.
+func speechLang(sc map[string]float64, narrowed speech.Language) string {
+	if narrowed != speech.Any {
+		return string(narrowed)
+	}
+	z, ok := sc["speech_lang"]
+	switch {
+	case !ok:
+		return ""
+	case z >= 0.75:
+		return "zh"
+	case z <= 0.25:
+		return "en"
+	}
+	return "mixed"
 }

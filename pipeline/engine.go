@@ -41,6 +41,9 @@ func OpenEngine(cfg EngineConfig) (*Engine, error) {
 	if err != nil {
 		return nil, fmt.Errorf("vision: %w", err)
 	}
+	if cfg.Speech.LibPath == "" {
+		cfg.Speech.LibPath = cfg.Vision.LibPath
+	}
 	sp, err := speech.Open(cfg.Speech)
 	if err != nil {
 		v.Close()
@@ -99,7 +102,11 @@ func (e *Engine) CheckVideo(ctx context.Context, path, challenge string, opt fac
 	}
 	defer release()
 	lipSync := opt.LipSync
-	return e.Liveness.Check(ctx, path, challenge, LivenessOptions{Preferences: opt.Preferences, LipSync: &lipSync})
+	lang, err := speech.ParseLanguage(opt.Language)
+	if err != nil {
+		return nil, err
+	}
+	return e.Liveness.Check(ctx, path, challenge, LivenessOptions{Preferences: opt.Preferences, LipSync: &lipSync, Language: lang})
 }
 
 // ReadIDCard reads one side of an ID card.

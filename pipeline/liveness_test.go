@@ -30,7 +30,7 @@ func engines(t testing.TB) (*vision.Engine, *speech.Recognizer) {
 		if engErr != nil {
 			return
 		}
-		rec, engErr = speech.Open(speech.Config{Decoders: 2})
+		rec, engErr = speech.Open(speech.Config{LibPath: lib, Threads: 1})
 	})
 	if engErr != nil {
 		t.Fatal(engErr)

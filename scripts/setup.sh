@@ -11,7 +11,6 @@ log() { printf '[setup] %s\n' "$*" >&2; }
 # ---- Debian packages -------------------------------------------------------------------
 APT_PKGS=(
   ffmpeg                      # media: frames + 16 kHz PCM from uploaded videos
-  pocketsphinx pocketsphinx-en-us libpocketsphinx-dev libsphinxbase-dev   # speech: digits
   tesseract-ocr tesseract-ocr-chi-sim libtesseract-dev libleptonica-dev    # idcard OCR
   pkg-config gcc
   espeak-ng sox               # test corpus: synthetic spoken digits

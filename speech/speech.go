@@ -1,95 +1,68 @@
-// Package speech recognises the four spoken digits of a liveness challenge.
+// Package speech recognises the four spoken digits of a liveness challenge, in Mandarin
+// (零/〇 一/幺 二 … 九) and English (zero/oh … nine), with the project's own model.
 //
-// It wraps CMU pocketsphinx (Debian libpocketsphinx, en-us acoustic model) through cgo and
-// constrains the search with a JSGF grammar of exactly four digit words, so the decoder can
-// only answer "which four digits, and when". English digits are the supported language;
-// Mandarin digits are an experiment (en-us phones spelling the ten syllables; see
-// docs/liveness.md for what it measures). The package owns the decoders, resampling to
-// 16 kHz and silence trimming. Digits decodes freely; Verify checks a known challenge digit
-// by digit (pipeline decides pass/fail from the count).
+// The model (speech/model: trained by speech/train, committed, pinned by sha256) is a small
+// CTC acoustic model run on ONNX Runtime: 16 kHz audio in, per-frame log-probabilities of
+// 22 classes out (blank, English 0–9, Mandarin 0–9, <filler> for speech that is not a
+// digit). This package owns what happens around it: resampling, DC removal and level
+// normalisation (audio.go), merging the two languages per frame (ctc.go), the free decode
+// (Digits) and the challenge verification by forced alignment against its strongest
+// competitors (verify.go). By default both languages are decoded at once (Any); a tenant or
+// the page may narrow to English or Mandarin.
 package speech
 
-/*
-#cgo pkg-config: pocketsphinx
-#include <stdlib.h>
-#include <pocketsphinx.h>
-
-static cmd_ln_t *fv_config(int argc, char **argv) {
-	return cmd_ln_parse_r(NULL, ps_args(), argc, argv, TRUE);
-}
-
-static const char *fv_cfg_str(ps_decoder_t *ps, const char *name) {
-	return cmd_ln_str_r(ps_get_config(ps), name);
-}
-
-static double fv_cfg_float(ps_decoder_t *ps, const char *name) {
-	return cmd_ln_float32_r(ps_get_config(ps), name);
-}
-
-static int fv_seg_frames(ps_seg_t *seg, int *sf, int *ef) {
-	ps_seg_frames(seg, sf, ef);
-	return 0;
-}
-*/
-import "C"
-
 import (
+	"crypto/sha256"
+	"encoding/hex"
 	"errors"
 	"fmt"
 	"math"
-	"os"
-	"path/filepath"
-	"runtime"
-	"sort"
-	"strings"
 	"time"
-	"unsafe"
+
+	"github.com/faceverify/faceverify/internal/onnxrt"
+	"github.com/faceverify/faceverify/speech/model"
+	"github.com/faceverify/faceverify/vision"
+	ort "github.com/yalue/onnxruntime_go"
 )
 
 // Language of the spoken digits.
 type Language string
 
 const (
+	// Any decodes English and Mandarin digits together (the default): a user may read in
+	// either language, even mix them.
+	Any      Language = ""
 	English  Language = "en"
-	Mandarin Language = "zh" // experimental: en-us phones approximating the syllables
+	Mandarin Language = "zh"
 )
+
+// ParseLanguage accepts "", "any", "both", "en", "zh" (and a few spellings of them).
+func ParseLanguage(s string) (Language, error) {
+	switch s {
+	case "", "any", "both", "auto":
+		return Any, nil
+	case "en", "en-US", "en-GB", "english":
+		return English, nil
+	case "zh", "zh-CN", "cmn", "mandarin":
+		return Mandarin, nil
+	}
+	return Any, fmt.Errorf("speech: unknown language %q (want en, zh or empty for both)", s)
+}
 
 // Config of a Recognizer.
 type Config struct {
-	// ModelDir is the pocketsphinx acoustic model ("" = Debian's en-us model).
-	ModelDir string
-	// Decoders is the number of decoders in the pool (0 = 2); each holds its own copy of
-	// the acoustic model (~10 MB) and serves one clip at a time.
-	Decoders int
-	// Args overrides pocketsphinx options, name → value (e.g. "-beam": "1e-60"), on top of
-	// DefaultArgs. For tuning (speech/cmd/digiteval); nil is the measured default.
-	Args map[string]string
-	// Tolerance overrides DefaultTolerance for Verify (0 = default; negative = stricter).
-	Tolerance float64
-	// NoTrim disables the energy-based trimming of leading/trailing silence before decoding
-	// (on by default: every clip starts a fresh stream, and the decoder's own voice-activity
-	// estimate starts cold, which loses the first digit without trimming).
-	NoTrim bool
+	// LibPath is the ONNX Runtime library ("" = vision.DefaultORTLib()); the environment is
+	// shared with vision (vision.InitORT).
+	LibPath string
+	// Threads is the intra-op thread count of the session (0 = 1).
+	Threads int
+	// Thresholds overrides DefaultThresholds (nil = default); for tuning (digiteval).
+	Thresholds *Thresholds
 }
-
-// DefaultArgs are the pocketsphinx options used unless Config.Args overrides them
-// (-hmm, -dict and -featparams are set by Open). Tuned with speech/cmd/digiteval.
-var DefaultArgs = map[string]string{
-	"-samprate": "16000",
-	"-bestpath": "yes",
-	"-topn":     "16",
-	"-cmn":      "current", // cepstral mean over the clip itself: no state carried between clips
-	"-logfn":    "/dev/null",
-	// The front end's voice-activity filter (-remove_silence, on by default) keeps noise
-	// estimates per stream; decode starts a new stream for every clip (ps_start_stream), so a
-	// clip decodes the same whatever a pooled decoder heard before (TestDeterministic).
-}
-
-// DefaultModelDir is where Debian's pocketsphinx-en-us installs the acoustic model.
-const DefaultModelDir = "/usr/share/pocketsphinx/model/en-us/en-us"
 
 // Word is one recognised digit. Digit is '0'…'9'; Start/End are relative to the start of
-// the PCM passed in; Score is the word's posterior probability (0–1).
+// the PCM passed in (the spoken word around the model's CTC spike); Score is the digit's
+// posterior probability (0–1) at its spike.
 type Word struct {
 	Digit      byte
 	Start, End time.Duration
@@ -102,458 +75,219 @@ type Result struct {
 	Words  []Word
 }
 
-// ErrNoSpeech is returned when the decoder finds no digit at all.
+// ErrNoSpeech is returned when the clip holds no digit at all (or is empty).
 var ErrNoSpeech = errors.New("speech: no digits recognised")
 
-// Recognizer decodes digits; safe for concurrent use (a pool of decoders).
+// Recognizer decodes digits; safe for concurrent use (one ORT session, Run is concurrent).
 type Recognizer struct {
-	pool      chan *C.ps_decoder_t
-	all       []*C.ps_decoder_t
-	trim      bool
-	tolerance float64 // see DefaultTolerance
-	lw        float64 // language weight (-lw) the grammars' transition scores carry
+	s      *ort.DynamicAdvancedSession
+	hop    int           // samples per output frame
+	shift  time.Duration // frame duration
+	offset time.Duration // centre of frame 0
+	th     Thresholds
+	// Version is the model's version (digits.json).
+	Version string
 }
 
-// Dictionary: English digit words (CMUdict pronunciations) and Mandarin syllables in en-us
-// phones. Words are named so that the digit is recoverable from the word.
-var dict = []struct{ word, phones string }{
-	{"zero", "Z IH R OW"}, {"zero(2)", "Z IY R OW"}, {"oh", "OW"},
-	{"one", "W AH N"}, {"one(2)", "HH W AH N"}, {"two", "T UW"}, {"three", "TH R IY"},
-	{"four", "F AO R"}, {"five", "F AY V"}, {"six", "S IH K S"}, {"seven", "S EH V AH N"},
-	{"eight", "EY T"}, {"nine", "N AY N"},
-	{"ling", "L IH NG"}, {"ling(2)", "L IY NG"}, {"yi", "IY"}, {"yi(2)", "Y IY"}, {"yao", "Y AW"},
-	{"er", "AA R"}, {"er(2)", "ER"}, {"san", "S AA N"}, {"si", "S Z"}, {"si(2)", "S IH"}, {"si(3)", "S ER"},
-	{"wu", "W UW"}, {"wu(2)", "UW"}, {"liu", "L Y OW"}, {"liu(2)", "L IY OW"}, {"qi", "CH IY"},
-	{"ba", "B AA"}, {"jiu", "JH Y OW"}, {"jiu(2)", "JH IY OW"},
-}
-
-var digitOf = map[string]byte{
-	"zero": '0', "oh": '0', "one": '1', "two": '2', "three": '3', "four": '4', "five": '5',
-	"six": '6', "seven": '7', "eight": '8', "nine": '9',
-	"ling": '0', "yi": '1', "yao": '1', "er": '2', "san": '3', "si": '4', "wu": '5', "liu": '6',
-	"qi": '7', "ba": '8', "jiu": '9',
-}
-
-// wordsOf lists, per language and digit, the grammar words that say it.
-var wordsOf = map[Language][10][]string{
-	English:  {{"zero"}, {"one"}, {"two"}, {"three"}, {"four"}, {"five"}, {"six"}, {"seven"}, {"eight"}, {"nine"}},
-	Mandarin: {{"ling"}, {"yi", "yao"}, {"er"}, {"san"}, {"si"}, {"wu"}, {"liu"}, {"qi"}, {"ba"}, {"jiu"}},
-}
-
-// grammar is a JSGF grammar of four slots; slot i allows the words of digits allow[i].
-func grammar(lang Language, allow [4]string) string {
-	var sb strings.Builder
-	sb.WriteString("#JSGF V1.0;\ngrammar digits;\npublic <digits> = <d0> <d1> <d2> <d3>;\n")
-	for i, ds := range allow {
-		var alts []string
-		for _, d := range []byte(ds) {
-			alts = append(alts, wordsOf[lang][d-'0']...)
-		}
-		fmt.Fprintf(&sb, "<d%d> = %s;\n", i, strings.Join(alts, " | "))
-	}
-	return sb.String()
-}
-
-const allDigits = "0123456789"
-
-func freeGrammar(lang Language) string {
-	return grammar(lang, [4]string{allDigits, allDigits, allDigits, allDigits})
-}
-
-// Open loads cfg.Decoders decoders.
+// Open loads the embedded model, checking its sha256 against model.SHA256.
 func Open(cfg Config) (*Recognizer, error) {
-	if cfg.ModelDir == "" {
-		cfg.ModelDir = DefaultModelDir
+	data := model.ONNX()
+	sum := sha256.Sum256(data)
+	if got := hex.EncodeToString(sum[:]); got != model.SHA256 {
+		return nil, fmt.Errorf("speech: model sha256 %s, want %s", got, model.SHA256)
 	}
-	if cfg.Decoders <= 0 {
-		cfg.Decoders = 2
-	}
-	if _, err := os.Stat(filepath.Join(cfg.ModelDir, "mdef")); err != nil {
-		return nil, fmt.Errorf("speech: acoustic model: %w", err)
-	}
-	dir, err := os.MkdirTemp("", "fv-speech-")
+	m, err := model.Meta()
 	if err != nil {
 		return nil, err
 	}
-	defer os.RemoveAll(dir) // the decoders read the files in ps_init
-	var sb strings.Builder
-	for _, d := range dict {
-		fmt.Fprintf(&sb, "%s %s\n", d.word, d.phones)
+	if m.SampleRate != SampleRate {
+		return nil, fmt.Errorf("speech: model wants %d Hz, runtime feeds %d", m.SampleRate, SampleRate)
 	}
-	dictPath := filepath.Join(dir, "digits.dict")
-	if err := os.WriteFile(dictPath, []byte(sb.String()), 0o600); err != nil {
+	if len(m.Labels) != modelClasses {
+		return nil, fmt.Errorf("speech: model has %d classes, want %d", len(m.Labels), modelClasses)
+	}
+	if m.FrameShiftMs <= 0 {
+		return nil, errors.New("speech: digits.json has no frame_shift_ms")
+	}
+	in, out := m.Input, m.Output
+	if in == "" {
+		in = "audio"
+	}
+	if out == "" {
+		out = "logprobs"
+	}
+	if err := vision.InitORT(cfg.LibPath); err != nil {
 		return nil, err
 	}
-	args := map[string]string{}
-	for k, v := range DefaultArgs {
-		args[k] = v
+	opts, err := onnxrt.SessionOptions(cfg.Threads)
+	if err != nil {
+		return nil, err
 	}
-	for k, v := range cfg.Args {
-		args[k] = v
+	defer opts.Destroy()
+	s, err := ort.NewDynamicAdvancedSessionWithONNXData(data, []string{in}, []string{out}, opts)
+	if err != nil {
+		return nil, fmt.Errorf("speech: model session: %w", err)
 	}
-	args["-hmm"] = cfg.ModelDir
-	args["-dict"] = dictPath
-	// The model's feat.params would override options given here (it is read after them):
-	// write a copy without the options we set ourselves.
-	if fp, err := os.ReadFile(filepath.Join(cfg.ModelDir, "feat.params")); err == nil {
-		var keep []string
-		for _, l := range strings.Split(string(fp), "\n") {
-			f := strings.Fields(l)
-			if len(f) == 0 {
-				continue
-			}
-			if _, ours := args[f[0]]; ours {
-				continue
-			}
-			keep = append(keep, l)
-		}
-		fpPath := filepath.Join(dir, "feat.params")
-		if err := os.WriteFile(fpPath, []byte(strings.Join(keep, "\n")+"\n"), 0o600); err != nil {
-			return nil, err
-		}
-		args["-featparams"] = fpPath
+	r := &Recognizer{s: s, th: DefaultThresholds, Version: m.Version,
+		hop:    int(math.Round(m.FrameShiftMs * SampleRate / 1000)),
+		shift:  time.Duration(m.FrameShiftMs * float64(time.Millisecond)),
+		offset: time.Duration(m.FrameOffsetMs * float64(time.Millisecond))}
+	if cfg.Thresholds != nil {
+		r.th = *cfg.Thresholds
 	}
-	keys := make([]string, 0, len(args))
-	for k := range args {
-		keys = append(keys, k)
-	}
-	sort.Strings(keys)
-	argv := []*C.char{C.CString("faceverify")}
-	for _, k := range keys {
-		argv = append(argv, C.CString(k), C.CString(args[k]))
-	}
-	defer func() {
-		for _, a := range argv {
-			C.free(unsafe.Pointer(a))
-		}
-	}()
-	cargv := (**C.char)(C.malloc(C.size_t(len(argv)) * C.size_t(unsafe.Sizeof(argv[0]))))
-	defer C.free(unsafe.Pointer(cargv))
-	copy(unsafe.Slice(cargv, len(argv)), argv)
-
-	r := &Recognizer{pool: make(chan *C.ps_decoder_t, cfg.Decoders), trim: !cfg.NoTrim, tolerance: DefaultTolerance}
-	if cfg.Tolerance != 0 {
-		r.tolerance = cfg.Tolerance
-	}
-	for i := 0; i < cfg.Decoders; i++ {
-		conf := C.fv_config(C.int(len(argv)), cargv)
-		if conf == nil {
-			r.Close()
-			return nil, errors.New("speech: bad pocketsphinx configuration")
-		}
-		ps := C.ps_init(conf)
-		C.cmd_ln_free_r(conf)
-		if ps == nil {
-			r.Close()
-			return nil, errors.New("speech: pocketsphinx init failed")
-		}
-		r.all = append(r.all, ps)
-		for _, lang := range []Language{English, Mandarin} {
-			if err := setGrammar(ps, string(lang), freeGrammar(lang)); err != nil {
-				r.Close()
-				return nil, err
-			}
-		}
-		r.pool <- ps
-	}
-	clw := C.CString("-lw")
-	r.lw = float64(C.fv_cfg_float(r.all[0], clw))
-	C.free(unsafe.Pointer(clw))
 	return r, nil
 }
 
-// optionString returns a string-valued pocketsphinx option as the decoders use it.
-func (r *Recognizer) optionString(name string) string {
-	if len(r.all) == 0 {
-		return ""
-	}
-	cn := C.CString(name)
-	defer C.free(unsafe.Pointer(cn))
-	v := C.fv_cfg_str(r.all[0], cn)
-	if v == nil {
-		return ""
-	}
-	return C.GoString(v)
-}
-
-func setGrammar(ps *C.ps_decoder_t, name, jsgf string) error {
-	cn, cg := C.CString(name), C.CString(jsgf)
-	defer C.free(unsafe.Pointer(cn))
-	defer C.free(unsafe.Pointer(cg))
-	if C.ps_set_jsgf_string(ps, cn, cg) != 0 {
-		return errors.New("speech: grammar rejected")
-	}
-	return nil
-}
-
-// Close frees the decoders; the Recognizer must not be in use.
+// Close frees the session; the Recognizer must not be in use.
 func (r *Recognizer) Close() error {
-	for _, ps := range r.all {
-		C.ps_free(ps)
+	if r.s != nil {
+		err := r.s.Destroy()
+		r.s = nil
+		return err
 	}
-	r.all = nil
 	return nil
 }
 
-// Digits recognises four English digits in pcm (mono, any rate; resampled to 16 kHz).
-func (r *Recognizer) Digits(pcm []int16, rate int) (Result, error) {
-	return r.DigitsIn(English, pcm, rate)
+// Thresholds returns the decision thresholds in use.
+func (r *Recognizer) Thresholds() Thresholds { return r.th }
+
+// run feeds the prepared audio to the model and returns the raw log-probabilities T×22.
+func (r *Recognizer) run(x []float32) ([]float32, int, error) {
+	if r.s == nil {
+		return nil, 0, errors.New("speech: recognizer closed")
+	}
+	in, err := ort.NewTensor(ort.NewShape(1, int64(len(x))), x)
+	if err != nil {
+		return nil, 0, err
+	}
+	defer in.Destroy()
+	outs := []ort.Value{nil}
+	if err := r.s.Run([]ort.Value{in}, outs); err != nil {
+		return nil, 0, fmt.Errorf("speech: model: %w", err)
+	}
+	defer outs[0].Destroy()
+	ot, ok := outs[0].(*ort.Tensor[float32])
+	if !ok {
+		return nil, 0, errors.New("speech: model output is not float32")
+	}
+	sh := ot.GetShape()
+	if len(sh) != 3 || sh[0] != 1 || sh[2] != modelClasses {
+		return nil, 0, fmt.Errorf("speech: model output shape %v", sh)
+	}
+	return append([]float32(nil), ot.GetData()...), int(sh[1]), nil
 }
 
-// DigitsIn recognises four digits spoken in lang.
+// clip is one decoded clip: posteriors and what maps frames to time.
+type clip struct {
+	p      *post
+	energy []float64
+}
+
+func (r *Recognizer) analyse(lang Language, pcm []int16, rate int) (*clip, error) {
+	if rate <= 0 {
+		return nil, errors.New("speech: bad sample rate")
+	}
+	switch lang {
+	case Any, English, Mandarin:
+	default:
+		return nil, fmt.Errorf("speech: unsupported language %q", lang)
+	}
+	if len(pcm) < rate/10 {
+		return nil, ErrNoSpeech
+	}
+	x := prepare(pcm, rate)
+	raw, T, err := r.run(x)
+	if err != nil {
+		return nil, err
+	}
+	for _, v := range raw {
+		if math.IsNaN(float64(v)) {
+			return nil, errors.New("speech: model produced NaN")
+		}
+	}
+	return &clip{p: merge(raw, T, lang), energy: frameEnergy(x, r.hop, int(r.offset.Seconds()*SampleRate), T)}, nil
+}
+
+// maxWordSide bounds how far a word extends from its CTC spike (each side).
+const maxWordSide = 400 * time.Millisecond
+
+func (r *Recognizer) words(c *clip, digits []int, segs []segment) []Word {
+	wide := widen(segs, c.energy, int(maxWordSide/r.shift))
+	out := make([]Word, 0, len(segs))
+	for i, sg := range wide {
+		if sg.s < 0 {
+			continue
+		}
+		out = append(out, Word{Digit: byte('0' + digits[i]), Start: r.frameTime(sg.s),
+			End: r.frameTime(sg.e), Score: segs[i].conf})
+	}
+	return out
+}
+
+// frameTime is where frame t begins (frames are centred at offset + t·shift).
+func (r *Recognizer) frameTime(t int) time.Duration {
+	return max(0, r.offset+time.Duration(t)*r.shift-r.shift/2)
+}
+
+// Digits recognises the digits in pcm (mono, any rate 8–48 kHz), either language.
+func (r *Recognizer) Digits(pcm []int16, rate int) (Result, error) {
+	return r.DigitsIn(Any, pcm, rate)
+}
+
+// DigitsIn recognises the digits spoken in lang (Any = both). ErrNoSpeech when none.
 func (r *Recognizer) DigitsIn(lang Language, pcm []int16, rate int) (Result, error) {
-	pcm, off, err := r.prepare(lang, pcm, rate)
+	c, err := r.analyse(lang, pcm, rate)
 	if err != nil {
 		return Result{}, err
 	}
-	ps, release, err := r.acquire()
-	if err != nil {
-		return Result{}, err
-	}
-	defer release()
-	h, err := decode(ps, string(lang), pcm)
-	if err != nil {
-		return Result{}, err
-	}
-	res := h.result(off)
+	res := r.free(c)
 	if res.Digits == "" {
 		return res, ErrNoSpeech
 	}
 	return res, nil
 }
 
-// prepare checks the input, resamples to 16 kHz and trims silence; off is the time cut
-// from the start.
-func (r *Recognizer) prepare(lang Language, pcm []int16, rate int) ([]int16, time.Duration, error) {
-	if rate <= 0 {
-		return nil, 0, errors.New("speech: bad sample rate")
-	}
-	if lang != English && lang != Mandarin {
-		return nil, 0, fmt.Errorf("speech: unsupported language %q", lang)
-	}
-	if rate != 16000 {
-		pcm = Resample(pcm, rate, 16000)
-	}
-	var off time.Duration
-	if r.trim {
-		var a int
-		pcm, a = trim(pcm, 16000)
-		off = time.Duration(a) * time.Second / 16000
-	}
-	if len(pcm) < 1600 {
-		return nil, 0, ErrNoSpeech
-	}
-	return pcm, off, nil
-}
-
-func (r *Recognizer) acquire() (*C.ps_decoder_t, func(), error) {
-	ps, ok := <-r.pool
-	if !ok || ps == nil {
-		return nil, nil, errors.New("speech: recognizer closed")
-	}
-	runtime.LockOSThread()
-	return ps, func() {
-		runtime.UnlockOSThread()
-		r.pool <- ps
-	}, nil
-}
-
-// seg is one segment of a decoded path (digit words and fillers).
-type seg struct {
-	word       string
-	digit      byte // 0 for fillers
-	sf, ef     int
-	ascr, prob int32
-}
-
-// hyp is one decoding: the best path through the selected grammar.
-type hyp struct {
-	segs   []seg
-	score  int32 // path score (acoustic + grammar), decoder log units
-	frames int
-	lmath  *C.logmath_t
-}
-
-func (h hyp) result(off time.Duration) Result {
-	var res Result
-	for _, s := range h.segs {
-		if s.digit == 0 {
-			continue
+func (r *Recognizer) free(c *clip) Result {
+	toks, _ := greedy(c.p)
+	var ds []int
+	var segs []segment
+	for _, tk := range toks {
+		if tk.k >= kDigit0 && tk.k < kDigit0+10 {
+			ds = append(ds, tk.k-kDigit0)
+			segs = append(segs, segment{s: tk.s, e: tk.e, conf: tk.conf})
 		}
-		p := float64(C.logmath_exp(h.lmath, C.int(s.prob)))
-		if math.IsNaN(p) || p > 1 {
-			p = 1
-		}
-		res.Words = append(res.Words, Word{
-			Digit: s.digit,
-			Start: off + time.Duration(s.sf)*10*time.Millisecond,
-			End:   off + time.Duration(s.ef+1)*10*time.Millisecond,
-			Score: p,
-		})
-		res.Digits += string(s.digit)
+	}
+	res := Result{Words: r.words(c, ds, segs)}
+	for _, d := range ds {
+		res.Digits += string(byte('0' + d))
 	}
 	return res
 }
 
-// ascr is the acoustic score of the whole path (digits and fillers).
-func (h hyp) ascr() int32 {
-	var a int32
-	for _, s := range h.segs {
-		a += s.ascr
-	}
-	return a
+// Verify checks that pcm says the challenge (four digits), in either language.
+func (r *Recognizer) Verify(pcm []int16, rate int, challenge string) (Verification, error) {
+	return r.VerifyIn(Any, pcm, rate, challenge)
 }
 
-// digitSegs returns the digit segments of the path.
-func (h hyp) digitSegs() []seg {
-	var out []seg
-	for _, s := range h.segs {
-		if s.digit != 0 {
-			out = append(out, s)
-		}
+// VerifyIn checks that pcm says challenge in lang (Any = either). It aligns the challenge
+// with the audio (CTC Viterbi, optional filler between digits) and compares that score with
+// its strongest competitors per position: every other digit in its place, the digit left
+// out, and one digit inserted; a position is confirmed when the challenge wins each by the
+// margins of the Thresholds and the digit's posterior at its alignment is high enough.
+// Heard is the free decode. ErrNoSpeech only for an empty or too-short clip.
+func (r *Recognizer) VerifyIn(lang Language, pcm []int16, rate int, challenge string) (Verification, error) {
+	if err := checkChallenge(challenge); err != nil {
+		return Verification{}, err
 	}
-	return out
-}
-
-// decode runs the search named search over pcm (16 kHz) as one utterance.
-func decode(ps *C.ps_decoder_t, search string, pcm []int16) (hyp, error) {
-	if err := selectSearch(ps, search); err != nil {
-		return hyp{}, err
+	c, err := r.analyse(lang, pcm, rate)
+	if err != nil {
+		return Verification{}, err
 	}
-	// Each clip is its own stream: reset the front end's noise/VAD estimates so a clip decodes
-	// the same whatever the pooled decoder heard before (TestDeterministic).
-	if C.ps_start_stream(ps) != 0 {
-		return hyp{}, errors.New("speech: start stream failed")
+	v, segs := verify(c.p, challenge, r.th)
+	v.Heard = r.free(c)
+	if segs != nil {
+		v.Aligned = Result{Digits: challenge, Words: r.words(c, digitsOf(challenge), segs)}
 	}
-	if C.ps_start_utt(ps) != 0 {
-		return hyp{}, errors.New("speech: start utterance failed")
-	}
-	// Copy into C memory: cgo forbids keeping Go pointers, and this keeps it simple.
-	n := len(pcm)
-	buf := (*C.int16)(C.malloc(C.size_t(n * 2)))
-	defer C.free(unsafe.Pointer(buf))
-	copy(unsafe.Slice((*int16)(unsafe.Pointer(buf)), n), pcm)
-	if C.ps_process_raw(ps, buf, C.size_t(n), C.FALSE, C.TRUE) < 0 {
-		C.ps_end_utt(ps)
-		return hyp{}, errors.New("speech: decoding failed")
-	}
-	if C.ps_end_utt(ps) != 0 {
-		return hyp{}, errors.New("speech: end utterance failed")
-	}
-	h := hyp{lmath: C.ps_get_logmath(ps), frames: int(C.ps_get_n_frames(ps))}
-	var score C.int32
-	if C.ps_get_hyp(ps, &score) == nil {
-		return h, nil
-	}
-	h.score = int32(score)
-	for s := C.ps_seg_iter(ps); s != nil; s = C.ps_seg_next(s) {
-		w := C.GoString(C.ps_seg_word(s))
-		if i := strings.IndexByte(w, '('); i > 0 {
-			w = w[:i]
-		}
-		var sf, ef C.int
-		C.fv_seg_frames(s, &sf, &ef)
-		var ascr, lscr, lback C.int32
-		lp := C.ps_seg_prob(s, &ascr, &lscr, &lback)
-		h.segs = append(h.segs, seg{word: w, digit: digitOf[w], sf: int(sf), ef: int(ef), ascr: int32(ascr), prob: int32(lp)})
-	}
-	return h, nil
-}
-
-func selectSearch(ps *C.ps_decoder_t, search string) error {
-	cname := C.CString(search)
-	defer C.free(unsafe.Pointer(cname))
-	if C.ps_set_search(ps, cname) != 0 {
-		return errors.New("speech: cannot select grammar")
-	}
-	return nil
-}
-
-// trim cuts leading and trailing silence (keeping a margin) by frame energy; it returns
-// the kept samples and the index of the first one.
-func trim(pcm []int16, rate int) ([]int16, int) {
-	fr := rate / 100
-	nf := len(pcm) / fr
-	if nf < 20 {
-		return pcm, 0
-	}
-	db := make([]float64, nf)
-	for i := range db {
-		var e float64
-		for _, v := range pcm[i*fr : (i+1)*fr] {
-			e += float64(v) * float64(v)
-		}
-		db[i] = 10 * math.Log10(e/float64(fr)+1)
-	}
-	sorted := append([]float64(nil), db...)
-	sort.Float64s(sorted)
-	floor, peak := sorted[nf/10], sorted[nf-1]
-	th := math.Max(floor+6, peak-40)
-	if peak-floor < 12 {
-		return pcm, 0 // no clear speech/silence contrast: leave it alone
-	}
-	first, last := -1, -1
-	for i, d := range db {
-		if d > th {
-			if first < 0 {
-				first = i
-			}
-			last = i
-		}
-	}
-	if first < 0 {
-		return pcm, 0
-	}
-	const margin = 30 // frames (300 ms)
-	a := max(0, first-margin) * fr
-	b := min(len(pcm), (last+1+margin)*fr)
-	return pcm[a:b], a
-}
-
-// Resample converts mono PCM from rate `from` to rate `to` with a Hann-windowed sinc
-// low-pass (16 zero crossings), adequate for speech.
-func Resample(in []int16, from, to int) []int16 {
-	if from == to || len(in) == 0 {
-		return append([]int16(nil), in...)
-	}
-	ratio := float64(to) / float64(from)
-	n := int(float64(len(in)) * ratio)
-	out := make([]int16, n)
-	cut := math.Min(1, ratio) // cutoff relative to input Nyquist
-	const half = 16
-	width := float64(half) / cut
-	for i := range out {
-		x := float64(i) / ratio
-		c := int(math.Floor(x))
-		lo, hi := c-int(width)+1, c+int(width)
-		var acc, wsum float64
-		for j := lo; j <= hi; j++ {
-			if j < 0 || j >= len(in) {
-				continue
-			}
-			d := x - float64(j)
-			if math.Abs(d) >= width {
-				continue
-			}
-			arg := d * cut
-			s := 1.0
-			if arg != 0 {
-				s = math.Sin(math.Pi*arg) / (math.Pi * arg)
-			}
-			w := 0.5 + 0.5*math.Cos(math.Pi*d/width)
-			k := s * w
-			acc += float64(in[j]) * k
-			wsum += k
-		}
-		if wsum != 0 {
-			acc /= wsum
-		}
-		if acc > 32767 {
-			acc = 32767
-		} else if acc < -32768 {
-			acc = -32768
-		}
-		out[i] = int16(math.Round(acc))
-	}
-	return out
+	v.Judge(r.th)
+	return v, nil
 }

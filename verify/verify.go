@@ -706,6 +706,7 @@ func (s *Service) Decide(ctx context.Context, token, videoKey string) error {
 	defer cleanup()
 	rep, err := s.Engine.CheckVideo(ctx, path, ss.Challenge, faceverify.LivenessOptions{
 		Preferences: ss.Options.LivenessPrefs, LipSync: !tenant.Checks.LipSyncOff,
+		Language: tenant.Checks.DigitLanguage,
 	})
 	if err != nil {
 		return err

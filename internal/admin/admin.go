@@ -33,6 +33,7 @@ func Run(ctx context.Context, args []string, getenv func(string) string, stdout,
 	cfg := config.Flags(fs, getenv)
 	var (
 		name, number, photo, id, token, kind, state string
+		digitLang                                   string
 		quota                                       int64
 		disable, enable, lipSyncOff, lipSyncOn      bool
 		concurrency                                 int
@@ -60,6 +61,7 @@ func Run(ctx context.Context, args []string, getenv func(string) string, stdout,
 	fs.BoolVar(&enable, "enable", false, "enable the tenant")
 	fs.BoolVar(&lipSyncOff, "lip-sync-off", false, "turn the lip-voice sync check off for the tenant (operator-visible)")
 	fs.BoolVar(&lipSyncOn, "lip-sync-on", false, "turn the lip-voice sync check back on")
+	fs.StringVar(&digitLang, "digit-lang", "", "narrow the tenant's spoken digits to en or zh (both = back to either language)")
 	fs.Int64Var(&jobID, "job", 0, "job id")
 	if err := fs.Parse(args[2:]); err != nil {
 		return err
@@ -145,6 +147,15 @@ func Run(ctx context.Context, args []string, getenv func(string) string, stdout,
 			}
 			t.Registry = reg
 		}
+		switch digitLang {
+		case "":
+		case "both", "any":
+			t.Checks.DigitLanguage = ""
+		case "en", "zh":
+			t.Checks.DigitLanguage = digitLang
+		default:
+			return fmt.Errorf("admin app update: --digit-lang %q: want en, zh or both", digitLang)
+		}
 		if err := a.Store.UpdateTenant(ctx, t); err != nil {
 			return err
 		}
@@ -197,7 +208,7 @@ func Run(ctx context.Context, args []string, getenv func(string) string, stdout,
 const usage = `usage: faceverify admin <command> [flags]
   app create --name NAME [--quota N] [--concurrency N]
   app list
-  app update --id ID [--disable|--enable] [--quota N] [--lip-sync-off|--lip-sync-on]
+  app update --id ID [--disable|--enable] [--quota N] [--lip-sync-off|--lip-sync-on] [--digit-lang en|zh|both]
   app update --id ID --registry NAME|embedded|default
   registry add --name NAME --idcard-number NUMBER --photo FILE
   registry import --csv FILE [--photos DIR] [--import-state FILE] [--restart] [--import-workers N]

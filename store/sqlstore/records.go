@@ -140,7 +140,8 @@ type tenantRecord struct {
 }
 
 type checksRecord struct {
-	LipSyncOff bool `json:"lip_sync_off,omitempty"`
+	LipSyncOff    bool   `json:"lip_sync_off,omitempty"`
+	DigitLanguage string `json:"digit_language,omitempty"`
 }
 
 type registryRecord struct {

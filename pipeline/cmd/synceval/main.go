@@ -56,7 +56,7 @@ func main() {
 		}
 		v, err := vision.Open(vision.Config{ModelDir: filepath.Join(deps, "models"), LibPath: filepath.Join(deps, "lib", "libonnxruntime.so.1"), Threads: 1})
 		check(err)
-		s, err := speech.Open(speech.Config{Decoders: *workers})
+		s, err := speech.Open(speech.Config{LibPath: filepath.Join(deps, "lib", "libonnxruntime.so.1")})
 		check(err)
 		samples = Measure(v, s, cs, *workers)
 		if *out != "" {

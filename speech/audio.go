@@ -1,0 +1,214 @@
+package speech
+
+import (
+	"math"
+	"sort"
+)
+
+// SampleRate is the rate the model takes.
+const SampleRate = 16000
+
+// Level normalisation (prepare): the loudest 100 ms window is brought to TargetRMS, with
+// at most MaxGain of amplification and never past PeakLimit (no new clipping). The model's
+// training applies random gain, so this only keeps very quiet and very loud clips in the
+// range it saw.
+const (
+	TargetRMS = 0.1   // −20 dBFS
+	MaxGain   = 100.0 // +40 dB
+	PeakLimit = 0.99
+	// hpPole is the pole of the DC-blocking high-pass y[n] = x[n] − x[n−1] + hpPole·y[n−1]
+	// (≈13 Hz at 16 kHz): removes DC offsets and rumble, keeps speech.
+	hpPole = 0.995
+	// MaxSeconds is the longest stretch of audio decoded; the rest is ignored (the
+	// pipeline's duration limit is shorter).
+	MaxSeconds = 30
+	// minSamples pads shorter clips with silence so the model's front end has frames.
+	minSamples = SampleRate / 2
+)
+
+// prepare turns pcm at rate into the model input: 16 kHz float32, DC removed, level
+// normalised. It returns nil for an empty clip.
+func prepare(pcm []int16, rate int) []float32 {
+	if len(pcm) == 0 || rate <= 0 {
+		return nil
+	}
+	if rate != SampleRate {
+		pcm = Resample(pcm, rate, SampleRate)
+	}
+	if len(pcm) > MaxSeconds*SampleRate {
+		pcm = pcm[:MaxSeconds*SampleRate]
+	}
+	n := max(len(pcm), minSamples)
+	x := make([]float64, n)
+	var px, py float64
+	for i, s := range pcm {
+		v := float64(s) / 32768
+		y := v - px + hpPole*py
+		px, py = v, y
+		x[i] = y
+	}
+	// Loudest 100 ms (hop 50 ms) and sample peak.
+	const win = SampleRate / 10
+	var loud, peak float64
+	for a := 0; a < len(pcm); a += win / 2 {
+		b := min(a+win, len(pcm))
+		var e float64
+		for _, v := range x[a:b] {
+			e += v * v
+		}
+		if b > a {
+			loud = math.Max(loud, math.Sqrt(e/float64(b-a)))
+		}
+	}
+	for _, v := range x[:len(pcm)] {
+		peak = math.Max(peak, math.Abs(v))
+	}
+	g := 1.0
+	if loud > 0 {
+		g = math.Min(TargetRMS/loud, MaxGain)
+		if peak*g > PeakLimit {
+			g = PeakLimit / peak
+		}
+	}
+	out := make([]float32, n)
+	for i, v := range x {
+		out[i] = float32(v * g)
+	}
+	return out
+}
+
+// frameEnergy is the log energy (dB) of audio per model frame: frame t covers hop samples
+// centred at off + t·hop.
+func frameEnergy(x []float32, hop, off, T int) []float64 {
+	e := make([]float64, T)
+	for t := range e {
+		a, b := max(0, off+t*hop-hop/2), min(off+t*hop+hop-hop/2, len(x))
+		var s float64
+		for i := a; i < b; i++ {
+			s += float64(x[i]) * float64(x[i])
+		}
+		if b > a {
+			s /= float64(b - a)
+		}
+		e[t] = 10 * math.Log10(s+1e-10)
+	}
+	return e
+}
+
+// widen turns CTC spikes (a digit often takes one or two frames) into word extents for the
+// lip-sync check: each word grows from its spike over the voiced frames around it (energy
+// within wordDB of the word's loudest frame and above the clip's floor), never past the
+// midpoint to a neighbour's spike nor more than maxWordFrames either side.
+func widen(segs []segment, energy []float64, maxSide int) []segment {
+	const wordDB = 25
+	out := append([]segment(nil), segs...)
+	if len(energy) == 0 {
+		return out
+	}
+	sorted := append([]float64(nil), energy...)
+	sort.Float64s(sorted)
+	floor := sorted[len(sorted)/10] + 6
+	for i, sg := range segs {
+		if sg.s < 0 {
+			continue
+		}
+		lo, hi := max(0, sg.s-maxSide), min(len(energy), sg.e+maxSide)
+		if i > 0 && segs[i-1].s >= 0 {
+			lo = max(lo, (segs[i-1].e+sg.s)/2)
+		}
+		if i+1 < len(segs) && segs[i+1].s >= 0 {
+			hi = min(hi, (sg.e+segs[i+1].s+1)/2)
+		}
+		peak := math.Inf(-1)
+		for t := max(lo, sg.s-3); t < min(hi, sg.e+3); t++ {
+			peak = math.Max(peak, energy[t])
+		}
+		th := math.Max(floor, peak-wordDB)
+		s, e := sg.s, sg.e
+		for s > lo && energy[s-1] > th {
+			s--
+		}
+		for e < hi && energy[e] > th {
+			e++
+		}
+		out[i].s, out[i].e = s, e
+	}
+	return out
+}
+
+// Resample converts mono PCM from rate `from` to rate `to` with a Hann-windowed sinc
+// low-pass (16 zero crossings), adequate for speech. The kernel is tabulated per phase
+// (to/gcd phases), so 8–48 kHz sources cost a few ms per second of audio.
+func Resample(in []int16, from, to int) []int16 {
+	if from == to || len(in) == 0 || from <= 0 || to <= 0 {
+		return append([]int16(nil), in...)
+	}
+	ratio := float64(to) / float64(from)
+	n := int(float64(len(in)) * ratio)
+	out := make([]int16, n)
+	cut := math.Min(1, ratio) // cutoff relative to input Nyquist
+	const half = 16
+	width := float64(half) / cut
+	iw := int(width)
+	g := gcd(from, to)
+	L, M := to/g, from/g // output i sits at input (i·M)/L
+	kernel := func(d float64) float64 {
+		if math.Abs(d) >= width {
+			return 0
+		}
+		arg := d * cut
+		s := 1.0
+		if arg != 0 {
+			s = math.Sin(math.Pi*arg) / (math.Pi * arg)
+		}
+		return s * (0.5 + 0.5*math.Cos(math.Pi*d/width))
+	}
+	var table [][]float64
+	if L <= 4096 {
+		table = make([][]float64, L)
+		for ph := range table {
+			frac := float64(ph) / float64(L)
+			row := make([]float64, 2*iw)
+			for k := range row {
+				j := k - iw + 1 // tap offset from the integer position c
+				row[k] = kernel(frac - float64(j))
+			}
+			table[ph] = row
+		}
+	}
+	for i := range out {
+		num := i * M
+		c, ph := num/L, num%L
+		lo := c - iw + 1
+		var acc, wsum float64
+		if table != nil && lo >= 0 && lo+2*iw <= len(in) {
+			row := table[ph]
+			for k, w := range row {
+				acc += float64(in[lo+k]) * w
+				wsum += w
+			}
+		} else {
+			x := float64(num) / float64(L)
+			for j := lo; j <= c+iw; j++ {
+				if j < 0 || j >= len(in) {
+					continue
+				}
+				w := kernel(x - float64(j))
+				acc += float64(in[j]) * w
+				wsum += w
+			}
+		}
+		if wsum != 0 {
+			acc /= wsum
+		}
+		out[i] = int16(math.Round(math.Max(-32768, math.Min(32767, acc))))
+	}
+	return out
+}
+
+func gcd(a, b int) int {
+	for b != 0 {
+		a, b = b, a%b
+	}
+	return a
+}

@@ -1,0 +1,383 @@
+package speech
+
+import (
+	"math"
+)
+
+// The model's output classes (speech/model/digits.json): 0 blank, 1–10 English 0–9,
+// 11–20 Mandarin 0–9, 21 <filler> (speech that is not a digit).
+const (
+	modelClasses = 22
+	clsBlank     = 0
+	clsEn0       = 1
+	clsZh0       = 11
+	clsFiller    = 21
+)
+
+// After merging the languages every frame has 12 log-probabilities: blank, the ten digits
+// (whatever the language) and filler.
+const (
+	kBlank  = 0
+	kDigit0 = 1 // kDigit0+d is digit d
+	kFiller = 11
+	nK      = 12
+	// kAny is not a column: a graph state emitting it scores the best digit of the frame
+	// (an inserted digit that is not part of the sequence).
+	kAny = -1
+	// kNot0-d (d = 0…9) scores the best digit other than d (a substitution).
+	kNot0 = -100
+)
+
+// post is a clip's per-frame log-probabilities after merging the languages.
+type post struct {
+	T  int
+	lp []float64 // T×nK, natural log
+	zh []float64 // T×10: share of digit d's probability that the Mandarin class holds
+	// best and second are the two highest digit log-probabilities of each frame; bestD is
+	// the digit of best.
+	best, second []float64
+	bestD        []int8
+}
+
+func (p *post) at(t, k int) float64 {
+	switch {
+	case k >= 0:
+		return p.lp[t*nK+k]
+	case k == kAny:
+		return p.best[t]
+	default: // kNot0-d
+		if int(p.bestD[t]) == kNot0-k {
+			return p.second[t]
+		}
+		return p.best[t]
+	}
+}
+
+func lse(a, b float64) float64 {
+	if a < b {
+		a, b = b, a
+	}
+	if math.IsInf(b, -1) {
+		return a
+	}
+	return a + math.Log1p(math.Exp(b-a))
+}
+
+// merge folds the 22 model classes into the 12 decoding classes. Any: digit d is
+// log(P(en_d) + P(zh_d)), so a speaker may use either language, even mix them. A narrowed
+// language keeps only its own digits; the other language's digits count as filler (a digit
+// in the wrong language is not the challenge).
+func merge(raw []float32, T int, lang Language) *post {
+	p := &post{T: T, lp: make([]float64, T*nK), zh: make([]float64, T*10), best: make([]float64, T),
+		second: make([]float64, T), bestD: make([]int8, T)}
+	for t := 0; t < T; t++ {
+		r := raw[t*modelClasses : (t+1)*modelClasses]
+		o := p.lp[t*nK : (t+1)*nK]
+		o[kBlank] = float64(r[clsBlank])
+		filler := float64(r[clsFiller])
+		for d := 0; d < 10; d++ {
+			en, zh := float64(r[clsEn0+d]), float64(r[clsZh0+d])
+			p.zh[t*10+d] = 1 / (1 + math.Exp(en-zh))
+			switch lang {
+			case English:
+				o[kDigit0+d] = en
+				filler = lse(filler, zh)
+			case Mandarin:
+				o[kDigit0+d] = zh
+				filler = lse(filler, en)
+			default:
+				o[kDigit0+d] = lse(en, zh)
+			}
+		}
+		o[kFiller] = filler
+		p.best[t], p.second[t] = math.Inf(-1), math.Inf(-1)
+		for d := 0; d < 10; d++ {
+			v := o[kDigit0+d]
+			if v > p.best[t] {
+				p.second[t], p.best[t], p.bestD[t] = p.best[t], v, int8(d)
+			} else if v > p.second[t] {
+				p.second[t] = v
+			}
+		}
+	}
+	return p
+}
+
+// token is one run of a label in a best path: class k over frames [s, e).
+type token struct {
+	k    int
+	s, e int
+	conf float64 // highest frame probability of k within the run
+}
+
+// greedy is the free decode: the best class per frame, repeats merged, blanks dropped
+// (CTC best path). Fillers stay in the token list; Digits skips them.
+func greedy(p *post) (toks []token, score float64) {
+	prev := -1
+	for t := 0; t < p.T; t++ {
+		best, bk := math.Inf(-1), kBlank
+		for k := 0; k < nK; k++ {
+			if v := p.at(t, k); v > best {
+				best, bk = v, k
+			}
+		}
+		score += best
+		if bk != prev && bk != kBlank {
+			toks = append(toks, token{k: bk, s: t, e: t + 1, conf: math.Exp(best)})
+		} else if bk == prev && bk != kBlank {
+			tk := &toks[len(toks)-1]
+			tk.e = t + 1
+			tk.conf = math.Max(tk.conf, math.Exp(best))
+		}
+		prev = bk
+	}
+	return toks, score
+}
+
+// A graph is the CTC topology of a digit sequence in which every position may be said
+// (match: its own digit), replaced (sub: the best other digit) or left out (del), as the
+// position's mode allows, and every gap may hold blank, filler (non-digit speech) and
+// inserted digits (any digit, at InsPenalty each):
+//
+//	gap0 pos0 gap1 pos1 … posK-1 gapK,   gap = {blank, filler, inserted digit}
+//
+// Each state emits one class per frame and may repeat; a label may follow the previous one
+// directly when they differ (CTC's blank skip). Viterbi over it is a forced alignment.
+// Restricting one position to match, sub or del while the others stay free gives the
+// per-position scores of verify: the other positions take whatever fits them best, so one
+// wrong or missing digit does not distort the margins of its neighbours.
+type gstate struct {
+	k     int     // class emitted (kAny: best digit; kNot0-d: best digit but d)
+	pos   int     // position of match/sub states, -1 for gap states
+	match bool    // a match state
+	from  []edge  // predecessor states (besides itself)
+	enter float64 // log cost of entering from another state
+}
+
+type edge struct {
+	q int
+	w float64 // log cost of the transition
+}
+
+type graph struct {
+	st     []gstate
+	start  []int
+	final  []int
+	labels []int
+}
+
+// Position modes (bit set).
+const (
+	mMatch = 1 << iota
+	mSub
+	mDel
+	mFree = mMatch | mSub | mDel
+)
+
+// Alignment costs (natural log). InsPenalty is the cost of one inserted digit (said but not
+// named by the sequence): without it every extra spike would be free. EditPenalty is the
+// cost of a position replaced or left out: it makes the alignment prefer one edit over a
+// chain of shifted ones (481 for 4821 is one deletion, not three substitutions).
+const (
+	InsPenalty  = 6.0
+	EditPenalty = 3.0
+)
+
+// buildGraph builds the graph of labels with modes[i] for position i (nil: all match).
+func buildGraph(labels []int, modes []int) *graph {
+	g := &graph{labels: labels}
+	add := func(st gstate) int {
+		g.st = append(g.st, st)
+		return len(g.st) - 1
+	}
+	link := func(to int, w float64, from ...int) {
+		for _, q := range from {
+			g.st[to].from = append(g.st[to].from, edge{q, w})
+		}
+	}
+	// gap adds a gap entered from in (cost 0) and from del (cost −EditPenalty).
+	gap := func(in, del []int) []int {
+		b := add(gstate{k: kBlank, pos: -1})
+		f := add(gstate{k: kFiller, pos: -1})
+		a := add(gstate{k: kAny, pos: -1, enter: -InsPenalty})
+		for _, s := range []int{b, f, a} {
+			link(s, 0, in...)
+			link(s, -EditPenalty, del...)
+		}
+		link(b, 0, f, a)
+		link(f, 0, b, a)
+		link(a, 0, b, f)
+		return []int{b, f, a}
+	}
+	prevGap := gap(nil, nil)
+	g.start = append(g.start, prevGap...)
+	var prevPos []int // match/sub states of the previous position
+	prevMatch := -1   // its match state
+	var skipGap []int // the gap before the previous position, if that one may be left out
+	var skipPos []int // the states before a deletable previous position
+	for i, l := range labels {
+		mode := mMatch
+		if modes != nil {
+			mode = modes[i]
+		}
+		var cur []int
+		if mode&mMatch != 0 {
+			m := add(gstate{k: kDigit0 + l, pos: i, match: true})
+			link(m, 0, prevGap...)
+			link(m, -EditPenalty, skipGap...)
+			for _, q := range prevPos {
+				if q != prevMatch || labels[i-1] != l { // CTC: a repeated label needs a blank between
+					link(m, 0, q)
+				}
+			}
+			link(m, -EditPenalty, skipPos...)
+			cur = append(cur, m)
+		}
+		if mode&mSub != 0 {
+			sb := add(gstate{k: kNot0 - l, pos: i, enter: -EditPenalty})
+			link(sb, 0, prevGap...)
+			link(sb, 0, prevPos...)
+			link(sb, -EditPenalty, skipGap...)
+			link(sb, -EditPenalty, skipPos...)
+			cur = append(cur, sb)
+		}
+		if i == 0 {
+			g.start = append(g.start, cur...)
+		}
+		var del []int
+		nextSkipGap, nextSkipPos := []int(nil), []int(nil)
+		if mode&mDel != 0 {
+			del = prevGap
+			nextSkipGap, nextSkipPos = prevGap, prevPos
+		}
+		ng := gap(cur, del)
+		prevMatch = -1
+		if mode&mMatch != 0 {
+			prevMatch = cur[0]
+		}
+		prevPos, prevGap, skipGap, skipPos = cur, ng, nextSkipGap, nextSkipPos
+	}
+	g.final = append(g.final, prevGap...)
+	g.final = append(g.final, prevPos...)
+	return g
+}
+
+// viterbi returns the best path score through g and, if trace, the state of every frame.
+func viterbi(p *post, g *graph, trace bool) (float64, []int) {
+	n := len(g.st)
+	if p.T == 0 {
+		return math.Inf(-1), nil
+	}
+	inf := math.Inf(-1)
+	cur := make([]float64, n)
+	nxt := make([]float64, n)
+	var bp []int32
+	if trace {
+		bp = make([]int32, p.T*n)
+	}
+	for s := range cur {
+		cur[s] = inf
+	}
+	for _, s := range g.start {
+		cur[s] = p.at(0, g.st[s].k) + g.st[s].enter
+		if trace {
+			bp[s] = int32(s)
+		}
+	}
+	for t := 1; t < p.T; t++ {
+		for s := 0; s < n; s++ {
+			st := &g.st[s]
+			best, arg := cur[s], s
+			for _, e := range st.from {
+				if v := cur[e.q] + st.enter + e.w; v > best {
+					best, arg = v, e.q
+				}
+			}
+			nxt[s] = best + p.at(t, st.k)
+			if trace {
+				bp[t*n+s] = int32(arg)
+			}
+		}
+		cur, nxt = nxt, cur
+	}
+	best, arg := inf, -1
+	for _, s := range g.final {
+		if cur[s] > best {
+			best, arg = cur[s], s
+		}
+	}
+	if !trace || arg < 0 || math.IsInf(best, -1) {
+		return best, nil
+	}
+	path := make([]int, p.T)
+	for t := p.T - 1; t >= 0; t-- {
+		path[t] = arg
+		arg = int(bp[t*n+arg])
+	}
+	return best, path
+}
+
+// segment is where label i of a forced alignment lies: frames [s, e), and the highest
+// probability the label reaches there.
+type segment struct {
+	s, e int
+	conf float64
+}
+
+// insertions counts the inserted digits on a Viterbi path.
+func insertions(g *graph, path []int) int {
+	n := 0
+	for t, s := range path {
+		if g.st[s].k == kAny && (t == 0 || path[t-1] != s) {
+			n++
+		}
+	}
+	return n
+}
+
+// segments reads the label positions off a Viterbi path.
+func segments(p *post, g *graph, path []int) []segment {
+	out := make([]segment, len(g.labels))
+	for i := range out {
+		out[i].s = -1
+	}
+	for t, s := range path {
+		st := g.st[s]
+		if st.pos < 0 || !st.match {
+			continue
+		}
+		sg := &out[st.pos]
+		if sg.s < 0 {
+			sg.s = t
+		}
+		sg.e = t + 1
+	}
+	// Confidence: the label's probability mass over its frames and one frame either side
+	// (a CTC spike may spread over two frames), capped at 1.
+	for i, sg := range out {
+		if sg.s < 0 {
+			continue
+		}
+		k := kDigit0 + g.labels[i]
+		var m float64
+		for t := max(0, sg.s-1); t < min(p.T, sg.e+1); t++ {
+			m += math.Exp(p.at(t, k))
+		}
+		out[i].conf = math.Min(1, m)
+	}
+	return out
+}
+
+// score is the best alignment score of labels under modes.
+func score(p *post, labels, modes []int) float64 {
+	s, _ := viterbi(p, buildGraph(labels, modes), false)
+	return s
+}
+
+func digitsOf(s string) []int {
+	out := make([]int, len(s))
+	for i := range s {
+		out[i] = int(s[i] - '0')
+	}
+	return out
+}
