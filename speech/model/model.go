@@ -13,7 +13,7 @@ import (
 )
 
 // SHA256 pins the embedded digits.onnx (hex). model_test.go checks it.
-const SHA256 = "1eea8ba646769b79eaa212ee19675b786b2d0133265f58cfa56668705a044ad5"
+const SHA256 = "4b2b7a85795573e10f850515fa1b2a2dfd1cdd508b36ef03a7a3377d990573bf"
 
 //go:embed digits.onnx
 var onnxBytes []byte

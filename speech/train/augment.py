@@ -136,16 +136,23 @@ class Sampler:
         lang, labs, w = self.conn[self.rng.integers(len(self.conn))]
         return w, list(labs)
 
-    def join(self, pieces, gap=(0.05, 0.7), lead=(0.1, 1.2)):
+    def join(self, pieces, gap=(0.05, 0.5), lead=(0.05, 0.8)):
+        """pieces [(wav, labels)] -> (wav, labels, segments [(start, end, class or -1)]).
+        A piece with one label gives a frame-level target for the auxiliary CE loss; a piece with
+        several labels (espeak strings, sentences) is -1 (ignored by CE, CTC only)."""
         rng = self.rng
-        parts, labs = [np.zeros(int(rng.uniform(*lead) * SR), np.float32)], []
+        parts, labs, segs = [np.zeros(int(rng.uniform(*lead) * SR), np.float32)], [], []
+        pos = len(parts[0])
         for i, (w, l) in enumerate(pieces):
             if i:
                 parts.append(np.zeros(int(rng.uniform(*gap) * SR), np.float32))
+                pos += len(parts[-1])
             parts.append(w * rng.uniform(0.6, 1.4))
+            segs.append((pos, pos + len(w), l[0] if len(l) == 1 else -1))
+            pos += len(w)
             labs += l
         parts.append(np.zeros(int(rng.uniform(*lead) * SR), np.float32))
-        return np.concatenate(parts), labs
+        return np.concatenate(parts), labs, segs
 
     def n_digits(self):
         return int(self.rng.choice([1, 2, 3, 4, 5, 6], p=[0.04, 0.06, 0.15, 0.5, 0.15, 0.1]))
@@ -185,7 +192,7 @@ class Sampler:
                 x = colored_noise(rng, n, rng.choice(["white", "pink", "brown"])) * 0.05
             else:
                 x = music(rng, n) * 0.1
-            return x, []
+            return x, [], []
         # babble-ish: two filler clips overlapped, labelled as filler words of the louder one
         a, la = self.filler_clip()
         b, _ = self.filler_clip()
@@ -230,8 +237,8 @@ class Sampler:
         return x.astype(np.float32)
 
     def example(self, max_s=12.0):
-        x, l = self.clean()
+        x, l, segs = self.clean()
         while len(x) > max_s * SR:
-            x, l = self.clean()
+            x, l, segs = self.clean()
         x = self.augment(x)
-        return serve_norm(x), l
+        return serve_norm(x), l, segs

@@ -51,7 +51,7 @@ def main():
         t = time.time()
         exs = []
         while len(exs) < a.per:
-            x, l = s.clean()
+            x, l, _ = s.clean()
             if len(x) <= 12 * SR:
                 exs.append((s.augment(x), l))
         if os.path.exists(p):

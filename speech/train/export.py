@@ -49,7 +49,7 @@ def main():
                 input="audio", output="logprobs",
                 note="input float32 [1,N] 16 kHz mono int16/32768; graph: STFT (Hann 400, hop 160, padded 200 each side) "
                      "-> power -> 64 mel -> log(x+1e-6) -> minus per-utterance mean per band (x0.25) -> conv CTC; "
-                     "output log-softmax [1,T,22], T = (N//160)//2 + 1, frame t centred at 20 t ms")
+                     "output log-softmax [1,T,22], T = (N//160)//3 + 1, frame t centred at 30 t ms")
     if args.info and os.path.exists(args.info):
         info = json.load(open(args.info))
         meta["train"] = {k: info[k] for k in ("seed", "steps", "params", "train_seconds", "best_val_mean_exact") if k in info}

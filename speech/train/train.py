@@ -7,7 +7,7 @@ import torch.nn.functional as F
 from common import SR, CACHE, LABELS
 import data, evalset
 from augment import Sampler
-from model import DigitNet
+from model import DigitNet, HOP, STRIDE
 
 
 def seed_all(s):
@@ -17,14 +17,24 @@ def seed_all(s):
 
 
 def batchify(exs):
-    L = max(len(x) for x, _ in exs)
+    """exs: (wav, labels[, segments]) -> audio, lengths, CTC targets, target lengths, frame targets
+    (auxiliary CE: blank outside pieces, the class inside one-label pieces, -100 = ignore)."""
+    L = max(len(e[0]) for e in exs)
     a = torch.zeros(len(exs), L)
-    lens = torch.tensor([len(x) for x, _ in exs])
-    for i, (x, _) in enumerate(exs):
-        a[i, : len(x)] = torch.from_numpy(x)
-    tg = torch.tensor([c for _, l in exs for c in l], dtype=torch.long)
-    tl = torch.tensor([len(l) for _, l in exs], dtype=torch.long)
-    return a, lens, tg, tl
+    lens = torch.tensor([len(e[0]) for e in exs])
+    T = int(DigitNet.out_lengths(torch.tensor(L)))
+    ft = torch.full((len(exs), T), -100, dtype=torch.long)
+    step = HOP * STRIDE
+    for i, e in enumerate(exs):
+        a[i, : len(e[0])] = torch.from_numpy(e[0])
+        if len(e) == 3:
+            n = int(DigitNet.out_lengths(torch.tensor(len(e[0]))))
+            ft[i, :n] = 0
+            for s0, s1, c in e[2]:
+                ft[i, max(0, -(-s0 // step)): min(n, (s1 - 1) // step + 1)] = c if c >= 0 else -100
+    tg = torch.tensor([c for e in exs for c in e[1]], dtype=torch.long)
+    tl = torch.tensor([len(e[1]) for e in exs], dtype=torch.long)
+    return a, lens, tg, tl, ft
 
 
 def make_run(net):
@@ -59,6 +69,7 @@ def main():
     ap.add_argument("--threads", type=int, default=1)
     ap.add_argument("--init", default="", help="warm start from this checkpoint")
     ap.add_argument("--pct-start", type=float, default=0.08)
+    ap.add_argument("--ce", type=float, default=0.0, help="weight of the frame-level CE auxiliary loss")
     args = ap.parse_args()
     torch.set_num_threads(args.threads)
     seed_all(args.seed)
@@ -103,10 +114,12 @@ def main():
                 exs.append(codec[rng.integers(len(codec))])
             else:
                 exs.append(samp.example())
-        a, lens, tg, tl = batchify(exs)
+        a, lens, tg, tl, ft = batchify(exs)
         lp = net(a, lens)                                  # [B, T, 22]
         ol = DigitNet.out_lengths(lens).clamp(max=lp.shape[1])
         loss = ctc(lp.transpose(0, 1), tg, ol, tl)
+        if args.ce > 0 and (ft >= 0).any():
+            loss = loss + args.ce * F.nll_loss(lp[:, : ft.shape[1]].reshape(-1, lp.shape[2]), ft[:, : lp.shape[1]].reshape(-1), ignore_index=-100)
         opt.zero_grad()
         loss.backward()
         torch.nn.utils.clip_grad_norm_(net.parameters(), 5.0)
@@ -128,7 +141,7 @@ def main():
             torch.save(net.state_dict(), os.path.join(args.out, "last.pt"))
     info = dict(seed=args.seed, steps=args.steps, batch=args.batch, lr=args.lr, params=nparam,
                 channels=args.channels, train_seconds=round(time.time() - t0), best_val_mean_exact=best,
-                history=hist, synth=args.synth, p_codec=args.p_codec, codec_examples=len(codec),
+                history=hist, synth=args.synth, p_codec=args.p_codec, codec_examples=len(codec), ce=args.ce,
                 real_train_clips=len(real["train"]), init=args.init)
     with open(os.path.join(args.out, "train.json"), "w") as f:
         json.dump(info, f, indent=1)
