@@ -13,7 +13,7 @@ import (
 )
 
 // SHA256 pins the embedded digits.onnx (hex). model_test.go checks it.
-const SHA256 = "4b2b7a85795573e10f850515fa1b2a2dfd1cdd508b36ef03a7a3377d990573bf"
+const SHA256 = "dc098b36a1d582d69955cd65814477182c316ea0d7cef10891a77e7bc71541e6"
 
 //go:embed digits.onnx
 var onnxBytes []byte
