@@ -82,9 +82,11 @@ def synth_rir(rng):
 
 
 class Sampler:
-    def __init__(self, real, synth_spk, conn, fill, rng, p_synth=0.3):
+    def __init__(self, real, synth_spk, conn, fill, rng, p_synth=0.3, p_en=0.5, p_tel=0.15):
         self.rng = rng
         self.p_synth = p_synth
+        self.p_en = p_en      # share of English examples
+        self.p_tel = p_tel    # 8 kHz telephone band: also on 16 kHz sources, so bandwidth is no language cue
         self.spk = {"en": {"real": collections.defaultdict(lambda: collections.defaultdict(list)),
                            "synth": collections.defaultdict(lambda: collections.defaultdict(list))},
                     "zh": {"real": collections.defaultdict(lambda: collections.defaultdict(list)),
@@ -161,7 +163,7 @@ class Sampler:
     def clean(self):
         rng = self.rng
         r = rng.random()
-        lang = "zh" if rng.random() < 0.5 else "en"
+        lang = "zh" if rng.random() < 1.0 - self.p_en else "en"
         if r < 0.55:
             return self.join(self.digit_clips(lang, self.n_digits()))
         if r < 0.62:
@@ -222,7 +224,7 @@ class Sampler:
             zr = rms(z)
             if zr > 0 and s > 0:
                 x = x + z * (s / zr) * 10 ** (-snr / 20)
-        if rng.random() < 0.15:
+        if rng.random() < self.p_tel:
             x = resample(resample(x, SR, 8000), 8000, SR)
             if rng.random() < 0.5:
                 x = lfilter([1, -1], [1, -0.9], x).astype(np.float32)
