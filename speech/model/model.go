@@ -13,7 +13,7 @@ import (
 )
 
 // SHA256 pins the embedded digits.onnx (hex). model_test.go checks it.
-const SHA256 = "dc098b36a1d582d69955cd65814477182c316ea0d7cef10891a77e7bc71541e6"
+const SHA256 = "e7b479d303125b53d7a8c9579a0c6b89c2cc81461a764dd734bdc5527c9ecb17"
 
 //go:embed digits.onnx
 var onnxBytes []byte
