@@ -13,7 +13,7 @@ import (
 )
 
 // SHA256 pins the embedded digits.onnx (hex). model_test.go checks it.
-const SHA256 = "e7b479d303125b53d7a8c9579a0c6b89c2cc81461a764dd734bdc5527c9ecb17"
+const SHA256 = "c6dc4d25a62fad44323d768f24a453169fd44bde6d8dcb2e7dc55cc8440860ce"
 
 //go:embed digits.onnx
 var onnxBytes []byte
