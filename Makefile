@@ -8,7 +8,7 @@ DATA ?= ./data
 GO ?= go
 GOTEST_FLAGS ?= -count=1 -timeout 60m
 
-.PHONY: setup build run test vet bench bench-tokens fuzz clean scale-proof
+.PHONY: setup build run test vet bench bench-tokens fuzz clean scale-proof train-speech
 
 setup:
 	@./scripts/setup.sh
@@ -39,6 +39,11 @@ fuzz: setup
 # one S3 server, 200 sessions, kill -9 of a worker and an API node; verdicts/s with 1 and 2 workers.
 scale-proof: setup
 	FACEVERIFY_SCALE_PROOF=1 $(GO) test -count=1 -timeout 40m -v -run TestScaleProof ./internal/scaletest
+
+# Rebuild speech/model/digits.onnx from the speech datasets + espeak-ng voices (dev time only,
+# not part of setup/test; needs apt python3-torch python3-torchaudio python3-onnx; docs/speech.md).
+train-speech:
+	./speech/train/run.sh
 
 clean:
 	rm -rf bin
