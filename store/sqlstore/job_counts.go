@@ -1,4 +1,4 @@
-package sqlite
+package sqlstore
 
 import (
 	"context"
@@ -9,7 +9,8 @@ import (
 
 var _ faceverify.JobCounter = (*Store)(nil)
 
-// JobCounts counts the queued, running and failed jobs by kind (index jobs_due).
+// JobCounts counts the queued, running and failed jobs by kind, with the oldest of each:
+// queued by due time, running by claim time (the metrics' queue depth and job age).
 func (s *Store) JobCounts(ctx context.Context) ([]faceverify.JobCount, error) {
 	rows, err := s.r.QueryContext(ctx, `SELECT kind, state, COUNT(*),
 		MIN(CASE state WHEN 'queued' THEN run_at WHEN 'running' THEN updated_at ELSE created_at END)
