@@ -11,6 +11,7 @@ import (
 	"os"
 	"path/filepath"
 	"sort"
+	"strings"
 	"time"
 )
 
@@ -74,7 +75,11 @@ func RunCalibrate(args []string, stdout io.Writer) error {
 		if p == "" {
 			p = *deepface
 		}
-		return writeCalibrationReport(e, p, *root, *report, PickLargest, *workers, stdout)
+		pick := PickCentral // LFW pairs.txt: the subject is the centred face
+		if strings.HasSuffix(strings.ToLower(p), ".csv") {
+			pick = PickLargest
+		}
+		return writeCalibrationReport(e, p, *root, *report, pick, *workers, stdout)
 	}
 	files, err := filepath.Glob(filepath.Join(*lfw, "*", "*.jpg"))
 	if err != nil || len(files) == 0 {

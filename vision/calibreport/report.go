@@ -171,9 +171,9 @@ func curve(path, title, xl, yl string, xys plotter.XYs, rows []Row, logY bool) e
 	p := plot.New()
 	p.Title.Text = title
 	p.X.Label.Text, p.Y.Label.Text = xl, yl
-	p.X.Scale, p.X.Tick.Marker = plot.LogScale{}, plot.LogTicks{Prec: -1}
+	p.X.Scale, p.X.Tick.Marker = plot.LogScale{}, decades{}
 	if logY {
-		p.Y.Scale, p.Y.Tick.Marker = plot.LogScale{}, plot.LogTicks{Prec: -1}
+		p.Y.Scale, p.Y.Tick.Marker = plot.LogScale{}, decades{}
 	}
 	l, err := plotter.NewLine(xys)
 	if err != nil {
@@ -206,6 +206,21 @@ func curve(path, title, xl, yl string, xys plotter.XYs, rows []Row, logY bool) e
 		p.Add(v)
 	}
 	return p.Save(6*vg.Inch, 4.5*vg.Inch, path)
+}
+
+// decades marks every power of ten with a clean label (1e-04, 0.01, 1).
+type decades struct{}
+
+func (decades) Ticks(min, max float64) []plot.Tick {
+	var ts []plot.Tick
+	for e := math.Floor(math.Log10(min)); e <= math.Ceil(math.Log10(max)); e++ {
+		v := math.Pow(10, e)
+		if v < min*0.999 || v > max*1.001 {
+			continue
+		}
+		ts = append(ts, plot.Tick{Value: v, Label: strconv.FormatFloat(v, 'g', 1, 64)})
+	}
+	return ts
 }
 
 func histogram(path string, gen, imp []float64, rows []Row) error {
