@@ -54,6 +54,7 @@ type Config struct {
 	// Liveness are the liveness thresholds (calibrated defaults, docs/liveness.md); Validate
 	// sets their media limits to Media(), so the engine refuses exactly what the door does.
 	Liveness       pipeline.LivenessConfig
+	MetricsAddr    string      // --metrics-addr: Prometheus /metrics on its own listener ("" = off)
 	RegistriesFile string      // --registries: the HTTP identity registries (registries.go)
 	Registries     *Registries // loaded from RegistriesFile by Validate (nil = embedded only)
 
@@ -110,6 +111,7 @@ func Flags(fs *flag.FlagSet, getenv func(string) string) *Config {
 	str(&httpCallbackHosts, "cloudauth-http-callback-hosts", "", "host names whose Cloudauth CallbackUrl may be plain http (comma-separated; default none: https only)")
 	dur(&c.SweepEvery, "sweep-every", time.Minute, "how often page expiry and result retention are enforced")
 	dur(&c.JobLease, "job-lease", 2*time.Minute, "job lease: a job whose worker died runs again after this")
+	str(&c.MetricsAddr, "metrics-addr", "", "serve Prometheus /metrics on this separate HOST:PORT (never on --addr; empty = off)")
 	str(&c.RegistriesFile, "registries", "", "JSON file of HTTP identity registries and the tenants using them (docs/registry.md)")
 	c.getenv = getenv
 	c.finish = func() {
@@ -162,6 +164,8 @@ func (c *Config) Validate() error {
 		return errors.New("config: --sweep-every must be positive and --job-lease at least 10s")
 	case c.Retention < c.PageTTL:
 		return errors.New("config: --retention must be at least --page-ttl")
+	case c.MetricsAddr != "" && c.MetricsAddr == c.Addr:
+		return errors.New("config: --metrics-addr must differ from --addr (metrics are never public)")
 	}
 	// The liveness check samples at its own frame rate (pipeline.SyncFPS for lip sync).
 	lim := c.Media()

@@ -8,6 +8,10 @@ func (s *Server) routes() {
 	m.HandleFunc("GET /healthz", s.handleHealthz)
 	m.HandleFunc("GET /readyz", s.handleReadyz)
 
+	// API reference: OpenAPI documents of the three APIs (docs.go)
+	m.HandleFunc("GET /docs/{$}", s.handleDocsIndex)
+	m.HandleFunc("GET /docs/openapi/{file}", s.handleOpenAPI) // lite.json, cloudauth.json, h5.json
+
 	// FaceID Lite (business backend, Authorization: APPCODE …)
 	m.Handle("POST /lite/v1/get_biz_token", s.lite(verify.ToCreate, s.handleGetBizToken))
 	m.Handle("GET /lite/v1/get_result", s.lite(verify.ToRead, s.handleGetResult))

@@ -11,6 +11,7 @@ import (
 	"os"
 	"path/filepath"
 	"sort"
+	"strings"
 	"time"
 )
 
@@ -58,6 +59,9 @@ func RunCalibrate(args []string, stdout io.Writer) error {
 	deepface := fs.String("deepface", filepath.Join(datasetsDir(), "faces", "deepface", "master.csv"), "deepface master.csv for a cross-check (optional)")
 	out := fs.String("out", "", "write the fitted table to this Go file (e.g. vision/calib_table.go)")
 	workers := fs.Int("workers", 2, "parallel images")
+	report := fs.String("report", "", "write an HTML report (ROC, DET, histograms, FAR/TAR at every vendor threshold) of --pairs into this directory, without refitting")
+	pairsPath := fs.String("pairs", "", "labelled pairs for --report (LFW pairs.txt or CSV file_x,file_y,Decision; default --deepface)")
+	root := fs.String("root", "", "image root for --pairs (default: the pairs file's directory)")
 	if err := fs.Parse(args); err != nil {
 		return err
 	}
@@ -66,6 +70,17 @@ func RunCalibrate(args []string, stdout io.Writer) error {
 		return err
 	}
 	defer e.Close()
+	if *report != "" { // calibrate_report.go
+		p := *pairsPath
+		if p == "" {
+			p = *deepface
+		}
+		pick := PickCentral // LFW pairs.txt: the subject is the centred face
+		if strings.HasSuffix(strings.ToLower(p), ".csv") {
+			pick = PickLargest
+		}
+		return writeCalibrationReport(e, p, *root, *report, pick, *workers, stdout)
+	}
 	files, err := filepath.Glob(filepath.Join(*lfw, "*", "*.jpg"))
 	if err != nil || len(files) == 0 {
 		return fmt.Errorf("calibrate: no images under %s", *lfw)

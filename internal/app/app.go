@@ -13,12 +13,14 @@ import (
 	"os"
 	"path/filepath"
 	"sync"
+	"sync/atomic"
 	"time"
 
 	"github.com/faceverify/faceverify"
 	"github.com/faceverify/faceverify/config"
 	"github.com/faceverify/faceverify/httpapi"
 	"github.com/faceverify/faceverify/jobs"
+	"github.com/faceverify/faceverify/metrics"
 	"github.com/faceverify/faceverify/notify"
 	"github.com/faceverify/faceverify/pipeline"
 	"github.com/faceverify/faceverify/registry"
@@ -50,7 +52,10 @@ type App struct {
 	Server  *httpapi.Server
 	// Registries are the identity sources of comparison_type=1 (registries.go).
 	Registries *registry.Set
-	closers    []func() error
+	// Metrics are the Prometheus collectors (metrics.go); served on --metrics-addr only.
+	Metrics     *metrics.Metrics
+	metricsAddr atomic.Pointer[string] // bound --metrics-addr (metrics.go)
+	closers     []func() error
 }
 
 // Logger returns the process logger for cfg.
@@ -83,6 +88,7 @@ func Build(ctx context.Context, cfg *config.Config, log *slog.Logger, opt Option
 		return nil, err
 	}
 	a.closers = append(a.closers, a.Store.Close)
+	a.Store = a.instrumentStore(clock) // metrics.go
 	if a.Blobs, err = OpenBlobs(cfg.Blob, box); err != nil {
 		a.Close()
 		return nil, err
@@ -98,7 +104,7 @@ func Build(ctx context.Context, cfg *config.Config, log *slog.Logger, opt Option
 			a.Close()
 			return nil, fmt.Errorf("engine: %w", err)
 		}
-		a.Engine, engine = e, e
+		a.Engine, engine = e, a.Metrics.Engine(e) // stage timings (metrics.go)
 		a.closers = append(a.closers, e.Close)
 	}
 	a.Service = verify.New(a.Store, a.Blobs, engine, clock, log, cfg.Verify())
@@ -124,7 +130,9 @@ func Build(ctx context.Context, cfg *config.Config, log *slog.Logger, opt Option
 	a.Runner.Handle(faceverify.JobDecide, jobs.Policy{Base: 2 * time.Second, Max: time.Minute, Timeout: time.Minute,
 		OnGiveUp: func(ctx context.Context, j faceverify.Job, err error) { svc.GiveUp(ctx, j.Token, j.Key, err) },
 	}, func(ctx context.Context, j faceverify.Job) (string, error) {
-		return "", svc.Decide(ctx, j.Token, j.Key)
+		err := svc.Decide(ctx, j.Token, j.Key)
+		a.Metrics.JobRun(j.Kind, err)
+		return "", err
 	})
 	a.Runner.Handle(faceverify.JobNotify, jobs.Policy{Base: 5 * time.Second, Max: time.Hour, GiveUp: cfg.NotifyFor, Timeout: 15 * time.Second},
 		func(ctx context.Context, j faceverify.Job) (string, error) {
@@ -135,7 +143,10 @@ func Build(ctx context.Context, cfg *config.Config, log *slog.Logger, opt Option
 			if err != nil {
 				return "", err
 			}
-			return a.Notify.Notify(ctx, t, ss)
+			detail, err := a.Notify.Notify(ctx, t, ss)
+			a.Metrics.Delivery(detail, err)
+			a.Metrics.JobRun(j.Kind, err)
+			return detail, err
 		})
 	a.Server = httpapi.NewServer(httpapi.Deps{
 		Service: a.Service, Log: log, MaxBody: cfg.MaxBodyBytes, Concurrency: cfg.Concurrency, UploadRate: cfg.UploadRate,
@@ -162,17 +173,23 @@ func (a *App) Close() error {
 // Serve runs the HTTP server, the job workers and the sweeper until ctx is done, then shuts
 // down gracefully. ready, if non-nil, receives the bound address.
 func (a *App) Serve(ctx context.Context, ln net.Listener) error {
-	srv := &http.Server{Handler: a.Server, ReadHeaderTimeout: 10 * time.Second, IdleTimeout: 2 * time.Minute,
+	srv := &http.Server{Handler: a.Metrics.HTTP(a.Server), ReadHeaderTimeout: 10 * time.Second, IdleTimeout: 2 * time.Minute,
 		ErrorLog: slog.NewLogLogger(a.Log.Handler(), slog.LevelWarn)}
 	var wg sync.WaitGroup
 	wctx, stopWorkers := context.WithCancel(context.WithoutCancel(ctx))
 	wg.Add(2)
 	go func() { defer wg.Done(); a.Runner.Run(wctx) }()
 	go func() { defer wg.Done(); a.sweep(wctx) }()
-	errc := make(chan error, 1)
+	errc := make(chan error, 2)
 	go func() { errc <- srv.Serve(ln) }()
+	msrv, err := a.serveMetrics(errc) // metrics.go: --metrics-addr
+	if err != nil {
+		stopWorkers()
+		wg.Wait()
+		srv.Close()
+		return err
+	}
 	a.Log.Info("serving", "addr", ln.Addr().String(), "workers", a.Config.Workers)
-	var err error
 	select {
 	case <-ctx.Done():
 	case err = <-errc:
@@ -180,6 +197,9 @@ func (a *App) Serve(ctx context.Context, ln net.Listener) error {
 	sctx, cancel := context.WithTimeout(context.Background(), 20*time.Second)
 	defer cancel()
 	srv.Shutdown(sctx)
+	if msrv != nil {
+		msrv.Shutdown(sctx)
+	}
 	stopWorkers()
 	wg.Wait()
 	if errors.Is(err, http.ErrServerClosed) {
@@ -191,6 +211,12 @@ func (a *App) Serve(ctx context.Context, ln net.Listener) error {
 
 // RunWorkers runs only the job workers and the sweeper (the `worker` command).
 func (a *App) RunWorkers(ctx context.Context) {
+	errc := make(chan error, 1)
+	if msrv, err := a.serveMetrics(errc); err != nil {
+		a.Log.Error("metrics", "err", err)
+	} else if msrv != nil {
+		defer msrv.Close()
+	}
 	var wg sync.WaitGroup
 	wg.Add(1)
 	go func() { defer wg.Done(); a.sweep(ctx) }()

@@ -37,6 +37,7 @@ func Run(t *testing.T, newStore Factory) {
 		"JobsTransactional":   testJobsTransactional,
 		"JobsConcurrentClaim": testJobsConcurrentClaim,
 		"Nonces":              testNonces,
+		"JobCounts":           testJobCounts, // job_counts.go
 	}
 	for name, fn := range tests {
 		t.Run(name, func(t *testing.T) {
