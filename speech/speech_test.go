@@ -338,7 +338,7 @@ func TestRealSpeakers(t *testing.T) {
 			pcm := make([]int16, 8000)
 			for _, d := range []byte(chal) {
 				x := readWavT(t, bySpk[s][d])
-				pcm = append(pcm, trimT(x)...)
+				pcm = append(pcm, TrimIsolated(x)...)
 				pcm = append(pcm, make([]int16, 3000+rng.Intn(5000))...)
 			}
 			pcm = append(pcm, make([]int16, 8000)...)
@@ -377,39 +377,6 @@ func readWavT(t testing.TB, path string) []int16 {
 		pcm[i] = int16(binary.LittleEndian.Uint16(b[2*i:]))
 	}
 	return pcm
-}
-
-// trimT cuts the long silences around an isolated digit.
-func trimT(pcm []int16) []int16 {
-	const fr = 160
-	nf := len(pcm) / fr
-	if nf < 5 {
-		return pcm
-	}
-	db := make([]float64, nf)
-	for i := range db {
-		var e float64
-		for _, v := range pcm[i*fr : (i+1)*fr] {
-			e += float64(v) * float64(v)
-		}
-		db[i] = 10 * math.Log10(e/fr+1)
-	}
-	s := append([]float64(nil), db...)
-	sort.Float64s(s)
-	th := math.Max(s[nf/10]+6, s[nf-1]-40)
-	a, b := -1, -1
-	for i, d := range db {
-		if d > th {
-			if a < 0 {
-				a = i
-			}
-			b = i
-		}
-	}
-	if a < 0 {
-		return pcm
-	}
-	return pcm[max(0, a-5)*fr : min(nf, b+6)*fr]
 }
 
 func TestResample(t *testing.T) {

@@ -383,7 +383,7 @@ func buildSeqs(rng *rand.Rand, lang string, bySpk map[string][]rec, n int) []seq
 		}
 		pcm, rate := readWav(p)
 		pcm = speech.Resample(pcm, rate, 16000)
-		pcm = trim(pcm)
+		pcm = speech.TrimIsolated(pcm)
 		cache[p] = pcm
 		return pcm
 	}
@@ -424,40 +424,6 @@ func noise(rng *rand.Rand, sec float64) []int16 {
 		out[i] = int16(rng.NormFloat64() * 30)
 	}
 	return out
-}
-
-// trim cuts the silence around an isolated digit (energy 10 ms frames, 40 dB under the
-// peak or 6 dB over the floor), keeping 50 ms.
-func trim(pcm []int16) []int16 {
-	const fr = 160
-	nf := len(pcm) / fr
-	if nf < 5 {
-		return pcm
-	}
-	db := make([]float64, nf)
-	for i := range db {
-		var e float64
-		for _, v := range pcm[i*fr : (i+1)*fr] {
-			e += float64(v) * float64(v)
-		}
-		db[i] = 10 * math.Log10(e/fr+1)
-	}
-	s := append([]float64(nil), db...)
-	sort.Float64s(s)
-	th := math.Max(s[nf/10]+6, s[nf-1]-40)
-	a, b := -1, -1
-	for i, d := range db {
-		if d > th {
-			if a < 0 {
-				a = i
-			}
-			b = i
-		}
-	}
-	if a < 0 {
-		return pcm
-	}
-	return pcm[max(0, a-5)*fr : min(nf, b+6)*fr]
 }
 
 var enSentences = []string{
