@@ -133,6 +133,11 @@ func Ensure(ds string, o Options) ([]Case, error) {
 		if !ok {
 			return nil, fmt.Errorf("synccorpus: %s: unknown source %q", c.Name, base)
 		}
+		// The manifest is cached in the temp dir and may have been written with the datasets
+		// at another path (another checkout): a case that is the source clip itself follows it.
+		if !strings.HasPrefix(c.File, Dir(Full)+string(filepath.Separator)) && stem(c.File) == base {
+			c.File = clips[i].File
+		}
 		c.Source = clips[i].File
 		c.VideoCopy = strings.HasPrefix(c.Kind, "dub") || c.Kind == "shift"
 		if o.selects(c, idx, len(clips)) {

@@ -128,11 +128,11 @@ func TestRecordNamesMatchPreviousRelease(t *testing.T) {
 		if err := json.Unmarshal(b, &got); err != nil {
 			t.Fatal(err)
 		}
-		if c.file == "tenant" {
-			delete(got, "registry") // added after that release (omitempty: absent in its rows)
-		}
 		g, w := map[string]bool{}, map[string]bool{}
 		names(got, "", g)
+		for _, k := range addedSince[c.file] {
+			delete(g, k) // added after that release (omitempty: absent in its rows)
+		}
 		names(want, "", w)
 		for k := range w {
 			if !g[k] {
@@ -146,6 +146,10 @@ func TestRecordNamesMatchPreviousRelease(t *testing.T) {
 		}
 	}
 }
+
+// addedSince lists, per record, the dotted paths of fields written since 89b6668 (all
+// omitempty, so that release's rows read back without them).
+var addedSince = map[string][]string{"tenant": {".registry", ".checks.digit_language"}}
 
 // names collects the dotted key paths of a decoded JSON value (map keys that are data,
 // such as image names or score names, collapse to "*").
