@@ -643,23 +643,15 @@ func calibratedMax(ms *mouthSeries, audioStart time.Duration, sigs [][]float64, 
 		return bestR, bestLag
 	}
 	c.R, c.LagMS = best(a, 0)
-	// The null: the audio circularly shifted by ≥ minS, and the time-reversed audio at every
-	// shift (unrelated to the mouth whatever the shift; doubles the null of short clips).
-	dur := time.Duration(na) * audioStep
-	minS := minNullShift
-	if dur < 3*minNullShift {
-		minS = dur / 3
-	}
-	step := max(nullStep, (2*dur-2*minS)/maxNullShifts)
-	var null []float64
-	for s := minS; s <= dur-minS; s += step {
-		r, _ := best(a, int(s/audioStep))
-		null = append(null, r)
-	}
-	for s := time.Duration(0); s < dur; s += step {
-		r, _ := best(rev, int(s/audioStep))
-		null = append(null, r)
-	}
+	// The null: the audio circularly shifted and time-reversed (nullScores).
+	null := nullScores(na, func(reversed bool, shift int) float64 {
+		x := a
+		if reversed {
+			x = rev
+		}
+		r, _ := best(x, shift)
+		return r
+	})
 	c.Shifts = len(null)
 	if len(null) < 3 {
 		return c
@@ -765,21 +757,10 @@ func calibratedJoint(ms *mouthSeries, audioStart time.Duration, mouth, audio [][
 		return bestS, bestLag
 	}
 	c.R, c.LagMS = best(false, 0)
-	dur := time.Duration(na) * audioStep
-	minS := minNullShift
-	if dur < 3*minNullShift {
-		minS = dur / 3
-	}
-	step := max(nullStep, (2*dur-2*minS)/maxNullShifts)
-	var null []float64
-	for s := minS; s <= dur-minS; s += step {
-		r, _ := best(false, int(s/audioStep))
-		null = append(null, r)
-	}
-	for s := time.Duration(0); s < dur; s += step {
-		r, _ := best(true, int(s/audioStep))
-		null = append(null, r)
-	}
+	null := nullScores(na, func(reversed bool, shift int) float64 {
+		r, _ := best(reversed, shift)
+		return r
+	})
 	c.Shifts = len(null)
 	if len(null) < 3 {
 		return c
@@ -1128,4 +1109,26 @@ func (c LivenessConfig) lipDecision(sy syncResult) (faceverify.Result, bool) {
 		return faceverify.ResultLipVoiceNotSync, true
 	}
 	return faceverify.Result{}, false
+}
+
+// nullScores is a clip's own null distribution of a sync statistic over na audio steps:
+// score(false, k) with the audio circularly shifted by k steps for every shift of at least
+// minNullShift (a third of the clip when shorter than three of them), then score(true, k),
+// the time-reversed audio, at every shift — unrelated to the mouth whatever the shift, it
+// doubles the null of short clips. At most about maxNullShifts shifts, nullStep apart or more.
+func nullScores(na int, score func(reversed bool, shift int) float64) []float64 {
+	dur := time.Duration(na) * audioStep
+	minS := minNullShift
+	if dur < 3*minNullShift {
+		minS = dur / 3
+	}
+	step := max(nullStep, (2*dur-2*minS)/maxNullShifts)
+	var null []float64
+	for s := minS; s <= dur-minS; s += step {
+		null = append(null, score(false, int(s/audioStep)))
+	}
+	for s := time.Duration(0); s < dur; s += step {
+		null = append(null, score(true, int(s/audioStep)))
+	}
+	return null
 }
