@@ -90,23 +90,7 @@ func warpAnyInto(out []uint8, src *image.RGBA, m affine, ss, outW, outH int) []u
 						b += float32(p0[2])*w0 + float32(p1[2])*w1 + float32(p2[2])*w2 + float32(p3[2])*w3
 						continue
 					}
-					for k := 0; k < 4; k++ { // border: outside reads as black
-						px, py := ix+k&1, iy+k>>1
-						if px < 0 || py < 0 || px >= w || py >= h {
-							continue
-						}
-						wx, wy := ax, ay
-						if k&1 == 0 {
-							wx = 1 - ax
-						}
-						if k>>1 == 0 {
-							wy = 1 - ay
-						}
-						o := py*stride + 4*px
-						r += float32(pix[o]) * wx * wy
-						g += float32(pix[o+1]) * wx * wy
-						b += float32(pix[o+2]) * wx * wy
-					}
+					r, g, b = borderSample(pix, stride, w, h, ix, iy, ax, ay, r, g, b)
 				}
 			}
 			o := 3 * (v*outW + u)
@@ -176,23 +160,7 @@ func warpRectInto(out []uint8, src *image.RGBA, m affine, ss, outW, outH int) []
 					if iy+1 < 0 || iy >= h || ix+1 < 0 || ix >= w {
 						continue // entirely outside: black
 					}
-					for k := 0; k < 4; k++ { // border: outside reads as black
-						px, py := ix+k&1, iy+k>>1
-						if px < 0 || py < 0 || px >= w || py >= h {
-							continue
-						}
-						wx, wy := ax, ay
-						if k&1 == 0 {
-							wx = 1 - ax
-						}
-						if k>>1 == 0 {
-							wy = 1 - ay
-						}
-						q := py*stride + 4*px
-						r += float32(pix[q]) * wx * wy
-						g += float32(pix[q+1]) * wx * wy
-						b += float32(pix[q+2]) * wx * wy
-					}
+					r, g, b = borderSample(pix, stride, w, h, ix, iy, ax, ay, r, g, b)
 				}
 			}
 			out[o] = uint8(min(255, r*inv+0.5))
@@ -306,4 +274,27 @@ func rgbImage(rgb []uint8, w, h int) *image.RGBA {
 		img.Pix[4*i+3] = 255
 	}
 	return img
+}
+
+// borderSample adds to r, g, b the bilinear sample at (ix+ax, iy+ay) of an RGBA image whose
+// four neighbours are partly outside it (outside reads as black).
+func borderSample(pix []uint8, stride, w, h, ix, iy int, ax, ay, r, g, b float32) (float32, float32, float32) {
+	for k := 0; k < 4; k++ {
+		px, py := ix+k&1, iy+k>>1
+		if px < 0 || py < 0 || px >= w || py >= h {
+			continue
+		}
+		wx, wy := ax, ay
+		if k&1 == 0 {
+			wx = 1 - ax
+		}
+		if k>>1 == 0 {
+			wy = 1 - ay
+		}
+		o := py*stride + 4*px
+		r += float32(pix[o]) * wx * wy
+		g += float32(pix[o+1]) * wx * wy
+		b += float32(pix[o+2]) * wx * wy
+	}
+	return r, g, b
 }

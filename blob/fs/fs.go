@@ -141,20 +141,14 @@ type readCloser struct {
 	io.Closer
 }
 
-// Get returns the blob at key (ENOTFOUND if absent).
+// Get returns the blob at key (ENOTFOUND if absent): Open, read whole.
 func (s *Store) Get(ctx context.Context, key string) ([]byte, error) {
-	p, err := s.path(key)
+	rc, err := s.Open(ctx, key)
 	if err != nil {
 		return nil, err
 	}
-	raw, err := os.ReadFile(p)
-	if errors.Is(err, fs.ErrNotExist) {
-		return nil, faceverify.Errorf(faceverify.ENOTFOUND, "blob not found")
-	}
-	if err != nil {
-		return nil, err
-	}
-	return s.box.Open(raw, []byte(key))
+	defer rc.Close()
+	return io.ReadAll(rc)
 }
 
 // Delete removes key; absent is not an error.
