@@ -33,6 +33,9 @@ type post struct {
 	T  int
 	lp []float64 // T×nK, natural log
 	zh []float64 // T×10: share of digit d's probability that the Mandarin class holds
+	// said is T×10: digit d's log-probability before the language weights (LangPrior), the
+	// confidence a digit reports; the weights only decide which reading wins.
+	said []float64
 	// best and second are the two highest digit log-probabilities of each frame; bestD is
 	// the digit of best.
 	best, second []float64
@@ -64,12 +67,18 @@ func lse(a, b float64) float64 {
 }
 
 // merge folds the 22 model classes into the 12 decoding classes. Any: digit d is
-// log(P(en_d) + P(zh_d)), so a speaker may use either language, even mix them. A narrowed
-// language keeps only its own digits; the other language's digits count as filler (a digit
-// in the wrong language is not the challenge).
-func merge(raw []float32, T int, lang Language) *post {
-	p := &post{T: T, lp: make([]float64, T*nK), zh: make([]float64, T*10), best: make([]float64, T),
-		second: make([]float64, T), bestD: make([]int8, T)}
+// log(P(en_d)·w_en + P(zh_d)·w_zh), so a speaker may use either language, even mix them;
+// the weights are 1 for the clip's dominant language and (minority share / dominant
+// share)^prior for the other (langWeights; prior 0 = both 1). A narrowed language keeps only
+// its own digits; the other language's digits count as filler (a digit in the wrong language
+// is not the challenge).
+func merge(raw []float32, T int, lang Language, prior float64) *post {
+	p := &post{T: T, lp: make([]float64, T*nK), zh: make([]float64, T*10), said: make([]float64, T*10),
+		best: make([]float64, T), second: make([]float64, T), bestD: make([]int8, T)}
+	wEn, wZh := 0.0, 0.0 // log weights
+	if lang == Any && prior > 0 {
+		wEn, wZh = langWeights(raw, T, prior)
+	}
 	for t := 0; t < T; t++ {
 		r := raw[t*modelClasses : (t+1)*modelClasses]
 		o := p.lp[t*nK : (t+1)*nK]
@@ -81,12 +90,15 @@ func merge(raw []float32, T int, lang Language) *post {
 			switch lang {
 			case English:
 				o[kDigit0+d] = en
+				p.said[t*10+d] = en
 				filler = lse(filler, zh)
 			case Mandarin:
 				o[kDigit0+d] = zh
+				p.said[t*10+d] = zh
 				filler = lse(filler, en)
 			default:
-				o[kDigit0+d] = lse(en, zh)
+				o[kDigit0+d] = lse(en+wEn, zh+wZh)
+				p.said[t*10+d] = lse(en, zh)
 			}
 		}
 		o[kFiller] = filler
@@ -101,6 +113,28 @@ func merge(raw []float32, T int, lang Language) *post {
 		}
 	}
 	return p
+}
+
+// langMassFloor is added to each language's digit mass (in frames of posterior) so that a
+// clip with hardly any digit evidence (noise, one short word) gets weights near 1.
+const langMassFloor = 0.5
+
+// langWeights returns the log weights of the English and Mandarin digit classes for a clip:
+// 0 for the language holding more of the clip's digit posterior mass, prior·log(share ratio)
+// for the other.
+func langWeights(raw []float32, T int, prior float64) (wEn, wZh float64) {
+	mEn, mZh := langMassFloor, langMassFloor
+	for t := 0; t < T; t++ {
+		r := raw[t*modelClasses : (t+1)*modelClasses]
+		for d := 0; d < 10; d++ {
+			mEn += math.Exp(float64(r[clsEn0+d]))
+			mZh += math.Exp(float64(r[clsZh0+d]))
+		}
+	}
+	if mEn >= mZh {
+		return 0, prior * math.Log(mZh/mEn)
+	}
+	return prior * math.Log(mEn/mZh), 0
 }
 
 // token is one run of a label in a best path: class k over frames [s, e).
@@ -122,12 +156,16 @@ func greedy(p *post) (toks []token, score float64) {
 			}
 		}
 		score += best
+		conf := math.Exp(best)
+		if bk >= kDigit0 && bk < kDigit0+10 {
+			conf = math.Exp(p.said[t*10+bk-kDigit0])
+		}
 		if bk != prev && bk != kBlank {
-			toks = append(toks, token{k: bk, s: t, e: t + 1, conf: math.Exp(best)})
+			toks = append(toks, token{k: bk, s: t, e: t + 1, conf: conf})
 		} else if bk == prev && bk != kBlank {
 			tk := &toks[len(toks)-1]
 			tk.e = t + 1
-			tk.conf = math.Max(tk.conf, math.Exp(best))
+			tk.conf = math.Max(tk.conf, conf)
 		}
 		prev = bk
 	}
@@ -358,10 +396,10 @@ func segments(p *post, g *graph, path []int) []segment {
 		if sg.s < 0 {
 			continue
 		}
-		k := kDigit0 + g.labels[i]
+		d := g.labels[i]
 		var m float64
 		for t := max(0, sg.s-1); t < min(p.T, sg.e+1); t++ {
-			m += math.Exp(p.at(t, k))
+			m += math.Exp(p.said[t*10+d])
 		}
 		out[i].conf = math.Min(1, m)
 	}

@@ -61,7 +61,7 @@ func utter(gap int, toks ...tok) []frame {
 
 func postOf(lang Language, fs []frame) *post {
 	r, T := raw(fs)
-	return merge(r, T, lang)
+	return merge(r, T, lang, DefaultThresholds.LangPrior)
 }
 
 func heard(p *post) string {

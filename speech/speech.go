@@ -205,7 +205,7 @@ func (r *Recognizer) analyse(lang Language, pcm []int16, rate int) (*clip, error
 			return nil, errors.New("speech: model produced NaN")
 		}
 	}
-	return &clip{p: merge(raw, T, lang), energy: frameEnergy(x, r.hop, int(r.offset.Seconds()*SampleRate), T)}, nil
+	return &clip{p: merge(raw, T, lang, r.th.LangPrior), energy: frameEnergy(x, r.hop, int(r.offset.Seconds()*SampleRate), T)}, nil
 }
 
 // maxWordSide bounds how far a word extends from its CTC spike (each side).

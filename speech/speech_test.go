@@ -161,6 +161,31 @@ func TestLanguageNarrowing(t *testing.T) {
 	}
 }
 
+// TestMixedLanguages: a reading that switches language (one or two Mandarin digits among
+// English ones) still passes with both languages decoded (LangPrior only scales the minority
+// language, it never removes it).
+func TestMixedLanguages(t *testing.T) {
+	r := recognizer(t)
+	for _, c := range []struct{ digits, langs string }{{"4821", "zeee"}, {"3907", "eezz"}, {"5162", "eeze"}, {"7340", "zzez"}} {
+		var pcm []int16
+		for i, d := range c.digits {
+			voice, text := "en-us", spell(string(d))
+			if c.langs[i] == 'z' {
+				voice, text = "cmn-latn-pinyin", pinyin(string(d))
+			}
+			pcm = append(pcm, synth(t, voice, 150, text, "pad", "0.25", "0.15")...)
+		}
+		v, err := r.Verify(pcm, 16000, c.digits)
+		if err != nil {
+			t.Fatal(err)
+		}
+		t.Logf("%s read %s: heard %q right %d conf %.2f margins %.1f zh %.2f", c.digits, c.langs, v.Heard.Digits, v.Right, v.Conf, v.Margins, v.Zh)
+		if v.Right < 4 {
+			t.Errorf("%s read %s: %d confirmed", c.digits, c.langs, v.Right)
+		}
+	}
+}
+
 // TestWrongChallenge: the same clips against a challenge with one and with two digits
 // changed are refused at preferences 2 and 1.
 func TestWrongChallenge(t *testing.T) {

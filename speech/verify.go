@@ -19,6 +19,14 @@ type Thresholds struct {
 	// MinDelMargin: the challenge must beat the sequence without this digit (its frames
 	// explained by blank or filler) by at least this much.
 	MinDelMargin float64
+	// LangPrior (decoding with both languages, Any) is how strongly the clip's dominant
+	// language is preferred: the other language's digit probabilities are scaled by
+	// (its share of the clip's digit mass / the dominant share)^LangPrior before the two
+	// languages are merged. 0 = none (every digit free in either language); people read a
+	// challenge in one language, so a digit heard in the minority language is more often a
+	// confusion (an English "five" heard as 二) than a switch. A mixed reading still
+	// decodes: the minority digit is only scaled, never removed.
+	LangPrior float64
 }
 
 // DefaultThresholds are the tuned decision thresholds (docs/speech.md, "## Runtime").
@@ -26,6 +34,7 @@ var DefaultThresholds = Thresholds{
 	MinConf:      0.4,
 	MinSubMargin: 2.0,
 	MinDelMargin: 2.0,
+	LangPrior:    2,
 }
 
 // Verification is the outcome of checking a clip against a known challenge.

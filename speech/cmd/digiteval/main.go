@@ -72,6 +72,7 @@ func main() {
 	minConf := flag.Float64("minconf", math.NaN(), "override Thresholds.MinConf")
 	minSub := flag.Float64("minsub", math.NaN(), "override Thresholds.MinSubMargin")
 	minDel := flag.Float64("mindel", math.NaN(), "override Thresholds.MinDelMargin")
+	langPrior := flag.Float64("langprior", math.NaN(), "override Thresholds.LangPrior")
 	sweep := flag.Bool("sweep", false, "print accept rates over a grid of thresholds")
 	verbose := flag.Bool("v", false, "print every sequence")
 	flag.Parse()
@@ -85,6 +86,9 @@ func main() {
 	}
 	if !math.IsNaN(*minDel) {
 		th.MinDelMargin = *minDel
+	}
+	if !math.IsNaN(*langPrior) {
+		th.LangPrior = *langPrior
 	}
 	language, err := speech.ParseLanguage(*lang)
 	check(err)
