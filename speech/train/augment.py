@@ -19,6 +19,35 @@ def speed(x, f):
     return np.interp(np.linspace(0, len(x) - 1, n), np.arange(len(x)), x).astype(np.float32)
 
 
+def tempo(x, f):
+    """Change duration by 1/f keeping pitch and formants (sox WSOLA via torchaudio); with
+    speed() before it, vocal tract/pitch and speaking rate vary independently."""
+    if abs(f - 1.0) < 1e-3 or len(x) < SR // 10:
+        return x
+    import torch
+    import torchaudio.sox_effects as se
+    y, _ = se.apply_effects_tensor(torch.from_numpy(np.ascontiguousarray(x, np.float32))[None], SR, [["tempo", "-s", "%.3f" % f]])
+    return y[0].numpy().astype(np.float32)
+
+
+def mic_eq(rng, x):
+    """A random microphone/room colouring: 1-3 peaking biquads (±9 dB, 150-6000 Hz, Q 0.7-3)
+    and a tilt (first-order shelf), as phones, headsets and laptops differ."""
+    for _ in range(int(rng.integers(1, 4))):
+        f0 = float(np.exp(rng.uniform(np.log(150), np.log(6000))))
+        g = rng.uniform(-9, 9)
+        q = rng.uniform(0.7, 3.0)
+        A = 10 ** (g / 40)
+        w = 2 * np.pi * f0 / SR
+        al = np.sin(w) / (2 * q)
+        b = [1 + al * A, -2 * np.cos(w), 1 - al * A]
+        a = [1 + al / A, -2 * np.cos(w), 1 - al / A]
+        x = lfilter(np.array(b) / a[0], np.array(a) / a[0], x)
+    k = rng.uniform(-0.6, 0.6)                      # tilt: >0 brighter, <0 duller
+    x = lfilter([1, -k], [1], x) if k > 0 else lfilter([1 + k], [1, k], x)
+    return x.astype(np.float32)
+
+
 def colored_noise(rng, n, kind):
     w = rng.standard_normal(n).astype(np.float32)
     if kind == "white":
@@ -82,8 +111,10 @@ def synth_rir(rng):
 
 
 class Sampler:
-    def __init__(self, real, synth_spk, conn, fill, rng, p_synth=0.3, p_en=0.5, p_tel=0.15):
+    def __init__(self, real, synth_spk, conn, fill, rng, p_synth=0.3, p_en=0.5, p_tel=0.15, p_tempo=0.0, p_eq=0.0):
         self.rng = rng
+        self.p_tempo = p_tempo  # independent speaking-rate change of a real speaker's string (after speed())
+        self.p_eq = p_eq        # random microphone colouring (mic_eq)
         self.p_synth = p_synth
         self.p_en = p_en      # share of English examples
         self.p_tel = p_tel    # 8 kHz telephone band: also on 16 kHz sources, so bandwidth is no language cue
@@ -128,7 +159,11 @@ class Sampler:
                 w = table[d][rng.integers(len(table[d]))]
             out.append((w, [label(lang, d)]))
         f = rng.uniform(0.82, 1.22) if src == "real" else rng.uniform(0.9, 1.1)
-        return [(speed(w, f), l) for w, l in out]
+        out = [(speed(w, f), l) for w, l in out]
+        if src == "real" and self.p_tempo > 0 and rng.random() < self.p_tempo:
+            g = rng.uniform(0.8, 1.25)
+            out = [(tempo(w, g), l) for w, l in out]
+        return out
 
     def filler_clip(self):
         lang, n, w = self.fill[self.rng.integers(len(self.fill))]
@@ -205,6 +240,8 @@ class Sampler:
 
     def augment(self, x):
         rng = self.rng
+        if self.p_eq > 0 and rng.random() < self.p_eq:
+            x = mic_eq(rng, x)
         if rng.random() < 0.3:
             x = fftconvolve(x, synth_rir(rng))[: len(x) + SR // 4].astype(np.float32)
         s = rms(x[np.abs(x) > 0.02 * (np.abs(x).max() + 1e-9)]) if len(x) else 0.0

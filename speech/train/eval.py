@@ -4,22 +4,22 @@ from held-out speakers' real recordings, clean and after an Opus 32 kbit/s round
 import argparse, json, os
 import numpy as np
 import torch
-from model import DigitNet
+from model import load
 import evalset
 
 
 def main():
     ap = argparse.ArgumentParser()
-    ap.add_argument("ckpt")
+    ap.add_argument("ckpt", nargs="+", help="one checkpoint, or several: their ensemble")
     ap.add_argument("--split", action="append", default=[])
     ap.add_argument("--n", type=int, default=100)
     ap.add_argument("--channels", type=int, default=128)
     ap.add_argument("--json", default="")
     a = ap.parse_args()
     torch.set_num_threads(1)
-    net = DigitNet(c=a.channels)
-    net.load_state_dict(torch.load(a.ckpt, map_location="cpu"))
-    net.eval()
+    net = load(a.ckpt, a.channels)
+    for n in (net.nets if hasattr(net, "nets") else [net]):
+        n.fe.use_fft = True                                   # same numbers as the conv, faster
 
     def run(x):
         with torch.no_grad():

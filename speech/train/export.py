@@ -5,20 +5,20 @@ import numpy as np
 import torch
 import onnx
 from common import REPO, LABELS, SR
-from model import DigitNet, Export, FRAME_SHIFT_MS, FRAME_OFFSET_MS
+from model import load, Export, FRAME_SHIFT_MS, FRAME_OFFSET_MS
 
 
 def main():
     ap = argparse.ArgumentParser()
-    ap.add_argument("ckpt")
+    ap.add_argument("ckpt", nargs="+", help="one checkpoint, or several: exported as their ensemble")
     ap.add_argument("--version", required=True)
     ap.add_argument("--channels", type=int, default=128)
     ap.add_argument("--info", default="")
     args = ap.parse_args()
     torch.set_num_threads(2)
-    net = DigitNet(c=args.channels)
-    net.load_state_dict(torch.load(args.ckpt, map_location="cpu"))
-    net.eval()
+    net = load(args.ckpt, args.channels)
+    for n in (net.nets if hasattr(net, "nets") else [net]):
+        n.fe.use_fft = False                                  # the exported front end is the fixed conv
     mdir = os.path.join(REPO, "speech", "model")
     path = os.path.join(mdir, "digits.onnx")
     x = torch.from_numpy(np.random.default_rng(0).standard_normal(SR * 3).astype(np.float32) * 0.05)[None]
@@ -50,6 +50,7 @@ def main():
                 note="input float32 [1,N] 16 kHz mono int16/32768; graph: STFT (Hann 400, hop 160, padded 200 each side) "
                      "-> power -> 64 mel -> log(x+1e-6) -> minus per-utterance mean per band (x0.25) -> conv CTC; "
                      "output log-softmax [1,T,22], T = (N//160)//3 + 1, frame t centred at 30 t ms")
+    meta["members"] = len(args.ckpt)
     if args.info and os.path.exists(args.info):
         info = json.load(open(args.info))
         meta["train"] = {k: info[k] for k in ("seed", "steps", "params", "train_seconds", "best_val_mean_exact") if k in info}

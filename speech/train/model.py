@@ -96,10 +96,42 @@ class DigitNet(nn.Module):
         x = self.fe(audio, lengths)
         if self.training and self.specaug:
             x = spec_augment(x)
+        return self.body(x)
+
+    def body(self, x):
+        """log-mels [B, 64, L] -> log-probabilities [B, T, 22]."""
         x = F.relu(self.bn(self.stem(x)))
         x = self.blocks(x)
         x = self.head(x)                                          # [B, 22, T]
         return F.log_softmax(x, dim=1).transpose(1, 2)           # [B, T, 22]
+
+
+class Ensemble(nn.Module):
+    """Several DigitNets over one front end (theirs are fixed and identical): the mean of
+    their frame posteriors, as log-probabilities (same output as one DigitNet)."""
+
+    def __init__(self, nets):
+        super().__init__()
+        self.nets = nn.ModuleList(nets)
+        self.fe = nets[0].fe
+
+    def forward(self, audio, lengths=None):
+        x = self.fe(audio, lengths)
+        p = torch.stack([n.body(x).exp() for n in self.nets]).mean(0)
+        return torch.log(p.clamp_min(1e-30))
+
+
+def load(ckpts, channels=128):
+    """One checkpoint -> DigitNet; several -> their Ensemble (eval mode)."""
+    nets = []
+    for c in ckpts:
+        n = DigitNet(c=channels)
+        n.load_state_dict(torch.load(c, map_location="cpu"))
+        n.eval()
+        nets.append(n)
+    m = nets[0] if len(nets) == 1 else Ensemble(nets)
+    m.eval()
+    return m
 
 
 def spec_augment(x, n_f=2, f_w=8, n_t=2, t_w=10):
