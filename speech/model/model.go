@@ -13,7 +13,7 @@ import (
 )
 
 // SHA256 pins the embedded digits.onnx (hex). model_test.go checks it.
-const SHA256 = "c6dc4d25a62fad44323d768f24a453169fd44bde6d8dcb2e7dc55cc8440860ce"
+const SHA256 = "03f530c788fab9bb68469f76fd9ebddd9bbbbec2a6a60f15ef9b389ba02be078"
 
 //go:embed digits.onnx
 var onnxBytes []byte
