@@ -254,8 +254,16 @@ func (st *SyncTrack) WithAudioOf(ctx context.Context, path string) (map[string]f
 	}
 	sy := syncScores(&clip, st.track, band, sres)
 	reportSync(sc, sy)
-	if r, refused := st.l.cfg.lipDecision(sy); refused {
-		return sc, r.Message, nil
+	// The lip/voice rows of LivenessRules, whatever the configured switch.
+	pol := Policy{Config: st.l.cfg}
+	pol.Config.LipSync = true
+	m := Measurements{Stage: StageVoice, MouthMotion: sy.mouthStd, MouthPixels: sy.mouthMotion, SyncScore: sy.prob}
+	d, refused, err := pol.Decide(lipRules(), &m)
+	if err != nil {
+		return nil, "", err
+	}
+	if refused {
+		return sc, d.Result().Message, nil
 	}
 	return sc, "", nil
 }
