@@ -297,7 +297,7 @@ func (l *Liveness) CheckDecision(ctx context.Context, videoPath, challenge strin
 	if serr != nil && !errors.Is(serr, speech.ErrNoSpeech) {
 		return nil, Decision{}, serr
 	}
-	m.speech, m.DigitsConfirmed, m.DigitsHeard = sv, sv.Right, sv.Heard.Digits
+	m.DigitsConfirmed, m.DigitsHeard = sv.Right, sv.Heard.Digits
 	rep.DigitsHeard = m.DigitsHeard
 	speechScores(rep.Scores, sv)
 	// Word timings for the lip-sync check: where the challenge digits lie (forced

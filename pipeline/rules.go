@@ -11,12 +11,12 @@ import (
 	"errors"
 	"fmt"
 	"math"
+	"reflect"
 	"strconv"
 	"strings"
 
 	faceverify "github.com/faceverify/faceverify"
 	"github.com/faceverify/faceverify/media"
-	"github.com/faceverify/faceverify/speech"
 )
 
 // Stage is how far Check has measured a clip. The stages run in this order, each costing
@@ -49,77 +49,66 @@ type Measurements struct {
 
 	// StageDecode
 	Decode   error   // media.Extract's error; nil = decoded
-	Duration float64 // seconds (0 when the decoder did not get that far)
-	Frames   int
+	Duration float64 `cue:"duration_s"` // seconds (0 when the decoder did not get that far)
+	Frames   int     `cue:"frames"`
 
 	// StageAudio
-	SpeechPeakDB float64 // loudest 100 ms of the band-passed audio, dBFS
+	SpeechPeakDB float64 `cue:"speech_peak_db"` // loudest 100 ms of the band-passed audio, dBFS
 
 	// StageTrack
-	FaceFrames      float64 // share of frames with a face
-	MultiFaceFrames float64 // share of frames with a second, large enough face
+	FaceFrames      float64 `cue:"face_frames"`       // share of frames with a face
+	MultiFaceFrames float64 `cue:"multi_face_frames"` // share of frames with a second, large enough face
 
 	// StageSamples
-	SampledFaces  int     // sampled frames with a face template
-	OtherFaces    int     // sampled frames whose face is not the best frame's person
-	MinSimilarity float64 // lowest similarity of a sampled face to the best frame's
-	Quality       float64 // median quality 0–100 of the sampled faces (rounded to 0.001, as reported)
-	FaceSize      float64 // best frame's face box short side, px
-	Sharpness     float64
-	Brightness    float64
-	Live          float64 // mean anti-spoof "live" probability of the sampled faces
-	FaceMotion    float64 // mean abs grey change of the face box between frames
+	SampledFaces  int     `cue:"sampled_faces"`           // sampled frames with a face template
+	OtherFaces    int     `cue:"other_faces"`             // sampled frames whose face is not the best frame's person
+	MinSimilarity float64 `cue:"identity_min_similarity"` // lowest similarity of a sampled face to the best frame's
+	Quality       float64 `cue:"quality"`                 // median quality 0–100 of the sampled faces (rounded to 0.001, as reported)
+	FaceSize      float64 `cue:"face_size_px"`            // best frame's face box short side, px
+	Sharpness     float64 `cue:"sharpness"`
+	Brightness    float64 `cue:"brightness"`
+	Live          float64 `cue:"antispoof_live"` // mean anti-spoof "live" probability of the sampled faces
+	FaceMotion    float64 `cue:"face_motion"`    // mean abs grey change of the face box between frames
 
 	// StageVoice
-	MouthMotion     float64 // std of the landmark lip opening (syncResult.mouthStd)
-	MouthPixels     float64 // median aligned mouth-crop change (syncResult.mouthMotion)
-	SyncScore       float64 // fused lip/voice sync probability
-	DigitsConfirmed int     // challenge digits speech verification confirmed
+	MouthMotion     float64 `cue:"mouth_motion"`     // std of the landmark lip opening (syncResult.mouthStd)
+	MouthPixels     float64 `cue:"mouth_pixels"`     // median aligned mouth-crop change (syncResult.mouthMotion)
+	SyncScore       float64 `cue:"sync_score"`       // fused lip/voice sync probability
+	DigitsConfirmed int     `cue:"digits_confirmed"` // challenge digits speech verification confirmed
 	DigitsHeard     string  // the free decode
 
-	speech speech.Verification // the whole verification, for the report
-	sync   syncResult          // every sync statistic, for the report
+	sync syncResult // every sync statistic, for the report
 }
 
-// Cue returns the value of the named cue (false for an unknown name).
+// Cue returns the value of the named cue (the field tagged with that cue name; false for
+// an unknown name).
 func (m *Measurements) Cue(name string) (float64, bool) {
-	switch name {
-	case "duration_s":
-		return m.Duration, true
-	case "frames":
-		return float64(m.Frames), true
-	case "speech_peak_db":
-		return m.SpeechPeakDB, true
-	case "face_frames":
-		return m.FaceFrames, true
-	case "multi_face_frames":
-		return m.MultiFaceFrames, true
-	case "sampled_faces":
-		return float64(m.SampledFaces), true
-	case "other_faces":
-		return float64(m.OtherFaces), true
-	case "identity_min_similarity":
-		return m.MinSimilarity, true
-	case "quality":
-		return m.Quality, true
-	case "face_size_px":
-		return m.FaceSize, true
-	case "sharpness":
-		return m.Sharpness, true
-	case "brightness":
-		return m.Brightness, true
-	case "antispoof_live":
-		return m.Live, true
-	case "face_motion":
-		return m.FaceMotion, true
-	case "mouth_motion":
-		return m.MouthMotion, true
-	case "mouth_pixels":
-		return m.MouthPixels, true
-	case "sync_score":
-		return m.SyncScore, true
-	case "digits_confirmed":
-		return float64(m.DigitsConfirmed), true
+	i, ok := cueFields[name]
+	if !ok {
+		return 0, false
+	}
+	return number(reflect.ValueOf(m).Elem().Field(i))
+}
+
+// cueFields maps every cue name to its Measurements field.
+var cueFields = func() map[string]int {
+	out := map[string]int{}
+	t := reflect.TypeOf(Measurements{})
+	for i := 0; i < t.NumField(); i++ {
+		if c := t.Field(i).Tag.Get("cue"); c != "" {
+			out[c] = i
+		}
+	}
+	return out
+}()
+
+// number reads an int or float field as a float64.
+func number(v reflect.Value) (float64, bool) {
+	switch v.Kind() {
+	case reflect.Float64:
+		return v.Float(), true
+	case reflect.Int:
+		return float64(v.Int()), true
 	}
 	return 0, false
 }
@@ -131,34 +120,17 @@ type Policy struct {
 	DigitsNeeded int // liveness_preferences: 3 or 4 of the challenge digits
 }
 
-// Threshold returns the named threshold: a LivenessConfig field or DigitsNeeded.
+// Threshold returns the named threshold: DigitsNeeded or the number field of Config of
+// that name (so a rule names its threshold as the configuration does).
 func (p Policy) Threshold(name string) (float64, bool) {
-	c := p.Config
-	switch name {
-	case "MinSpeechDB":
-		return c.MinSpeechDB, true
-	case "MinFaceFrames":
-		return c.MinFaceFrames, true
-	case "MultiFaceFrames":
-		return c.MultiFaceFrames, true
-	case "MinFaceMotion":
-		return c.MinFaceMotion, true
-	case "MinQuality":
-		return c.MinQuality, true
-	case "MinFaceSize":
-		return c.MinFaceSize, true
-	case "MinLive":
-		return c.MinLive, true
-	case "MinMouthMotion":
-		return c.MinMouthMotion, true
-	case "MinMouthPixels":
-		return c.MinMouthPixels, true
-	case "MinSyncScore":
-		return c.MinSyncScore, true
-	case "DigitsNeeded":
+	if name == "DigitsNeeded" {
 		return float64(p.DigitsNeeded), true
 	}
-	return 0, false
+	f := reflect.ValueOf(p.Config).FieldByName(name)
+	if !f.IsValid() {
+		return 0, false
+	}
+	return number(f)
 }
 
 // Op compares a cue with a threshold.

@@ -48,6 +48,23 @@ func TestLivenessRulesTable(t *testing.T) {
 			}
 		}
 	}
+	if len(cueFields) != 18 {
+		t.Errorf("%d cues tagged, want 18 (a tag given twice?)", len(cueFields))
+	}
+	for name := range cueFields {
+		if _, ok := m.Cue(name); !ok {
+			t.Errorf("cue %s is not a number", name)
+		}
+	}
+	if v, _ := m.Cue("quality"); v != m.Quality {
+		t.Errorf("cue quality = %v, want %v", v, m.Quality)
+	}
+	if v, _ := p.Threshold("MinQuality"); v != p.Config.MinQuality {
+		t.Errorf("threshold MinQuality = %v", v)
+	}
+	if _, ok := p.Threshold("LipSync"); ok {
+		t.Errorf("LipSync is a switch, not a threshold")
+	}
 	last := LivenessRules[len(LivenessRules)-1]
 	if len(last.If) != 0 || last.Result != faceverify.ResultVideoOK || last.Stage != StageVoice {
 		t.Errorf("the last rule must be the unconditional VIDEO_OK of the voice stage, got %+v", last)
