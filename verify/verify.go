@@ -488,6 +488,14 @@ func mergeIDCard(ss *faceverify.Session, side string, f faceverify.IDCardResult)
 	ss.IDCard.Merge(side, f)
 }
 
+// dropStaged deletes the staged video at key that will not be decided (of a refused
+// upload, say why); a failed delete is logged, never dropped silently.
+func (s *Service) dropStaged(ctx context.Context, ss *faceverify.Session, key, why string) {
+	if err := s.blobs.Delete(ctx, key); err != nil {
+		s.Log.Error("staged video not deleted", "why", why, "token", Redact(ss.Token), "err", err)
+	}
+}
+
 // VideoOutcome is what the page learns right after an upload.
 type VideoOutcome struct {
 	Session *faceverify.Session
@@ -510,7 +518,7 @@ func (s *Service) SubmitVideo(ctx context.Context, token string, r io.Reader) (*
 	up := &upload{r: io.LimitReader(r, s.Config.MaxVideoBytes+1), h: sha256.New()}
 	err = s.blobs.PutFile(ctx, key, up)
 	if err != nil || up.n > s.Config.MaxVideoBytes || up.n == 0 {
-		s.blobs.Delete(ctx, key)
+		s.dropStaged(ctx, ss, key, "refused upload")
 	}
 	switch {
 	case faceverify.ErrorCode(up.err) == faceverify.ETOOLARGE:
@@ -528,15 +536,13 @@ func (s *Service) SubmitVideo(ctx context.Context, token string, r io.Reader) (*
 	ss.Attempts++
 	ss.PendingVideoKey = key
 	if err := ss.Move(faceverify.StateDeciding, now); err != nil {
-		s.blobs.Delete(ctx, key)
+		s.dropStaged(ctx, ss, key, "upload the session cannot take")
 		return nil, err
 	}
 	payload, _ := json.Marshal(videoPayload{Bytes: up.n, SHA256: hex.EncodeToString(up.h.Sum(nil))})
 	job := faceverify.Job{Kind: faceverify.JobDecide, Token: ss.Token, Key: key, MaxAttempts: s.Config.DecideAttempts, Payload: payload}
 	if err := s.store.UpdateSession(ctx, ss, job); err != nil {
-		if derr := s.blobs.Delete(ctx, key); derr != nil {
-			s.Log.Error("staged video of a lost update not deleted", "token", Redact(ss.Token), "err", derr)
-		}
+		s.dropStaged(ctx, ss, key, "lost update")
 		return nil, err
 	}
 	s.wake()
