@@ -315,3 +315,33 @@ func TestRefusedUploadDeleteFailureIsLogged(t *testing.T) {
 		t.Fatalf("the log holds the whole token:\n%s", logs.String())
 	}
 }
+
+// conflictOnce is a store whose first session update loses to a concurrent one.
+type conflictOnce struct {
+	faceverify.Store
+	lost bool
+}
+
+func (c *conflictOnce) UpdateSession(ctx context.Context, ss *faceverify.Session, jobs ...faceverify.Job) error {
+	if !c.lost {
+		c.lost = true
+		return faceverify.Errorf(faceverify.ECONFLICT, "session changed")
+	}
+	return c.Store.UpdateSession(ctx, ss, jobs...)
+}
+
+// An oversized upload's failed attempt survives a lost update: the use case re-reads the
+// session and applies the attempt again, as the other retrying use cases do.
+func TestOversizedVideoRetriesAConflict(t *testing.T) {
+	fx := newFixture(t, &fakeEngine{}, verify.Config{MaxVideoBytes: 16})
+	tok := fx.session(t, faceverify.Options{LivenessRetries: 2}, []byte{7})
+	st := &conflictOnce{Store: fx.store}
+	svc := verify.New(st, fx.blobs, &fakeEngine{}, fx.clock, nil, verify.Config{MaxVideoBytes: 16})
+	out, err := svc.SubmitVideo(context.Background(), tok, bytes.NewReader(make([]byte, 17)))
+	if err != nil || !st.lost || out.Result != faceverify.ResultVideoTooLarge || out.Session.Attempts != 1 {
+		t.Fatalf("%+v %v (conflict injected: %v)", out, err, st.lost)
+	}
+	if ss, _ := fx.store.Session(context.Background(), tok); ss.Attempts != 1 || ss.State != faceverify.StateLiveness {
+		t.Fatalf("stored: attempts %d state %s", ss.Attempts, ss.State)
+	}
+}

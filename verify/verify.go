@@ -116,7 +116,8 @@ const maxConflicts = 8
 
 // retryConflicts runs op again while it fails with ECONFLICT (at most maxConflicts times).
 // Every use case that may simply re-read the session and re-apply its change goes
-// through here; the others (an OCR read, a staged video) return ECONFLICT to their caller.
+// through here (page reads, cancel, an oversized upload's failed attempt); the others (an
+// OCR read, a staged video) return ECONFLICT to their caller, who must send it again.
 func retryConflicts[T any](op func() (T, error)) (T, error) {
 	for i := 1; ; i++ {
 		v, err := op()
@@ -574,8 +575,14 @@ func (u *upload) Read(p []byte) (int, error) {
 	return n, err
 }
 
-// RejectOversizedVideo counts an upload over the size limit as a failed attempt.
+// RejectOversizedVideo counts an upload over the size limit as a failed attempt. It only
+// re-reads the session and re-applies the attempt, so a lost update is retried
+// (retryConflicts) rather than losing the attempt to a concurrent page read.
 func (s *Service) RejectOversizedVideo(ctx context.Context, token string) (*VideoOutcome, error) {
+	return retryConflicts(func() (*VideoOutcome, error) { return s.rejectOversizedVideo(ctx, token) })
+}
+
+func (s *Service) rejectOversizedVideo(ctx context.Context, token string) (*VideoOutcome, error) {
 	ss, err := s.videoSession(ctx, token)
 	if out, over, oerr := s.overAllowance(ctx, ss); over {
 		return out, oerr
@@ -612,8 +619,8 @@ func (s *Service) overAllowance(ctx context.Context, ss *faceverify.Session) (*V
 	if err := s.store.UpdateSession(ctx, ss, s.notifyJob(ss)); err != nil {
 		return nil, true, err // ECONFLICT: the verdict job won the race; the page asks again
 	}
-	if pending != "" {
-		s.blobs.Delete(ctx, pending) // its verdict job now finds the session decided
+	if pending != "" { // its verdict job now finds the session decided
+		s.dropStaged(ctx, ss, pending, "upload beyond the allowance")
 	}
 	s.wake()
 	s.Log.Info("upload beyond the allowance", "token", Redact(ss.Token), "attempts", ss.Attempts)
