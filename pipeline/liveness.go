@@ -16,6 +16,7 @@ import (
 	"image"
 	"image/jpeg"
 	"math"
+	"reflect"
 	"sort"
 	"sync"
 	"time"
@@ -80,23 +81,13 @@ func (c *LivenessConfig) fill() {
 	if c.Limits == (media.Limits{}) {
 		c.Limits = d.Limits
 	}
-	set := func(v *float64, def float64) {
-		if *v == 0 {
-			*v = def
+	// Every threshold (a float64 field) left at zero takes its default.
+	v, def := reflect.ValueOf(c).Elem(), reflect.ValueOf(d)
+	for i := 0; i < v.NumField(); i++ {
+		if f := v.Field(i); f.Kind() == reflect.Float64 && f.Float() == 0 {
+			f.SetFloat(def.Field(i).Float())
 		}
 	}
-	set(&c.MinFaceFrames, d.MinFaceFrames)
-	set(&c.MultiFaceFrames, d.MultiFaceFrames)
-	set(&c.SecondFaceRatio, d.SecondFaceRatio)
-	set(&c.MinQuality, d.MinQuality)
-	set(&c.MinFaceSize, d.MinFaceSize)
-	set(&c.SameFaceSim, d.SameFaceSim)
-	set(&c.MinLive, d.MinLive)
-	set(&c.MinFaceMotion, d.MinFaceMotion)
-	set(&c.MinMouthMotion, d.MinMouthMotion)
-	set(&c.MinMouthPixels, d.MinMouthPixels)
-	set(&c.MinSyncScore, d.MinSyncScore)
-	set(&c.MinSpeechDB, d.MinSpeechDB)
 	if c.Samples <= 0 {
 		c.Samples = d.Samples
 	}

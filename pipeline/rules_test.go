@@ -283,3 +283,15 @@ func TestLivenessRulesAgreeWithOldChain(t *testing.T) {
 		}
 	}
 }
+
+// Every threshold left at zero takes its default; a set one stays.
+func TestLivenessConfigFill(t *testing.T) {
+	c := LivenessConfig{MinQuality: 33}
+	c.fill()
+	d := DefaultLivenessConfig()
+	want := d
+	want.MinQuality, want.LipSync = 33, false
+	if c != want {
+		t.Errorf("filled %+v\nwant   %+v", c, want)
+	}
+}
