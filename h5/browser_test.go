@@ -401,15 +401,6 @@ func createSession(t *testing.T, s *apitest.Server, appCode string, rc *receiver
 
 // ---- Cloudauth through the official Go SDK (docs/cloudauth.md) ----------------------------
 
-func caClient(t *testing.T, s *apitest.Server) *cloudauth.Client {
-	t.Helper()
-	c, err := cloudauth.NewClientWithAccessKey("cn-hangzhou", s.Tenant.AccessKeyID, s.Tenant.AccessKeySecret)
-	if err != nil {
-		t.Fatal(err)
-	}
-	return c
-}
-
 // caInit calls InitFaceVerify comparing with the FaceContrastPicture ref, with a GET
 // callback to rc and the return URL on rc.
 func caInit(t *testing.T, s *apitest.Server, rc *receiver, ref string) (id, certifyURL string) {
@@ -429,7 +420,7 @@ func caInit(t *testing.T, s *apitest.Server, rc *receiver, ref string) (id, cert
 	r.CallbackToken = "tok43"
 	r.MetaInfo = `{"zimVer":"3.0.0","appVersion":"1","bioMetaInfo":"4.1.0:1150,0","appName":"com.example","deviceType":"h5","osVersion":"Linux","apdidToken":"","deviceModel":"chromium"}`
 	r.FaceContrastPicture = base64.StdEncoding.EncodeToString(img)
-	resp, err := caClient(t, s).InitFaceVerify(r)
+	resp, err := s.CloudauthClient(t).InitFaceVerify(r)
 	if err != nil || resp.Code != "200" {
 		t.Fatalf("InitFaceVerify: %v %s", err, resp.GetHttpContentString())
 	}
@@ -439,25 +430,7 @@ func caInit(t *testing.T, s *apitest.Server, rc *receiver, ref string) (id, cert
 // caDescribe polls DescribeFaceVerify until the verdict is there (Code 424 = not yet).
 func caDescribe(t *testing.T, s *apitest.Server, id string) *cloudauth.DescribeFaceVerifyResponse {
 	t.Helper()
-	c := caClient(t, s)
-	deadline := time.Now().Add(60 * time.Second)
-	for {
-		r := cloudauth.CreateDescribeFaceVerifyRequest()
-		r.Domain, r.Scheme = strings.TrimPrefix(s.URL, "http://"), "http"
-		r.SceneId = requests.Integer(s.Tenant.SceneID)
-		r.CertifyId = id
-		resp, err := c.DescribeFaceVerify(r)
-		if err != nil {
-			t.Fatalf("DescribeFaceVerify: %v", err)
-		}
-		if resp.Code != "424" {
-			return resp
-		}
-		if time.Now().After(deadline) {
-			t.Fatalf("no verdict: %s", resp.GetHttpContentString())
-		}
-		time.Sleep(200 * time.Millisecond)
-	}
+	return apitest.AwaitDescribe(t, s.CloudauthClient(t), func() *cloudauth.DescribeFaceVerifyRequest { return s.DescribeRequest(id) }, 60*time.Second)
 }
 
 type pageSession struct {

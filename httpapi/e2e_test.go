@@ -80,15 +80,8 @@ func uploadVideo(t *testing.T, s *apitest.Server, token, file string) (int, map[
 	if err != nil {
 		t.Fatal(err)
 	}
-	var buf bytes.Buffer
-	mw := multipart.NewWriter(&buf)
-	w, _ := mw.CreateFormFile("video", filepath.Base(file))
-	w.Write(data)
-	mw.Close()
-	req, _ := http.NewRequest(http.MethodPost, s.URL+"/h5/v1/sessions/"+token+"/video", &buf)
-	req.Header.Set("Content-Type", mw.FormDataContentType())
 	var out map[string]any
-	return apitest.Do(t, req, &out), out
+	return apitest.Do(t, apitest.VideoRequest(s.URL, token, filepath.Base(file), data), &out), out
 }
 
 func pageView(t *testing.T, s *apitest.Server, token string) map[string]any {
