@@ -321,41 +321,41 @@ func newReceiver(t *testing.T) *receiver {
 	return rc
 }
 
-// waitNotify waits for the callback of token and returns its data.
-func (rc *receiver) waitNotify(t *testing.T, token string) map[string]any {
+// await polls get until it has a value (20 s at the most).
+func await[T any](t *testing.T, what string, get func() (T, bool)) T {
 	t.Helper()
 	deadline := time.Now().Add(20 * time.Second)
 	for time.Now().Before(deadline) {
-		rc.mu.Lock()
-		d := rc.notify[token]
-		rc.mu.Unlock()
-		if d != nil {
-			return d
+		if v, ok := get(); ok {
+			return v
 		}
 		time.Sleep(100 * time.Millisecond)
 	}
-	t.Fatalf("no notify for %s", token)
-	return nil
+	t.Fatalf("no %s", what)
+	var zero T
+	return zero
+}
+
+// waitNotify waits for the callback of token and returns its data.
+func (rc *receiver) waitNotify(t *testing.T, token string) map[string]any {
+	t.Helper()
+	return await(t, "notify for "+token, func() (map[string]any, bool) {
+		rc.mu.Lock()
+		defer rc.mu.Unlock()
+		return rc.notify[token], rc.notify[token] != nil
+	})
 }
 
 // waitCallback waits for the Cloudauth GET callback of certifyId and returns its query.
 func (rc *receiver) waitCallback(t *testing.T, id string) url.Values {
 	t.Helper()
-	deadline := time.Now().Add(20 * time.Second)
-	for time.Now().Before(deadline) {
+	return await(t, "callback for "+id, func() (url.Values, bool) {
 		rc.mu.Lock()
-		q := rc.callbacks[id]
-		rc.mu.Unlock()
-		if q != nil {
-			return q
-		}
-		time.Sleep(100 * time.Millisecond)
-	}
-	t.Fatalf("no callback for %s", id)
-	return nil
+		defer rc.mu.Unlock()
+		return rc.callbacks[id], rc.callbacks[id] != nil
+	})
 }
 
-// createSession calls get_biz_token (multipart, comparison_type=0 with image_ref1 when ref is set).
 func createSession(t *testing.T, s *apitest.Server, appCode string, rc *receiver, ref string, kv ...string) string {
 	t.Helper()
 	var body bytes.Buffer
