@@ -42,14 +42,7 @@ func form(kv ...string) url.Values {
 		"return_url": {"https://biz.example/return"}, "notify_url": {"https://biz.example/notify"},
 		"liveness_type": {"video_number"}, "idcard_name": {"张三"}, "idcard_number": {"11010519491231002X"},
 	}
-	for i := 0; i < len(kv); i += 2 {
-		if kv[i+1] == "" {
-			f.Del(kv[i])
-		} else {
-			f.Set(kv[i], kv[i+1])
-		}
-	}
-	return f
+	return apitest.EditForm(f, "", kv...)
 }
 
 func bizToken(t *testing.T, s *apitest.Server, f url.Values) string {

@@ -4,6 +4,7 @@ import (
 	"bytes"
 	"mime/multipart"
 	"net/http"
+	"net/url"
 	"strings"
 	"testing"
 	"time"
@@ -65,4 +66,17 @@ func AwaitDescribe(t testing.TB, c *cloudauth.Client, newReq func() *cloudauth.D
 		}
 		time.Sleep(200 * time.Millisecond)
 	}
+}
+
+// EditForm sets each key/value pair of kv on f and returns f; a pair whose value is del
+// removes the key instead.
+func EditForm(f url.Values, del string, kv ...string) url.Values {
+	for i := 0; i+1 < len(kv); i += 2 {
+		if kv[i+1] == del {
+			f.Del(kv[i])
+		} else {
+			f.Set(kv[i], kv[i+1])
+		}
+	}
+	return f
 }
