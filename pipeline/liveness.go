@@ -17,12 +17,12 @@ import (
 	"image/jpeg"
 	"math"
 	"reflect"
-	"sort"
 	"sync"
 	"time"
 
 	faceverify "github.com/faceverify/faceverify"
 	"github.com/faceverify/faceverify/internal/onnxrt"
+	"github.com/faceverify/faceverify/internal/stats"
 	"github.com/faceverify/faceverify/media"
 	"github.com/faceverify/faceverify/speech"
 	"github.com/faceverify/faceverify/vision"
@@ -537,28 +537,11 @@ func encodeJPEG(img *image.RGBA) ([]byte, error) {
 	return buf.Bytes(), err
 }
 
-func median(v []float64) float64 {
-	if len(v) == 0 {
-		return 0
-	}
-	s := append([]float64(nil), v...)
-	sort.Float64s(s)
-	if len(s)%2 == 1 {
-		return s[len(s)/2]
-	}
-	return (s[len(s)/2-1] + s[len(s)/2]) / 2
-}
+// median and mean are the shared summary statistics (internal/stats), named for the
+// lip-sync and liveness code of this package.
+func median(v []float64) float64 { return stats.Median(v) }
 
-func mean(v []float64) float64 {
-	if len(v) == 0 {
-		return 0
-	}
-	var s float64
-	for _, x := range v {
-		s += x
-	}
-	return s / float64(len(v))
-}
+func mean(v []float64) float64 { return stats.Mean(v) }
 
 func meanMotion(track []frameFace, f func(frameFace) float64) float64 {
 	var v []float64
