@@ -5,7 +5,6 @@ import (
 	"encoding/base64"
 	"encoding/json"
 	"fmt"
-	"io"
 	"net/http"
 	"net/http/httptest"
 	"net/url"
@@ -143,13 +142,7 @@ func caFetchPicture(t *testing.T, s *apitest.Server, raw string) (int, []byte) {
 	if err != nil {
 		t.Fatal(err)
 	}
-	resp, err := http.Get(s.URL + u.RequestURI())
-	if err != nil {
-		t.Fatal(err)
-	}
-	defer resp.Body.Close()
-	b, _ := io.ReadAll(resp.Body)
-	return resp.StatusCode, b
+	return testenv.Get(t, s.URL+u.RequestURI())
 }
 
 func TestCloudauthFlowGoSDK(t *testing.T) {

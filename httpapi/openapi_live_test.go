@@ -10,6 +10,7 @@ import (
 	"testing"
 
 	"github.com/faceverify/faceverify/internal/apitest"
+	"github.com/faceverify/faceverify/internal/testenv"
 	"github.com/getkin/kin-openapi/openapi3"
 )
 
@@ -54,7 +55,7 @@ func TestOpenAPILive(t *testing.T) {
 
 	check := func(doc, path, method string, req *http.Request) map[string]any {
 		t.Helper()
-		status, body := apitest.Fetch(t, req)
+		status, body := testenv.Fetch(t, req)
 		validate(t, docs[doc], path, method, status, body)
 		var m map[string]any
 		json.Unmarshal(body, &m)

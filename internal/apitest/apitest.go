@@ -7,7 +7,6 @@ import (
 	"context"
 	"encoding/json"
 	"flag"
-	"io"
 	"log/slog"
 	"net"
 	"net/http"
@@ -88,25 +87,10 @@ func Start(t testing.TB, opt Options) *Server {
 	return &Server{App: a, URL: "http://" + ln.Addr().String(), Tenant: tenant, Log: logs}
 }
 
-// Fetch sends req and returns the status and the whole body (failing t when it cannot).
-func Fetch(t testing.TB, req *http.Request) (int, []byte) {
-	t.Helper()
-	resp, err := http.DefaultClient.Do(req)
-	if err != nil {
-		t.Fatal(err)
-	}
-	defer resp.Body.Close()
-	body, err := io.ReadAll(resp.Body)
-	if err != nil {
-		t.Fatalf("%s %s: reading the answer: %v", req.Method, req.URL.Path, err)
-	}
-	return resp.StatusCode, body
-}
-
 // Do sends req and decodes a JSON answer into out (if non-nil); it returns the status.
 func Do(t testing.TB, req *http.Request, out any) int {
 	t.Helper()
-	status, body := Fetch(t, req)
+	status, body := testenv.Fetch(t, req)
 	if out != nil && len(body) > 0 {
 		if err := json.Unmarshal(body, out); err != nil {
 			t.Fatalf("%s %s: bad JSON %q: %v", req.Method, req.URL.Path, body, err)

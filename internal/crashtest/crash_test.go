@@ -25,7 +25,6 @@ import (
 	"time"
 
 	"github.com/faceverify/faceverify/dialect/lite"
-	"github.com/faceverify/faceverify/internal/apitest"
 	"github.com/faceverify/faceverify/internal/testenv"
 	"github.com/faceverify/faceverify/notify"
 )
@@ -372,7 +371,7 @@ func scenario(t *testing.T, mode, bin, photo string, video []byte, models, ort s
 
 func doJSON(t *testing.T, req *http.Request, out any, want int) {
 	t.Helper()
-	status, body := apitest.Fetch(t, req)
+	status, body := testenv.Fetch(t, req)
 	if status != want {
 		t.Fatalf("%s %s: %d %s", req.Method, req.URL.Path, status, body)
 	}
