@@ -83,19 +83,9 @@ func browserDir(t *testing.T) string {
 	testenv.Tool(t, "ffmpeg")
 	testenv.Tool(t, "espeak-ng")
 	testenv.Tool(t, "sox")
-	if _, err := os.Stat("/usr/bin/chromium"); err != nil {
-		if testenv.InCI() {
-			t.Fatal("chromium missing (CI=true): run `make setup`")
-		}
-		t.Skip("chromium missing: run `make setup`")
-	}
+	testenv.Need(t, "/usr/bin/chromium", "chromium", "run `make setup`")
 	dir := filepath.Join(testenv.RepoRoot(), "test", "browser")
-	if _, err := os.Stat(filepath.Join(dir, "node_modules", "playwright-core")); err != nil {
-		if testenv.InCI() {
-			t.Fatal("playwright-core missing (CI=true): run `make setup`")
-		}
-		t.Skip("playwright-core missing: run `make setup`")
-	}
+	testenv.Need(t, filepath.Join(dir, "node_modules", "playwright-core"), "playwright-core", "run `make setup`")
 	return dir
 }
 

@@ -29,12 +29,7 @@ import (
 
 func nodeModules(t *testing.T, dir string) {
 	t.Helper()
-	if _, err := os.Stat(filepath.Join(dir, "node_modules", "miniprogram-simulate")); err != nil {
-		if testenv.InCI() {
-			t.Fatalf("miniprogram/node_modules missing (CI=true): run `make setup` (scripts/setup.d/70-miniprogram.sh)")
-		}
-		t.Skip("miniprogram/node_modules missing: run `make setup` (scripts/setup.d/70-miniprogram.sh)")
-	}
+	testenv.Need(t, filepath.Join(dir, "node_modules", "miniprogram-simulate"), "miniprogram-simulate", "run `make setup` (scripts/setup.d/70-miniprogram.sh)")
 }
 
 func form(kv ...string) url.Values {
