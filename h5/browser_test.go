@@ -83,19 +83,9 @@ func browserDir(t *testing.T) string {
 	testenv.Tool(t, "ffmpeg")
 	testenv.Tool(t, "espeak-ng")
 	testenv.Tool(t, "sox")
-	if _, err := os.Stat("/usr/bin/chromium"); err != nil {
-		if testenv.InCI() {
-			t.Fatal("chromium missing (CI=true): run `make setup`")
-		}
-		t.Skip("chromium missing: run `make setup`")
-	}
+	testenv.Need(t, "/usr/bin/chromium", "chromium", "run `make setup`")
 	dir := filepath.Join(testenv.RepoRoot(), "test", "browser")
-	if _, err := os.Stat(filepath.Join(dir, "node_modules", "playwright-core")); err != nil {
-		if testenv.InCI() {
-			t.Fatal("playwright-core missing (CI=true): run `make setup`")
-		}
-		t.Skip("playwright-core missing: run `make setup`")
-	}
+	testenv.Need(t, filepath.Join(dir, "node_modules", "playwright-core"), "playwright-core", "run `make setup`")
 	return dir
 }
 
@@ -321,41 +311,41 @@ func newReceiver(t *testing.T) *receiver {
 	return rc
 }
 
-// waitNotify waits for the callback of token and returns its data.
-func (rc *receiver) waitNotify(t *testing.T, token string) map[string]any {
+// await polls get until it has a value (20 s at the most).
+func await[T any](t *testing.T, what string, get func() (T, bool)) T {
 	t.Helper()
 	deadline := time.Now().Add(20 * time.Second)
 	for time.Now().Before(deadline) {
-		rc.mu.Lock()
-		d := rc.notify[token]
-		rc.mu.Unlock()
-		if d != nil {
-			return d
+		if v, ok := get(); ok {
+			return v
 		}
 		time.Sleep(100 * time.Millisecond)
 	}
-	t.Fatalf("no notify for %s", token)
-	return nil
+	t.Fatalf("no %s", what)
+	var zero T
+	return zero
+}
+
+// waitNotify waits for the callback of token and returns its data.
+func (rc *receiver) waitNotify(t *testing.T, token string) map[string]any {
+	t.Helper()
+	return await(t, "notify for "+token, func() (map[string]any, bool) {
+		rc.mu.Lock()
+		defer rc.mu.Unlock()
+		return rc.notify[token], rc.notify[token] != nil
+	})
 }
 
 // waitCallback waits for the Cloudauth GET callback of certifyId and returns its query.
 func (rc *receiver) waitCallback(t *testing.T, id string) url.Values {
 	t.Helper()
-	deadline := time.Now().Add(20 * time.Second)
-	for time.Now().Before(deadline) {
+	return await(t, "callback for "+id, func() (url.Values, bool) {
 		rc.mu.Lock()
-		q := rc.callbacks[id]
-		rc.mu.Unlock()
-		if q != nil {
-			return q
-		}
-		time.Sleep(100 * time.Millisecond)
-	}
-	t.Fatalf("no callback for %s", id)
-	return nil
+		defer rc.mu.Unlock()
+		return rc.callbacks[id], rc.callbacks[id] != nil
+	})
 }
 
-// createSession calls get_biz_token (multipart, comparison_type=0 with image_ref1 when ref is set).
 func createSession(t *testing.T, s *apitest.Server, appCode string, rc *receiver, ref string, kv ...string) string {
 	t.Helper()
 	var body bytes.Buffer
@@ -401,15 +391,6 @@ func createSession(t *testing.T, s *apitest.Server, appCode string, rc *receiver
 
 // ---- Cloudauth through the official Go SDK (docs/cloudauth.md) ----------------------------
 
-func caClient(t *testing.T, s *apitest.Server) *cloudauth.Client {
-	t.Helper()
-	c, err := cloudauth.NewClientWithAccessKey("cn-hangzhou", s.Tenant.AccessKeyID, s.Tenant.AccessKeySecret)
-	if err != nil {
-		t.Fatal(err)
-	}
-	return c
-}
-
 // caInit calls InitFaceVerify comparing with the FaceContrastPicture ref, with a GET
 // callback to rc and the return URL on rc.
 func caInit(t *testing.T, s *apitest.Server, rc *receiver, ref string) (id, certifyURL string) {
@@ -429,7 +410,7 @@ func caInit(t *testing.T, s *apitest.Server, rc *receiver, ref string) (id, cert
 	r.CallbackToken = "tok43"
 	r.MetaInfo = `{"zimVer":"3.0.0","appVersion":"1","bioMetaInfo":"4.1.0:1150,0","appName":"com.example","deviceType":"h5","osVersion":"Linux","apdidToken":"","deviceModel":"chromium"}`
 	r.FaceContrastPicture = base64.StdEncoding.EncodeToString(img)
-	resp, err := caClient(t, s).InitFaceVerify(r)
+	resp, err := s.CloudauthClient(t).InitFaceVerify(r)
 	if err != nil || resp.Code != "200" {
 		t.Fatalf("InitFaceVerify: %v %s", err, resp.GetHttpContentString())
 	}
@@ -439,25 +420,7 @@ func caInit(t *testing.T, s *apitest.Server, rc *receiver, ref string) (id, cert
 // caDescribe polls DescribeFaceVerify until the verdict is there (Code 424 = not yet).
 func caDescribe(t *testing.T, s *apitest.Server, id string) *cloudauth.DescribeFaceVerifyResponse {
 	t.Helper()
-	c := caClient(t, s)
-	deadline := time.Now().Add(60 * time.Second)
-	for {
-		r := cloudauth.CreateDescribeFaceVerifyRequest()
-		r.Domain, r.Scheme = strings.TrimPrefix(s.URL, "http://"), "http"
-		r.SceneId = requests.Integer(s.Tenant.SceneID)
-		r.CertifyId = id
-		resp, err := c.DescribeFaceVerify(r)
-		if err != nil {
-			t.Fatalf("DescribeFaceVerify: %v", err)
-		}
-		if resp.Code != "424" {
-			return resp
-		}
-		if time.Now().After(deadline) {
-			t.Fatalf("no verdict: %s", resp.GetHttpContentString())
-		}
-		time.Sleep(200 * time.Millisecond)
-	}
+	return apitest.AwaitDescribe(t, s.CloudauthClient(t), func() *cloudauth.DescribeFaceVerifyRequest { return s.DescribeRequest(id) }, 60*time.Second)
 }
 
 type pageSession struct {

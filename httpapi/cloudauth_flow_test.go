@@ -1,13 +1,10 @@
 package httpapi_test
 
 import (
-	"bytes"
 	"context"
 	"encoding/base64"
 	"encoding/json"
 	"fmt"
-	"io"
-	"mime/multipart"
 	"net/http"
 	"net/http/httptest"
 	"net/url"
@@ -106,15 +103,8 @@ func caClearChallenge(t *testing.T, s *apitest.Server, id, dir string) string {
 
 func caUploadVideo(t *testing.T, s *apitest.Server, id string, video []byte) {
 	t.Helper()
-	var buf bytes.Buffer
-	mw := multipart.NewWriter(&buf)
-	fw, _ := mw.CreateFormFile("video", "clip.mp4")
-	fw.Write(video)
-	mw.Close()
-	req, _ := http.NewRequest(http.MethodPost, s.URL+"/h5/v1/sessions/"+id+"/video", &buf)
-	req.Header.Set("Content-Type", mw.FormDataContentType())
 	var out map[string]any
-	if st := apitest.Do(t, req, &out); st != http.StatusAccepted || out["accepted"] != true {
+	if st := apitest.Do(t, apitest.VideoRequest(s.URL, id, "clip.mp4", video), &out); st != http.StatusAccepted || out["accepted"] != true {
 		t.Fatalf("upload: %d %+v", st, out)
 	}
 }
@@ -122,24 +112,13 @@ func caUploadVideo(t *testing.T, s *apitest.Server, id string, video []byte) {
 // caAwaitDescribe polls DescribeFaceVerify through the SDK until the verdict is there.
 func caAwaitDescribe(t *testing.T, s *apitest.Server, c *cloudauth.Client, scene, id string) *cloudauth.DescribeFaceVerifyResponse {
 	t.Helper()
-	deadline := time.Now().Add(90 * time.Second)
-	for {
+	return apitest.AwaitDescribe(t, c, func() *cloudauth.DescribeFaceVerifyRequest {
 		r := caDescribeReq(s, id)
 		if scene != "" {
 			r.SceneId = requests.Integer(scene)
 		}
-		resp, err := c.DescribeFaceVerify(r)
-		if err != nil {
-			t.Fatalf("DescribeFaceVerify: %v", err)
-		}
-		if resp.Code != "424" { // 424: not completed yet
-			return resp
-		}
-		if time.Now().After(deadline) {
-			t.Fatalf("no verdict: %s", resp.GetHttpContentString())
-		}
-		time.Sleep(200 * time.Millisecond)
-	}
+		return r
+	}, 90*time.Second)
 }
 
 type caMaterialInfo struct {
@@ -163,13 +142,7 @@ func caFetchPicture(t *testing.T, s *apitest.Server, raw string) (int, []byte) {
 	if err != nil {
 		t.Fatal(err)
 	}
-	resp, err := http.Get(s.URL + u.RequestURI())
-	if err != nil {
-		t.Fatal(err)
-	}
-	defer resp.Body.Close()
-	b, _ := io.ReadAll(resp.Body)
-	return resp.StatusCode, b
+	return testenv.Get(t, s.URL+u.RequestURI())
 }
 
 func TestCloudauthFlowGoSDK(t *testing.T) {

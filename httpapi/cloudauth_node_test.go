@@ -20,12 +20,7 @@ func caNodeSDK(t *testing.T, s *apitest.Server, env ...string) map[string]map[st
 	t.Helper()
 	node := testenv.Tool(t, "node")
 	dir := filepath.Join(testenv.RepoRoot(), "test", "node")
-	if _, err := os.Stat(filepath.Join(dir, "node_modules", "@alicloud", "cloudauth20190307")); err != nil {
-		if testenv.InCI() {
-			t.Fatalf("Node SDK missing in %s (CI=true): caRun `make setup`", dir)
-		}
-		t.Skipf("Node SDK missing in %s: caRun `make setup`", dir)
-	}
+	testenv.Need(t, filepath.Join(dir, "node_modules", "@alicloud", "cloudauth20190307"), "Node SDK", "run `make setup`")
 	cmd := exec.Command(node, "cloudauth.mjs")
 	cmd.Dir = dir
 	cmd.Env = append(os.Environ(), append([]string{"FV_ENDPOINT=" + caHost(s), "FV_AK=" + s.Tenant.AccessKeyID,

@@ -84,11 +84,7 @@ func caSetField(r *cloudauth.InitFaceVerifyRequest, k, v string) {
 }
 
 func caDescribeReq(s *apitest.Server, id string) *cloudauth.DescribeFaceVerifyRequest {
-	r := cloudauth.CreateDescribeFaceVerifyRequest()
-	r.Domain, r.Scheme = caHost(s), "http"
-	r.SceneId = requests.Integer(s.Tenant.SceneID)
-	r.CertifyId = id
-	return r
+	return s.DescribeRequest(id)
 }
 
 func caSdkInit(t *testing.T, s *apitest.Server, caKV ...string) *cloudauth.InitFaceVerifyResponse {

@@ -51,17 +51,7 @@ func checkEnvelope(t *testing.T, r liteResp) {
 
 func TestGetBizTokenParameters(t *testing.T) {
 	s := apitest.Start(t, apitest.Options{})
-	with := func(kv ...string) url.Values {
-		f := validForm()
-		for i := 0; i < len(kv); i += 2 {
-			if kv[i+1] == "<del>" {
-				f.Del(kv[i])
-			} else {
-				f.Set(kv[i], kv[i+1])
-			}
-		}
-		return f
-	}
+	with := func(kv ...string) url.Values { return apitest.EditForm(validForm(), "<del>", kv...) }
 	cases := []struct {
 		name   string
 		form   url.Values

@@ -10,6 +10,7 @@ import (
 	"testing"
 
 	"github.com/faceverify/faceverify/internal/apitest"
+	"github.com/faceverify/faceverify/internal/testenv"
 	"github.com/getkin/kin-openapi/openapi3"
 )
 
@@ -54,13 +55,8 @@ func TestOpenAPILive(t *testing.T) {
 
 	check := func(doc, path, method string, req *http.Request) map[string]any {
 		t.Helper()
-		resp, err := http.DefaultClient.Do(req)
-		if err != nil {
-			t.Fatal(err)
-		}
-		defer resp.Body.Close()
-		body, _ := io.ReadAll(resp.Body)
-		validate(t, docs[doc], path, method, resp.StatusCode, body)
+		status, body := testenv.Fetch(t, req)
+		validate(t, docs[doc], path, method, status, body)
 		var m map[string]any
 		json.Unmarshal(body, &m)
 		return m

@@ -29,12 +29,7 @@ import (
 
 func nodeModules(t *testing.T, dir string) {
 	t.Helper()
-	if _, err := os.Stat(filepath.Join(dir, "node_modules", "miniprogram-simulate")); err != nil {
-		if testenv.InCI() {
-			t.Fatalf("miniprogram/node_modules missing (CI=true): run `make setup` (scripts/setup.d/70-miniprogram.sh)")
-		}
-		t.Skip("miniprogram/node_modules missing: run `make setup` (scripts/setup.d/70-miniprogram.sh)")
-	}
+	testenv.Need(t, filepath.Join(dir, "node_modules", "miniprogram-simulate"), "miniprogram-simulate", "run `make setup` (scripts/setup.d/70-miniprogram.sh)")
 }
 
 func form(kv ...string) url.Values {
@@ -42,14 +37,7 @@ func form(kv ...string) url.Values {
 		"return_url": {"https://biz.example/return"}, "notify_url": {"https://biz.example/notify"},
 		"liveness_type": {"video_number"}, "idcard_name": {"张三"}, "idcard_number": {"11010519491231002X"},
 	}
-	for i := 0; i < len(kv); i += 2 {
-		if kv[i+1] == "" {
-			f.Del(kv[i])
-		} else {
-			f.Set(kv[i], kv[i+1])
-		}
-	}
-	return f
+	return apitest.EditForm(f, "", kv...)
 }
 
 func bizToken(t *testing.T, s *apitest.Server, f url.Values) string {

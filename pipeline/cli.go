@@ -15,7 +15,7 @@ import (
 
 // RunLiveness is the `faceverify liveness` command: it checks one clip and prints a JSON
 // report (result_code, result_message, digits_heard, scores, timings and, with --ref, the
-// comparison of the best frame with a reference photo).
+// comparison of the best frame with a reference photo) and the rule that decided.
 func RunLiveness(args []string, stdout io.Writer) error {
 	fs := flag.NewFlagSet("liveness", flag.ContinueOnError)
 	video := fs.String("video", "", "clip to check (WebM or MP4)")
@@ -54,7 +54,7 @@ func RunLiveness(args []string, stdout io.Writer) error {
 		cfg.Limits.FPS = *fps
 	}
 	l := NewLiveness(v, s, cfg)
-	rep, err := l.Check(context.Background(), *video, *digits, LivenessOptions{Preferences: *prefs})
+	rep, dec, err := l.CheckDecision(context.Background(), *video, *digits, LivenessOptions{Preferences: *prefs})
 	if err != nil {
 		return err
 	}
@@ -69,6 +69,9 @@ func RunLiveness(args []string, stdout io.Writer) error {
 		"quality_score":         rep.QualityScore,
 		"timings_ms":            rep.Timings,
 		"best_image_jpeg_bytes": len(rep.BestImage),
+		// Which rule of LivenessRules decided, with the values and thresholds it compared.
+		"rule":     dec.Rule.Name,
+		"decision": dec.String(),
 	}
 	if *ref != "" {
 		b, err := os.ReadFile(*ref)

@@ -24,11 +24,7 @@ import (
 // Two things are asserted: the deployed model (syncCoef, fitted on all dev speakers) at its
 // operating point, and a leave-one-speaker-out refit on this subset (the honest figure).
 func TestLipSyncRealClips(t *testing.T) {
-	v, s := engines(t)
-	ds := testenv.Datasets(t, "talking")
-	for _, tool := range []string{"ffmpeg", "sox", "espeak-ng"} {
-		testenv.Tool(t, tool)
-	}
+	v, s, ds := talking(t)
 	cs, err := synccorpus.Ensure(ds, synccorpus.Subset)
 	if err != nil {
 		t.Fatal(err)

@@ -16,12 +16,13 @@ import (
 	"image"
 	"image/jpeg"
 	"math"
-	"sort"
+	"reflect"
 	"sync"
 	"time"
 
 	faceverify "github.com/faceverify/faceverify"
 	"github.com/faceverify/faceverify/internal/onnxrt"
+	"github.com/faceverify/faceverify/internal/stats"
 	"github.com/faceverify/faceverify/media"
 	"github.com/faceverify/faceverify/speech"
 	"github.com/faceverify/faceverify/vision"
@@ -80,23 +81,13 @@ func (c *LivenessConfig) fill() {
 	if c.Limits == (media.Limits{}) {
 		c.Limits = d.Limits
 	}
-	set := func(v *float64, def float64) {
-		if *v == 0 {
-			*v = def
+	// Every threshold (a float64 field) left at zero takes its default.
+	v, def := reflect.ValueOf(c).Elem(), reflect.ValueOf(d)
+	for i := 0; i < v.NumField(); i++ {
+		if f := v.Field(i); f.Kind() == reflect.Float64 && f.Float() == 0 {
+			f.SetFloat(def.Field(i).Float())
 		}
 	}
-	set(&c.MinFaceFrames, d.MinFaceFrames)
-	set(&c.MultiFaceFrames, d.MultiFaceFrames)
-	set(&c.SecondFaceRatio, d.SecondFaceRatio)
-	set(&c.MinQuality, d.MinQuality)
-	set(&c.MinFaceSize, d.MinFaceSize)
-	set(&c.SameFaceSim, d.SameFaceSim)
-	set(&c.MinLive, d.MinLive)
-	set(&c.MinFaceMotion, d.MinFaceMotion)
-	set(&c.MinMouthMotion, d.MinMouthMotion)
-	set(&c.MinMouthPixels, d.MinMouthPixels)
-	set(&c.MinSyncScore, d.MinSyncScore)
-	set(&c.MinSpeechDB, d.MinSpeechDB)
 	if c.Samples <= 0 {
 		c.Samples = d.Samples
 	}
@@ -144,54 +135,76 @@ type frameFace struct {
 
 // Check runs the liveness check on the clip at videoPath against the challenge digits.
 func (l *Liveness) Check(ctx context.Context, videoPath, challenge string, opt LivenessOptions) (*faceverify.Liveness, error) {
+	rep, _, err := l.CheckDecision(ctx, videoPath, challenge, opt)
+	return rep, err
+}
+
+// CheckDecision is Check that also returns the decision: the row of LivenessRules that
+// gave the result and the values it compared. Check measures stage by stage (Measurements)
+// and asks the rules after each stage; the first row that holds ends the check, so no model
+// runs for a cue no rule will read.
+func (l *Liveness) CheckDecision(ctx context.Context, videoPath, challenge string, opt LivenessOptions) (*faceverify.Liveness, Decision, error) {
 	cfg := l.cfg
 	rep := &faceverify.Liveness{Challenge: challenge, Scores: map[string]float64{}, Timings: map[string]float64{}}
 	t0 := time.Now()
 	mark := func(k string, since time.Time) { rep.Timings[k] = float64(time.Since(since).Microseconds()) / 1000 }
 	defer mark("total", t0)
 	if len(challenge) != 4 || !allDigits(challenge) {
-		return nil, fmt.Errorf("pipeline: challenge must be 4 digits, got %q", challenge)
+		return nil, Decision{}, fmt.Errorf("pipeline: challenge must be 4 digits, got %q", challenge)
 	}
-	lipSync := cfg.LipSync
+	pol := Policy{Config: cfg, DigitsNeeded: 4}
 	if opt.LipSync != nil {
-		lipSync = *opt.LipSync
+		pol.Config.LipSync = *opt.LipSync
 	}
 	lang := cfg.Language
 	if opt.Language != "" {
 		lang = opt.Language
 	}
-	need := 4
 	if opt.Preferences == 1 {
-		need = 3
+		pol.DigitsNeeded = 3
+	}
+	var (
+		m   Measurements
+		dec Decision
+	)
+	// decide asks the rules once stage st is measured: true when a row has decided.
+	decide := func(st Stage) (bool, error) {
+		m.Stage = st
+		d, ok, err := pol.Decide(LivenessRules, &m)
+		if ok {
+			dec, rep.Result = d, d.Result()
+		}
+		return ok, err
 	}
 
 	clip, err := media.Extract(ctx, videoPath, cfg.Limits)
 	mark("decode", t0)
 	if clip != nil {
-		rep.Scores["duration_s"] = round3(clip.Duration.Seconds())
+		m.Duration = clip.Duration.Seconds()
+		rep.Scores["duration_s"] = round3(m.Duration)
 	}
 	if err != nil {
-		if r, ok := mediaResult(err); ok {
-			rep.Result = r
-			return rep, nil
+		m.Decode = err
+		if ok, derr := decide(StageDecode); ok || derr != nil {
+			return decided(rep, dec, derr)
 		}
 		if ctx.Err() != nil {
-			return nil, ctx.Err()
+			return nil, Decision{}, ctx.Err()
 		}
-		return nil, err
+		return nil, Decision{}, err
 	}
 	// Every goroutine reading the frames has ended when Check returns: their buffers go
 	// back to the decoder's pool.
 	defer clip.Release()
-	rep.Scores["frames"] = float64(len(clip.Frames))
+	m.Frames = len(clip.Frames)
+	rep.Scores["frames"] = float64(m.Frames)
 
 	// Sound level: a muted microphone gives a track of silence.
 	band := bandpass(clip.PCM)
-	peak := peakDB(band, media.SampleRate/10)
-	rep.Scores["speech_peak_db"] = round3(peak)
-	if peak < cfg.MinSpeechDB {
-		rep.Result = faceverify.ResultNoAudio
-		return rep, nil
+	m.SpeechPeakDB = peakDB(band, media.SampleRate/10)
+	rep.Scores["speech_peak_db"] = round3(m.SpeechPeakDB)
+	if ok, err := decide(StageAudio); ok || err != nil {
+		return decided(rep, dec, err)
 	}
 
 	// Speech runs beside the face track.
@@ -219,18 +232,22 @@ func (l *Liveness) Check(ctx context.Context, videoPath, challenge string, opt L
 		swg.Wait()
 		rep.Timings["speech"] = float64(spDur.Microseconds()) / 1000
 	}
+	// decideEarly is decide for the stages before the voice: the speech goroutine ends
+	// before Check returns.
+	decideEarly := func(st Stage) (bool, error) {
+		ok, err := decide(st)
+		if ok || err != nil {
+			waitSpeech()
+		}
+		return ok, err
+	}
 
 	tFace := time.Now()
 	track, err := l.track(ctx, clip)
 	rep.Timings["faces"] = float64(time.Since(tFace).Microseconds()) / 1000
 	if err != nil {
 		waitSpeech()
-		return nil, err
-	}
-	decided := func(r faceverify.Result) (*faceverify.Liveness, error) {
-		waitSpeech()
-		rep.Result = r
-		return rep, nil
+		return nil, Decision{}, err
 	}
 	nFace, nMulti := 0, 0
 	for _, f := range track {
@@ -242,13 +259,11 @@ func (l *Liveness) Check(ctx context.Context, videoPath, challenge string, opt L
 		}
 	}
 	nf := float64(len(track))
-	rep.Scores["face_frames"] = round3(float64(nFace) / nf)
-	rep.Scores["multi_face_frames"] = round3(float64(nMulti) / nf)
-	if float64(nFace)/nf < cfg.MinFaceFrames {
-		return decided(faceverify.ResultNoFaceFound)
-	}
-	if float64(nMulti)/nf >= cfg.MultiFaceFrames {
-		return decided(faceverify.ResultFaceAttack)
+	m.FaceFrames, m.MultiFaceFrames = float64(nFace)/nf, float64(nMulti)/nf
+	rep.Scores["face_frames"] = round3(m.FaceFrames)
+	rep.Scores["multi_face_frames"] = round3(m.MultiFaceFrames)
+	if ok, err := decideEarly(StageTrack); ok || err != nil {
+		return decided(rep, dec, err)
 	}
 
 	// Sampled frames: embedding, anti-spoof, quality.
@@ -257,11 +272,63 @@ func (l *Liveness) Check(ctx context.Context, videoPath, challenge string, opt L
 	rep.Timings["samples"] = float64(time.Since(tS).Microseconds()) / 1000
 	if err != nil {
 		waitSpeech()
-		return nil, err
+		return nil, Decision{}, err
 	}
-	if len(samples) == 0 {
-		return decided(faceverify.ResultNoFaceFound)
+	m.SampledFaces = len(samples)
+	var bs sampled
+	if len(samples) > 0 {
+		bs = l.measureSamples(&m, rep, track, samples)
 	}
+	if ok, err := decideEarly(StageSamples); ok || err != nil {
+		return decided(rep, dec, err)
+	}
+
+	// Lips and voice.
+	waitSpeech()
+	if serr != nil && !errors.Is(serr, speech.ErrNoSpeech) {
+		return nil, Decision{}, serr
+	}
+	m.DigitsConfirmed, m.DigitsHeard = sv.Right, sv.Heard.Digits
+	rep.DigitsHeard = m.DigitsHeard
+	speechScores(rep.Scores, sv)
+	// Word timings for the lip-sync check: where the challenge digits lie (forced
+	// alignment), or what was heard when the clip could not be aligned.
+	words := sv.Aligned
+	if len(words.Words) == 0 {
+		words = sv.Heard
+	}
+	m.sync = syncScores(clip, track, band, words)
+	m.MouthMotion, m.MouthPixels, m.SyncScore = m.sync.mouthStd, m.sync.mouthMotion, m.sync.prob
+	reportSync(rep.Scores, m.sync)
+	if ok, err := decide(StageVoice); !ok || err != nil {
+		if err == nil {
+			err = errors.New("pipeline: the liveness rules decided nothing")
+		}
+		return nil, Decision{}, err
+	}
+
+	// The best frame is kept only with a usable verdict: encoded once the verdict is known.
+	if rep.Result == faceverify.ResultVideoOK {
+		tJ := time.Now()
+		if jb, err := encodeJPEG(bs.img); err == nil {
+			rep.BestImage = jb
+		}
+		mark("jpeg", tJ)
+	}
+	return rep, dec, nil
+}
+
+// decided returns the report decided by a rule, or the rule table's error.
+func decided(rep *faceverify.Liveness, d Decision, err error) (*faceverify.Liveness, Decision, error) {
+	if err != nil {
+		return nil, Decision{}, err
+	}
+	return rep, d, nil
+}
+
+// measureSamples records the cues of the sampled frames (at least one) and returns the best.
+func (l *Liveness) measureSamples(m *Measurements, rep *faceverify.Liveness, track []frameFace, samples []sampled) sampled {
+	cfg := l.cfg
 	best := 0
 	var quals, lives []float64
 	for i, s := range samples {
@@ -272,78 +339,35 @@ func (l *Liveness) Check(ctx context.Context, videoPath, challenge string, opt L
 		}
 	}
 	bs := samples[best]
-	rep.QualityScore = round3(median(quals))
-	rep.Scores["quality"] = rep.QualityScore
-	rep.Scores["face_size_px"] = round3(float64(bs.face.Quality.Size))
-	rep.Scores["sharpness"] = round3(float64(bs.face.Quality.Sharpness))
-	rep.Scores["brightness"] = round3(float64(bs.face.Quality.Brightness))
-	live := mean(lives)
-	rep.Scores["antispoof_live"] = round3(live)
-	minSim := 1.0
-	nOther := 0
+	// The quality rule compares the reported (rounded) median, as it always has.
+	m.Quality = round3(median(quals))
+	m.FaceSize = float64(bs.face.Quality.Size)
+	m.Sharpness = float64(bs.face.Quality.Sharpness)
+	m.Brightness = float64(bs.face.Quality.Brightness)
+	m.Live = mean(lives)
+	rep.QualityScore = m.Quality
+	rep.Scores["quality"] = m.Quality
+	rep.Scores["face_size_px"] = round3(m.FaceSize)
+	rep.Scores["sharpness"] = round3(m.Sharpness)
+	rep.Scores["brightness"] = round3(m.Brightness)
+	rep.Scores["antispoof_live"] = round3(m.Live)
+	m.MinSimilarity = 1.0
 	for i, s := range samples {
 		if i == best {
 			continue
 		}
 		sim := vision.Similarity(bs.face.Embedding, s.face.Embedding)
-		minSim = math.Min(minSim, sim)
+		m.MinSimilarity = math.Min(m.MinSimilarity, sim)
 		if sim < cfg.SameFaceSim {
-			nOther++
+			m.OtherFaces++
 		}
 	}
-	rep.Scores["identity_min_similarity"] = round3(minSim)
+	rep.Scores["identity_min_similarity"] = round3(m.MinSimilarity)
 	rep.Embedding = bs.face.Embedding
-	faceMv := meanMotion(track, func(f frameFace) float64 { return f.faceMv })
-	rep.Scores["face_motion"] = round3(faceMv)
-
-	// A picture that does not change at all is a photo (or a frozen stream).
-	frozen := faceMv < cfg.MinFaceMotion
-	rep.AttackScore = round3(attackScore(live, faceMv, cfg))
-	if frozen {
-		return decided(faceverify.ResultFaceAttack)
-	}
-	if nOther >= 2 || (len(samples) <= 3 && nOther >= 1) {
-		return decided(faceverify.ResultChangeFaceAttack)
-	}
-	if rep.QualityScore < cfg.MinQuality || float64(bs.face.Quality.Size) < cfg.MinFaceSize {
-		return decided(faceverify.ResultFaceQualityTooLow)
-	}
-	if live < cfg.MinLive {
-		return decided(faceverify.ResultFaceAttack)
-	}
-
-	// Lips and voice.
-	waitSpeech()
-	if serr != nil && !errors.Is(serr, speech.ErrNoSpeech) {
-		return nil, serr
-	}
-	rep.DigitsHeard = sv.Heard.Digits
-	speechScores(rep.Scores, sv)
-	// Word timings for the lip-sync check: where the challenge digits lie (forced
-	// alignment), or what was heard when the clip could not be aligned.
-	words := sv.Aligned
-	if len(words.Words) == 0 {
-		words = sv.Heard
-	}
-	sy := syncScores(clip, track, band, words)
-	reportSync(rep.Scores, sy)
-	if r, refused := cfg.lipDecision(sy); lipSync && refused {
-		rep.Result = r
-		return rep, nil
-	}
-	if sv.Right < need {
-		rep.Result = faceverify.ResultSRError
-		return rep, nil
-	}
-
-	// The best frame is kept only with a usable verdict: encoded once the verdict is known.
-	tJ := time.Now()
-	if jb, err := encodeJPEG(bs.img); err == nil {
-		rep.BestImage = jb
-	}
-	mark("jpeg", tJ)
-	rep.Result = faceverify.ResultVideoOK
-	return rep, nil
+	m.FaceMotion = meanMotion(track, func(f frameFace) float64 { return f.faceMv })
+	rep.Scores["face_motion"] = round3(m.FaceMotion)
+	rep.AttackScore = round3(attackScore(m.Live, m.FaceMotion, cfg))
+	return bs
 }
 
 // speechScores reports the speech verification: digits_confirmed (the count the decision
@@ -370,22 +394,6 @@ func attackScore(live, faceMv float64, cfg LivenessConfig) float64 {
 		a = math.Max(a, 0.99)
 	}
 	return math.Max(0, math.Min(1, a))
-}
-
-func mediaResult(err error) (faceverify.Result, bool) {
-	switch {
-	case errors.Is(err, media.ErrTooLarge):
-		return faceverify.ResultVideoTooLarge, true
-	case errors.Is(err, media.ErrDuration):
-		return faceverify.ResultInvalidVideoDuration, true
-	case errors.Is(err, media.ErrNoAudio):
-		return faceverify.ResultNoAudio, true
-	case errors.Is(err, media.ErrUnsupported):
-		return faceverify.ResultVideoFormatUnsupported, true
-	case errors.Is(err, media.ErrNotSynchronized):
-		return faceverify.ResultNotSynchronized, true
-	}
-	return faceverify.Result{}, false
 }
 
 // track finds faces with landmarks on every frame (two workers).
@@ -529,28 +537,11 @@ func encodeJPEG(img *image.RGBA) ([]byte, error) {
 	return buf.Bytes(), err
 }
 
-func median(v []float64) float64 {
-	if len(v) == 0 {
-		return 0
-	}
-	s := append([]float64(nil), v...)
-	sort.Float64s(s)
-	if len(s)%2 == 1 {
-		return s[len(s)/2]
-	}
-	return (s[len(s)/2-1] + s[len(s)/2]) / 2
-}
+// median and mean are the shared summary statistics (internal/stats), named for the
+// lip-sync and liveness code of this package.
+func median(v []float64) float64 { return stats.Median(v) }
 
-func mean(v []float64) float64 {
-	if len(v) == 0 {
-		return 0
-	}
-	var s float64
-	for _, x := range v {
-		s += x
-	}
-	return s / float64(len(v))
-}
+func mean(v []float64) float64 { return stats.Mean(v) }
 
 func meanMotion(track []frameFace, f func(frameFace) float64) float64 {
 	var v []float64

@@ -38,12 +38,21 @@ func engines(t testing.TB) (*vision.Engine, *speech.Recognizer) {
 	return eng, rec
 }
 
-func corpus(t testing.TB) []livecorpus.Case {
+// talking returns the engines and the datasets folder for the tests on the talking clips,
+// after checking the tools they transcode and synthesise voices with.
+func talking(t testing.TB) (*vision.Engine, *speech.Recognizer, string) {
 	t.Helper()
+	v, s := engines(t)
 	ds := testenv.Datasets(t, "talking")
 	for _, tool := range []string{"ffmpeg", "espeak-ng", "sox"} {
 		testenv.Tool(t, tool)
 	}
+	return v, s, ds
+}
+
+func corpus(t testing.TB) []livecorpus.Case {
+	t.Helper()
+	_, _, ds := talking(t)
 	cs, err := livecorpus.Ensure(livecorpus.Dir(), ds)
 	if err != nil {
 		t.Fatal(err)

@@ -7,7 +7,6 @@ import (
 	"path/filepath"
 	"testing"
 
-	"github.com/faceverify/faceverify/internal/testenv"
 	"github.com/faceverify/faceverify/internal/voicetest"
 	"github.com/faceverify/faceverify/speech"
 )
@@ -17,11 +16,7 @@ import (
 // pass with no language configured; non-digit sound, another string and a narrowed language
 // that was not spoken end in SR_ERROR; silence in NO_AUDIO.
 func TestSpeechVerdicts(t *testing.T) {
-	v, s := engines(t)
-	ds := testenv.Datasets(t, "talking")
-	for _, tool := range []string{"ffmpeg", "espeak-ng", "sox"} {
-		testenv.Tool(t, tool)
-	}
+	v, s, ds := talking(t)
 	video := filepath.Join(ds, "talking", "vox_audio_00373.mp4") // 5.2 s, one face
 	dir := t.TempDir()
 	sh := func(name string, args ...string) {

@@ -16,7 +16,6 @@ import (
 	"sort"
 	"time"
 
-	faceverify "github.com/faceverify/faceverify"
 	"github.com/faceverify/faceverify/media"
 	"github.com/faceverify/faceverify/speech"
 	"github.com/faceverify/faceverify/vision"
@@ -1097,18 +1096,6 @@ func interpolateTrack(out []frameFace, clip *media.Clip, detect []int) {
 		}
 		out[i] = ff
 	}
-}
-
-// lipDecision is the lip-sync rule: a mouth that does not move (landmark opening or crop
-// pixels) → NOT_SYNCHRONIZED; a fused sync probability under MinSyncScore → LIP_VOICE_NOT_SYNC.
-func (c LivenessConfig) lipDecision(sy syncResult) (faceverify.Result, bool) {
-	switch {
-	case sy.mouthStd < c.MinMouthMotion || sy.mouthMotion < c.MinMouthPixels:
-		return faceverify.ResultNotSynchronized, true
-	case sy.prob < c.MinSyncScore:
-		return faceverify.ResultLipVoiceNotSync, true
-	}
-	return faceverify.Result{}, false
 }
 
 // nullScores is a clip's own null distribution of a sync statistic over na audio steps:

@@ -12,6 +12,7 @@ import (
 	"sync"
 
 	faceverify "github.com/faceverify/faceverify"
+	"github.com/faceverify/faceverify/internal/stats"
 	"github.com/faceverify/faceverify/media"
 	"github.com/faceverify/faceverify/speech"
 )
@@ -191,18 +192,7 @@ func EER(pos, neg []float64) (eer, thr float64) {
 	return eer, thr
 }
 
-func frac(v []float64, f func(float64) bool) float64 {
-	if len(v) == 0 {
-		return 0
-	}
-	n := 0
-	for _, x := range v {
-		if f(x) {
-			n++
-		}
-	}
-	return float64(n) / float64(len(v))
-}
+func frac(v []float64, f func(float64) bool) float64 { return stats.Frac(v, f) }
 
 // SyncTrack is a decoded, face-tracked clip whose sound can be swapped: synceval and the
 // tests measure the dubbed and shifted variants of a clip, whose video stream is the
@@ -254,8 +244,16 @@ func (st *SyncTrack) WithAudioOf(ctx context.Context, path string) (map[string]f
 	}
 	sy := syncScores(&clip, st.track, band, sres)
 	reportSync(sc, sy)
-	if r, refused := st.l.cfg.lipDecision(sy); refused {
-		return sc, r.Message, nil
+	// The lip/voice rows of LivenessRules, whatever the configured switch.
+	pol := Policy{Config: st.l.cfg}
+	pol.Config.LipSync = true
+	m := Measurements{Stage: StageVoice, MouthMotion: sy.mouthStd, MouthPixels: sy.mouthMotion, SyncScore: sy.prob}
+	d, refused, err := pol.Decide(lipRules(), &m)
+	if err != nil {
+		return nil, "", err
+	}
+	if refused {
+		return sc, d.Result().Message, nil
 	}
 	return sc, "", nil
 }

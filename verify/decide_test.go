@@ -7,6 +7,8 @@ package verify_test
 import (
 	"bytes"
 	"context"
+	"errors"
+	"log/slog"
 	"strings"
 	"testing"
 
@@ -282,5 +284,64 @@ func TestReEnrolErasesOldPhoto(t *testing.T) {
 	}
 	if keys, _ := fx.blobs.List(ctx, "registry/"); len(keys) != 1 {
 		t.Fatalf("after a refused enrolment: %v", keys)
+	}
+}
+
+// failDelete is a blob store whose deletes fail.
+type failDelete struct{ faceverify.BlobStore }
+
+func (failDelete) Delete(context.Context, string) error { return errors.New("disk gone") }
+
+// A staged video that will not be decided is deleted; when the delete fails, the failure
+// is logged (never dropped) and the upload's outcome is unchanged.
+func TestRefusedUploadDeleteFailureIsLogged(t *testing.T) {
+	fx := newFixture(t, &fakeEngine{}, verify.Config{MaxVideoBytes: 16})
+	var logs bytes.Buffer
+	fx.svc = verify.New(fx.store, failDelete{fx.blobs}, &fakeEngine{}, fx.clock,
+		slog.New(slog.NewTextHandler(&logs, nil)), verify.Config{MaxVideoBytes: 16})
+	tok := fx.session(t, faceverify.Options{LivenessRetries: 2}, []byte{7})
+	ctx := context.Background()
+	if _, err := fx.svc.SubmitVideo(ctx, tok, bytes.NewReader(nil)); faceverify.ErrorCode(err) != faceverify.EMISSING {
+		t.Fatalf("empty upload: %v", err)
+	}
+	out, err := fx.svc.SubmitVideo(ctx, tok, bytes.NewReader(make([]byte, 17)))
+	if err != nil || out.Result != faceverify.ResultVideoTooLarge {
+		t.Fatalf("oversized: %+v %v", out, err)
+	}
+	if n := strings.Count(logs.String(), "staged video not deleted"); n != 2 || !strings.Contains(logs.String(), "disk gone") {
+		t.Fatalf("want 2 logged delete failures, got %d:\n%s", n, logs.String())
+	}
+	if strings.Contains(logs.String(), tok) {
+		t.Fatalf("the log holds the whole token:\n%s", logs.String())
+	}
+}
+
+// conflictOnce is a store whose first session update loses to a concurrent one.
+type conflictOnce struct {
+	faceverify.Store
+	lost bool
+}
+
+func (c *conflictOnce) UpdateSession(ctx context.Context, ss *faceverify.Session, jobs ...faceverify.Job) error {
+	if !c.lost {
+		c.lost = true
+		return faceverify.Errorf(faceverify.ECONFLICT, "session changed")
+	}
+	return c.Store.UpdateSession(ctx, ss, jobs...)
+}
+
+// An oversized upload's failed attempt survives a lost update: the use case re-reads the
+// session and applies the attempt again, as the other retrying use cases do.
+func TestOversizedVideoRetriesAConflict(t *testing.T) {
+	fx := newFixture(t, &fakeEngine{}, verify.Config{MaxVideoBytes: 16})
+	tok := fx.session(t, faceverify.Options{LivenessRetries: 2}, []byte{7})
+	st := &conflictOnce{Store: fx.store}
+	svc := verify.New(st, fx.blobs, &fakeEngine{}, fx.clock, nil, verify.Config{MaxVideoBytes: 16})
+	out, err := svc.SubmitVideo(context.Background(), tok, bytes.NewReader(make([]byte, 17)))
+	if err != nil || !st.lost || out.Result != faceverify.ResultVideoTooLarge || out.Session.Attempts != 1 {
+		t.Fatalf("%+v %v (conflict injected: %v)", out, err, st.lost)
+	}
+	if ss, _ := fx.store.Session(context.Background(), tok); ss.Attempts != 1 || ss.State != faceverify.StateLiveness {
+		t.Fatalf("stored: attempts %d state %s", ss.Attempts, ss.State)
 	}
 }

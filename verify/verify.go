@@ -116,7 +116,8 @@ const maxConflicts = 8
 
 // retryConflicts runs op again while it fails with ECONFLICT (at most maxConflicts times).
 // Every use case that may simply re-read the session and re-apply its change goes
-// through here; the others (an OCR read, a staged video) return ECONFLICT to their caller.
+// through here (page reads, cancel, an oversized upload's failed attempt); the others (an
+// OCR read, a staged video) return ECONFLICT to their caller, who must send it again.
 func retryConflicts[T any](op func() (T, error)) (T, error) {
 	for i := 1; ; i++ {
 		v, err := op()
@@ -488,6 +489,14 @@ func mergeIDCard(ss *faceverify.Session, side string, f faceverify.IDCardResult)
 	ss.IDCard.Merge(side, f)
 }
 
+// dropStaged deletes the staged video at key that will not be decided (of a refused
+// upload, say why); a failed delete is logged, never dropped silently.
+func (s *Service) dropStaged(ctx context.Context, ss *faceverify.Session, key, why string) {
+	if err := s.blobs.Delete(ctx, key); err != nil {
+		s.Log.Error("staged video not deleted", "why", why, "token", Redact(ss.Token), "err", err)
+	}
+}
+
 // VideoOutcome is what the page learns right after an upload.
 type VideoOutcome struct {
 	Session *faceverify.Session
@@ -510,7 +519,7 @@ func (s *Service) SubmitVideo(ctx context.Context, token string, r io.Reader) (*
 	up := &upload{r: io.LimitReader(r, s.Config.MaxVideoBytes+1), h: sha256.New()}
 	err = s.blobs.PutFile(ctx, key, up)
 	if err != nil || up.n > s.Config.MaxVideoBytes || up.n == 0 {
-		s.blobs.Delete(ctx, key)
+		s.dropStaged(ctx, ss, key, "refused upload")
 	}
 	switch {
 	case faceverify.ErrorCode(up.err) == faceverify.ETOOLARGE:
@@ -528,15 +537,13 @@ func (s *Service) SubmitVideo(ctx context.Context, token string, r io.Reader) (*
 	ss.Attempts++
 	ss.PendingVideoKey = key
 	if err := ss.Move(faceverify.StateDeciding, now); err != nil {
-		s.blobs.Delete(ctx, key)
+		s.dropStaged(ctx, ss, key, "upload the session cannot take")
 		return nil, err
 	}
 	payload, _ := json.Marshal(videoPayload{Bytes: up.n, SHA256: hex.EncodeToString(up.h.Sum(nil))})
 	job := faceverify.Job{Kind: faceverify.JobDecide, Token: ss.Token, Key: key, MaxAttempts: s.Config.DecideAttempts, Payload: payload}
 	if err := s.store.UpdateSession(ctx, ss, job); err != nil {
-		if derr := s.blobs.Delete(ctx, key); derr != nil {
-			s.Log.Error("staged video of a lost update not deleted", "token", Redact(ss.Token), "err", derr)
-		}
+		s.dropStaged(ctx, ss, key, "lost update")
 		return nil, err
 	}
 	s.wake()
@@ -568,8 +575,14 @@ func (u *upload) Read(p []byte) (int, error) {
 	return n, err
 }
 
-// RejectOversizedVideo counts an upload over the size limit as a failed attempt.
+// RejectOversizedVideo counts an upload over the size limit as a failed attempt. It only
+// re-reads the session and re-applies the attempt, so a lost update is retried
+// (retryConflicts) rather than losing the attempt to a concurrent page read.
 func (s *Service) RejectOversizedVideo(ctx context.Context, token string) (*VideoOutcome, error) {
+	return retryConflicts(func() (*VideoOutcome, error) { return s.rejectOversizedVideo(ctx, token) })
+}
+
+func (s *Service) rejectOversizedVideo(ctx context.Context, token string) (*VideoOutcome, error) {
 	ss, err := s.videoSession(ctx, token)
 	if out, over, oerr := s.overAllowance(ctx, ss); over {
 		return out, oerr
@@ -606,8 +619,8 @@ func (s *Service) overAllowance(ctx context.Context, ss *faceverify.Session) (*V
 	if err := s.store.UpdateSession(ctx, ss, s.notifyJob(ss)); err != nil {
 		return nil, true, err // ECONFLICT: the verdict job won the race; the page asks again
 	}
-	if pending != "" {
-		s.blobs.Delete(ctx, pending) // its verdict job now finds the session decided
+	if pending != "" { // its verdict job now finds the session decided
+		s.dropStaged(ctx, ss, pending, "upload beyond the allowance")
 	}
 	s.wake()
 	s.Log.Info("upload beyond the allowance", "token", Redact(ss.Token), "attempts", ss.Attempts)

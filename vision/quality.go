@@ -12,23 +12,9 @@ func (e *Engine) quality(img *image.RGBA, f *Face, aligned []uint8) (Quality, er
 	q := Quality{Size: min(f.Box[2]-f.Box[0], f.Box[3]-f.Box[1])}
 	g := gray(aligned, 1)
 	// Laplacian variance and mean luma over the inner face (skip the border of the crop).
-	var sum, sum2, lum float64
-	var n, nl int
-	for y := 16; y < 104; y++ {
-		for x := 24; x < 88; x++ {
-			i := y*112 + x
-			l := float64(4*g[i] - g[i-1] - g[i+1] - g[i-112] - g[i+112])
-			sum += l
-			sum2 += l * l
-			n++
-			lum += float64(g[i])
-			nl++
-		}
-	}
-	mean := sum / float64(n)
-	lv := sum2/float64(n) - mean*mean
+	lv, lum := laplacianVar(g, 112, 24, 16, 88, 104)
 	q.Sharpness = float32(1 - math.Exp(-lv/sharpK))
-	q.Brightness = float32(lum / float64(nl) / 255)
+	q.Brightness = float32(lum / 255)
 
 	le, re := meanPt(&f.Landmarks, 36, 37, 38, 39, 40, 41), meanPt(&f.Landmarks, 42, 43, 44, 45, 46, 47)
 	q.Roll = float32(math.Atan2(re[1]-le[1], re[0]-le[0]) * 180 / math.Pi)
@@ -119,18 +105,25 @@ var eyeOpenClass = 1
 // 64×64 gray crop of its square box (squareCrop). Used to tell in-focus subjects from blurred people in
 // the background.
 func focusOf(crop []uint8) float64 {
-	g := gray(crop, 1)
-	var sum, sum2 float64
+	lv, _ := laplacianVar(gray(crop, 1), 64, 8, 8, 56, 56)
+	return lv
+}
+
+// laplacianVar is the variance of the 4-neighbour Laplacian of the gray image g (row
+// length stride) over the pixels x0 ≤ x < x1, y0 ≤ y < y1, and their mean gray level.
+func laplacianVar(g []float32, stride, x0, y0, x1, y1 int) (variance, meanGray float64) {
+	var sum, sum2, lum float64
 	n := 0
-	for y := 8; y < 56; y++ {
-		for x := 8; x < 56; x++ {
-			i := y*64 + x
-			l := float64(4*g[i] - g[i-1] - g[i+1] - g[i-64] - g[i+64])
+	for y := y0; y < y1; y++ {
+		for x := x0; x < x1; x++ {
+			i := y*stride + x
+			l := float64(4*g[i] - g[i-1] - g[i+1] - g[i-stride] - g[i+stride])
 			sum += l
 			sum2 += l * l
 			n++
+			lum += float64(g[i])
 		}
 	}
 	m := sum / float64(n)
-	return sum2/float64(n) - m*m
+	return sum2/float64(n) - m*m, lum / float64(n)
 }

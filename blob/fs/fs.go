@@ -55,35 +55,30 @@ func (s *Store) path(key string) (string, error) {
 
 // Put stores data under key.
 func (s *Store) Put(ctx context.Context, key string, data []byte) error {
-	p, err := s.path(key)
-	if err != nil {
+	return s.write(key, func(f *os.File) error {
+		_, err := f.Write(s.box.Seal(data, []byte(key)))
 		return err
-	}
-	if err := os.MkdirAll(filepath.Dir(p), 0o700); err != nil {
-		return err
-	}
-	tmp, err := os.CreateTemp(filepath.Dir(p), ".tmp-*")
-	if err != nil {
-		return err
-	}
-	defer os.Remove(tmp.Name())
-	if _, err := tmp.Write(s.box.Seal(data, []byte(key))); err != nil {
-		tmp.Close()
-		return err
-	}
-	if err := tmp.Sync(); err != nil {
-		tmp.Close()
-		return err
-	}
-	if err := tmp.Close(); err != nil {
-		return err
-	}
-	return os.Rename(tmp.Name(), p)
+	})
 }
 
 // PutFile stores the contents of r under key, sealed chunk by chunk on the way to disk
 // (seal.SealStream): memory stays at one chunk whatever the size.
 func (s *Store) PutFile(ctx context.Context, key string, r io.Reader) error {
+	return s.write(key, func(f *os.File) error {
+		w, err := s.box.SealStream(f, []byte(key))
+		if err == nil {
+			_, err = io.Copy(w, r)
+		}
+		if err == nil {
+			err = w.Close()
+		}
+		return err
+	})
+}
+
+// write makes the blob at key atomically: fill writes a temporary file beside it, which is
+// synced and renamed over key only when fill succeeded.
+func (s *Store) write(key string, fill func(*os.File) error) error {
 	p, err := s.path(key)
 	if err != nil {
 		return err
@@ -96,13 +91,7 @@ func (s *Store) PutFile(ctx context.Context, key string, r io.Reader) error {
 		return err
 	}
 	defer os.Remove(tmp.Name())
-	w, err := s.box.SealStream(tmp, []byte(key))
-	if err == nil {
-		_, err = io.Copy(w, r)
-	}
-	if err == nil {
-		err = w.Close()
-	}
+	err = fill(tmp)
 	if err == nil {
 		err = tmp.Sync()
 	}

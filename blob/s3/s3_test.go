@@ -3,8 +3,6 @@ package s3_test
 import (
 	"bytes"
 	"context"
-	"io"
-	"net/http"
 	"os"
 	"path/filepath"
 	"strings"
@@ -15,6 +13,7 @@ import (
 	"github.com/faceverify/faceverify/blob/blobtest"
 	"github.com/faceverify/faceverify/blob/s3"
 	"github.com/faceverify/faceverify/internal/s3test"
+	"github.com/faceverify/faceverify/internal/testenv"
 	"github.com/faceverify/faceverify/seal"
 )
 
@@ -39,13 +38,7 @@ func TestContract(t *testing.T) {
 
 func get(t *testing.T, u string) (int, []byte) {
 	t.Helper()
-	resp, err := http.Get(u)
-	if err != nil {
-		t.Fatal(err)
-	}
-	defer resp.Body.Close()
-	b, _ := io.ReadAll(resp.Body)
-	return resp.StatusCode, b
+	return testenv.Get(t, u)
 }
 
 // Objects are sealed in the bucket; a presigned GET serves the clear picture from the S3

@@ -7,7 +7,6 @@ import (
 	"context"
 	"encoding/json"
 	"flag"
-	"io"
 	"log/slog"
 	"net"
 	"net/http"
@@ -91,18 +90,13 @@ func Start(t testing.TB, opt Options) *Server {
 // Do sends req and decodes a JSON answer into out (if non-nil); it returns the status.
 func Do(t testing.TB, req *http.Request, out any) int {
 	t.Helper()
-	resp, err := http.DefaultClient.Do(req)
-	if err != nil {
-		t.Fatal(err)
-	}
-	defer resp.Body.Close()
-	body, _ := io.ReadAll(resp.Body)
+	status, body := testenv.Fetch(t, req)
 	if out != nil && len(body) > 0 {
 		if err := json.Unmarshal(body, out); err != nil {
 			t.Fatalf("%s %s: bad JSON %q: %v", req.Method, req.URL.Path, body, err)
 		}
 	}
-	return resp.StatusCode
+	return status
 }
 
 // PostForm posts a form to path with the tenant's APPCODE.

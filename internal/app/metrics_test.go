@@ -1,7 +1,6 @@
 package app_test
 
 import (
-	"io"
 	"net/http"
 	"net/http/httptest"
 	"net/url"
@@ -11,6 +10,7 @@ import (
 	"time"
 
 	"github.com/faceverify/faceverify/internal/apitest"
+	"github.com/faceverify/faceverify/internal/testenv"
 	dto "github.com/prometheus/client_model/go"
 	"github.com/prometheus/common/expfmt"
 	"github.com/prometheus/common/model"
@@ -137,14 +137,9 @@ func TestMetrics(t *testing.T) {
 
 func scrape(t *testing.T, u string) (string, map[string]*dto.MetricFamily) {
 	t.Helper()
-	resp, err := http.Get(u)
-	if err != nil {
-		t.Fatal(err)
-	}
-	defer resp.Body.Close()
-	body, _ := io.ReadAll(resp.Body)
-	if resp.StatusCode != 200 {
-		t.Fatalf("scrape: %d %s", resp.StatusCode, body)
+	status, body := testenv.Get(t, u)
+	if status != 200 {
+		t.Fatalf("scrape: %d %s", status, body)
 	}
 	p := expfmt.NewTextParser(model.UTF8Validation)
 	fams, err := p.TextToMetricFamilies(strings.NewReader(string(body)))

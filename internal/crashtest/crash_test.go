@@ -371,14 +371,9 @@ func scenario(t *testing.T, mode, bin, photo string, video []byte, models, ort s
 
 func doJSON(t *testing.T, req *http.Request, out any, want int) {
 	t.Helper()
-	resp, err := http.DefaultClient.Do(req)
-	if err != nil {
-		t.Fatal(err)
-	}
-	defer resp.Body.Close()
-	body, _ := io.ReadAll(resp.Body)
-	if resp.StatusCode != want {
-		t.Fatalf("%s %s: %d %s", req.Method, req.URL.Path, resp.StatusCode, body)
+	status, body := testenv.Fetch(t, req)
+	if status != want {
+		t.Fatalf("%s %s: %d %s", req.Method, req.URL.Path, status, body)
 	}
 	if err := json.Unmarshal(body, out); err != nil {
 		t.Fatalf("%s: %q", req.URL.Path, body)

@@ -5,6 +5,8 @@ import (
 	"os"
 	"path/filepath"
 	"strconv"
+
+	"github.com/faceverify/faceverify/internal/testenv"
 )
 
 const pad640 = "scale=640:480:force_original_aspect_ratio=decrease,pad=640:480:(ow-iw)/2:(oh-ih)/2,setsar=1,fps=25"
@@ -92,7 +94,7 @@ func (g *gen) digitsOnSpeech(video string, digits string, mk func(d byte) (strin
 			return "", 0, err
 		}
 		at := max(slots[i][0], prevEnd+0.08)
-		prevEnd = at + wavSeconds(f)
+		prevEnd = at + testenv.WavSeconds(f)
 		ws = append(ws, placed{file: f, at: at})
 	}
 	a, err := g.mix(ws, total, noise)
@@ -358,7 +360,7 @@ func Build(dir, ds string) ([]Case, error) {
 func runTo(w *os.File, name string, args ...string) error {
 	cmd := execCommand(name, args...)
 	cmd.Stdout = w
-	return runCmd(cmd, name, args)
+	return testenv.Run(cmd, 800)
 }
 
 func hasMap(a []string) bool {

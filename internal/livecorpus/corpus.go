@@ -19,9 +19,10 @@ import (
 	"path/filepath"
 	"sort"
 	"strconv"
-	"strings"
 	"sync"
 	"syscall"
+
+	"github.com/faceverify/faceverify/internal/testenv"
 )
 
 // Version changes whenever the generator's output changes (cache key).
@@ -116,22 +117,7 @@ type gen struct {
 
 var execCommand = exec.Command
 
-func run(name string, args ...string) error {
-	return runCmd(exec.Command(name, args...), name, args)
-}
-
-func runCmd(cmd *exec.Cmd, name string, args []string) error {
-	var eb bytes.Buffer
-	cmd.Stderr = &eb
-	if err := cmd.Run(); err != nil {
-		s := eb.String()
-		if len(s) > 800 {
-			s = s[len(s)-800:]
-		}
-		return fmt.Errorf("%s %s: %v\n%s", name, strings.Join(args, " "), err, s)
-	}
-	return nil
-}
+func run(name string, args ...string) error { return testenv.Run(exec.Command(name, args...), 800) }
 
 func (g *gen) tmp(ext string) string {
 	g.n++
@@ -170,14 +156,6 @@ func (g *gen) fsddWord(speaker string, d byte, take int) (string, error) {
 	return out, err
 }
 
-func wavSeconds(path string) float64 {
-	st, err := os.Stat(path)
-	if err != nil {
-		return 0
-	}
-	return float64(st.Size()-44) / 32000
-}
-
 // placed is a word file to put at time at (seconds), stretched to length dur (0 = natural).
 type placed struct {
 	file    string
@@ -191,7 +169,7 @@ func (g *gen) mix(ws []placed, total float64, noise float64) (string, error) {
 	for _, w := range ws {
 		f := w.file
 		if w.dur > 0 {
-			nat := wavSeconds(f)
+			nat := testenv.WavSeconds(f)
 			tempo := nat / w.dur
 			tempo = math.Max(0.7, math.Min(1.5, tempo))
 			if math.Abs(tempo-1) > 0.03 {

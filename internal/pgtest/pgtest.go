@@ -48,10 +48,7 @@ func Available() bool {
 func Start(t testing.TB) *Cluster {
 	t.Helper()
 	if !Available() {
-		if testenv.InCI() {
-			t.Fatalf("PostgreSQL missing at %s (CI=true): run `make setup` (apt package postgresql)", BinDir)
-		}
-		t.Skipf("PostgreSQL missing at %s: run `make setup`", BinDir)
+		testenv.Missing(t, "PostgreSQL", BinDir, "run `make setup` (apt package postgresql)")
 	}
 	c, err := StartCluster()
 	if err != nil {

@@ -77,14 +77,7 @@ func create(t *testing.T, s *apitest.Server, notifyURL string) string {
 
 func uploadVideo(t *testing.T, s *apitest.Server, token string, data []byte) int {
 	t.Helper()
-	var buf bytes.Buffer
-	mw := multipart.NewWriter(&buf)
-	w, _ := mw.CreateFormFile("video", "v.mp4")
-	w.Write(data)
-	mw.Close()
-	req, _ := http.NewRequest(http.MethodPost, s.URL+"/h5/v1/sessions/"+token+"/video", &buf)
-	req.Header.Set("Content-Type", mw.FormDataContentType())
-	return apitest.Do(t, req, nil)
+	return apitest.Do(t, apitest.VideoRequest(s.URL, token, "v.mp4", data), nil)
 }
 
 func page(t *testing.T, s *apitest.Server, token string) {

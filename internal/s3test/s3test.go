@@ -52,10 +52,7 @@ type Server struct {
 func Start(t testing.TB) *Server {
 	t.Helper()
 	if Binary() == "" {
-		if testenv.InCI() {
-			t.Fatalf("versitygw missing in %s/bin (CI=true): run `make setup`", testenv.DepsDir())
-		}
-		t.Skipf("versitygw missing in %s/bin: run `make setup`", testenv.DepsDir())
+		testenv.Missing(t, "versitygw", filepath.Join(testenv.DepsDir(), "bin"), "run `make setup`")
 	}
 	s, err := StartServer()
 	if err != nil {

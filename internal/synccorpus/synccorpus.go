@@ -10,7 +10,6 @@
 package synccorpus
 
 import (
-	"bytes"
 	"encoding/csv"
 	"encoding/json"
 	"fmt"
@@ -22,6 +21,8 @@ import (
 	"strings"
 	"sync"
 	"syscall"
+
+	"github.com/faceverify/faceverify/internal/testenv"
 )
 
 // Version changes whenever the generator's output changes (cache key).
@@ -236,19 +237,7 @@ func load(dir string) ([]Case, bool) {
 	return m.Cases, true
 }
 
-func run(name string, args ...string) error {
-	var eb bytes.Buffer
-	cmd := exec.Command(name, args...)
-	cmd.Stderr = &eb
-	if err := cmd.Run(); err != nil {
-		s := eb.String()
-		if len(s) > 600 {
-			s = s[len(s)-600:]
-		}
-		return fmt.Errorf("%s %s: %v\n%s", name, strings.Join(args, " "), err, s)
-	}
-	return nil
-}
+func run(name string, args ...string) error { return testenv.Run(exec.Command(name, args...), 600) }
 
 func ff(args ...string) error {
 	return run("ffmpeg", append([]string{"-nostdin", "-v", "error", "-y"}, args...)...)
@@ -506,20 +495,12 @@ func (b *builder) digitTrack(v voice, D float64, seed int) (string, error) {
 				return "", err
 			}
 		}
-		total += wavDur(w)
+		total += testenv.WavSeconds(w)
 		parts = append(parts, w)
 		k++
 	}
 	out := b.tmp("wav")
 	return out, run("sox", append(parts, out)...)
-}
-
-func wavDur(p string) float64 {
-	st, err := os.Stat(p)
-	if err != nil {
-		return 0
-	}
-	return float64(st.Size()-44) / 32000
 }
 
 // pick returns k of xs starting at rotation i (all of them when k is 0 or ≥ len(xs)).

@@ -1,10 +1,12 @@
 package testenv
 
 import (
+	"bytes"
 	"fmt"
 	"net"
 	"os"
 	"os/exec"
+	"strings"
 	"testing"
 	"time"
 )
@@ -76,4 +78,29 @@ func (c *Child) WaitReady(what string, every time.Duration, logs fmt.Stringer, r
 		}
 		time.Sleep(every)
 	}
+}
+
+// Run runs cmd to its end; a failure names the command line and ends with the last tail
+// bytes of its standard error (cmd.Stderr is set here).
+func Run(cmd *exec.Cmd, tail int) error {
+	var eb bytes.Buffer
+	cmd.Stderr = &eb
+	if err := cmd.Run(); err != nil {
+		s := eb.String()
+		if len(s) > tail {
+			s = s[len(s)-tail:]
+		}
+		return fmt.Errorf("%s: %v\n%s", strings.Join(cmd.Args, " "), err, s)
+	}
+	return nil
+}
+
+// WavSeconds is the duration of a 16 kHz mono 16-bit WAV file with a 44-byte header, from
+// its size (0 when it cannot be read).
+func WavSeconds(path string) float64 {
+	st, err := os.Stat(path)
+	if err != nil {
+		return 0
+	}
+	return float64(st.Size()-44) / 32000
 }

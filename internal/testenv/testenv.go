@@ -20,12 +20,24 @@ func RepoRoot() string {
 // InCI reports whether the tests run under CI.
 func InCI() bool { return os.Getenv("CI") == "true" }
 
-func missing(t testing.TB, what, path, hint string) {
+// Missing fails t under CI and skips it elsewhere: what is not installed at path; hint says
+// how to get it.
+func Missing(t testing.TB, what, path, hint string) {
 	t.Helper()
 	if InCI() {
 		t.Fatalf("%s missing at %s (CI=true): %s", what, path, hint)
 	}
 	t.Skipf("%s missing at %s: %s", what, path, hint)
+}
+
+// Need fails (CI) or skips t unless path exists: what is missing there; hint says how to
+// get it. It returns path.
+func Need(t testing.TB, path, what, hint string) string {
+	t.Helper()
+	if _, err := os.Stat(path); err != nil {
+		Missing(t, what, path, hint)
+	}
+	return path
 }
 
 // DepsDir returns $FACEVERIFY_DEPS or <repo>/.deps without checking it exists.
@@ -41,7 +53,7 @@ func Deps(t testing.TB) string {
 	t.Helper()
 	d := DepsDir()
 	if _, err := os.Stat(d); err != nil {
-		missing(t, "dependencies", d, "run `make setup`")
+		Missing(t, "dependencies", d, "run `make setup`")
 	}
 	return d
 }
@@ -54,7 +66,7 @@ func ModelDir(t testing.TB) string {
 		d = v
 	}
 	if _, err := os.Stat(filepath.Join(d, "fr_detect.onnx")); err != nil {
-		missing(t, "face models", d, "run `make setup`")
+		Missing(t, "face models", d, "run `make setup`")
 	}
 	return d
 }
@@ -67,7 +79,7 @@ func ORTLib(t testing.TB) string {
 		p = v
 	}
 	if _, err := os.Stat(p); err != nil {
-		missing(t, "ONNX Runtime library", p, "run `make setup`")
+		Missing(t, "ONNX Runtime library", p, "run `make setup`")
 	}
 	return p
 }
@@ -86,7 +98,7 @@ func Datasets(t testing.TB, sub ...string) string {
 	d := DatasetsDir()
 	p := filepath.Join(append([]string{d}, sub...)...)
 	if _, err := os.Stat(p); err != nil {
-		missing(t, "dataset", p, "set FACEVERIFY_DATASETS to the shared datasets folder")
+		Missing(t, "dataset", p, "set FACEVERIFY_DATASETS to the shared datasets folder")
 	}
 	return d
 }
@@ -96,7 +108,7 @@ func Tool(t testing.TB, name string) string {
 	t.Helper()
 	p, err := lookPath(name)
 	if err != nil {
-		missing(t, "tool "+name, "$PATH", "run `make setup`")
+		Missing(t, "tool "+name, "$PATH", "run `make setup`")
 	}
 	return p
 }

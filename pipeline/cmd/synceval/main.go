@@ -18,6 +18,7 @@ import (
 	"sort"
 	"strings"
 
+	"github.com/faceverify/faceverify/internal/stats"
 	"github.com/faceverify/faceverify/internal/synccorpus"
 	"github.com/faceverify/faceverify/pipeline"
 	"github.com/faceverify/faceverify/speech"
@@ -171,7 +172,7 @@ func Report(w *os.File, ss []pipeline.SyncSample, thr float64) {
 	fmt.Fprintf(w, "leave-one-speaker-out fused model: AUC %.3f, EER %.1f %% at p=%.3f\n", pipeline.AUC(pos, neg), 100*eer, et)
 	fmt.Fprintln(w, "ROC (threshold: BPCER, APCER):")
 	for _, t := range []float64{0.1, 0.2, 0.3, 0.4, 0.5, 0.6, 0.7, 0.8, 0.9} {
-		fmt.Fprintf(w, "  p≥%.1f: BPCER %5.1f %%  APCER %5.1f %%\n", t, 100*frac(pos, func(v float64) bool { return v < t }), 100*frac(neg, func(v float64) bool { return v >= t }))
+		fmt.Fprintf(w, "  p≥%.1f: BPCER %5.1f %%  APCER %5.1f %%\n", t, 100*stats.Frac(pos, func(v float64) bool { return v < t }), 100*stats.Frac(neg, func(v float64) bool { return v >= t }))
 	}
 	// single cues, raw z (no fitting)
 	for j, name := range pipeline.SyncFeatureNames {
@@ -250,7 +251,7 @@ func Report(w *os.File, ss []pipeline.SyncSample, thr float64) {
 				v = append(v, s.X[1])
 			}
 		}
-		fmt.Fprintf(w, "  %4.1f–%4.1f s: n=%d mean z %.2f, share z≥2: %.1f %%\n", b[0], b[1], len(v), mean(v), 100*frac(v, func(x float64) bool { return x >= 2 }))
+		fmt.Fprintf(w, "  %4.1f–%4.1f s: n=%d mean z %.2f, share z≥2: %.1f %%\n", b[0], b[1], len(v), stats.Mean(v), 100*stats.Frac(v, func(x float64) bool { return x >= 2 }))
 	}
 	fmt.Fprintln(w, "\nmisclassified at the operating point:")
 	for i, s := range ss {
@@ -276,28 +277,4 @@ func Report(w *os.File, ss []pipeline.SyncSample, thr float64) {
 		fmt.Fprintf(w, "%.4f", b)
 	}
 	fmt.Fprintln(w, "}")
-}
-
-func frac(v []float64, f func(float64) bool) float64 {
-	if len(v) == 0 {
-		return 0
-	}
-	n := 0
-	for _, x := range v {
-		if f(x) {
-			n++
-		}
-	}
-	return float64(n) / float64(len(v))
-}
-
-func mean(v []float64) float64 {
-	if len(v) == 0 {
-		return 0
-	}
-	var s float64
-	for _, x := range v {
-		s += x
-	}
-	return s / float64(len(v))
 }

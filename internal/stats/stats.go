@@ -1,0 +1,45 @@
+// Package stats holds the few summary statistics the pipeline and its evaluation tools
+// share (mean, median, share of values meeting a condition). Pure functions over float64
+// slices; no allocation beyond Median's sorted copy. It must not grow models or I/O.
+package stats
+
+import "sort"
+
+// Mean is the arithmetic mean (0 for no values).
+func Mean(v []float64) float64 {
+	if len(v) == 0 {
+		return 0
+	}
+	var s float64
+	for _, x := range v {
+		s += x
+	}
+	return s / float64(len(v))
+}
+
+// Median is the middle value, or the mean of the two middle values (0 for no values).
+func Median(v []float64) float64 {
+	if len(v) == 0 {
+		return 0
+	}
+	s := append([]float64(nil), v...)
+	sort.Float64s(s)
+	if len(s)%2 == 1 {
+		return s[len(s)/2]
+	}
+	return (s[len(s)/2-1] + s[len(s)/2]) / 2
+}
+
+// Frac is the share of the values for which f holds (0 for no values).
+func Frac(v []float64, f func(float64) bool) float64 {
+	if len(v) == 0 {
+		return 0
+	}
+	n := 0
+	for _, x := range v {
+		if f(x) {
+			n++
+		}
+	}
+	return float64(n) / float64(len(v))
+}
