@@ -166,6 +166,31 @@ func (s *Store) AuditLog(ctx context.Context, target string, beforeID int64, lim
 // and the keyset (created_at, token) < cursor, newest first. Every value is a bound
 // parameter.
 func (s *Store) ListSessions(ctx context.Context, f faceverify.SessionFilter) ([]faceverify.SessionRow, error) {
+	q, args := s.ListQuery(f)
+	rows, err := s.r.QueryContext(ctx, q, args...)
+	if err != nil {
+		return nil, err
+	}
+	defer rows.Close()
+	var out []faceverify.SessionRow
+	for rows.Next() {
+		var (
+			r              faceverify.SessionRow
+			dialect, state string
+			created        int64
+		)
+		if err := rows.Scan(&r.Token, &r.TenantID, &dialect, &state, &r.ResultCode, &r.ResultMessage, &created); err != nil {
+			return nil, err
+		}
+		r.Dialect, r.State, r.CreatedAt = faceverify.Dialect(dialect), faceverify.State(state), time.UnixMilli(created)
+		out = append(out, r)
+	}
+	return out, rows.Err()
+}
+
+// ListQuery is the statement (rebound for the database) and the arguments ListSessions
+// runs for f (exported for query-plan checks).
+func (s *Store) ListQuery(f faceverify.SessionFilter) (string, []any) {
 	var (
 		where []string
 		args  []any
@@ -211,25 +236,7 @@ func (s *Store) ListSessions(ctx context.Context, f faceverify.SessionFilter) ([
 	}
 	q += ` ORDER BY created_at DESC, token DESC LIMIT ?`
 	args = append(args, limit)
-	rows, err := s.r.QueryContext(ctx, s.drv.Rebind(q), args...)
-	if err != nil {
-		return nil, err
-	}
-	defer rows.Close()
-	var out []faceverify.SessionRow
-	for rows.Next() {
-		var (
-			r              faceverify.SessionRow
-			dialect, state string
-			created        int64
-		)
-		if err := rows.Scan(&r.Token, &r.TenantID, &dialect, &state, &r.ResultCode, &r.ResultMessage, &created); err != nil {
-			return nil, err
-		}
-		r.Dialect, r.State, r.CreatedAt = faceverify.Dialect(dialect), faceverify.State(state), time.UnixMilli(created)
-		out = append(out, r)
-	}
-	return out, rows.Err()
+	return s.drv.Rebind(q), args
 }
 
 func (s *Store) SessionJobs(ctx context.Context, token string) ([]faceverify.Job, error) {
