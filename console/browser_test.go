@@ -140,7 +140,7 @@ func TestConsoleBrowser(t *testing.T) {
 	browserDir(t)
 	testenv.Tool(t, "ffmpeg")
 	// callbacks give up after 3 s, so the failing one ends "failed" quickly
-	s := apitest.Start(t, apitest.Options{Engine: true, Flags: []string{"--notify-for", "3s"}})
+	s := apitest.Start(t, apitest.Options{Engine: true, Flags: []string{"--notify-for", "3s", "--metrics-addr", "127.0.0.1:0"}})
 	ctx := context.Background()
 	s.Tenant.Checks.LipSyncOff = true // operator-visible: the corpus clips are dubbed (docs/liveness.md)
 	if err := s.App.Store.UpdateTenant(ctx, s.Tenant); err != nil {
@@ -216,6 +216,16 @@ func TestConsoleBrowser(t *testing.T) {
 	}
 	if _, err := s.App.Console.CreateOperator(ctx, opName, opPass); err != nil {
 		t.Fatal(err)
+	}
+	// the engine pool's saturation is a gauge
+	mresp, err := http.Get("http://" + s.App.MetricsAddr() + "/metrics")
+	if err != nil {
+		t.Fatal(err)
+	}
+	mb, _ := io.ReadAll(mresp.Body)
+	mresp.Body.Close()
+	if !strings.Contains(string(mb), `faceverify_pool_size{pool="engine"}`) || !strings.Contains(string(mb), `faceverify_pool_in_use{pool="engine"}`) {
+		t.Errorf("no engine pool gauges in /metrics")
 	}
 	healthy.Store(true) // the receiver is fixed: the retry will deliver
 

@@ -13,6 +13,7 @@ import (
 	"regexp"
 	"strings"
 	"testing"
+	"time"
 
 	"github.com/faceverify/faceverify"
 	"github.com/faceverify/faceverify/console"
@@ -406,4 +407,25 @@ func newServer(t *testing.T, h http.Handler) string {
 	srv := httptest.NewServer(h)
 	t.Cleanup(srv.Close)
 	return srv.URL
+}
+
+// TestAdminAddr: with --admin-addr the console is on its own listener only.
+func TestAdminAddr(t *testing.T) {
+	s := apitest.Start(t, apitest.Options{Flags: []string{"--admin-addr", "127.0.0.1:0"}})
+	var addr string
+	for i := 0; i < 100 && addr == ""; i++ {
+		addr = s.App.ConsoleAddr()
+		time.Sleep(20 * time.Millisecond)
+	}
+	if addr == "" {
+		t.Fatal("admin listener not started")
+	}
+	pub := &client{t: t, base: s.URL}
+	if r := pub.do("GET", "/console/login", nil); r.status != 404 {
+		t.Fatalf("console on the public listener: %d", r.status)
+	}
+	adm := &client{t: t, base: "http://" + addr}
+	if r := adm.do("GET", "/console/login", nil); r.status != 200 || !strings.Contains(r.body, `id="login"`) {
+		t.Fatalf("console on --admin-addr: %d", r.status)
+	}
 }
