@@ -125,7 +125,7 @@ func (h *Handler) ServeHTTP(w http.ResponseWriter, r *http.Request) {
 		"frame-ancestors 'none'; base-uri 'none'")
 	hd.Set("X-Content-Type-Options", "nosniff")
 	hd.Set("X-Frame-Options", "DENY")
-	hd.Set("Referrer-Policy", "no-referrer")
+	hd.Set("Referrer-Policy", "same-origin") // no-referrer would make form posts send Origin: null
 	hd.Set("Cache-Control", "no-store")
 	defer func() {
 		if v := recover(); v != nil {
@@ -476,6 +476,26 @@ type scoreRow struct {
 	Hot               bool
 }
 
+// scoreGroup is one check's scores: the row of the detail page's score table.
+type scoreGroup struct {
+	Name  string
+	Hot   bool // this check decides the attempt's result
+	Items []scoreRow
+}
+
+func groupScores(rows []scoreRow) []scoreGroup {
+	var out []scoreGroup
+	for _, r := range rows {
+		if len(out) == 0 || out[len(out)-1].Name != r.Group {
+			out = append(out, scoreGroup{Name: r.Group})
+		}
+		g := &out[len(out)-1]
+		g.Items = append(g.Items, r)
+		g.Hot = g.Hot || r.Hot
+	}
+	return out
+}
+
 type compRow struct {
 	Name                              string
 	Similarity, Confidence, Threshold float64
@@ -488,7 +508,7 @@ type detailData struct {
 	Result      faceverify.Result
 	Why         string
 	Liveness    *faceverify.Liveness // of the verdict, or the last failed attempt
-	Scores      []scoreRow
+	Scores      []scoreGroup
 	Comparisons []compRow
 	Audit       []faceverify.AuditEntry
 }
@@ -518,7 +538,7 @@ func (h *Handler) detail(w http.ResponseWriter, r *http.Request, v *verify.Sessi
 		d.Liveness = ss.LastAttempt
 	}
 	if d.Liveness != nil {
-		d.Scores = scoreRows(l, d.Liveness)
+		d.Scores = groupScores(scoreRows(l, d.Liveness))
 	}
 	if ss.Verdict != nil {
 		names := make([]string, 0, len(ss.Verdict.Verification))

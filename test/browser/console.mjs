@@ -33,7 +33,8 @@ try {
     if (s.goto) await page.goto(s.goto);
     else if (s.fill) await page.fill(s.fill[0], s.fill[1]);
     else if (s.select) await page.selectOption(s.select[0], s.select[1]);
-    else if (s.click) await Promise.all([page.waitForLoadState('load'), page.click(s.click)]);
+    // every click in the console submits a form or follows a link: wait for the new page
+    else if (s.click) await Promise.all([page.waitForNavigation({ waitUntil: 'load' }), page.click(s.click)]);
     else if (s.check) await page.check(s.check);
     else if (s.waitURL) { await page.waitForURL((u) => u.href.includes(s.waitURL), { timeout: s.timeout }); r.value = page.url(); }
     else if (s.text) r.value = ((await page.textContent(s.text)) || '').trim();
