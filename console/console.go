@@ -395,6 +395,7 @@ type listData struct {
 	Next    string // query of the next page ("" = last page)
 	States  []faceverify.State
 	Tenants []*faceverify.Tenant
+	Names   map[string]string // tenant id → name
 	Codes   []int
 }
 
@@ -438,7 +439,10 @@ func (h *Handler) handleList(w http.ResponseWriter, r *http.Request) {
 		h.fail(w, r, err)
 		return
 	}
-	d := listData{Q: q, Rows: rows, States: verify.States, Tenants: tenants, Codes: resultCodes()}
+	d := listData{Q: q, Rows: rows, States: verify.States, Tenants: tenants, Codes: resultCodes(), Names: map[string]string{}}
+	for _, t := range tenants {
+		d.Names[t.ID] = t.Name
+	}
 	limit := lq.Limit
 	if limit == 0 {
 		limit = 50
