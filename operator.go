@@ -12,6 +12,7 @@ type Operator struct {
 	Name         string
 	PasswordHash []byte
 	Disabled     bool
+	TenantID     string // "" = sees every tenant; else a tenant operator who sees only that tenant
 	CreatedAt    time.Time
 }
 
@@ -103,8 +104,8 @@ type OperatorStore interface {
 
 	AppendAudit(ctx context.Context, e *AuditEntry) error
 	// AuditLog lists entries newest first, older than beforeID when beforeID > 0; target
-	// "" = all.
-	AuditLog(ctx context.Context, target string, beforeID int64, limit int) ([]AuditEntry, error)
+	// and operator "" = all.
+	AuditLog(ctx context.Context, target, operator string, beforeID int64, limit int) ([]AuditEntry, error)
 
 	// ExternalIndex is the keyed hash SessionFilter.ExternalIndex takes for a biz_no /
 	// OuterOrderNo value.

@@ -40,7 +40,7 @@ type UseCases interface {
 	Image(ctx context.Context, sg *verify.Signed, token, name string) ([]byte, error)
 	Erase(ctx context.Context, sg *verify.Signed, token string) error
 	RetryCallback(ctx context.Context, sg *verify.Signed, token string, jobID int64) error
-	Audit(ctx context.Context, target string, beforeID int64, limit int) ([]faceverify.AuditEntry, error)
+	Audit(ctx context.Context, sg *verify.Signed, target string, beforeID int64, limit int) ([]faceverify.AuditEntry, error)
 	Tenants(ctx context.Context, sg *verify.Signed) ([]*faceverify.Tenant, error)
 	Tenant(ctx context.Context, sg *verify.Signed, id string, days int) (*faceverify.Tenant, []faceverify.UsageDay, error)
 	ChangeTenant(ctx context.Context, sg *verify.Signed, id string, ch verify.TenantChange) (*faceverify.Tenant, error)
@@ -561,7 +561,7 @@ func (h *Handler) detail(w http.ResponseWriter, r *http.Request, v *verify.Sessi
 			d.Comparisons = append(d.Comparisons, compRow{n, c.Similarity, c.Confidence, c.Threshold, c.Passed, strings.Join(thr, " · ")})
 		}
 	}
-	d.Audit, err = h.uc.Audit(r.Context(), ss.Token, 0, 50)
+	d.Audit, err = h.uc.Audit(r.Context(), signedIn(r), ss.Token, 0, 50)
 	if err != nil {
 		h.fail(w, r, err)
 		return
@@ -728,7 +728,7 @@ func (h *Handler) tenant(w http.ResponseWriter, r *http.Request, keys *verify.Cr
 		h.fail(w, r, err)
 		return
 	}
-	au, err := h.uc.Audit(r.Context(), "tenant:"+id, 0, 20)
+	au, err := h.uc.Audit(r.Context(), signedIn(r), "tenant:"+id, 0, 20)
 	if err != nil {
 		h.fail(w, r, err)
 		return
@@ -792,7 +792,7 @@ func (h *Handler) handleAudit(w http.ResponseWriter, r *http.Request) {
 		before = n
 	}
 	const limit = 100
-	es, err := h.uc.Audit(r.Context(), q.Get("target"), before, limit)
+	es, err := h.uc.Audit(r.Context(), signedIn(r), q.Get("target"), before, limit)
 	if err != nil {
 		h.fail(w, r, err)
 		return

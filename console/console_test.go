@@ -203,7 +203,7 @@ func TestConsoleHTTP(t *testing.T) {
 	if r.status != 200 || !strings.Contains(r.body, "张三") || !strings.Contains(r.body, "11010519491231002X") {
 		t.Fatalf("reveal: %d", r.status)
 	}
-	es, err := s.App.Console.Audit(ctx, tok, 0, 10)
+	es, err := s.App.Console.Audit(ctx, nil, tok, 0, 10)
 	if err != nil || len(es) != 2 || es[0].Action != faceverify.AuditReveal || es[1].Action != faceverify.AuditView || es[0].Operator != opName {
 		t.Fatalf("audit of the session: %+v %v", es, err)
 	}
@@ -257,7 +257,7 @@ func TestConsoleHTTP(t *testing.T) {
 		t.Fatalf("the old APPCODE still works after rotation: %d", st)
 	}
 	acts := map[string]bool{}
-	tes, _ := s.App.Console.Audit(ctx, "tenant:"+s.Tenant.ID, 0, 10)
+	tes, _ := s.App.Console.Audit(ctx, nil, "tenant:"+s.Tenant.ID, 0, 10)
 	for _, e := range tes {
 		acts[e.Action] = true
 	}
@@ -314,7 +314,7 @@ func TestConsoleHTTP(t *testing.T) {
 }
 
 func mustAudit(t *testing.T, s *apitest.Server, action string) []faceverify.AuditEntry {
-	es, err := s.App.Console.Audit(context.Background(), "", 0, 1000)
+	es, err := s.App.Console.Audit(context.Background(), nil, "", 0, 1000)
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -351,6 +351,9 @@ func TestAdminUserCreate(t *testing.T) {
 	}
 	if _, err := run("", "user", "create", "--name", "gen"); err == nil {
 		t.Fatal("a taken name was accepted")
+	}
+	if _, err := run("", "user", "create", "--name", "t-op", "--id", "no-such-tenant"); err == nil {
+		t.Fatal("an operator of an unknown tenant was created")
 	}
 	// both sign in (through the use case the console calls)
 	s := apitest.Start(t, apitest.Options{Flags: []string{"--data", dir}})
@@ -427,5 +430,70 @@ func TestAdminAddr(t *testing.T) {
 	adm := &client{t: t, base: "http://" + addr}
 	if r := adm.do("GET", "/console/login", nil); r.status != 200 || !strings.Contains(r.body, `id="login"`) {
 		t.Fatalf("console on --admin-addr: %d", r.status)
+	}
+}
+
+// TestTenantOperator: an operator of one tenant sees nothing of another tenant's: its
+// sessions, images, callbacks, tenant page and audit entries are 404 or absent.
+func TestTenantOperator(t *testing.T) {
+	s := apitest.Start(t, apitest.Options{})
+	ctx := context.Background()
+	other := admin.NewTenant("other tenant", -1)
+	if err := s.App.Store.CreateTenant(ctx, other); err != nil {
+		t.Fatal(err)
+	}
+	tok := createSession(t, s, "order-a")
+	if _, err := s.App.Console.CreateTenantOperator(ctx, "b-op", opPass, other.ID); err != nil {
+		t.Fatal(err)
+	}
+	if _, err := s.App.Console.CreateTenantOperator(ctx, "x-op", opPass, "no-such-tenant"); faceverify.ErrorCode(err) != faceverify.ENOTFOUND {
+		t.Fatalf("operator of an unknown tenant: %v", err)
+	}
+	if _, err := s.App.Console.CreateOperator(ctx, opName, opPass); err != nil {
+		t.Fatal(err)
+	}
+	all := &client{t: t, base: s.URL}
+	all.signIn(opName, opPass)
+	all.do("GET", "/console/sessions/"+url.PathEscape(tok), nil) // an entry b-op must not see
+
+	c := &client{t: t, base: s.URL}
+	if r := c.signIn("b-op", opPass); r.status != 303 {
+		t.Fatalf("sign in: %d", r.status)
+	}
+	r := c.do("GET", "/console/sessions", nil)
+	csrf := csrfOf(t, r.body)
+	if r.status != 200 || strings.Contains(r.body, tok) || !strings.Contains(r.body, `id="empty"`) {
+		t.Fatalf("list shows another tenant's session: %d", r.status)
+	}
+	if r := c.do("GET", "/console/sessions?tenant="+s.Tenant.ID, nil); r.status != 200 || strings.Contains(r.body, tok) {
+		t.Fatalf("list filtered to another tenant: %d", r.status)
+	}
+	path := "/console/sessions/" + url.PathEscape(tok)
+	for _, p := range []string{path, path + "/images/image_ref1", "/console/tenants/" + s.Tenant.ID} {
+		if r := c.do("GET", p, nil); r.status != 404 {
+			t.Fatalf("GET %s: %d", p, r.status)
+		}
+	}
+	for _, p := range []string{path + "/reveal", path + "/erase", path + "/callbacks/1/retry", "/console/tenants/" + s.Tenant.ID} {
+		if r := c.do("POST", p, url.Values{"csrf": {csrf}, "confirm": {"yes"}, "action": {"disable_key"}}); r.status != 404 {
+			t.Fatalf("POST %s: %d", p, r.status)
+		}
+	}
+	if _, err := s.App.Store.Session(ctx, tok); err != nil {
+		t.Fatalf("the other tenant's session was touched: %v", err)
+	}
+	if ten, _ := s.App.Store.Tenant(ctx, s.Tenant.ID); ten.KeyDisabled {
+		t.Fatal("the other tenant's keys were disabled")
+	}
+	r = c.do("GET", "/console/tenants", nil)
+	if r.status != 200 || strings.Contains(r.body, s.Tenant.ID) || !strings.Contains(r.body, other.ID) {
+		t.Fatalf("tenants page: %d", r.status)
+	}
+	if r := c.do("GET", "/console/tenants/"+other.ID, nil); r.status != 200 {
+		t.Fatalf("own tenant page: %d", r.status)
+	}
+	r = c.do("GET", "/console/audit", nil)
+	if r.status != 200 || strings.Contains(r.body, tok) || strings.Contains(r.body, ">"+opName+"<") {
+		t.Fatalf("audit page shows other operators' entries: %d", r.status)
 	}
 }

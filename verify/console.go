@@ -41,14 +41,33 @@ type Signed struct {
 	Expires  time.Time
 }
 
+// sees reports whether the signed-in operator may see tenant's data (a tenant operator
+// sees only its tenant; anything else is ENOTFOUND, exactly like an unknown id).
+func (sg *Signed) sees(tenant string) bool {
+	return sg.Operator.TenantID == "" || sg.Operator.TenantID == tenant
+}
+
+func hidden(what string) error { return faceverify.Errorf(faceverify.ENOTFOUND, "%s not found", what) }
+
 // MinPassword is the shortest operator password accepted.
 const MinPassword = 12
 
 // bcryptCost is the work factor of operator password hashes.
 const bcryptCost = 11
 
-// CreateOperator adds an operator (`faceverify admin user create`).
+// CreateOperator adds an operator who sees every tenant (`faceverify admin user create`).
 func (c *Console) CreateOperator(ctx context.Context, name, password string) (*faceverify.Operator, error) {
+	return c.CreateTenantOperator(ctx, name, password, "")
+}
+
+// CreateTenantOperator adds an operator who sees only tenant's sessions and tenant
+// (tenant "" = every tenant; `admin user create --id TENANT`).
+func (c *Console) CreateTenantOperator(ctx context.Context, name, password, tenant string) (*faceverify.Operator, error) {
+	if tenant != "" {
+		if _, err := c.svc.store.Tenant(ctx, tenant); err != nil {
+			return nil, err
+		}
+	}
 	name = strings.TrimSpace(name)
 	if name == "" {
 		return nil, faceverify.Missing("name")
@@ -66,7 +85,7 @@ func (c *Console) CreateOperator(ctx context.Context, name, password string) (*f
 	if err != nil {
 		return nil, err
 	}
-	o := &faceverify.Operator{ID: RandHex(8), Name: name, PasswordHash: h, CreatedAt: c.svc.now()}
+	o := &faceverify.Operator{ID: RandHex(8), Name: name, PasswordHash: h, TenantID: tenant, CreatedAt: c.svc.now()}
 	if err := c.ops.CreateOperator(ctx, o); err != nil {
 		return nil, err
 	}
@@ -212,6 +231,12 @@ func Cursor(r faceverify.SessionRow) string {
 // page size, cursor) are EINVALID; any text is only ever a bound parameter.
 func (c *Console) Sessions(ctx context.Context, sg *Signed, q ListQuery) ([]faceverify.SessionRow, error) {
 	f := faceverify.SessionFilter{TenantID: q.TenantID, ResultCode: q.ResultCode, From: q.From, To: q.To, Limit: q.Limit}
+	if own := sg.Operator.TenantID; own != "" {
+		if q.TenantID != "" && q.TenantID != own {
+			return nil, nil // another tenant's: nothing to see
+		}
+		f.TenantID = own
+	}
 	if f.Limit == 0 {
 		f.Limit = 50
 	}
@@ -297,6 +322,9 @@ func (c *Console) view(ctx context.Context, sg *Signed, token string, reveal boo
 	if err != nil {
 		return nil, err
 	}
+	if !sg.sees(ss.TenantID) {
+		return nil, hidden("session")
+	}
 	v := &SessionView{Revealed: reveal}
 	if t, err := c.svc.store.Tenant(ctx, ss.TenantID); err == nil {
 		v.Tenant = t
@@ -355,6 +383,9 @@ func (c *Console) Image(ctx context.Context, sg *Signed, token, name string) ([]
 	if err != nil {
 		return nil, err
 	}
+	if !sg.sees(ss.TenantID) {
+		return nil, hidden("session")
+	}
 	k, ok := imageKeys(ss)[name]
 	if !ok {
 		return nil, faceverify.Errorf(faceverify.ENOTFOUND, "image not found")
@@ -406,6 +437,13 @@ func (c *Console) Erase(ctx context.Context, sg *Signed, token string) error {
 	if token == "" || len(token) > 128 {
 		return faceverify.Errorf(faceverify.ENOTFOUND, "session not found")
 	}
+	ss, err := c.svc.store.Session(ctx, token)
+	if err != nil {
+		return err
+	}
+	if !sg.sees(ss.TenantID) {
+		return hidden("session")
+	}
 	if err := c.svc.Delete(ctx, nil, "", token); err != nil {
 		return err
 	}
@@ -414,6 +452,16 @@ func (c *Console) Erase(ctx context.Context, sg *Signed, token string) error {
 
 // RetryCallback sends a session's failed (or waiting) callback job back to the queue now.
 func (c *Console) RetryCallback(ctx context.Context, sg *Signed, token string, jobID int64) error {
+	if len(token) > 128 {
+		return hidden("session")
+	}
+	ss, err := c.svc.store.Session(ctx, token)
+	if err != nil {
+		return err
+	}
+	if !sg.sees(ss.TenantID) {
+		return hidden("session")
+	}
 	jobs, err := c.ops.SessionJobs(ctx, token)
 	if err != nil {
 		return err
@@ -432,28 +480,44 @@ func (c *Console) RetryCallback(ctx context.Context, sg *Signed, token string, j
 	return c.audit(ctx, sg.Operator.Name, faceverify.AuditRetryCallback, token, fmt.Sprintf("job %d", jobID))
 }
 
-// Audit lists the audit log newest first (target "" = all).
-func (c *Console) Audit(ctx context.Context, target string, beforeID int64, limit int) ([]faceverify.AuditEntry, error) {
+// Audit lists the audit log newest first (target "" = all): the whole log for `admin
+// audit list` (sg nil) and operators of every tenant; a tenant operator sees its own
+// entries.
+func (c *Console) Audit(ctx context.Context, sg *Signed, target string, beforeID int64, limit int) ([]faceverify.AuditEntry, error) {
 	if limit <= 0 {
 		limit = 100
 	}
 	if limit > 1000 || beforeID < 0 || len(target) > 128 {
 		return nil, faceverify.Invalid("limit", "1–1000")
 	}
-	return c.ops.AuditLog(ctx, target, beforeID, limit)
+	operator := ""
+	if sg != nil && sg.Operator.TenantID != "" {
+		operator = sg.Operator.Name
+	}
+	return c.ops.AuditLog(ctx, target, operator, beforeID, limit)
 }
 
 // ---- tenants ---------------------------------------------------------------------------
 
 // Tenants lists the tenants.
 func (c *Console) Tenants(ctx context.Context, sg *Signed) ([]*faceverify.Tenant, error) {
-	return c.svc.store.Tenants(ctx)
+	all, err := c.svc.store.Tenants(ctx)
+	if err != nil {
+		return nil, err
+	}
+	out := all[:0]
+	for _, t := range all {
+		if sg.sees(t.ID) {
+			out = append(out, t)
+		}
+	}
+	return out, nil
 }
 
 // Tenant returns one tenant and its usage per day over the last days days.
 func (c *Console) Tenant(ctx context.Context, sg *Signed, id string, days int) (*faceverify.Tenant, []faceverify.UsageDay, error) {
-	if id == "" || len(id) > 128 {
-		return nil, nil, faceverify.Errorf(faceverify.ENOTFOUND, "tenant not found")
+	if id == "" || len(id) > 128 || !sg.sees(id) {
+		return nil, nil, hidden("tenant")
 	}
 	t, err := c.svc.store.Tenant(ctx, id)
 	if err != nil {
@@ -470,6 +534,9 @@ func (c *Console) Tenant(ctx context.Context, sg *Signed, id string, days int) (
 // ChangeTenant applies an operator's change (the same use case as `admin app update`),
 // audited with what changed.
 func (c *Console) ChangeTenant(ctx context.Context, sg *Signed, id string, ch TenantChange) (*faceverify.Tenant, error) {
+	if !sg.sees(id) {
+		return nil, hidden("tenant")
+	}
 	t, err := c.svc.ChangeTenant(ctx, id, ch)
 	if err != nil {
 		return nil, err
@@ -490,6 +557,9 @@ func (c *Console) ChangeTenant(ctx context.Context, sg *Signed, id string, ch Te
 
 // RotateKeys issues tenant id fresh credentials (shown once), audited.
 func (c *Console) RotateKeys(ctx context.Context, sg *Signed, id string) (*Credentials, error) {
+	if !sg.sees(id) {
+		return nil, hidden("tenant")
+	}
 	cr, err := c.svc.RotateKeys(ctx, id)
 	if err != nil {
 		return nil, err

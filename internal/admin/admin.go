@@ -179,7 +179,7 @@ func Run(ctx context.Context, args []string, getenv func(string) string, stdout,
 		}
 		return enc.Encode(c)
 	case "user create", "audit list":
-		return runConsole(ctx, a, cmd, name, token, enc)
+		return runConsole(ctx, a, cmd, name, token, id, enc)
 	case "registry add":
 		if photo == "" {
 			return errors.New("admin registry add: --photo is required")
@@ -237,7 +237,7 @@ const usage = `usage: faceverify admin <command> [flags]
   callbacks list [--kind notify] [--state failed]
   callbacks retry --job ID
   session delete --token TOKEN
-  user create --name NAME                  console operator; password from stdin, or generated and printed once
+  user create --name NAME [--id TENANT]    console operator (--id: sees only that tenant); password from stdin, or generated and printed once
   audit list [--token TARGET]              the console's audit log, newest first
 common flags: --data DIR (or FACEVERIFY_DATA), --database, --blob, --keys`
 

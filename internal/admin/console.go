@@ -19,7 +19,7 @@ import (
 var Stdin io.Reader = os.Stdin
 
 // runConsole runs the console's admin commands: `user create` and `audit list`.
-func runConsole(ctx context.Context, a *app.App, cmd, name, target string, enc *json.Encoder) error {
+func runConsole(ctx context.Context, a *app.App, cmd, name, target, tenant string, enc *json.Encoder) error {
 	if a.Console == nil {
 		return errors.New("admin: this store keeps no console data")
 	}
@@ -36,7 +36,7 @@ func runConsole(ctx context.Context, a *app.App, cmd, name, target string, enc *
 		if generated {
 			pw = verify.RandHex(12) // 96 bits
 		}
-		if _, err := a.Console.CreateOperator(ctx, name, pw); err != nil {
+		if _, err := a.Console.CreateTenantOperator(ctx, name, pw, tenant); err != nil {
 			return fmt.Errorf("admin user create: %w", err)
 		}
 		if generated { // printed once: only its hash is stored
@@ -44,7 +44,7 @@ func runConsole(ctx context.Context, a *app.App, cmd, name, target string, enc *
 		}
 		return enc.Encode(map[string]any{"name": name, "created": true})
 	case "audit list":
-		es, err := a.Console.Audit(ctx, target, 0, 1000)
+		es, err := a.Console.Audit(ctx, nil, target, 0, 1000)
 		if err != nil {
 			return err
 		}

@@ -43,8 +43,8 @@ func (s *Store) CreateOperator(ctx context.Context, o *faceverify.Operator) erro
 	if o.Disabled {
 		dis = 1
 	}
-	_, err := s.exec(ctx, s.w, `INSERT INTO operators (id, name, password_hash, disabled, created_at) VALUES (?,?,?,?,?)`,
-		o.ID, o.Name, o.PasswordHash, dis, Ms(o.CreatedAt))
+	_, err := s.exec(ctx, s.w, `INSERT INTO operators (id, name, password_hash, disabled, tenant_id, created_at) VALUES (?,?,?,?,?,?)`,
+		o.ID, o.Name, o.PasswordHash, dis, o.TenantID, Ms(o.CreatedAt))
 	if s.drv.IsUnique(err) {
 		return faceverify.Errorf(faceverify.ECONFLICT, "operator name already taken")
 	}
@@ -57,8 +57,8 @@ func (s *Store) operatorWhere(ctx context.Context, col, arg string) (*faceverify
 		dis     int
 		created int64
 	)
-	err := s.r.QueryRowContext(ctx, s.drv.Rebind(`SELECT id, name, password_hash, disabled, created_at FROM operators WHERE `+col+` = ?`), arg).
-		Scan(&o.ID, &o.Name, &o.PasswordHash, &dis, &created)
+	err := s.r.QueryRowContext(ctx, s.drv.Rebind(`SELECT id, name, password_hash, disabled, tenant_id, created_at FROM operators WHERE `+col+` = ?`), arg).
+		Scan(&o.ID, &o.Name, &o.PasswordHash, &dis, &o.TenantID, &created)
 	if errors.Is(err, sql.ErrNoRows) {
 		return nil, notFound("operator")
 	}
@@ -127,12 +127,16 @@ func (s *Store) AppendAudit(ctx context.Context, e *faceverify.AuditEntry) error
 		Ms(e.At), e.Operator, e.Action, e.Target, e.Detail).Scan(&e.ID)
 }
 
-func (s *Store) AuditLog(ctx context.Context, target string, beforeID int64, limit int) ([]faceverify.AuditEntry, error) {
+func (s *Store) AuditLog(ctx context.Context, target, operator string, beforeID int64, limit int) ([]faceverify.AuditEntry, error) {
 	q := `SELECT id, at, operator, action, target, detail FROM audit_log WHERE 1=1`
 	var args []any
 	if target != "" {
 		q += ` AND target = ?`
 		args = append(args, target)
+	}
+	if operator != "" {
+		q += ` AND operator = ?`
+		args = append(args, operator)
 	}
 	if beforeID > 0 {
 		q += ` AND id < ?`

@@ -28,8 +28,14 @@ func testConsole(t *testing.T, s faceverify.Store, c *testclock.Clock) {
 		t.Fatalf("duplicate operator name: %v", err)
 	}
 	got, err := os.OperatorByName(ctx, "alice")
-	if err != nil || got.ID != "op1" || string(got.PasswordHash) != "$2a$hash" || got.Disabled {
+	if err != nil || got.ID != "op1" || string(got.PasswordHash) != "$2a$hash" || got.Disabled || got.TenantID != "" {
 		t.Fatalf("operator by name: %+v %v", got, err)
+	}
+	if err := os.CreateOperator(ctx, &faceverify.Operator{ID: "op3", Name: "bob", PasswordHash: []byte("x"), TenantID: "ta"}); err != nil {
+		t.Fatal(err)
+	}
+	if got, err := os.Operator(ctx, "op3"); err != nil || got.TenantID != "ta" || got.Name != "bob" {
+		t.Fatalf("tenant operator: %+v %v", got, err)
 	}
 	if _, err := os.Operator(ctx, "nope"); code(err) != faceverify.ENOTFOUND {
 		t.Fatalf("unknown operator: %v", err)
@@ -72,12 +78,15 @@ func testConsole(t *testing.T, s faceverify.Store, c *testclock.Clock) {
 			t.Fatalf("append audit: %v %+v", err, e)
 		}
 	}
-	all, err := os.AuditLog(ctx, "", 0, 10)
+	all, err := os.AuditLog(ctx, "", "", 0, 10)
 	if err != nil || len(all) != 3 || all[0].Action != faceverify.AuditErase || all[2].Action != faceverify.AuditView || !all[0].At.Equal(now.Add(2*time.Second)) {
 		t.Fatalf("audit log: %+v %v", all, err)
 	}
-	older, _ := os.AuditLog(ctx, "", all[0].ID, 10)
-	byTarget, _ := os.AuditLog(ctx, "tok1", 0, 10)
+	older, _ := os.AuditLog(ctx, "", "", all[0].ID, 10)
+	byTarget, _ := os.AuditLog(ctx, "tok1", "", 0, 10)
+	if byOp, _ := os.AuditLog(ctx, "", "nobody", 0, 10); len(byOp) != 0 {
+		t.Fatalf("audit by operator: %+v", byOp)
+	}
 	if len(older) != 2 || len(byTarget) != 1 || byTarget[0].Action != faceverify.AuditReveal {
 		t.Fatalf("audit paging %d, by target %+v", len(older), byTarget)
 	}

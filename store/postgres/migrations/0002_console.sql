@@ -21,6 +21,7 @@ CREATE TABLE operators (
   name          TEXT NOT NULL UNIQUE,
   password_hash BYTEA NOT NULL,
   disabled      INTEGER NOT NULL DEFAULT 0,
+  tenant_id     TEXT NOT NULL DEFAULT '', -- '' = every tenant; else a tenant operator
   created_at    BIGINT NOT NULL
 );
 

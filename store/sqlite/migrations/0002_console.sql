@@ -21,6 +21,7 @@ CREATE TABLE operators (
   name          TEXT NOT NULL UNIQUE,
   password_hash BLOB NOT NULL,
   disabled      INTEGER NOT NULL DEFAULT 0,
+  tenant_id     TEXT NOT NULL DEFAULT '', -- '' = every tenant; else a tenant operator
   created_at    INTEGER NOT NULL
 );
 
