@@ -4,6 +4,7 @@ package app
 // under /console/ on the public listener, or on --admin-addr alone.
 
 import (
+	"context"
 	"errors"
 	"net"
 	"net/http"
@@ -25,6 +26,33 @@ func (a *App) buildConsole(ops faceverify.Store) {
 	a.Console = verify.NewConsole(a.Service, os)
 	a.consoleHandler = console.New(a.Console, console.Options{Log: a.Log,
 		Secure: strings.HasPrefix(a.Config.PublicURL, "https://")})
+	if bf, ok := ops.(backfiller); ok {
+		a.backfill(bf)
+	}
+}
+
+// backfiller fills the list columns of sessions written before migration 0002.
+type backfiller interface {
+	BackfillListColumns(ctx context.Context, batch int) (int, error)
+}
+
+// backfill runs the backfill in the background (stopped and waited for by Close); after
+// the first run it is one indexed look-up that finds nothing.
+func (a *App) backfill(bf backfiller) {
+	ctx, cancel := context.WithCancel(context.Background())
+	done := make(chan struct{})
+	go func() {
+		defer close(done)
+		n, err := bf.BackfillListColumns(ctx, 500)
+		switch {
+		case err != nil && ctx.Err() == nil:
+			a.Log.Error("console: list columns of older sessions not filled", "err", err)
+		case n > 0:
+			a.Log.Info("console: list columns of older sessions filled", "sessions", n)
+		}
+	}()
+	// closers run last to first: this one runs before the store's own
+	a.closers = append(a.closers, func() error { cancel(); <-done; return nil })
 }
 
 // publicConsole is the console handler of the public listener: nil when there is none or

@@ -275,3 +275,64 @@ func (s *Store) Usage(ctx context.Context, tenantID string, from, to time.Time) 
 	}
 	return out, rows.Err()
 }
+
+// BackfillListColumns fills the list columns of sessions written before migration 0002
+// (dialect ”), batch rows at a time, from their sealed data; it returns how many it
+// filled. A row changed meanwhile is skipped (its update wrote the columns). A row whose
+// data cannot be opened gets its dialect from the token's shape (Lite tokens have a
+// comma), so the backfill always ends.
+func (s *Store) BackfillListColumns(ctx context.Context, batch int) (int, error) {
+	total := 0
+	for {
+		rows, err := s.r.QueryContext(ctx, s.drv.Rebind(`SELECT token, version, data FROM sessions WHERE dialect = '' LIMIT ?`), batch)
+		if err != nil {
+			return total, err
+		}
+		type old struct {
+			token   string
+			version int64
+			data    []byte
+		}
+		var olds []old
+		for rows.Next() {
+			var o old
+			if err := rows.Scan(&o.token, &o.version, &o.data); err != nil {
+				rows.Close()
+				return total, err
+			}
+			olds = append(olds, o)
+		}
+		rows.Close()
+		if err := rows.Err(); err != nil {
+			return total, err
+		}
+		for _, o := range olds {
+			var rec sessionRecord
+			var cols []any
+			if err := s.open(o.data, "session:"+o.token, &rec); err == nil {
+				ss := rec.domain()
+				if ss.Dialect == "" {
+					ss.Dialect = dialectOf(o.token)
+				}
+				cols = s.listColumns(ss)
+			} else {
+				cols = []any{string(dialectOf(o.token)), 0, "", ""}
+			}
+			if _, err := s.exec(ctx, s.w, `UPDATE sessions SET dialect=?, result_code=?, result_message=?, external_index=? WHERE token=? AND version=? AND dialect=''`,
+				append(cols, o.token, o.version)...); err != nil {
+				return total, err
+			}
+			total++
+		}
+		if len(olds) < batch {
+			return total, nil
+		}
+	}
+}
+
+func dialectOf(token string) faceverify.Dialect {
+	if strings.Contains(token, ",") {
+		return faceverify.DialectLite
+	}
+	return faceverify.DialectCloudauth
+}

@@ -4,9 +4,8 @@ ALTER TABLE sessions ADD COLUMN dialect TEXT NOT NULL DEFAULT '';
 ALTER TABLE sessions ADD COLUMN result_code INTEGER NOT NULL DEFAULT 0;
 ALTER TABLE sessions ADD COLUMN result_message TEXT NOT NULL DEFAULT '';
 ALTER TABLE sessions ADD COLUMN external_index TEXT NOT NULL DEFAULT '';
--- rows written before: the dialect follows from the token's shape (Lite tokens have a
--- comma); their result code is filled in by their next update
-UPDATE sessions SET dialect = CASE WHEN token LIKE '%,%' THEN 'lite' ELSE 'cloudauth' END;
+-- rows written before keep dialect '' until sqlstore.BackfillListColumns (run by the
+-- service at start) has opened their sealed data and filled these columns
 
 -- keyset paging newest first, alone or after one equality filter
 CREATE INDEX sessions_created ON sessions (created_at, token);
