@@ -55,6 +55,7 @@ type Config struct {
 	// sets their media limits to Media(), so the engine refuses exactly what the door does.
 	Liveness       pipeline.LivenessConfig
 	MetricsAddr    string      // --metrics-addr: Prometheus /metrics on its own listener ("" = off)
+	AdminAddr      string      // --admin-addr: the review console on its own listener ("" = under /console/ on --addr)
 	RegistriesFile string      // --registries: the HTTP identity registries (registries.go)
 	Registries     *Registries // loaded from RegistriesFile by Validate (nil = embedded only)
 
@@ -112,6 +113,7 @@ func Flags(fs *flag.FlagSet, getenv func(string) string) *Config {
 	dur(&c.SweepEvery, "sweep-every", time.Minute, "how often page expiry and result retention are enforced")
 	dur(&c.JobLease, "job-lease", 2*time.Minute, "job lease: a job whose worker died runs again after this")
 	str(&c.MetricsAddr, "metrics-addr", "", "serve Prometheus /metrics on this separate HOST:PORT (never on --addr; empty = off)")
+	str(&c.AdminAddr, "admin-addr", "", "serve the review console (/console/) on this separate HOST:PORT instead of --addr")
 	str(&c.RegistriesFile, "registries", "", "JSON file of HTTP identity registries and the tenants using them (docs/registry.md)")
 	c.getenv = getenv
 	c.finish = func() {
@@ -164,6 +166,8 @@ func (c *Config) Validate() error {
 		return errors.New("config: --sweep-every must be positive and --job-lease at least 10s")
 	case c.Retention < c.PageTTL:
 		return errors.New("config: --retention must be at least --page-ttl")
+	case c.AdminAddr != "" && (c.AdminAddr == c.Addr || c.AdminAddr == c.MetricsAddr):
+		return errors.New("config: --admin-addr must differ from --addr and --metrics-addr")
 	case c.MetricsAddr != "" && c.MetricsAddr == c.Addr:
 		return errors.New("config: --metrics-addr must differ from --addr (metrics are never public)")
 	}

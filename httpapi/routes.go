@@ -29,6 +29,12 @@ func (s *Server) routes() {
 	m.Handle("POST /h5/v1/sessions/{token}/video", s.limitUploads(s.handleH5Video))
 	m.HandleFunc("POST /h5/v1/sessions/{token}/cancel", s.handleH5Cancel)
 
+	// The review console (package console: its own routes below /console/; nil when it is
+	// served on --admin-addr)
+	if s.deps.Console != nil {
+		m.Handle("/console/", s.deps.Console)
+	}
+
 	// Cloudauth RPC (business backend, POP signatures; cloudauth.go) and the signed picture
 	// URLs of DescribeFaceVerify
 	m.HandleFunc("POST /{$}", s.ca.handleRPC)

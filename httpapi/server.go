@@ -56,6 +56,7 @@ type Deps struct {
 	Service   UseCases
 	Log       *slog.Logger
 	Page      http.Handler                     // the H5 page (GET /lite/v1/do/{token}, /h5/ assets)
+	Console   http.Handler                     // the review console under /console/ (nil = not on this listener)
 	Cloudauth CloudauthOptions                 // the Cloudauth RPC endpoint
 	ReturnURL func(*faceverify.Session) string // where the page sends the user at the end
 	Ready     func(ctx context.Context) error

@@ -20,6 +20,7 @@ import (
 	"github.com/faceverify/faceverify"
 	"github.com/faceverify/faceverify/config"
 	"github.com/faceverify/faceverify/internal/app"
+	"github.com/faceverify/faceverify/verify"
 )
 
 // Run dispatches `admin <group> <verb> [flags]`.
@@ -36,6 +37,7 @@ func Run(ctx context.Context, args []string, getenv func(string) string, stdout,
 		digitLang                                   string
 		quota                                       int64
 		disable, enable, lipSyncOff, lipSyncOn      bool
+		disableKey, enableKey                       bool
 		concurrency                                 int
 		jobID                                       int64
 		csvFile, photos, stateFile, reg             string
@@ -59,6 +61,8 @@ func Run(ctx context.Context, args []string, getenv func(string) string, stdout,
 	fs.Int64Var(&quota, "quota", -1, "verifications allowed (-1 = unlimited)")
 	fs.BoolVar(&disable, "disable", false, "disable the tenant")
 	fs.BoolVar(&enable, "enable", false, "enable the tenant")
+	fs.BoolVar(&disableKey, "disable-key", false, "discontinue the tenant's API keys (new sessions refused)")
+	fs.BoolVar(&enableKey, "enable-key", false, "enable the tenant's API keys again")
 	fs.BoolVar(&lipSyncOff, "lip-sync-off", false, "turn the lip-voice sync check off for the tenant (operator-visible)")
 	fs.BoolVar(&lipSyncOn, "lip-sync-on", false, "turn the lip-voice sync check back on")
 	fs.StringVar(&digitLang, "digit-lang", "", "narrow the tenant's spoken digits to en or zh (both = back to either language)")
@@ -114,29 +118,34 @@ func Run(ctx context.Context, args []string, getenv func(string) string, stdout,
 		}
 		return nil
 	case "app update":
-		t, err := a.Store.Tenant(ctx, id)
-		if err != nil {
-			return fmt.Errorf("admin app update --id %q: %w", id, err)
-		}
+		// the same use case as the console's tenants page (verify.ChangeTenant)
+		var ch verify.TenantChange
+		yes, no := true, false
 		fs.Visit(func(f *flag.Flag) {
 			switch f.Name {
 			case "quota":
-				t.Quota = quota
+				ch.Quota = &quota
 			case "concurrency":
-				t.Concurrency = concurrency
+				ch.Concurrency = &concurrency
 			}
 		})
-		if disable {
-			t.Disabled = true
+		switch {
+		case disable:
+			ch.Disabled = &yes
+		case enable:
+			ch.Disabled = &no
 		}
-		if enable {
-			t.Disabled = false
+		switch {
+		case disableKey:
+			ch.KeyDisabled = &yes
+		case enableKey:
+			ch.KeyDisabled = &no
 		}
-		if lipSyncOff {
-			t.Checks.LipSyncOff = true
-		}
-		if lipSyncOn {
-			t.Checks.LipSyncOff = false
+		switch {
+		case lipSyncOff:
+			ch.LipSyncOff = &yes
+		case lipSyncOn:
+			ch.LipSyncOff = &no
 		}
 		if reg != "" {
 			if reg == "default" {
@@ -145,22 +154,32 @@ func Run(ctx context.Context, args []string, getenv func(string) string, stdout,
 			if !a.Registries.Known(reg) {
 				return fmt.Errorf("admin app update --registry %q: not configured (known: %s)", reg, strings.Join(a.Registries.Names(), ", "))
 			}
-			t.Registry = reg
+			ch.Registry = &reg
 		}
 		switch digitLang {
 		case "":
 		case "both", "any":
-			t.Checks.DigitLanguage = ""
+			none := ""
+			ch.DigitLanguage = &none
 		case "en", "zh":
-			t.Checks.DigitLanguage = digitLang
+			ch.DigitLanguage = &digitLang
 		default:
 			return fmt.Errorf("admin app update: --digit-lang %q: want en, zh or both", digitLang)
 		}
-		if err := a.Store.UpdateTenant(ctx, t); err != nil {
-			return err
+		t, err := a.Service.ChangeTenant(ctx, id, ch)
+		if err != nil {
+			return fmt.Errorf("admin app update --id %q: %w", id, err)
 		}
-		return enc.Encode(map[string]any{"id": t.ID, "disabled": t.Disabled, "quota": t.Quota, "checks": t.Checks,
+		return enc.Encode(map[string]any{"id": t.ID, "disabled": t.Disabled, "key_disabled": t.KeyDisabled, "quota": t.Quota, "checks": t.Checks,
 			"registry": a.Registries.NameFor(t)})
+	case "app rotate-keys":
+		c, err := a.Service.RotateKeys(ctx, id)
+		if err != nil {
+			return fmt.Errorf("admin app rotate-keys --id %q: %w", id, err)
+		}
+		return enc.Encode(c)
+	case "user create", "audit list":
+		return runConsole(ctx, a, cmd, name, token, id, enc)
 	case "registry add":
 		if photo == "" {
 			return errors.New("admin registry add: --photo is required")
@@ -209,13 +228,17 @@ const usage = `usage: faceverify admin <command> [flags]
   app create --name NAME [--quota N] [--concurrency N]
   app list
   app update --id ID [--disable|--enable] [--quota N] [--lip-sync-off|--lip-sync-on] [--digit-lang en|zh|both]
+  app update --id ID [--disable-key|--enable-key]
   app update --id ID --registry NAME|embedded|default
+  app rotate-keys --id ID                  new APPCODE and AccessKey pair, printed once
   registry add --name NAME --idcard-number NUMBER --photo FILE
   registry import --csv FILE [--photos DIR] [--import-state FILE] [--restart] [--import-workers N]
   registry delete --number NUMBER
   callbacks list [--kind notify] [--state failed]
   callbacks retry --job ID
   session delete --token TOKEN
+  user create --name NAME [--id TENANT]    console operator (--id: sees only that tenant); password from stdin, or generated and printed once
+  audit list [--token TARGET]              the console's audit log, newest first
 common flags: --data DIR (or FACEVERIFY_DATA), --database, --blob, --keys`
 
 // NewTenant returns a tenant with fresh random credentials.

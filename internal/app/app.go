@@ -55,7 +55,12 @@ type App struct {
 	// Metrics are the Prometheus collectors (metrics.go); served on --metrics-addr only.
 	Metrics     *metrics.Metrics
 	metricsAddr atomic.Pointer[string] // bound --metrics-addr (metrics.go)
-	closers     []func() error
+	// Console holds the review console's use cases (console.go); nil when the store
+	// keeps no console data.
+	Console        *verify.Console
+	consoleHandler http.Handler
+	consoleAddr    atomic.Pointer[string] // bound --admin-addr
+	closers        []func() error
 }
 
 // Logger returns the process logger for cfg.
@@ -88,6 +93,7 @@ func Build(ctx context.Context, cfg *config.Config, log *slog.Logger, opt Option
 		return nil, err
 	}
 	a.closers = append(a.closers, a.Store.Close)
+	raw := a.Store
 	a.Store = a.instrumentStore(clock) // metrics.go
 	if a.Blobs, err = OpenBlobs(cfg.Blob, box); err != nil {
 		a.Close()
@@ -105,6 +111,7 @@ func Build(ctx context.Context, cfg *config.Config, log *slog.Logger, opt Option
 			return nil, fmt.Errorf("engine: %w", err)
 		}
 		a.Engine, engine = e, a.Metrics.Engine(e) // stage timings (metrics.go)
+		a.Metrics.Pool("engine", func() (int, int) { return e.Slots.Busy(), e.Slots.Cap() })
 		a.closers = append(a.closers, e.Close)
 	}
 	a.Service = verify.New(a.Store, a.Blobs, engine, clock, log, cfg.Verify())
@@ -113,6 +120,7 @@ func Build(ctx context.Context, cfg *config.Config, log *slog.Logger, opt Option
 		return nil, err
 	}
 	a.Service.Registries = a.Registries
+	a.buildConsole(raw) // console.go
 	client := opt.HTTPClient
 	if client == nil {
 		client = a.outboundClient()
@@ -156,6 +164,7 @@ func Build(ctx context.Context, cfg *config.Config, log *slog.Logger, opt Option
 			return err
 		},
 		Registries: a.registryStatus,
+		Console:    a.publicConsole(),
 	})
 	return a, nil
 }
@@ -183,10 +192,17 @@ func (a *App) Serve(ctx context.Context, ln net.Listener) error {
 	errc := make(chan error, 2)
 	go func() { errc <- srv.Serve(ln) }()
 	msrv, err := a.serveMetrics(errc) // metrics.go: --metrics-addr
+	var csrv *http.Server
+	if err == nil {
+		csrv, err = a.serveConsole(errc) // console.go: --admin-addr
+	}
 	if err != nil {
 		stopWorkers()
 		wg.Wait()
 		srv.Close()
+		if msrv != nil {
+			msrv.Close()
+		}
 		return err
 	}
 	a.Log.Info("serving", "addr", ln.Addr().String(), "workers", a.Config.Workers)
@@ -199,6 +215,9 @@ func (a *App) Serve(ctx context.Context, ln net.Listener) error {
 	srv.Shutdown(sctx)
 	if msrv != nil {
 		msrv.Shutdown(sctx)
+	}
+	if csrv != nil {
+		csrv.Shutdown(sctx)
 	}
 	stopWorkers()
 	wg.Wait()

@@ -110,3 +110,20 @@ func TestLegacyRows(t *testing.T) {
 		return s, db
 	})
 }
+
+func TestBackfillListColumns(t *testing.T) {
+	c := pgtest.Start(t)
+	box, _ := seal.New(seal.NewKey(1))
+	dsn := c.NewDatabase(t)
+	s, err := postgres.Open(context.Background(), dsn, box, nil)
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer s.Close()
+	raw, err := sql.Open("pgx", dsn)
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer raw.Close()
+	storetest.RunBackfill(t, s, func(q string) error { _, err := raw.Exec(q); return err })
+}

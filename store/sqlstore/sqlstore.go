@@ -68,8 +68,10 @@ func New(ctx context.Context, w, r *sql.DB, drv Driver, box *seal.Box, clock fac
 		return st
 	}
 	s.chargeStmt = prep(w, chargeQuery)
-	s.insertSessionStmt = prep(w, `INSERT INTO sessions (token, tenant_id, state, version, created_at, expires_at, retain_until, data) VALUES (?,?,?,?,?,?,?,?)`)
-	s.updateSessionStmt = prep(w, `UPDATE sessions SET state=?, version=?, expires_at=?, retain_until=?, data=? WHERE token=? AND version=?`)
+	s.insertSessionStmt = prep(w, `INSERT INTO sessions (token, tenant_id, state, version, created_at, expires_at, retain_until, data,
+		dialect, result_code, result_message, external_index) VALUES (?,?,?,?,?,?,?,?,?,?,?,?)`)
+	s.updateSessionStmt = prep(w, `UPDATE sessions SET state=?, version=?, expires_at=?, retain_until=?, data=?,
+		dialect=?, result_code=?, result_message=?, external_index=? WHERE token=? AND version=?`)
 	s.tenantByCodeStmt = prep(r, `SELECT id, used, data FROM tenants WHERE app_code = ?`)
 	s.sessionStmt = prep(r, `SELECT version, data FROM sessions WHERE token = ?`)
 	if err != nil {
@@ -312,7 +314,8 @@ func (s *Store) CreateSession(ctx context.Context, ss *faceverify.Session) error
 			return faceverify.Errorf(faceverify.EQUOTA, "verification quota used up")
 		}
 		_, err = tx.StmtContext(ctx, s.insertSessionStmt).ExecContext(ctx,
-			ss.Token, ss.TenantID, string(ss.State), ss.Version, Ms(ss.CreatedAt), Ms(ss.ExpiresAt), Ms(ss.RetainUntil), data)
+			append([]any{ss.Token, ss.TenantID, string(ss.State), ss.Version, Ms(ss.CreatedAt), Ms(ss.ExpiresAt), Ms(ss.RetainUntil), data},
+				s.listColumns(ss)...)...)
 		if s.drv.IsUnique(err) {
 			return faceverify.Errorf(faceverify.ECONFLICT, "session token already exists")
 		}
@@ -345,7 +348,8 @@ func (s *Store) UpdateSession(ctx context.Context, ss *faceverify.Session, jobs 
 	}
 	err = s.tx(ctx, func(tx *sql.Tx) error {
 		res, err := tx.StmtContext(ctx, s.updateSessionStmt).ExecContext(ctx,
-			string(ss.State), next.Version, Ms(ss.ExpiresAt), Ms(ss.RetainUntil), data, ss.Token, ss.Version)
+			append([]any{string(ss.State), next.Version, Ms(ss.ExpiresAt), Ms(ss.RetainUntil), data},
+				append(s.listColumns(ss), ss.Token, ss.Version)...)...)
 		if err != nil {
 			return err
 		}

@@ -38,6 +38,7 @@ func Run(t *testing.T, newStore Factory) {
 		"JobsConcurrentClaim": testJobsConcurrentClaim,
 		"Nonces":              testNonces,
 		"JobCounts":           testJobCounts, // job_counts.go
+		"Console":             testConsole,   // console.go
 	}
 	for name, fn := range tests {
 		t.Run(name, func(t *testing.T) {
