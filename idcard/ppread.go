@@ -503,11 +503,24 @@ func (r *Reader) pageFront(p *page, numLine *tline, f *faceverify.IDCardResult) 
 			return nil, err
 		}
 	}
-	// Layout check: the left edge of each row's value (the leftmost box right of the labels).
-	for _, rw := range rows {
-		for _, l := range rw { // rows are sorted left to right by rowText
+	// Layout check: where each row's value starts — relative to the row's own label when
+	// the label was read as a box of its own (lean-free), else the leftmost box right of the
+	// labels. Boxes holding a label (住址 read alone, the 民族 column) are not values.
+	for _, rw := range rows { // rows are sorted left to right by rowText
+		if lb, ok := rowLabel(rw, W); ok {
+			for _, l := range rw {
+				if l.X0 > lb.X1 && float64(l.X0-lb.X1) < 0.2*W {
+					if !startsWithLabel(l.Text) {
+						values = append(values, line{Text: l.Text, X0: l.X0, X1: l.X1, Y0: l.Y0, Y1: l.Y1, Ref: lb.X1})
+					}
+					break
+				}
+			}
+			continue
+		}
+		for _, l := range rw {
 			if float64(l.X0) >= 0.15*W && float64(l.X0) < 0.35*W {
-				if len([]rune(l.Text)) >= 2 {
+				if len([]rune(l.Text)) >= 2 && !startsWithLabel(l.Text) {
 					values = append(values, line{Text: l.Text, X0: l.X0, X1: l.X1, Y0: l.Y0, Y1: l.Y1})
 				}
 				break
@@ -759,6 +772,34 @@ func digitDiff(a, b string) int {
 		}
 	}
 	return n
+}
+
+// rowLabel is a front row's printed label (姓名, 性别, 出生, 住址) read as a box of its own
+// ending in the label's last character (its right edge is where the label ends even when a
+// finger hides its first character).
+func rowLabel(row []tline, W float64) (tline, bool) {
+	for _, l := range row {
+		t := []rune(compact(l.Text))
+		if len(t) == 0 || len(t) > 2 || float64(l.X1) > 0.26*W {
+			continue
+		}
+		if strings.ContainsRune("名别生址", t[len(t)-1]) {
+			return l, true
+		}
+	}
+	return tline{}, false
+}
+
+// startsWithLabel: the text begins with a printed label of the front (the box holds a label,
+// not the start of a value).
+func startsWithLabel(t string) bool {
+	t = compact(t)
+	for _, p := range []string{"姓名", "性别", "民族", "出生", "住址", "公民"} {
+		if strings.HasPrefix(t, p) {
+			return true
+		}
+	}
+	return false
 }
 
 // labelCount counts the distinct printed labels of the front (姓名, 性别, 民族, 出生, 住址,

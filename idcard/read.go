@@ -388,6 +388,9 @@ func (r *Reader) judgeFront(v view, out *Outcome, ls []line, temporary bool, thr
 	f.FrontCompleteness = completeness(v.cand, f.Name != "" && f.Address != "")
 	sig := measure(v)
 	sig.Misalign = misalignment(ls)
+	if debugLocate {
+		fmt.Fprintf(os.Stderr, "misalign %.2f %v\n", sig.Misalign, ls)
+	}
 	sig.Temporary = temporary
 	leg := legality(sig, threshold)
 	f.FrontLegality = &leg
@@ -418,6 +421,9 @@ func (r *Reader) judgeBack(v view, out *Outcome, ls []line, title string, thresh
 	f.BackCompleteness = completeness(v.cand, f.IssuedBy != "" && f.ValidDateStart != "")
 	sig := measure(v)
 	sig.Misalign = misalignment(ls)
+	if debugLocate {
+		fmt.Fprintf(os.Stderr, "misalign %.2f %v\n", sig.Misalign, ls)
+	}
 	sig.Temporary = strings.Contains(title, "临时")
 	leg := legality(sig, threshold)
 	f.BackLegality = &leg
