@@ -73,7 +73,10 @@ func (r *Reader) readPage(c candidate, img viewSource) (*page, error) {
 		wsum += w
 	}
 	if wsum > 0 && up/wsum > 0.5 {
-		v = view{cand: v.cand, rgba: rotate180(v.rgba)}
+		// The quad turns with the page: page pixels keep mapping to the photo through it.
+		c := v.cand
+		c.Quad = [4]pt{c.Quad[2], c.Quad[3], c.Quad[0], c.Quad[1]}
+		v = view{cand: c, rgba: rotate180(v.rgba)}
 		v.g = grayOf(v.rgba)
 		g = g.rotate180()
 		for i, b := range boxes {
@@ -670,8 +673,7 @@ func (r *Reader) ppRead(ctx context.Context, side Side, img *image.RGBA, thresho
 		if best == nil {
 			return notSide(side, cands), nil
 		}
-		out, err := r.finishFront(best, number, numLine, threshold)
-		return photoCheck(out, best, side, img.Rect.Dx(), img.Rect.Dy()), err
+		return r.finishFront(best, number, numLine, threshold, measurePhoto(best, side, numLine, number, img.Rect.Dx(), img.Rect.Dy()))
 	default:
 		var best *page
 		bestScore := 0
@@ -695,12 +697,11 @@ func (r *Reader) ppRead(ctx context.Context, side Side, img *image.RGBA, thresho
 		if best == nil || bestScore < 4 {
 			return notSide(side, cands), nil
 		}
-		out, err := r.finishBack(best, title, threshold)
-		return photoCheck(out, best, side, img.Rect.Dx(), img.Rect.Dy()), err
+		return r.finishBack(best, title, threshold, measurePhoto(best, side, nil, "", img.Rect.Dx(), img.Rect.Dy()))
 	}
 }
 
-func (r *Reader) finishFront(p *page, number string, numLine *tline, threshold float64) (*Outcome, error) {
+func (r *Reader) finishFront(p *page, number string, numLine *tline, threshold float64, pm PhotoMeasures) (*Outcome, error) {
 	v := p.v
 	out := &Outcome{Image: encodeJPEG(v.rgba, 90)}
 	f := &out.Fields
@@ -713,10 +714,10 @@ func (r *Reader) finishFront(p *page, number string, numLine *tline, threshold f
 	for _, l := range p.lines {
 		temporary = temporary || strings.Contains(l.Text, "临时")
 	}
-	return r.judgeFront(v, out, ls, temporary, threshold)
+	return r.judgeFront(v, out, ls, temporary, threshold, pm)
 }
 
-func (r *Reader) finishBack(p *page, title string, threshold float64) (*Outcome, error) {
+func (r *Reader) finishBack(p *page, title string, threshold float64, pm PhotoMeasures) (*Outcome, error) {
 	v := p.v
 	out := &Outcome{Image: encodeJPEG(v.rgba, 90)}
 	f := &out.Fields
@@ -724,7 +725,7 @@ func (r *Reader) finishBack(p *page, title string, threshold float64) (*Outcome,
 	if err != nil {
 		return nil, err
 	}
-	return r.judgeBack(v, out, ls, title, threshold), nil
+	return r.judgeBack(v, out, ls, title, threshold, pm), nil
 }
 
 // labelColumn is the right edge of the printed labels (姓名, 出生, 住址, …) as a fraction of
