@@ -36,7 +36,7 @@ type page struct {
 const detMaxSide = 736
 
 // readPage detects and recognises the text of a candidate card, turning it upright.
-func (r *Reader) readPage(c candidate, img viewSource) (*page, error) {
+func (r *Reader) readPage(c candidate, img viewSource, side Side) (*page, error) {
 	v := img.view(c)
 	g := v.g.normalize()
 	// A card smaller than the canonical size in the photo was blown up by the warp: sharpen
@@ -86,6 +86,9 @@ func (r *Reader) readPage(c candidate, img viewSource) (*page, error) {
 	}
 	p := &page{v: v, g: g}
 	for _, b := range boxes {
+		if unread(b, side, g.W, g.H) {
+			continue
+		}
 		res, err := r.pp.recognize(g.sub(b), nil)
 		if err != nil {
 			return nil, err
@@ -442,6 +445,7 @@ func (r *Reader) pageFront(p *page, numLine *tline, f *faceverify.IDCardResult) 
 		f.Nationality = snapEthnicity(cjkOnly(rest))
 	}
 	if bi >= 0 {
+		rows = splitLeaningRow(rows, bi)
 		t := rowText(rows[bi])
 		y, m, d, ok := parseYMD(t)
 		if !ok { // re-read the value part constrained to digits and 年月日
@@ -573,6 +577,52 @@ func pageTitle(p *page) (int, string) {
 	return n, t
 }
 
+// splitLeaningRow moves out of the birth row (rows[bi]) the boxes that belong to the row
+// below it: on a rectified photo that leans, the long first address line overlaps the date
+// line enough to be grouped with it. Such a box holds no date characters, is not a label
+// and its centre lies well below the date's; it becomes a row of its own right after the
+// birth row (the first address row).
+func splitLeaningRow(rows [][]tline, bi int) [][]tline {
+	var date *tline
+	for i := range rows[bi] {
+		if l := &rows[bi][i]; date == nil || len(digitsOf(l.Text)) > len(digitsOf(date.Text)) {
+			date = l
+		}
+	}
+	if date == nil || len(digitsOf(date.Text)) < 4 {
+		return rows
+	}
+	dh := float64(date.Y1 - date.Y0)
+	dcy := float64(date.Y0+date.Y1) / 2
+	var keep, below []tline
+	for _, l := range rows[bi] {
+		cy := float64(l.Y0+l.Y1) / 2
+		if len(digitsOf(l.Text)) == 0 && !strings.ContainsAny(l.Text, "年月日") && !startsWithLabel(l.Text) &&
+			len([]rune(cjkOnly(l.Text))) >= 3 && cy > dcy+0.3*dh {
+			below = append(below, l)
+			continue
+		}
+		keep = append(keep, l)
+	}
+	if len(below) == 0 {
+		return rows
+	}
+	out := append([][]tline{}, rows[:bi]...)
+	out = append(out, keep, below)
+	return append(out, rows[bi+1:]...)
+}
+
+// unread: a box no field of the side requested is read from, left unrecognised (speed): on
+// the front, boxes wholly inside the portrait above the number row (a number split by
+// glare or a stamp still has its right part read); on the back, boxes wholly inside the
+// emblem left of the title and above the issuer.
+func unread(b box, side Side, W, H int) bool {
+	if side == Back {
+		return float64(b.X1) < 0.22*float64(W) && float64(b.Y1) < 0.5*float64(H)
+	}
+	return float64(b.X0) > 0.64*float64(W) && float64(b.Y1) < 0.74*float64(H)
+}
+
 // pageBack reads the issuing authority and the validity of a back page.
 func (r *Reader) pageBack(p *page, f *faceverify.IDCardResult) ([]line, error) {
 	H := float64(p.g.H)
@@ -644,7 +694,7 @@ func (r *Reader) ppRead(ctx context.Context, side Side, img *image.RGBA, thresho
 			if err := ctx.Err(); err != nil {
 				return nil, err
 			}
-			p, err := r.readPage(c, src)
+			p, err := r.readPage(c, src, side)
 			if err != nil {
 				return nil, err
 			}
@@ -682,7 +732,7 @@ func (r *Reader) ppRead(ctx context.Context, side Side, img *image.RGBA, thresho
 			if err := ctx.Err(); err != nil {
 				return nil, err
 			}
-			p, err := r.readPage(c, src)
+			p, err := r.readPage(c, src, side)
 			if err != nil {
 				return nil, err
 			}
