@@ -186,6 +186,14 @@ func stillCamera(t *testing.T, dir string) (y4m, ref string) {
 // shrinkMarks lists the sizes the page shrank ID card photos to before upload.
 const shrinkMarks = `JSON.stringify(performance.getEntriesByName("fv:idcard-shrink").map(function (e) { return e.detail; }))`
 
+// liveGuide: the ID card step shows the camera live with the card-shaped guide over it.
+const liveGuide = `(function () { var v = document.getElementById("idcard-video"), g = document.querySelector("#idcard-frame .card-guide");
+  return (v && !v.hidden && v.srcObject && v.videoWidth > 0 ? "video" : "no-video") + " " +
+    (g && getComputedStyle(g).display !== "none" && document.getElementById("idcard-frame").classList.contains("live") ? "guide over live video" : "no guide"); })()`
+
+// shotMarks are the camera frames the page took for the card (fv:idcard-shot marks).
+const shotMarks = `JSON.stringify(performance.getEntriesByName("fv:idcard-shot").map(function (e) { return e.detail; }))`
+
 // idcardTexts are the documented retake texts of the ID card step (faceid-lite-h5.txt).
 var idcardTexts = map[string]bool{
 	"识别错误，请正对身份证重新拍摄":        true,
@@ -599,15 +607,18 @@ func TestBrowserJourney(t *testing.T) {
 		frontShot, _ := g.Shoot(card.Front, gen.ShotOptions{Orientation: "portrait", LongSide: 2048, RotationSet: true, MinFill: 0.85, MaxFill: 0.9, NoEffects: true})
 		front := write("card_front.jpg", frontShot)
 		back := write("card_back.jpg", g.PhotoWith(card.Back, gen.PhotoOptions{Scale: 0.8, MaxRotate: 3, Quality: 90}))
-		notCard := write("not_a_card.jpg", g.NonCard())
 		photo, _ := os.ReadFile(ref)
 		if err := s.App.Service.Enrol(ctx, card.Identity.Name, card.Identity.Number, photo); err != nil {
 			t.Fatal(err)
 		}
 		token := createSession(t, s, s.Tenant.AppCode, rc, "", "group", "1", "idcard_name", "", "idcard_number", "")
 		steps := []step{{"goto": page(token)}, {"screen": "intro"}, {"check": "#consent"}, {"click": "#start"},
-			{"screen": "idcard"}, {"text": "#idcard-title"}, {"shot": "13-idcard-front"},
-			{"files": []string{"#idcard-file", notCard}}, {"waitVisible": "#idcard-msg", "timeout": 60000},
+			{"screen": "idcard"}, {"text": "#idcard-title"},
+			// the live camera view with the card guide over it: the first photo is a frame of
+			// the (fake) camera, which shows a face, not a card → a documented retake text
+			{"waitVisible": "#idcard-shoot", "timeout": 20000}, {"shot": "13-idcard-front"},
+			{"eval": liveGuide}, {"click": "#idcard-shoot"}, {"waitVisible": "#idcard-msg", "timeout": 60000},
+			{"eval": shotMarks},
 			{"shot": "14-idcard-retake"}, {"text": "#idcard-msg"}, {"text": "#idcard-left"},
 			{"files": []string{"#idcard-file", front}}, {"waitText": "#idcard-title", "value": "拍摄身份证国徽面", "timeout": 60000},
 			{"eval": shrinkMarks}, {"text": "#idcard-tips"},
@@ -618,6 +629,12 @@ func TestBrowserJourney(t *testing.T) {
 		o := browse(t, run{Camera: cam, Steps: steps})
 		if got := o.value("text", "#idcard-msg"); !idcardTexts[got] {
 			t.Errorf("retake text %q is not one of the documented texts", got)
+		}
+		if got := o.value("eval", liveGuide); got != "video guide over live video" {
+			t.Errorf("live card view: %s", got)
+		}
+		if got := o.value("eval", shotMarks); got == "[]" || got == "" {
+			t.Errorf("no frame taken from the camera: %s", got)
 		}
 		if got := o.value("eval", shrinkMarks); got != `[{"width":1200,"height":1600}]` {
 			t.Errorf("the 1536×2048 front was uploaded as %s, want shrunk to 1200×1600", got)

@@ -193,20 +193,37 @@ func fft(a []complex128) {
 // misalignment measures how far the value lines depart from one printed layout: the largest
 // distance of a line's left edge from the median left edge, in median line heights. Lines
 // with fewer than two Han characters or digits (noise, portrait edges) are ignored.
+//
+// When at least two lines carry the right edge of their own printed label (line.Ref), the
+// offsets from the labels are compared instead of the left edges: a rectified photo that
+// leans (a loose quad, perspective) moves a label and its value together, a pasted value
+// moves alone.
 func misalignment(ls []line) float64 {
-	var xs, hs []float64
-	for _, l := range ls {
+	hanDigits := func(t string) int {
 		n := 0
-		for _, r := range l.Text {
+		for _, r := range t {
 			if unicode.Is(unicode.Han, r) || unicode.IsDigit(r) {
 				n++
 			}
 		}
-		if n < 2 {
-			continue
+		return n
+	}
+	var xs, hs []float64
+	for _, l := range ls {
+		if l.Ref > 0 && hanDigits(l.Text) >= 1 {
+			xs = append(xs, float64(l.X0-l.Ref))
+			hs = append(hs, float64(l.Y1-l.Y0))
 		}
-		xs = append(xs, float64(l.X0))
-		hs = append(hs, float64(l.Y1-l.Y0))
+	}
+	if len(xs) < 2 {
+		xs, hs = xs[:0], hs[:0]
+		for _, l := range ls {
+			if hanDigits(l.Text) < 2 {
+				continue
+			}
+			xs = append(xs, float64(l.X0))
+			hs = append(hs, float64(l.Y1-l.Y0))
+		}
 	}
 	if len(xs) < 2 {
 		return 0

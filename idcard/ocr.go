@@ -62,6 +62,10 @@ type line struct {
 	Y0, Y1     int
 	X0, X1     int
 	Confidence float64
+	// Ref is the right edge of the row's printed label (0 = not known). A value's offset
+	// from its own label does not change when the rectified card leans (a loose quad), while
+	// its absolute left edge does.
+	Ref int
 }
 
 // ocrOpts selects a page segmentation mode and an optional character whitelist.

@@ -103,14 +103,6 @@ const (
 	RetakeGlare = "glare" // glare washes out the number (front) or the validity (back)
 )
 
-// Photo checks, measured on the generated photos (idcardeval -photo) and documented in
-// docs/idcard.md.
-const (
-	minCardWidth = 360  // px: the card's width in the photo below which the photo is retaken
-	minSharpness = 2.0  // mean |Laplacian| over the text zone of the normalised card
-	maxGlare     = 0.25 // share of saturated pixels (≥ 250) in the number / validity zone
-)
-
 // completenessOf grades where the card lies in a photo of size W×H from its corners: 0 all
 // four corners inside, 1 a corner outside but the content (text and portrait zones) inside,
 // 2 content outside. ok = false when the candidate's corners are not known well enough
@@ -147,50 +139,60 @@ func completenessOf(c candidate, W, H int) (grade int, ok bool) {
 	return 1, true
 }
 
-// photoCheck applies the photo checks to a finished side read from candidate c of a W×H
-// photo: completeness from the corners, and the retake reasons.
-func photoCheck(out *Outcome, p *page, side Side, W, H int) *Outcome {
-	if out == nil {
-		return nil
-	}
+// measurePhoto measures how the card read from page p lies in its W×H photo (the retake
+// rules of verdict.go decide from it). numLine/number: the front's number line as read; its
+// printed position (it starts a third into the card and spans ~58 % of its width) anchors
+// the card's extent and size when the quad is loose — a card cut through its labels still
+// shows its whole number, and a small card's quad grown over background text does not
+// change the number's length.
+func measurePhoto(p *page, side Side, numLine *tline, number string, W, H int) PhotoMeasures {
 	c := p.v.cand
-	f := &out.Fields
-	grade, ok := completenessOf(c, W, H)
-	if ok {
-		if side == Front {
-			f.FrontCompleteness = grade
-		} else {
-			f.BackCompleteness = grade
-		}
+	pm := PhotoMeasures{Known: true}
+	pm.Completeness, pm.CompletenessKnown = completenessOf(c, W, H)
+	if debugLocate {
+		fmt.Fprintf(os.Stderr, "completenessOf %d %v quad %v\n", pm.Completeness, pm.CompletenessKnown, c.Quad)
 	}
-	width := math.Max(dist(c.Quad[0], c.Quad[1]), dist(c.Quad[3], c.Quad[2]))
+	pm.CardWidth = math.Max(dist(c.Quad[0], c.Quad[1]), dist(c.Quad[3], c.Quad[2]))
 	z := zoneNumber
 	if side == Back {
 		z = zoneValidity
 	}
-	if debugLocate {
-		fmt.Fprintf(os.Stderr, "photoCheck width %.0f sharpness %.2f glare %.3f completeness %d/%v\n", width, sharpness(p.g), glareShare(p.v.g, z), grade, ok)
-	}
-	failed := !out.Result.IsZero() && out.Result != faceverify.ResultFakeIDCard
-	switch {
-	case ok && grade == 2:
-		out.Retake = RetakeCut
-	case width < minCardWidth:
-		out.Retake = RetakeSmall
-	// Blur and glare are reasons only when the side could not be read: a card read and
-	// validated through them is accepted.
-	case failed && sharpness(p.g) < minSharpness:
-		out.Retake = RetakeBlur
-	case failed && glareShare(p.v.g, z) > maxGlare:
-		out.Retake = RetakeGlare
-	}
-	if out.Retake != "" && (out.Result.IsZero() || out.Result == faceverify.ResultFakeIDCard) {
-		out.Result = faceverify.ResultIDCardFrontside
-		if side == Back {
-			out.Result = faceverify.ResultIDCardBacksideBlurred
+	pm.Sharpness, pm.Glare = sharpness(p.g), glareShare(p.v.g, z)
+	if numLine != nil && len(number) >= 17 && !c.Whole {
+		hm := homography(c.Quad, float64(p.g.W), float64(p.g.H))
+		toPhoto := func(u, v float64) pt {
+			d := hm[6]*u + hm[7]*v + hm[8]
+			return pt{(hm[0]*u + hm[1]*v + hm[2]) / d, (hm[3]*u + hm[4]*v + hm[5]) / d}
+		}
+		y := float64(numLine.Y0+numLine.Y1) / 2
+		x0, x1 := float64(numLine.X0), float64(numLine.X1)
+		if l := dist(toPhoto(x0, y), toPhoto(x1, y)); l > 0 {
+			pm.CardWidth = math.Min(pm.CardWidth, l/0.58)
+		}
+		// Conservative reach of the card beyond the number: its left edge at least 0.45 of
+		// the number's length before it (printed: 0.57), its right edge 0.05 after (0.16).
+		// Along the text the number decides: cut when the card's reach beyond it is outside
+		// the photo. A quad partly placed by the layout (an edge not seen) is loose: its
+		// text reaching the border near a corner is not a cut when the number and the rows
+		// above it were read.
+		if pm.Completeness == 2 && c.Text && c.sides < 4 {
+			pm.Completeness = 1
+		}
+		m := 0.02 * float64(max(W, H))
+		for _, u := range []float64{x0 - 0.45*(x1-x0), x1 + 0.05*(x1-x0)} {
+			q := toPhoto(u, y)
+			if debugLocate {
+				fmt.Fprintf(os.Stderr, "number anchor u %.0f → %v\n", u, q)
+			}
+			if q.X < -m || q.Y < -m || q.X > float64(W)+m || q.Y > float64(H)+m {
+				pm.Completeness, pm.CompletenessKnown = 2, true
+			}
 		}
 	}
-	return out
+	if debugLocate {
+		fmt.Fprintf(os.Stderr, "photo %+v\n", pm)
+	}
+	return pm
 }
 
 // sharpness is the mean absolute Laplacian over the card's text zone (left 60 %, rows

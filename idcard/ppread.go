@@ -36,7 +36,7 @@ type page struct {
 const detMaxSide = 736
 
 // readPage detects and recognises the text of a candidate card, turning it upright.
-func (r *Reader) readPage(c candidate, img viewSource) (*page, error) {
+func (r *Reader) readPage(c candidate, img viewSource, side Side) (*page, error) {
 	v := img.view(c)
 	g := v.g.normalize()
 	// A card smaller than the canonical size in the photo was blown up by the warp: sharpen
@@ -73,7 +73,10 @@ func (r *Reader) readPage(c candidate, img viewSource) (*page, error) {
 		wsum += w
 	}
 	if wsum > 0 && up/wsum > 0.5 {
-		v = view{cand: v.cand, rgba: rotate180(v.rgba)}
+		// The quad turns with the page: page pixels keep mapping to the photo through it.
+		c := v.cand
+		c.Quad = [4]pt{c.Quad[2], c.Quad[3], c.Quad[0], c.Quad[1]}
+		v = view{cand: c, rgba: rotate180(v.rgba)}
 		v.g = grayOf(v.rgba)
 		g = g.rotate180()
 		for i, b := range boxes {
@@ -83,6 +86,9 @@ func (r *Reader) readPage(c candidate, img viewSource) (*page, error) {
 	}
 	p := &page{v: v, g: g}
 	for _, b := range boxes {
+		if unread(b, side, g.W, g.H) {
+			continue
+		}
 		res, err := r.pp.recognize(g.sub(b), nil)
 		if err != nil {
 			return nil, err
@@ -439,6 +445,7 @@ func (r *Reader) pageFront(p *page, numLine *tline, f *faceverify.IDCardResult) 
 		f.Nationality = snapEthnicity(cjkOnly(rest))
 	}
 	if bi >= 0 {
+		rows = splitLeaningRow(rows, bi)
 		t := rowText(rows[bi])
 		y, m, d, ok := parseYMD(t)
 		if !ok { // re-read the value part constrained to digits and 年月日
@@ -503,11 +510,24 @@ func (r *Reader) pageFront(p *page, numLine *tline, f *faceverify.IDCardResult) 
 			return nil, err
 		}
 	}
-	// Layout check: the left edge of each row's value (the leftmost box right of the labels).
-	for _, rw := range rows {
-		for _, l := range rw { // rows are sorted left to right by rowText
+	// Layout check: where each row's value starts — relative to the row's own label when
+	// the label was read as a box of its own (lean-free), else the leftmost box right of the
+	// labels. Boxes holding a label (住址 read alone, the 民族 column) are not values.
+	for _, rw := range rows { // rows are sorted left to right by rowText
+		if lb, ok := rowLabel(rw, W); ok {
+			for _, l := range rw {
+				if l.X0 > lb.X1 && float64(l.X0-lb.X1) < 0.2*W {
+					if !startsWithLabel(l.Text) {
+						values = append(values, line{Text: l.Text, X0: l.X0, X1: l.X1, Y0: l.Y0, Y1: l.Y1, Ref: lb.X1})
+					}
+					break
+				}
+			}
+			continue
+		}
+		for _, l := range rw {
 			if float64(l.X0) >= 0.15*W && float64(l.X0) < 0.35*W {
-				if len([]rune(l.Text)) >= 2 {
+				if len([]rune(l.Text)) >= 2 && !startsWithLabel(l.Text) {
 					values = append(values, line{Text: l.Text, X0: l.X0, X1: l.X1, Y0: l.Y0, Y1: l.Y1})
 				}
 				break
@@ -555,6 +575,52 @@ func pageTitle(p *page) (int, string) {
 		}
 	}
 	return n, t
+}
+
+// splitLeaningRow moves out of the birth row (rows[bi]) the boxes that belong to the row
+// below it: on a rectified photo that leans, the long first address line overlaps the date
+// line enough to be grouped with it. Such a box holds no date characters, is not a label
+// and its centre lies well below the date's; it becomes a row of its own right after the
+// birth row (the first address row).
+func splitLeaningRow(rows [][]tline, bi int) [][]tline {
+	var date *tline
+	for i := range rows[bi] {
+		if l := &rows[bi][i]; date == nil || len(digitsOf(l.Text)) > len(digitsOf(date.Text)) {
+			date = l
+		}
+	}
+	if date == nil || len(digitsOf(date.Text)) < 4 {
+		return rows
+	}
+	dh := float64(date.Y1 - date.Y0)
+	dcy := float64(date.Y0+date.Y1) / 2
+	var keep, below []tline
+	for _, l := range rows[bi] {
+		cy := float64(l.Y0+l.Y1) / 2
+		if len(digitsOf(l.Text)) == 0 && !strings.ContainsAny(l.Text, "年月日") && !startsWithLabel(l.Text) &&
+			len([]rune(cjkOnly(l.Text))) >= 3 && cy > dcy+0.3*dh {
+			below = append(below, l)
+			continue
+		}
+		keep = append(keep, l)
+	}
+	if len(below) == 0 {
+		return rows
+	}
+	out := append([][]tline{}, rows[:bi]...)
+	out = append(out, keep, below)
+	return append(out, rows[bi+1:]...)
+}
+
+// unread: a box no field of the side requested is read from, left unrecognised (speed): on
+// the front, boxes wholly inside the portrait above the number row (a number split by
+// glare or a stamp still has its right part read); on the back, boxes wholly inside the
+// emblem left of the title and above the issuer.
+func unread(b box, side Side, W, H int) bool {
+	if side == Back {
+		return float64(b.X1) < 0.22*float64(W) && float64(b.Y1) < 0.5*float64(H)
+	}
+	return float64(b.X0) > 0.64*float64(W) && float64(b.Y1) < 0.74*float64(H)
 }
 
 // pageBack reads the issuing authority and the validity of a back page.
@@ -628,7 +694,7 @@ func (r *Reader) ppRead(ctx context.Context, side Side, img *image.RGBA, thresho
 			if err := ctx.Err(); err != nil {
 				return nil, err
 			}
-			p, err := r.readPage(c, src)
+			p, err := r.readPage(c, src, side)
 			if err != nil {
 				return nil, err
 			}
@@ -657,8 +723,7 @@ func (r *Reader) ppRead(ctx context.Context, side Side, img *image.RGBA, thresho
 		if best == nil {
 			return notSide(side, cands), nil
 		}
-		out, err := r.finishFront(best, number, numLine, threshold)
-		return photoCheck(out, best, side, img.Rect.Dx(), img.Rect.Dy()), err
+		return r.finishFront(best, number, numLine, threshold, measurePhoto(best, side, numLine, number, img.Rect.Dx(), img.Rect.Dy()))
 	default:
 		var best *page
 		bestScore := 0
@@ -667,7 +732,7 @@ func (r *Reader) ppRead(ctx context.Context, side Side, img *image.RGBA, thresho
 			if err := ctx.Err(); err != nil {
 				return nil, err
 			}
-			p, err := r.readPage(c, src)
+			p, err := r.readPage(c, src, side)
 			if err != nil {
 				return nil, err
 			}
@@ -682,12 +747,11 @@ func (r *Reader) ppRead(ctx context.Context, side Side, img *image.RGBA, thresho
 		if best == nil || bestScore < 4 {
 			return notSide(side, cands), nil
 		}
-		out, err := r.finishBack(best, title, threshold)
-		return photoCheck(out, best, side, img.Rect.Dx(), img.Rect.Dy()), err
+		return r.finishBack(best, title, threshold, measurePhoto(best, side, nil, "", img.Rect.Dx(), img.Rect.Dy()))
 	}
 }
 
-func (r *Reader) finishFront(p *page, number string, numLine *tline, threshold float64) (*Outcome, error) {
+func (r *Reader) finishFront(p *page, number string, numLine *tline, threshold float64, pm PhotoMeasures) (*Outcome, error) {
 	v := p.v
 	out := &Outcome{Image: encodeJPEG(v.rgba, 90)}
 	f := &out.Fields
@@ -700,10 +764,10 @@ func (r *Reader) finishFront(p *page, number string, numLine *tline, threshold f
 	for _, l := range p.lines {
 		temporary = temporary || strings.Contains(l.Text, "临时")
 	}
-	return r.judgeFront(v, out, ls, temporary, threshold)
+	return r.judgeFront(v, out, ls, temporary, threshold, pm)
 }
 
-func (r *Reader) finishBack(p *page, title string, threshold float64) (*Outcome, error) {
+func (r *Reader) finishBack(p *page, title string, threshold float64, pm PhotoMeasures) (*Outcome, error) {
 	v := p.v
 	out := &Outcome{Image: encodeJPEG(v.rgba, 90)}
 	f := &out.Fields
@@ -711,7 +775,7 @@ func (r *Reader) finishBack(p *page, title string, threshold float64) (*Outcome,
 	if err != nil {
 		return nil, err
 	}
-	return r.judgeBack(v, out, ls, title, threshold), nil
+	return r.judgeBack(v, out, ls, title, threshold, pm), nil
 }
 
 // labelColumn is the right edge of the printed labels (姓名, 出生, 住址, …) as a fraction of
@@ -759,6 +823,34 @@ func digitDiff(a, b string) int {
 		}
 	}
 	return n
+}
+
+// rowLabel is a front row's printed label (姓名, 性别, 出生, 住址) read as a box of its own
+// ending in the label's last character (its right edge is where the label ends even when a
+// finger hides its first character).
+func rowLabel(row []tline, W float64) (tline, bool) {
+	for _, l := range row {
+		t := []rune(compact(l.Text))
+		if len(t) == 0 || len(t) > 2 || float64(l.X1) > 0.26*W {
+			continue
+		}
+		if strings.ContainsRune("名别生址", t[len(t)-1]) {
+			return l, true
+		}
+	}
+	return tline{}, false
+}
+
+// startsWithLabel: the text begins with a printed label of the front (the box holds a label,
+// not the start of a value).
+func startsWithLabel(t string) bool {
+	t = compact(t)
+	for _, p := range []string{"姓名", "性别", "民族", "出生", "住址", "公民"} {
+		if strings.HasPrefix(t, p) {
+			return true
+		}
+	}
+	return false
 }
 
 // labelCount counts the distinct printed labels of the front (姓名, 性别, 民族, 出生, 住址,

@@ -333,7 +333,7 @@ func (r *Reader) readFront(ctx context.Context, views []view, threshold float64)
 	for _, l := range ls {
 		temporary = temporary || strings.Contains(l.Text, "临时")
 	}
-	return r.judgeFront(v, out, ls, temporary, threshold)
+	return r.judgeFront(v, out, ls, temporary, threshold, PhotoMeasures{})
 }
 
 func (r *Reader) readBack(ctx context.Context, views []view, threshold float64) (*Outcome, error) {
@@ -365,7 +365,7 @@ func (r *Reader) readBack(ctx context.Context, views []view, threshold float64) 
 	if err != nil {
 		return nil, err
 	}
-	return r.judgeBack(v, out, ls, title, threshold), nil
+	return r.judgeBack(v, out, ls, title, threshold, PhotoMeasures{}), nil
 }
 
 // completeness: 0 the whole card outline is inside the photo; 1 the outline is cut but the
@@ -383,11 +383,17 @@ func completeness(c candidate, contentOK bool) int {
 // judgeFront finishes a front read by either OCR engine: completeness, the legality
 // signals, the portrait crop and its face, and the front's result. ls are the value lines
 // (their layout feeds Edited); temporary says 临时 was read on the card.
-func (r *Reader) judgeFront(v view, out *Outcome, ls []line, temporary bool, threshold float64) (*Outcome, error) {
+func (r *Reader) judgeFront(v view, out *Outcome, ls []line, temporary bool, threshold float64, pm PhotoMeasures) (*Outcome, error) {
 	f := &out.Fields
 	f.FrontCompleteness = completeness(v.cand, f.Name != "" && f.Address != "")
+	if pm.Known && pm.CompletenessKnown {
+		f.FrontCompleteness = pm.Completeness
+	}
 	sig := measure(v)
 	sig.Misalign = misalignment(ls)
+	if debugLocate {
+		fmt.Fprintf(os.Stderr, "misalign %.2f %v\n", sig.Misalign, ls)
+	}
 	sig.Temporary = temporary
 	leg := legality(sig, threshold)
 	f.FrontLegality = &leg
@@ -395,7 +401,7 @@ func (r *Reader) judgeFront(v view, out *Outcome, ls []line, temporary bool, thr
 	portrait := cropRGBA(v.rgba, zonePortrait[0], zonePortrait[1], zonePortrait[2], zonePortrait[3])
 	out.Portrait = encodeJPEG(portrait, 90)
 	m := SideMeasures{NameRead: f.Name != "", NumberValid: ValidateNumber(f.Number) == nil,
-		Consistency: CheckConsistency(*f, r.now()), IDPhoto: leg.IDPhoto, Threshold: threshold}
+		Consistency: CheckConsistency(*f, r.now()), IDPhoto: leg.IDPhoto, Threshold: threshold, Photo: pm}
 	if r.vision != nil {
 		faces, err := r.vision.Faces(portrait, vision.NeedEmbedding)
 		if err != nil && !errors.Is(err, vision.ErrBadImage) {
@@ -407,22 +413,32 @@ func (r *Reader) judgeFront(v view, out *Outcome, ls []line, temporary bool, thr
 			f.PortraitEmbedding = faces[0].Embedding
 		}
 	}
-	out.Result, _ = Decide(FrontRules, m)
+	var rule Rule
+	out.Result, rule = Decide(FrontRules, m)
+	out.Retake = rule.Retake
 	return out, nil
 }
 
 // judgeBack finishes a back read by either OCR engine: completeness, legality and the
 // back's result. title is the card title as read (临时 marks a temporary card).
-func (r *Reader) judgeBack(v view, out *Outcome, ls []line, title string, threshold float64) *Outcome {
+func (r *Reader) judgeBack(v view, out *Outcome, ls []line, title string, threshold float64, pm PhotoMeasures) *Outcome {
 	f := &out.Fields
 	f.BackCompleteness = completeness(v.cand, f.IssuedBy != "" && f.ValidDateStart != "")
+	if pm.Known && pm.CompletenessKnown {
+		f.BackCompleteness = pm.Completeness
+	}
 	sig := measure(v)
 	sig.Misalign = misalignment(ls)
+	if debugLocate {
+		fmt.Fprintf(os.Stderr, "misalign %.2f %v\n", sig.Misalign, ls)
+	}
 	sig.Temporary = strings.Contains(title, "临时")
 	leg := legality(sig, threshold)
 	f.BackLegality = &leg
-	out.Result, _ = Decide(BackRules, SideMeasures{
+	var rule Rule
+	out.Result, rule = Decide(BackRules, SideMeasures{
 		BackComplete: f.IssuedBy != "" && f.ValidDateStart != "" && f.ValidDateEnd != "",
-		Consistency:  CheckConsistency(*f, r.now()), IDPhoto: leg.IDPhoto, Threshold: threshold})
+		Consistency:  CheckConsistency(*f, r.now()), IDPhoto: leg.IDPhoto, Threshold: threshold, Photo: pm})
+	out.Retake = rule.Retake
 	return out
 }

@@ -22,6 +22,8 @@
     takePhoto: { zh: "拍照 / 选择照片", en: "Take or choose a photo" },
     retake: { zh: "重新拍摄", en: "Retake" },
     reading: { zh: "正在识别…", en: "Reading the card…" },
+    shoot: { zh: "拍照", en: "Take the photo" },
+    pickPhoto: { zh: "从相册选择", en: "Choose a photo" },
     tipSteady: { zh: "拿稳手机，对焦清晰后再拍", en: "Hold steady until the picture is sharp" },
     tipCloser: { zh: "靠近一些，让身份证占满虚线框", en: "Move closer: the card should fill the frame" },
     tipGlare: { zh: "避开灯光直射，号码处不要反光", en: "Avoid glare, above all on the number" },
@@ -134,6 +136,7 @@
     clearTimers();
     sess = s;
     if (s.step !== "video") stopCamera();
+    if (s.step !== "idcard_front" && s.step !== "idcard_back") stopCardCamera();
     switch (s.step) {
       case "intro": case "idcard_front": case "idcard_back": case "video":
         if (!store("consent")) return intro();
@@ -177,7 +180,57 @@
     $("idcard-pick").textContent = t("takePhoto");
     $("idcard-left").textContent = ""; // shown after a rejected photo
     show("idcard");
+    liveCard();
   }
+  // The live camera view with the card-shaped guide over it (the guide frame is where the
+  // card should lie); the whole camera frame is sent — the server finds the card anywhere.
+  // Without a camera (or when refused) the photo picker alone stays.
+  var cardStream = null, cardCamSeq = 0;
+  function stopCardCamera() {
+    cardCamSeq++;
+    if (cardStream) cardStream.getTracks().forEach(function (tr) { tr.stop(); });
+    cardStream = null;
+    var v = $("idcard-video");
+    v.srcObject = null;
+    v.hidden = true;
+    $("idcard-shoot").hidden = true;
+    $("idcard-frame").classList.remove("live");
+    $("idcard-pick").classList.add("primary");
+  }
+  function liveView() {
+    $("idcard-frame").classList.add("live");
+    $("idcard-video").hidden = false;
+    $("idcard-shoot").hidden = false;
+    $("idcard-shoot").textContent = t("shoot");
+    $("idcard-pick").textContent = t("pickPhoto");
+    $("idcard-pick").classList.remove("primary");
+  }
+  function liveCard() {
+    if (cardStream) return liveView();
+    if (!(navigator.mediaDevices && navigator.mediaDevices.getUserMedia)) return;
+    var seq = ++cardCamSeq;
+    navigator.mediaDevices.getUserMedia({ audio: false, video: { facingMode: "environment", width: { ideal: 1920 }, height: { ideal: 1080 } } })
+      .then(function (st) {
+        if (seq !== cardCamSeq || current !== "idcard") { st.getTracks().forEach(function (tr) { tr.stop(); }); return; }
+        cardStream = st;
+        var v = $("idcard-video");
+        v.srcObject = st;
+        var p = v.play();
+        if (p && p.catch) p.catch(function () { /* shown on the next frame */ });
+        liveView();
+        mark("idcard-live", {});
+      }, function () { /* no camera: the photo picker */ });
+  }
+  $("idcard-shoot").addEventListener("click", function () {
+    var v = $("idcard-video");
+    if (!cardStream || !v.videoWidth) return;
+    var c = document.createElement("canvas");
+    c.width = v.videoWidth;
+    c.height = v.videoHeight;
+    c.getContext("2d").drawImage(v, 0, 0);
+    mark("idcard-shot", { width: c.width, height: c.height });
+    c.toBlob(function (b) { if (b) submitCard(b); }, "image/jpeg", 0.92);
+  });
   function leftText(sd) {
     var left = sess.idcard_retries_left ? sess.idcard_retries_left[sd] : null;
     $("idcard-left").textContent = left != null ? t("idcardLeft", { n: left }) : "";
@@ -185,7 +238,9 @@
   $("idcard-file").addEventListener("change", function () {
     var f = this.files && this.files[0];
     this.value = "";
-    if (!f) return;
+    if (f) submitCard(f);
+  });
+  function submitCard(f) {
     var img = $("idcard-preview");
     if (img.src) URL.revokeObjectURL(img.src);
     img.src = URL.createObjectURL(f);
@@ -196,6 +251,7 @@
     $("idcard-msg").hidden = true;
     $("idcard-busy").hidden = false;
     $("idcard-pick").hidden = true;
+    $("idcard-shoot").hidden = true;
     shrink(f).then(function (blob) {
       var fd = new FormData();
       fd.append("image", blob, "idcard.jpg");
@@ -212,12 +268,19 @@
       $("idcard-pick").textContent = t("retake");
       $("idcard-tips").hidden = false; // the hints again before the retake
       leftText(side);
+      if (cardStream) { // back to the live view for the retake
+        img.hidden = true;
+        $("idcard-frame").classList.remove("has-photo");
+        liveView();
+        $("idcard-shoot").textContent = t("retake");
+      }
     }, function () {
       $("idcard-busy").hidden = true;
       $("idcard-pick").hidden = false;
+      if (cardStream) $("idcard-shoot").hidden = false;
       problem("netTitle", t("netText"), function () { render(sess); });
     });
-  });
+  }
   // shrink re-encodes every photo larger than 1600 px on its long side (or over 1.5 MB, or
   // not JPEG/PNG) to a JPEG of at most 1600 px, so uploads stay small on mobile networks.
   // createImageBitmap applies the EXIF orientation, so the JPEG sent is upright as shown.
