@@ -53,8 +53,15 @@ func synthAt(t testing.TB, rate int, voice string, speed int, text string, extra
 	if out, err := cmd.CombinedOutput(); err != nil {
 		t.Fatalf("espeak-ng: %v %s", err, out)
 	}
-	raw := filepath.Join(dir, "v.raw")
-	args := append([]string{wav, "-r", fmt.Sprint(rate), "-c", "1", "-b", "16", "-e", "signed-integer", raw}, extra...)
+	return soxPCM(t, wav, rate, extra...)
+}
+
+// soxPCM converts an audio file with sox (to rate, mono, then the extra effects) and returns
+// its 16-bit samples.
+func soxPCM(t testing.TB, path string, rate int, extra ...string) []int16 {
+	t.Helper()
+	raw := filepath.Join(t.TempDir(), "x.raw")
+	args := append([]string{path, "-r", fmt.Sprint(rate), "-c", "1", "-b", "16", "-e", "signed-integer", raw}, extra...)
 	if out, err := exec.Command("sox", args...).CombinedOutput(); err != nil {
 		t.Fatalf("sox: %v %s", err, out)
 	}
@@ -396,19 +403,7 @@ func TestRealSpeakers(t *testing.T) {
 // readWavT reads a 16-bit PCM WAV (any rate, mono or first channel) and resamples to 16 kHz.
 func readWavT(t testing.TB, path string) []int16 {
 	t.Helper()
-	raw := filepath.Join(t.TempDir(), "x.raw")
-	if out, err := exec.Command("sox", path, "-r", "16000", "-c", "1", "-b", "16", "-e", "signed-integer", raw).CombinedOutput(); err != nil {
-		t.Fatalf("sox: %v %s", err, out)
-	}
-	b, err := os.ReadFile(raw)
-	if err != nil {
-		t.Fatal(err)
-	}
-	pcm := make([]int16, len(b)/2)
-	for i := range pcm {
-		pcm[i] = int16(binary.LittleEndian.Uint16(b[2*i:]))
-	}
-	return pcm
+	return soxPCM(t, path, 16000)
 }
 
 func TestResample(t *testing.T) {

@@ -17,9 +17,7 @@ def main():
     ap.add_argument("--json", default="")
     a = ap.parse_args()
     torch.set_num_threads(1)
-    net = load(a.ckpt, a.channels)
-    for n in (net.nets if hasattr(net, "nets") else [net]):
-        n.fe.use_fft = True                                   # same numbers as the conv, faster
+    net = load(a.ckpt, a.channels, fft=True)   # torch.stft: same numbers as the conv, faster
 
     def run(x):
         with torch.no_grad():

@@ -17,8 +17,6 @@ def main():
     args = ap.parse_args()
     torch.set_num_threads(2)
     net = load(args.ckpt, args.channels)
-    for n in (net.nets if hasattr(net, "nets") else [net]):
-        n.fe.use_fft = False                                  # the exported front end is the fixed conv
     mdir = os.path.join(REPO, "speech", "model")
     path = os.path.join(mdir, "digits.onnx")
     x = torch.from_numpy(np.random.default_rng(0).standard_normal(SR * 3).astype(np.float32) * 0.05)[None]

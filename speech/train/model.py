@@ -121,12 +121,14 @@ class Ensemble(nn.Module):
         return torch.log(p.clamp_min(1e-30))
 
 
-def load(ckpts, channels=128):
-    """One checkpoint -> DigitNet; several -> their Ensemble (eval mode)."""
+def load(ckpts, channels=128, fft=False):
+    """One checkpoint -> DigitNet; several -> their Ensemble (eval mode). fft: torch.stft front end
+    (evaluation speed); else the fixed conv the export writes."""
     nets = []
     for c in ckpts:
         n = DigitNet(c=channels)
         n.load_state_dict(torch.load(c, map_location="cpu"))
+        n.fe.use_fft = fft
         n.eval()
         nets.append(n)
     m = nets[0] if len(nets) == 1 else Ensemble(nets)
