@@ -309,12 +309,9 @@ func (c *Console) Session(ctx context.Context, sg *Signed, token string) (*Sessi
 	return c.view(ctx, sg, token, false)
 }
 
-// Reveal is the detail with the personal data in clear; every reveal is audited.
-func (c *Console) Reveal(ctx context.Context, sg *Signed, token string) (*SessionView, error) {
-	return c.view(ctx, sg, token, true)
-}
-
-func (c *Console) view(ctx context.Context, sg *Signed, token string, reveal bool) (*SessionView, error) {
+// visible loads the session token names when the operator may see it (its tenant's, or any for
+// an operator of every tenant); an empty or overlong token is not found.
+func (c *Console) visible(ctx context.Context, sg *Signed, token string) (*faceverify.Session, error) {
 	if token == "" || len(token) > 128 {
 		return nil, faceverify.Errorf(faceverify.ENOTFOUND, "session not found")
 	}
@@ -324,6 +321,19 @@ func (c *Console) view(ctx context.Context, sg *Signed, token string, reveal boo
 	}
 	if !sg.sees(ss.TenantID) {
 		return nil, hidden("session")
+	}
+	return ss, nil
+}
+
+// Reveal is the detail with the personal data in clear; every reveal is audited.
+func (c *Console) Reveal(ctx context.Context, sg *Signed, token string) (*SessionView, error) {
+	return c.view(ctx, sg, token, true)
+}
+
+func (c *Console) view(ctx context.Context, sg *Signed, token string, reveal bool) (*SessionView, error) {
+	ss, err := c.visible(ctx, sg, token)
+	if err != nil {
+		return nil, err
 	}
 	v := &SessionView{Revealed: reveal}
 	if t, err := c.svc.store.Tenant(ctx, ss.TenantID); err == nil {
@@ -376,15 +386,9 @@ func imageKeys(ss *faceverify.Session) map[string]string {
 // Image returns one image of a session (a name from SessionView.Images). The detail view
 // that lists it was audited.
 func (c *Console) Image(ctx context.Context, sg *Signed, token, name string) ([]byte, error) {
-	if token == "" || len(token) > 128 {
-		return nil, faceverify.Errorf(faceverify.ENOTFOUND, "session not found")
-	}
-	ss, err := c.svc.store.Session(ctx, token)
+	ss, err := c.visible(ctx, sg, token)
 	if err != nil {
 		return nil, err
-	}
-	if !sg.sees(ss.TenantID) {
-		return nil, hidden("session")
 	}
 	k, ok := imageKeys(ss)[name]
 	if !ok {
@@ -434,15 +438,8 @@ func jobAttemptText(a faceverify.JobAttempt) string {
 // Erase erases a session with the same cascade as delete_result (images, templates,
 // personal data, jobs), audited.
 func (c *Console) Erase(ctx context.Context, sg *Signed, token string) error {
-	if token == "" || len(token) > 128 {
-		return faceverify.Errorf(faceverify.ENOTFOUND, "session not found")
-	}
-	ss, err := c.svc.store.Session(ctx, token)
-	if err != nil {
+	if _, err := c.visible(ctx, sg, token); err != nil {
 		return err
-	}
-	if !sg.sees(ss.TenantID) {
-		return hidden("session")
 	}
 	if err := c.svc.Delete(ctx, nil, "", token); err != nil {
 		return err

@@ -6,7 +6,6 @@ package admin
 import (
 	"context"
 	"crypto/rand"
-	"encoding/hex"
 	"encoding/json"
 	"errors"
 	"flag"
@@ -244,25 +243,10 @@ common flags: --data DIR (or FACEVERIFY_DATA), --database, --blob, --keys`
 // NewTenant returns a tenant with fresh random credentials.
 func NewTenant(name string, quota int64) *faceverify.Tenant {
 	scene, _ := rand.Int(rand.Reader, big.NewInt(9_000_000_000))
+	c := verify.NewCredentials()
 	return &faceverify.Tenant{
-		ID: randHex(8), Name: name, AppCode: randHex(16), AccessKeyID: "FVAK" + strings.ToUpper(randHex(10)),
-		AccessKeySecret: randAlnum(30), SceneID: fmt.Sprint(1_000_000_000 + scene.Int64()), NotifySecret: randHex(16),
+		ID: verify.RandHex(8), Name: name, AppCode: c.AppCode, AccessKeyID: c.AccessKeyID,
+		AccessKeySecret: c.AccessKeySecret, SceneID: fmt.Sprint(1_000_000_000 + scene.Int64()), NotifySecret: verify.RandHex(16),
 		Quota: quota,
 	}
-}
-
-func randHex(n int) string {
-	b := make([]byte, n)
-	rand.Read(b)
-	return hex.EncodeToString(b)
-}
-
-func randAlnum(n int) string {
-	const chars = "ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz0123456789"
-	out := make([]byte, n)
-	for i := range out {
-		k, _ := rand.Int(rand.Reader, big.NewInt(int64(len(chars))))
-		out[i] = chars[k.Int64()]
-	}
-	return string(out)
 }
