@@ -128,6 +128,11 @@ type Liveness struct {
 	Embedding    []float32          `json:"embedding,omitempty"` // best frame's face template
 	BestImage    []byte             `json:"-"`                   // JPEG of the best frame (stored as a blob)
 	Timings      map[string]float64 `json:"timings_ms,omitempty"`
+	// Rule is the liveness rule that decided the result, read for an operator: its name, the
+	// values it compared and the result, e.g. "low_quality: quality 12.3 < MinQuality 20 →
+	// FACE_QUALITY_TOO_LOW" ("" = not decided by the rule table, or stored before it was kept).
+	// Internal: the vendor wire protocols never carry it.
+	Rule string `json:"rule,omitempty"`
 }
 
 // Verdict is the final decision on a session.

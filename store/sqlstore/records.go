@@ -102,6 +102,7 @@ type livenessRecord struct {
 	Occluded     bool               `json:"occluded"`
 	Embedding    []float32          `json:"embedding,omitempty"`
 	Timings      map[string]float64 `json:"timings_ms,omitempty"`
+	Rule         string             `json:"rule,omitempty"` // added since 89b6668
 	// BestImage is not persisted: the best frame is a blob (Session.Images).
 }
 
@@ -194,7 +195,7 @@ func toLivenessRecord(l *faceverify.Liveness) *livenessRecord {
 	return &livenessRecord{
 		Result: resultRecord(l.Result), Challenge: l.Challenge, DigitsHeard: l.DigitsHeard, Scores: l.Scores,
 		AttackScore: l.AttackScore, QualityScore: l.QualityScore, Occluded: l.Occluded,
-		Embedding: l.Embedding, Timings: l.Timings,
+		Embedding: l.Embedding, Timings: l.Timings, Rule: l.Rule,
 	}
 }
 
@@ -267,7 +268,7 @@ func (r *livenessRecord) domain() *faceverify.Liveness {
 	return &faceverify.Liveness{
 		Result: faceverify.Result(r.Result), Challenge: r.Challenge, DigitsHeard: r.DigitsHeard, Scores: r.Scores,
 		AttackScore: r.AttackScore, QualityScore: r.QualityScore, Occluded: r.Occluded,
-		Embedding: r.Embedding, Timings: r.Timings,
+		Embedding: r.Embedding, Timings: r.Timings, Rule: r.Rule,
 	}
 }
 

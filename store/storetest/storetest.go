@@ -37,8 +37,9 @@ func Run(t *testing.T, newStore Factory) {
 		"JobsTransactional":   testJobsTransactional,
 		"JobsConcurrentClaim": testJobsConcurrentClaim,
 		"Nonces":              testNonces,
-		"JobCounts":           testJobCounts, // job_counts.go
-		"Console":             testConsole,   // console.go
+		"JobCounts":           testJobCounts,    // job_counts.go
+		"Console":             testConsole,      // console.go
+		"LivenessRule":        testLivenessRule, // rule.go
 	}
 	for name, fn := range tests {
 		t.Run(name, func(t *testing.T) {
