@@ -106,7 +106,20 @@ func (e *Engine) CheckVideo(ctx context.Context, path, challenge string, opt fac
 	if err != nil {
 		return nil, err
 	}
-	return e.Liveness.Check(ctx, path, challenge, LivenessOptions{Preferences: opt.Preferences, LipSync: &lipSync, Language: lang})
+	rep, dec, err := e.Liveness.CheckDecision(ctx, path, challenge, LivenessOptions{Preferences: opt.Preferences, LipSync: &lipSync, Language: lang})
+	if err != nil {
+		return nil, err
+	}
+	return withRule(rep, dec), nil
+}
+
+// withRule keeps the decision with the report (Liveness.Rule: the row of LivenessRules
+// that fired, with the values and thresholds it compared), for the review console.
+func withRule(rep *faceverify.Liveness, dec Decision) *faceverify.Liveness {
+	if rep != nil && dec.Rule != nil {
+		rep.Rule = dec.String()
+	}
+	return rep
 }
 
 // ReadIDCard reads one side of an ID card.
