@@ -46,6 +46,7 @@ var texts = map[string][2]string{ // [zh, en]
 	"reason":           {"判定依据", "Why"},
 	"challenge":        {"朗读数字", "Digits asked"},
 	"heard":            {"识别数字", "Digits heard"},
+	"decided_by":       {"判定规则", "Decided by rule"},
 	"check":            {"检查项", "Check"},
 	"score":            {"得分", "Score"},
 	"threshold":        {"阈值", "Threshold"},
