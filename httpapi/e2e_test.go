@@ -14,6 +14,7 @@ import (
 	"os/exec"
 	"path/filepath"
 	"strconv"
+	"strings"
 	"sync"
 	"testing"
 	"time"
@@ -185,6 +186,10 @@ func TestLiteFlowEndToEnd(t *testing.T) {
 		if last["text"] != "未通过念数字识别，请重试" {
 			t.Fatalf("page text %q", last["text"])
 		}
+		// the engine's deciding rule is stored with the attempt (for the console, not the wire)
+		if ss, err := s.App.Store.Session(context.Background(), tok); err != nil || ss.LastAttempt == nil || !strings.HasSuffix(ss.LastAttempt.Rule, " → SR_ERROR") {
+			t.Fatalf("stored attempt's rule: %+v, %v", ss.LastAttempt, err)
+		}
 		voicetest.PinChallenge(t, s.App.Store, tok, genuine.Challenge)
 		if st, out := uploadVideo(t, s, tok, genuine.File); st != 202 {
 			t.Fatalf("upload: %d %v", st, out)
@@ -197,6 +202,9 @@ func TestLiteFlowEndToEnd(t *testing.T) {
 		_, r := getResult(t, s, s.Tenant.AppCode, tok)
 		if r.ResultCode != "1000" || r.ResultMessage != "SUCCESS" || r.Verification["idcard"] == nil {
 			t.Fatalf("get_result: %+v", r)
+		}
+		if ss, err := s.App.Store.Session(context.Background(), tok); err != nil || ss.Verdict == nil || ss.Verdict.Liveness == nil || !strings.HasSuffix(ss.Verdict.Liveness.Rule, " → VIDEO_OK") {
+			t.Fatalf("stored verdict's rule: %+v, %v", ss.Verdict, err)
 		}
 		conf := r.Verification["idcard"]["confidence"].(float64)
 		thr := r.Verification["idcard"]["thresholds"].(map[string]any)
