@@ -32,6 +32,9 @@ type IDCardRead struct {
 	Fields   IDCardResult // the fields of this side
 	Portrait []byte       // JPEG portrait crop (front)
 	Image    []byte       // JPEG of the rectified side
+	// Retake names the photo problem behind a refused side (cut | small | blur | glare,
+	// idcard.Retake*); "" when the photo showed none. The page shows its retake text.
+	Retake string
 }
 
 // Notifier delivers a session's callback to its tenant (package notify).

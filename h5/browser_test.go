@@ -607,6 +607,9 @@ func TestBrowserJourney(t *testing.T) {
 		frontShot, _ := g.Shoot(card.Front, gen.ShotOptions{Orientation: "portrait", LongSide: 2048, RotationSet: true, MinFill: 0.85, MaxFill: 0.9, NoEffects: true})
 		front := write("card_front.jpg", frontShot)
 		back := write("card_back.jpg", g.PhotoWith(card.Back, gen.PhotoOptions{Scale: 0.8, MaxRotate: 3, Quality: 90}))
+		// the card far away (a quarter of the frame's width): refused with the retake reason small
+		smallShot, _ := g.Shoot(card.Front, gen.ShotOptions{LongSide: 1280, MinFill: 0.22, MaxFill: 0.27, NoEffects: true})
+		small := write("card_small.jpg", smallShot)
 		photo, _ := os.ReadFile(ref)
 		if err := s.App.Service.Enrol(ctx, card.Identity.Name, card.Identity.Number, photo); err != nil {
 			t.Fatal(err)
@@ -620,6 +623,8 @@ func TestBrowserJourney(t *testing.T) {
 			{"eval": liveGuide}, {"click": "#idcard-shoot"}, {"waitVisible": "#idcard-msg", "timeout": 60000},
 			{"eval": shotMarks},
 			{"shot": "14-idcard-retake"}, {"text": "#idcard-msg"}, {"text": "#idcard-left"},
+			{"files": []string{"#idcard-file", small}}, {"waitVisible": "#idcard-retake", "timeout": 60000},
+			{"shot": "14b-idcard-too-small"}, {"text": "#idcard-retake"},
 			{"files": []string{"#idcard-file", front}}, {"waitText": "#idcard-title", "value": "拍摄身份证国徽面", "timeout": 60000},
 			{"eval": shrinkMarks}, {"text": "#idcard-tips"},
 			{"reload": true}, {"waitText": "#idcard-title", "value": "拍摄身份证国徽面"}, // resumes on the back side
@@ -629,6 +634,9 @@ func TestBrowserJourney(t *testing.T) {
 		o := browse(t, run{Camera: cam, Steps: steps})
 		if got := o.value("text", "#idcard-msg"); !idcardTexts[got] {
 			t.Errorf("retake text %q is not one of the documented texts", got)
+		}
+		if got := o.value("text", "#idcard-retake"); got != "身份证太小，请靠近一些，让身份证占满虚线框" { // retake small (app.js retakeSmall)
+			t.Errorf("retake text for a card too small %q", got)
 		}
 		if got := o.value("eval", liveGuide); got != "video guide over live video" {
 			t.Errorf("live card view: %s", got)

@@ -199,10 +199,13 @@ func (r partReader) Read(b []byte) (int, error) {
 
 // H5IDCardResponse answers one ID card photo.
 type H5IDCardResponse struct {
-	Accepted bool       `json:"accepted"`
-	Result   *H5Text    `json:"result,omitempty"`
-	Final    bool       `json:"final"`
-	Session  *H5Session `json:"session"`
+	Accepted bool    `json:"accepted"`
+	Result   *H5Text `json:"result,omitempty"`
+	// Retake names the photo problem of a refused photo (cut | small | blur | glare), absent
+	// when none was seen; the page shows its retake text (docs/h5.md).
+	Retake  string     `json:"retake,omitempty"`
+	Final   bool       `json:"final"`
+	Session *H5Session `json:"session"`
 }
 
 func (s *Server) handleH5IDCard(w http.ResponseWriter, r *http.Request) {
@@ -225,6 +228,7 @@ func (s *Server) handleH5IDCard(w http.ResponseWriter, r *http.Request) {
 	resp := H5IDCardResponse{Accepted: out.Result.IsZero(), Final: out.Final, Session: s.view(out.Session, lang)}
 	if !out.Result.IsZero() {
 		resp.Result = text(lang, out.Result)
+		resp.Retake = out.Retake
 	}
 	writeJSON(w, http.StatusOK, resp)
 }

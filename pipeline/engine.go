@@ -133,7 +133,7 @@ func (e *Engine) ReadIDCard(ctx context.Context, side string, img []byte, thresh
 	if err != nil {
 		return nil, err
 	}
-	return &faceverify.IDCardRead{Result: out.Result, Fields: out.Fields, Portrait: out.Portrait, Image: out.Image}, nil
+	return &faceverify.IDCardRead{Result: out.Result, Fields: out.Fields, Portrait: out.Portrait, Image: out.Image, Retake: out.Retake}, nil
 }
 
 // Compare scores live against ref with the calibrated tables; far picks the threshold.

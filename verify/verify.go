@@ -398,6 +398,9 @@ type IDCardOutcome struct {
 	Session *faceverify.Session
 	Result  faceverify.Result // zero = accepted
 	Final   bool              // the session ended with Result (no retakes left)
+	// Retake names the photo problem of a refused side (cut | small | blur | glare; "" none
+	// seen): the page shows its retake text.
+	Retake string
 }
 
 // SubmitIDCard reads one side of the ID card.
@@ -431,6 +434,9 @@ func (s *Service) SubmitIDCard(ctx context.Context, token, side string, img []by
 	}
 	ss.IDCardAttempts[side]++
 	out := &IDCardOutcome{Session: ss, Result: read.Result}
+	if !read.Result.IsZero() {
+		out.Retake = read.Retake
+	}
 	var jobs []faceverify.Job
 	if !read.Result.IsZero() {
 		if ss.IDCardAttemptsLeft(side) == 0 {

@@ -28,6 +28,11 @@
     tipCloser: { zh: "靠近一些，让身份证占满虚线框", en: "Move closer: the card should fill the frame" },
     tipGlare: { zh: "避开灯光直射，号码处不要反光", en: "Avoid glare, above all on the number" },
     idcardLeft: { zh: "还可重新拍摄 {n} 次", en: "{n} retakes left" },
+    // why a card photo must be retaken: the page API's retake (cut | small | blur | glare)
+    retakeCut: { zh: "身份证没有拍全，请让整张身份证都在虚线框内", en: "Part of the card is outside the photo: keep the whole card inside the frame" },
+    retakeSmall: { zh: "身份证太小，请靠近一些，让身份证占满虚线框", en: "The card is too small in the photo: move closer so that it fills the frame" },
+    retakeBlur: { zh: "照片模糊，请拿稳手机，对焦清晰后再拍", en: "The photo is blurred: hold steady until the picture is sharp" },
+    retakeGlare: { zh: "反光挡住了号码或有效期，请避开灯光直射后重拍", en: "Glare hides the number or the validity: avoid direct light and retake" },
     videoTitle: { zh: "请用普通话（或英语）念出以下数字", en: "Read these digits aloud in English" },
     videoHint: { zh: "正对镜头，点击“开始录制”后用普通话（或英语）大声、清晰地念出这 4 位数字，念完点击“完成”。", en: "Face the camera, tap “Start recording”, read the 4 digits aloud in English, clearly, then tap “Done”." },
     record: { zh: "开始录制", en: "Start recording" },
@@ -176,6 +181,7 @@
     $("idcard-frame").classList.remove("has-photo");
     $("idcard-tips").hidden = false;
     $("idcard-msg").hidden = true;
+    $("idcard-retake").hidden = true;
     $("idcard-busy").hidden = true;
     $("idcard-pick").textContent = t("takePhoto");
     $("idcard-left").textContent = ""; // shown after a rejected photo
@@ -231,6 +237,13 @@
     mark("idcard-shot", { width: c.width, height: c.height });
     c.toBlob(function (b) { if (b) submitCard(b); }, "image/jpeg", 0.92);
   });
+  // retakeText shows what to change for the retake, by the page API's reason (docs/h5.md).
+  var RETAKE = { cut: "retakeCut", small: "retakeSmall", blur: "retakeBlur", glare: "retakeGlare" };
+  function retakeText(reason) {
+    var k = RETAKE[reason];
+    $("idcard-retake").textContent = k ? t(k) : "";
+    $("idcard-retake").hidden = !k;
+  }
   function leftText(sd) {
     var left = sess.idcard_retries_left ? sess.idcard_retries_left[sd] : null;
     $("idcard-left").textContent = left != null ? t("idcardLeft", { n: left }) : "";
@@ -249,6 +262,7 @@
     $("idcard-frame").classList.add("has-photo");
     $("idcard-tips").hidden = true;
     $("idcard-msg").hidden = true;
+    $("idcard-retake").hidden = true;
     $("idcard-busy").hidden = false;
     $("idcard-pick").hidden = true;
     $("idcard-shoot").hidden = true;
@@ -265,6 +279,7 @@
       sess = r.session;
       $("idcard-msg").textContent = r.result ? r.result.text : t("errorTitle");
       $("idcard-msg").hidden = false;
+      retakeText(r.retake);
       $("idcard-pick").textContent = t("retake");
       $("idcard-tips").hidden = false; // the hints again before the retake
       leftText(side);
