@@ -1,5 +1,5 @@
 """Real recordings (by the speaker split) and espeak-ng synthetic voices, cached in CACHE."""
-import csv, os, pickle, random, subprocess, io, wave, hashlib
+import csv, functools, os, pickle, random, subprocess, io, wave, hashlib
 from concurrent.futures import ThreadPoolExecutor
 import numpy as np
 from common import SR, DATA, CACHE, HERE, read_wav, trim, resample, label
@@ -15,6 +15,25 @@ VARIANTS = ["", "m1", "m2", "m3", "m4", "m5", "m6", "m7", "m8", "f1", "f2", "f3"
             "zac", "grandpa", "grandma", "klatt", "klatt2", "klatt3", "norbert", "shelby", "sandro"]
 
 
+def cached(name):
+    """Cache a builder's result in CACHE/name (name %-formatted with the builder's first
+    positional arguments, as many as it has %d fields)."""
+    def deco(fn):
+        @functools.wraps(fn)
+        def wrapper(*args, **kw):
+            p = os.path.join(CACHE, name % args[: name.count("%d")] if "%d" in name else name)
+            if os.path.exists(p):
+                with open(p, "rb") as f:
+                    return pickle.load(f)
+            out = fn(*args, **kw)
+            os.makedirs(CACHE, exist_ok=True)
+            with open(p, "wb") as f:
+                pickle.dump(out, f)
+            return out
+        return wrapper
+    return deco
+
+
 def split_map():
     m = {}
     with open(os.path.join(HERE, "split.csv"), newline="") as f:
@@ -23,12 +42,9 @@ def split_map():
     return m
 
 
+@cached("real-v1.pkl")
 def load_real():
     """{split: [ {lang, ds, spk, digit, wav} ]}; wav trimmed, 16 kHz float32."""
-    p = os.path.join(CACHE, "real-v1.pkl")
-    if os.path.exists(p):
-        with open(p, "rb") as f:
-            return pickle.load(f)
     sm = split_map()
     out = {"train": [], "val": [], "test": []}
     for ds, lang in (("fsdd", "en"), ("en-digits", "en"), ("zh-digits", "zh")):
@@ -38,8 +54,6 @@ def load_real():
                 x = read_wav(os.path.join(DATA, ds, r["file"]))
                 x = trim(x)
                 out[sp].append(dict(lang=lang, ds=ds, spk=ds + "/" + r["speaker"], digit=int(r["digit"]), wav=x, file=r["file"]))
-    with open(p, "wb") as f:
-        pickle.dump(out, f)
     return out
 
 
@@ -60,13 +74,10 @@ def _pool_map(fn, jobs, workers=6):
         return list(ex.map(fn, jobs))
 
 
+@cached("synth-spk-%d-%d-%d.pkl")
 def synth_speakers(n_en, n_zh, seed):
     """Synthetic 'speakers' (voice+variant+speed+pitch fixed): every digit isolated, trimmed.
     en also says 'oh' (label en0); zh also says 'yao1' (label zh1)."""
-    p = os.path.join(CACHE, "synth-spk-%d-%d-%d.pkl" % (n_en, n_zh, seed))
-    if os.path.exists(p):
-        with open(p, "rb") as f:
-            return pickle.load(f)
     rng = random.Random(seed)
     spks = []
     for i in range(n_en + n_zh):
@@ -84,8 +95,6 @@ def synth_speakers(n_en, n_zh, seed):
     out = []
     for (s, d, w), x in zip(jobs, wavs):
         out.append(dict(lang=s["lang"], ds="espeak", spk=s["spk"], digit=d, wav=x))
-    with open(p, "wb") as f:
-        pickle.dump(out, f)
     return out
 
 
@@ -106,12 +115,9 @@ ZH_FILLER = ("ni3 hao3 wo3 shi4 zhong1 guo2 ren2 qing3 kan4 zhe4 li3 jin1 tian1 
 ZH_FILLER = [w for w in ZH_FILLER if w not in ("yi1", "yi2", "san1", "si4", "wu3", "liu4", "qi1", "ba1", "jiu3", "er4", "ling2", "yao1", "shi2")]
 
 
+@cached("synth-conn-%d-%d-%d.pkl")
 def synth_connected(n_en, n_zh, seed, max_len=6):
     """espeak connected digit strings (3-6 digits) with a random voice: (lang, labels, wav)."""
-    p = os.path.join(CACHE, "synth-conn-%d-%d-%d.pkl" % (n_en, n_zh, seed))
-    if os.path.exists(p):
-        with open(p, "rb") as f:
-            return pickle.load(f)
     rng = random.Random(seed)
     jobs = []
     for i in range(n_en + n_zh):
@@ -129,17 +135,12 @@ def synth_connected(n_en, n_zh, seed, max_len=6):
                      rng.randint(110, 200), rng.randint(20, 85), rng.choice([None, None, 2, 5, 10, 20])))
     wavs = _pool_map(lambda j: trim(espeak(j[2], j[3], j[4], j[5], j[6], j[7]), pad=0.03), jobs)
     out = [(j[0], j[1], x) for j, x in zip(jobs, wavs)]
-    with open(p, "wb") as f:
-        pickle.dump(out, f)
     return out
 
 
+@cached("synth-fill-%d-%d-%d.pkl")
 def synth_filler(n_en, n_zh, seed):
     """Non-digit speech: 2-8 random words, label one <filler> per word."""
-    p = os.path.join(CACHE, "synth-fill-%d-%d-%d.pkl" % (n_en, n_zh, seed))
-    if os.path.exists(p):
-        with open(p, "rb") as f:
-            return pickle.load(f)
     rng = random.Random(seed)
     jobs = []
     for i in range(n_en + n_zh):
@@ -149,6 +150,4 @@ def synth_filler(n_en, n_zh, seed):
         jobs.append((lang, len(words), " ".join(words), voice, rng.choice(VARIANTS), rng.randint(110, 200), rng.randint(20, 85)))
     wavs = _pool_map(lambda j: trim(espeak(j[2], j[3], j[4], j[5], j[6]), pad=0.03), jobs)
     out = [(j[0], j[1], x) for j, x in zip(jobs, wavs)]
-    with open(p, "wb") as f:
-        pickle.dump(out, f)
     return out
