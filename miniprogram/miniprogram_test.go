@@ -21,6 +21,7 @@ import (
 	"time"
 
 	"github.com/faceverify/faceverify/dialect/cloudauth"
+	"github.com/faceverify/faceverify/idcard/gen"
 	"github.com/faceverify/faceverify/internal/apitest"
 	"github.com/faceverify/faceverify/internal/testclock"
 	"github.com/faceverify/faceverify/internal/testenv"
@@ -129,7 +130,19 @@ func TestMiniProgramComponent(t *testing.T) {
 	expired := bizToken(t, old, form())
 	clock.Advance(2 * time.Hour)
 
-	env := []string{"FV_SERVER=" + s.URL, "FV_VIDEO=" + video, "FV_IMAGE=" + photo,
+	// a photographed front too small in the frame (seeded generator, as httpapi's
+	// TestIDCardRetakeReason): the page API names the retake reason "small"
+	g, err := gen.New(gen.Options{Seed: 16})
+	if err != nil {
+		t.Fatalf("gen.New: %v", err)
+	}
+	small, _ := g.Shoot(g.Card().Front, gen.ShotOptions{LongSide: 1280, MinFill: 0.22, MaxFill: 0.27, NoEffects: true})
+	smallCard := filepath.Join(tmp, "small-card.jpg")
+	if err := os.WriteFile(smallCard, small, 0o644); err != nil {
+		t.Fatal(err)
+	}
+
+	env := []string{"FV_SERVER=" + s.URL, "FV_VIDEO=" + video, "FV_IMAGE=" + photo, "FV_IMAGE_SMALL_CARD=" + smallCard,
 		"FV_SERVER_EXPIRED=" + old.URL, "FV_TOKEN_EXPIRED=" + expired}
 	for k, v := range tokens {
 		env = append(env, k+"="+v)
@@ -149,7 +162,7 @@ func TestMiniProgramComponent(t *testing.T) {
 	cmd.Cancel = func() error { return syscall.Kill(-cmd.Process.Pid, syscall.SIGKILL) }
 	var out bytes.Buffer
 	cmd.Stdout, cmd.Stderr = &out, &out
-	err := cmd.Run()
+	err = cmd.Run()
 	syscall.Kill(-cmd.Process.Pid, syscall.SIGKILL) // stragglers of the group, if any
 	for _, line := range strings.Split(strings.TrimRight(out.String(), "\n"), "\n") {
 		t.Log(line)

@@ -21,6 +21,7 @@ const env = {
   server: process.env.FV_SERVER || '',
   video: process.env.FV_VIDEO || '',
   image: process.env.FV_IMAGE || '',
+  smallCard: process.env.FV_IMAGE_SMALL_CARD || '', // a photographed card too small in the frame
 };
 
 const calls = []; // every wx network call: {api, method, url, status}

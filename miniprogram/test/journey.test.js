@@ -143,6 +143,13 @@ describe('faceid-verify journey', { concurrency: true }, () => {
     t.diagnostic('id card: ' + h.text(c, '.fv-idcard-msg'));
     assert.equal(h.text(c, '.fv-idcard-left'), '还可重新拍摄 3 次'); // idcard_retry_time 3 = three retakes after the first photo
     assert.equal(h.text(c, '.fv-idcard-pick'), '重新拍摄');
+    assert.equal(c.instance.data.idcardRetakeText, '', 'no card: no retake reason');
+    // a card photographed too small: the reason's own text (page API retake "small")
+    h.picks.push({ tempFilePath: h.env.smallCard, fileType: 'image' });
+    h.tap(c, '.fv-idcard-pick');
+    await h.waitFor('retake reason', () => c.instance.data.idcardRetakeText, 30000, c);
+    assert.equal(h.text(c, '.fv-idcard-retake'), '身份证太小，请靠近一些，让身份证占满虚线框');
+    assert.equal(h.text(c, '.fv-idcard-left'), '还可重新拍摄 2 次');
     c.stop();
   });
 });

@@ -10,6 +10,8 @@ const TEXTS = require('../../lib/texts.js');
 const MIN_REC_S = 3; // the server accepts 2–20 s
 const MAX_REC_S = 18;
 const CANCELLABLE = { intro: 1, idcard: 1, video: 1, retry: 1, problem: 1 };
+// the page API's retake reason for a refused card photo (docs/h5.md) → its text
+const RETAKE = { cut: 'retakeCut', small: 'retakeSmall', blur: 'retakeBlur', glare: 'retakeGlare' };
 
 function fmt(s, vars) {
   let out = s;
@@ -27,7 +29,7 @@ Component({
   data: {
     T: TEXTS.zh, screen: 'loading', canCancel: false,
     group: 0, idcardSide: 0, consent: false,
-    idcardTitle: '', idcardMsg: '', idcardLeft: '', idcardBusy: false, idcardPreview: '', idcardRetake: false,
+    idcardTitle: '', idcardMsg: '', idcardRetakeText: '', idcardLeft: '', idcardBusy: false, idcardPreview: '', idcardRetake: false,
     digits: '', recording: false, recText: '', canStop: false, videoMsg: '', camError: false,
     retryReason: '', retryLeft: '',
     uploadPct: 0, uploadText: '', slow: false,
@@ -174,7 +176,7 @@ Component({
       this._side = side;
       this._show('idcard', {
         idcardTitle: this._t(side === 'back' ? 'idcardBack' : 'idcardFront'),
-        idcardMsg: '', idcardBusy: false, idcardPreview: '', idcardRetake: false, idcardLeft: this._leftText(side)
+        idcardMsg: '', idcardRetakeText: '', idcardBusy: false, idcardPreview: '', idcardRetake: false, idcardLeft: this._leftText(side)
       });
     },
     _leftText(side) {
@@ -193,14 +195,15 @@ Component({
     },
     _uploadIDCard(path) {
       const side = this._side;
-      this.setData({ idcardPreview: path, idcardMsg: '', idcardBusy: true });
+      this.setData({ idcardPreview: path, idcardMsg: '', idcardRetakeText: '', idcardBusy: true });
       api.upload(this._url('/idcard', 'side=' + side), path, 'image').then(res => {
         this.setData({ idcardBusy: false });
         if (res.status !== 200) return this._answerError(res, () => this._render(this._sess));
         const r = res.body;
         if (r.accepted || r.final) return this._render(r.session);
         this._sess = r.session;
-        this.setData({ idcardMsg: r.result ? r.result.text : this._t('errorTitle'), idcardRetake: true, idcardLeft: this._leftText(side) });
+        this.setData({ idcardMsg: r.result ? r.result.text : this._t('errorTitle'), idcardRetakeText: RETAKE[r.retake] ? this._t(RETAKE[r.retake]) : '',
+          idcardRetake: true, idcardLeft: this._leftText(side) });
       }, () => {
         this.setData({ idcardBusy: false });
         this._problem('netTitle', this._t('netText'), () => this._render(this._sess));
