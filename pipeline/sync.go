@@ -897,10 +897,10 @@ var SyncFeatureNames = []string{"lm_z", "px_z", "mv_z", "vad_z", "word_z", "onse
 
 // syncCoef: intercept first, then one weight per feature (SyncFeatureNames). Fitted on every
 // dev speaker's clips of the synccorpus full corpus (22 genuine, 276 attacks; class-balanced
-// weights, ridge 0.05) by go run ./pipeline/cmd/synceval; the leave-one-speaker-out figures
-// of the same recipe are in docs/liveness.md. Refit whenever a cue changes. The last three
-// (mvin, dmv, joint) were added after this fit: weight 0 until the corpus is re-measured.
-var syncCoef = []float64{-1.2715, 0.0854, -0.0935, 0.5260, 0.6360, 0.1081, 0.6181, 0.2825, 0, 0, 0}
+// weights, ridge 0.05) by go run ./pipeline/cmd/synceval, re-measured with speech model v5 (its
+// word timings feed word_z and onset_z) and all ten cues; the leave-one-speaker-out figures of
+// the same recipe are in docs/liveness.md. Refit whenever a cue or the speech model changes.
+var syncCoef = []float64{-1.5004, -0.1318, -0.1558, 0.2884, 0.4392, -0.0027, 0.5403, 0.2365, 0.1286, 0.0537, 0.6984}
 
 func fuse(r syncResult) (logit, prob float64) {
 	x := syncFeatures(r)
