@@ -6,16 +6,10 @@
 // the last navigation), {shot} (full page PNG into screens). Prints one JSON line:
 // {ok, out: [step results], console: [errors], error}.
 import { chromium } from 'playwright-core';
+import { loopbackArgs } from './chromium.mjs';
 
 const cfg = JSON.parse(process.argv[2]);
-const args = [
-  '--headless', '--no-sandbox', '--disable-gpu', '--disable-dev-shm-usage',
-  '--disable-background-networking', '--disable-component-update', '--disable-default-apps',
-  '--disable-sync', '--no-first-run', '--no-default-browser-check', '--metrics-recording-only',
-  '--disable-domain-reliability', '--disable-client-side-phishing-detection', '--no-proxy-server',
-  '--disable-features=MediaRouter,OptimizationHints,Translate,InterestFeedContentSuggestions',
-  '--host-resolver-rules=MAP * ~NOTFOUND , EXCLUDE 127.0.0.1',
-];
+const args = [...loopbackArgs];
 const out = [];
 const consoleErrors = [];
 let browser, page, lastStatus = 0;

@@ -7,16 +7,11 @@
 // {shot}, {text}, {eval}, {waitURL}, {reload}, {sleep}, {waitEnabled}. Prints one JSON line:
 // {ok, out: [step results], console: [errors], error}.
 import { chromium } from 'playwright-core';
+import { loopbackArgs } from './chromium.mjs';
 
 const cfg = JSON.parse(process.argv[2]);
 const args = [
-  '--headless', '--no-sandbox', '--disable-gpu', '--disable-dev-shm-usage',
-  // loopback only: no background traffic, every other host unresolvable
-  '--disable-background-networking', '--disable-component-update', '--disable-default-apps',
-  '--disable-sync', '--no-first-run', '--no-default-browser-check', '--metrics-recording-only',
-  '--disable-domain-reliability', '--disable-client-side-phishing-detection', '--no-proxy-server',
-  '--disable-features=MediaRouter,OptimizationHints,Translate,InterestFeedContentSuggestions',
-  '--host-resolver-rules=MAP * ~NOTFOUND , EXCLUDE 127.0.0.1',
+  ...loopbackArgs,
   '--use-fake-device-for-media-stream',
   '--autoplay-policy=no-user-gesture-required',
 ];
