@@ -89,7 +89,10 @@ type Store interface {
 	// UpdateSession stores s if s.Version still matches the stored version (else ECONFLICT),
 	// bumps s.Version, and enqueues jobs in the same transaction.
 	UpdateSession(ctx context.Context, s *Session, jobs ...Job) error
-	// DeleteSession removes the session row and its jobs (erasure, retention).
+	// StateChanges lists the session's history, oldest first: CreateSession and
+	// UpdateSession append s.PendingChanges() in their transaction (then ChangesStored).
+	StateChanges(ctx context.Context, token string) ([]StateChange, error)
+	// DeleteSession removes the session row, its history and its jobs (erasure, retention).
 	DeleteSession(ctx context.Context, token string) error
 	// SessionsRetainedBefore lists tokens whose retention ended before t.
 	SessionsRetainedBefore(ctx context.Context, t time.Time, limit int) ([]string, error)

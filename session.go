@@ -44,6 +44,71 @@ var transitions = map[State][]State{
 	StateDeciding: {StateLiveness, StateDone, StateFailed},
 }
 
+// Cause says why a session changed state and who made it change. The history of a
+// session is its StateChanges; each carries the Cause its use case gave.
+type Cause struct {
+	Event  string // what happened: one of the Cause* constants
+	Actor  string // who made it happen: ActorAPI, ActorPage, ActorJob, ActorSweep, or ActorOperator+name
+	Result Result // the result the change carries (a verdict, a refused ID card, a failed attempt); zero = none
+	Detail string // free text without personal data, e.g. the liveness rule that decided, "video 2"
+}
+
+// Events of a state change (Cause.Event).
+const (
+	CauseCreated        = "created"         // the business backend opened the session
+	CausePageOpened     = "page_opened"     // the user opened the page: into the first step
+	CauseIDCardAccepted = "idcard_accepted" // the ID card was read: on to the video
+	CauseIDCardRefused  = "idcard_refused"  // the last allowed ID card photo was refused: the verdict
+	CauseVideoUploaded  = "video_uploaded"  // a video was staged: the verdict job is queued
+	CauseAttemptFailed  = "attempt_failed"  // a video failed a check: back to the video step, or the verdict when none is left
+	CauseVerdict        = "verdict"         // the verdict job decided a live face
+	CauseJobGaveUp      = "job_gave_up"     // the verdict job failed for good (VIDEO_INTERNAL_ERROR)
+	CauseTooManyVideos  = "too_many_videos" // a video beyond the allowance (VIDEO_MANY_TIMES)
+	CauseTenantDisabled = "tenant_disabled" // the tenant was disabled while the session waited
+	CauseCancelled      = "user_cancel"     // the user left the flow
+	CauseExpired        = "expired"         // the page validity passed before a verdict
+)
+
+// Actors of a state change (Cause.Actor).
+const (
+	ActorAPI      = "api"        // a business backend request (create, get_result)
+	ActorPage     = "page"       // the user's H5 page or mini-program
+	ActorJob      = "job:decide" // the verdict job
+	ActorSweep    = "sweep"      // the background expiry sweep
+	ActorOperator = "operator:"  // prefix of a console operator's name
+)
+
+// StateChange is one transition of a session: when, from → to, and why. Begin and every
+// Move record one as pending; the store appends the pending changes in the transaction
+// that stores the session (so the history holds exactly the committed transitions) and
+// then calls ChangesStored.
+type StateChange struct {
+	At   time.Time
+	From State // "" = the session was created
+	To   State
+	Cause
+}
+
+// PendingChanges are the transitions made since the session was read or last stored.
+func (s *Session) PendingChanges() []StateChange { return s.changes }
+
+// ChangesStored forgets the pending changes (the store wrote them).
+func (s *Session) ChangesStored() { s.changes = nil }
+
+func (s *Session) record(from, to State, now time.Time, c Cause) {
+	s.changes = append(s.changes, StateChange{At: now, From: from, To: to, Cause: c})
+}
+
+// Begin puts a new session into its first state (created), recorded with cause.
+func (s *Session) Begin(now time.Time, c Cause) error {
+	if s.State != "" {
+		return Errorf(ESTATE, "session already begun (%s)", s.State)
+	}
+	s.State, s.CreatedAt, s.UpdatedAt = StateCreated, now, now
+	s.record("", StateCreated, now, c)
+	return nil
+}
+
 // CanMove reports whether from → to is a valid transition.
 func CanMove(from, to State) bool {
 	for _, s := range transitions[from] {
@@ -125,6 +190,8 @@ type Session struct {
 	LastAttempt     *Liveness         `json:"last_attempt,omitempty"` // report of the last failed attempt (retry screen)
 	Verdict         *Verdict          `json:"verdict,omitempty"`
 	Version         int64             `json:"version"` // optimistic concurrency; bumped by Store.UpdateSession
+
+	changes []StateChange // transitions not yet stored (PendingChanges)
 }
 
 // NewToken returns a Lite-style biz_token: "<unix>,<32 hex>" (128 random bits).
@@ -152,21 +219,23 @@ func (s *Session) Expired(now time.Time) bool {
 	return slices.Contains(WaitingStates, s.State) && !now.Before(s.ExpiresAt)
 }
 
-// Move changes the state, refusing invalid transitions.
-func (s *Session) Move(to State, now time.Time) error {
+// Move changes the state, refusing invalid transitions, and records the change with its
+// cause (the only way a session's state changes after Begin).
+func (s *Session) Move(to State, now time.Time, c Cause) error {
 	if !CanMove(s.State, to) {
 		return Errorf(ESTATE, "session cannot go from %s to %s", s.State, to)
 	}
+	s.record(s.State, to, now, c)
 	s.State = to
 	s.UpdatedAt = now
 	return nil
 }
 
-// Expire ends a session whose page validity passed before a verdict; the challenge is
-// dropped. A session Usable already marked expired in memory is only stamped.
-func (s *Session) Expire(now time.Time) error {
+// Expire ends a session whose page validity passed before a verdict (by actor); the
+// challenge is dropped. A session Usable already expired in memory is only stamped.
+func (s *Session) Expire(now time.Time, actor string) error {
 	if s.State != StateExpired {
-		if err := s.Move(StateExpired, now); err != nil {
+		if err := s.Move(StateExpired, now, Cause{Event: CauseExpired, Actor: actor}); err != nil {
 			return err
 		}
 	}
@@ -175,9 +244,9 @@ func (s *Session) Expire(now time.Time) error {
 	return nil
 }
 
-// Cancel ends the flow at the user's request with 6000 USER_CANCEL.
+// Cancel ends the flow at the user's request (the page) with 6000 USER_CANCEL.
 func (s *Session) Cancel(now time.Time) error {
-	if err := s.Move(StateCancelled, now); err != nil {
+	if err := s.Move(StateCancelled, now, Cause{Event: CauseCancelled, Actor: ActorPage, Result: ResultUserCancel}); err != nil {
 		return err
 	}
 	s.Verdict = &Verdict{Result: ResultUserCancel, DecidedAt: now}
@@ -185,12 +254,13 @@ func (s *Session) Cancel(now time.Time) error {
 	return nil
 }
 
-// Usable checks that the page may still act on the session; it applies expiry.
-// It returns EEXPIRED or EUSED when it may not.
+// Usable checks that the page may still act on the session; it applies expiry (a change
+// by the page). It returns EEXPIRED or EUSED when it may not.
 func (s *Session) Usable(now time.Time) error {
 	if s.Expired(now) {
-		s.State = StateExpired
-		s.UpdatedAt = now
+		if err := s.Expire(now, ActorPage); err != nil {
+			return err
+		}
 	}
 	switch s.State {
 	case StateExpired:
@@ -221,13 +291,20 @@ func (s *Session) IDCardAttemptsLeft(side string) int {
 	return n
 }
 
-// Finish records a verdict and ends the session.
-func (s *Session) Finish(v Verdict, now time.Time) error {
+// Finish records a verdict and ends the session; the change carries the verdict's result
+// and, when the cause names none, the liveness rule that decided.
+func (s *Session) Finish(v Verdict, now time.Time, c Cause) error {
 	to := StateDone
 	if v.Result.Code == 5000 {
 		to = StateFailed
 	}
-	if err := s.Move(to, now); err != nil {
+	if c.Result.IsZero() {
+		c.Result = v.Result
+	}
+	if c.Detail == "" && v.Liveness != nil {
+		c.Detail = v.Liveness.Rule
+	}
+	if err := s.Move(to, now, c); err != nil {
 		return err
 	}
 	v.DecidedAt = now

@@ -69,7 +69,7 @@ func TestExpiryAndUse(t *testing.T) {
 		t.Fatal("a session being decided expired")
 	}
 	done := &faceverify.Session{State: faceverify.StateLiveness, ExpiresAt: t0.Add(time.Hour), Options: faceverify.Options{LivenessRetries: 3}}
-	if err := done.Finish(faceverify.Verdict{Result: faceverify.ResultSuccess}, t0); err != nil {
+	if err := done.Finish(faceverify.Verdict{Result: faceverify.ResultSuccess}, t0, faceverify.Cause{Event: faceverify.CauseVerdict, Actor: faceverify.ActorJob}); err != nil {
 		t.Fatal(err)
 	}
 	if err := done.Usable(t0); faceverify.ErrorCode(err) != faceverify.EUSED {
@@ -79,7 +79,7 @@ func TestExpiryAndUse(t *testing.T) {
 		t.Fatal("verdict not recorded")
 	}
 	bal := &faceverify.Session{State: faceverify.StateLiveness}
-	bal.Finish(faceverify.Verdict{Result: faceverify.ResultBalanceNotEnough}, t0)
+	bal.Finish(faceverify.Verdict{Result: faceverify.ResultBalanceNotEnough}, t0, faceverify.Cause{})
 	if bal.State != faceverify.StateFailed {
 		t.Fatalf("5000 family ends as failed, got %s", bal.State)
 	}

@@ -11,6 +11,7 @@ import (
 	"log/slog"
 	"strings"
 	"testing"
+	"time"
 
 	"github.com/faceverify/faceverify"
 	"github.com/faceverify/faceverify/verify"
@@ -344,4 +345,120 @@ func TestOversizedVideoRetriesAConflict(t *testing.T) {
 	if ss, _ := fx.store.Session(context.Background(), tok); ss.Attempts != 1 || ss.State != faceverify.StateLiveness {
 		t.Fatalf("stored: attempts %d state %s", ss.Attempts, ss.State)
 	}
+}
+
+// history checks a session's stored state changes: a chain from creation to the session's
+// state (each change starts where the last ended) with the events in order.
+func history(t *testing.T, fx *fixture, tok string, events ...string) []faceverify.StateChange {
+	t.Helper()
+	ctx := context.Background()
+	ss, err := fx.store.Session(ctx, tok)
+	if err != nil {
+		t.Fatal(err)
+	}
+	h, err := fx.store.StateChanges(ctx, tok)
+	if err != nil {
+		t.Fatal(err)
+	}
+	var got []string
+	prev := faceverify.State("")
+	for _, c := range h {
+		if c.From != prev {
+			t.Fatalf("history breaks at %+v (previous state %q): %+v", c, prev, h)
+		}
+		prev = c.To
+		got = append(got, c.Event+"/"+c.Actor)
+	}
+	if prev != ss.State {
+		t.Fatalf("history ends in %q, the session is %s: %v", prev, ss.State, got)
+	}
+	if strings.Join(got, " ") != strings.Join(events, " ") {
+		t.Fatalf("history %v\nwant    %v", got, events)
+	}
+	return h
+}
+
+// Every transition a use case makes is in the stored history with its cause.
+func TestStateHistory(t *testing.T) {
+	ctx := context.Background()
+	const (
+		api  = "/" + faceverify.ActorAPI
+		page = "/" + faceverify.ActorPage
+		job  = "/" + faceverify.ActorJob
+	)
+	t.Run("a failed attempt, then a verdict", func(t *testing.T) {
+		fx := newFixture(t, &fakeEngine{reports: []*faceverify.Liveness{
+			{Result: faceverify.ResultSRError, Rule: "digits: 2 of 4"}, live(7)}}, verify.Config{})
+		tok := fx.session(t, faceverify.Options{LivenessRetries: 1}, []byte{7})
+		fx.attempt(t, tok)
+		fx.attempt(t, tok)
+		h := history(t, fx, tok, faceverify.CauseCreated+api, faceverify.CausePageOpened+page,
+			faceverify.CauseVideoUploaded+page, faceverify.CauseAttemptFailed+job,
+			faceverify.CauseVideoUploaded+page, faceverify.CauseVerdict+job)
+		if f := h[3]; f.Result != faceverify.ResultSRError || f.Detail != "digits: 2 of 4" {
+			t.Fatalf("failed attempt: %+v", f)
+		}
+		if v := h[5]; v.Result != faceverify.ResultSuccess || v.To != faceverify.StateDone || h[4].Detail != "video 2" {
+			t.Fatalf("verdict: %+v / %+v", v, h[4])
+		}
+	})
+	t.Run("cancelled", func(t *testing.T) {
+		fx := newFixture(t, &fakeEngine{}, verify.Config{})
+		tok := fx.session(t, faceverify.Options{}, []byte{7})
+		if _, err := fx.svc.Cancel(ctx, tok); err != nil {
+			t.Fatal(err)
+		}
+		h := history(t, fx, tok, faceverify.CauseCreated+api, faceverify.CausePageOpened+page, faceverify.CauseCancelled+page)
+		if h[2].Result != faceverify.ResultUserCancel {
+			t.Fatalf("cancel: %+v", h[2])
+		}
+	})
+	t.Run("verdict job gave up", func(t *testing.T) {
+		fx := newFixture(t, &fakeEngine{}, verify.Config{})
+		tok := fx.session(t, faceverify.Options{}, []byte{7})
+		out, err := fx.svc.SubmitVideo(ctx, tok, bytes.NewReader([]byte("video")))
+		if err != nil {
+			t.Fatal(err)
+		}
+		if err := fx.svc.GiveUp(ctx, tok, out.Session.PendingVideoKey, context.DeadlineExceeded); err != nil {
+			t.Fatal(err)
+		}
+		history(t, fx, tok, faceverify.CauseCreated+api, faceverify.CausePageOpened+page,
+			faceverify.CauseVideoUploaded+page, faceverify.CauseJobGaveUp+job)
+	})
+	t.Run("expired by the sweep, by the page, by get_result", func(t *testing.T) {
+		fx := newFixture(t, &fakeEngine{}, verify.Config{})
+		sweep := fx.session(t, faceverify.Options{}, []byte{7})
+		pageTok, err := fx.svc.Create(ctx, fx.tenant, verify.CreateRequest{Dialect: faceverify.DialectLite, RefImages: [][]byte{{7}}})
+		if err != nil {
+			t.Fatal(err)
+		}
+		apiTok, err := fx.svc.Create(ctx, fx.tenant, verify.CreateRequest{Dialect: faceverify.DialectLite, RefImages: [][]byte{{7}}})
+		if err != nil {
+			t.Fatal(err)
+		}
+		fx.clock.Advance(2 * time.Hour)
+		if _, err := fx.svc.Page(ctx, pageTok.Token); faceverify.ErrorCode(err) != faceverify.EEXPIRED {
+			t.Fatalf("page: %v", err)
+		}
+		if _, err := fx.svc.Result(ctx, fx.tenant, faceverify.DialectLite, apiTok.Token); err != nil {
+			t.Fatal(err)
+		}
+		if n, _, err := fx.svc.Sweep(ctx); err != nil || n != 1 {
+			t.Fatalf("sweep expired %d: %v", n, err)
+		}
+		history(t, fx, sweep, faceverify.CauseCreated+api, faceverify.CausePageOpened+page, faceverify.CauseExpired+"/"+faceverify.ActorSweep)
+		history(t, fx, pageTok.Token, faceverify.CauseCreated+api, faceverify.CauseExpired+page)
+		history(t, fx, apiTok.Token, faceverify.CauseCreated+api, faceverify.CauseExpired+api)
+	})
+	t.Run("erased with the session", func(t *testing.T) {
+		fx := newFixture(t, &fakeEngine{}, verify.Config{})
+		tok := fx.session(t, faceverify.Options{}, []byte{7})
+		if err := fx.svc.Delete(ctx, fx.tenant, faceverify.DialectLite, tok); err != nil {
+			t.Fatal(err)
+		}
+		if h, err := fx.store.StateChanges(ctx, tok); err != nil || len(h) != 0 {
+			t.Fatalf("history after erasure: %+v %v", h, err)
+		}
+	})
 }

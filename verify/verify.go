@@ -157,9 +157,9 @@ func (s *Service) Create(ctx context.Context, t *faceverify.Tenant, req CreateRe
 		return nil, faceverify.Errorf(faceverify.EQUOTA, "balance not enough")
 	}
 	now := s.now()
-	ss := &faceverify.Session{
-		TenantID: t.ID, Dialect: req.Dialect, State: faceverify.StateCreated, Options: req.Options,
-		CreatedAt: now, UpdatedAt: now, RetainUntil: now.Add(s.Config.Retention),
+	ss := &faceverify.Session{TenantID: t.ID, Dialect: req.Dialect, Options: req.Options, RetainUntil: now.Add(s.Config.Retention)}
+	if err := ss.Begin(now, faceverify.Cause{Event: faceverify.CauseCreated, Actor: faceverify.ActorAPI, Detail: string(req.Dialect)}); err != nil {
+		return nil, err
 	}
 	if req.Dialect == faceverify.DialectCloudauth {
 		ss.Token = faceverify.NewCertifyID()
@@ -216,7 +216,7 @@ func (s *Service) Result(ctx context.Context, t *faceverify.Tenant, d faceverify
 		return nil, faceverify.Errorf(faceverify.ENOTFOUND, "session not found")
 	}
 	if ss.Expired(s.now()) {
-		if err := s.expire(ctx, ss); err != nil && faceverify.ErrorCode(err) != faceverify.ECONFLICT {
+		if err := s.expire(ctx, ss, faceverify.ActorAPI); err != nil && faceverify.ErrorCode(err) != faceverify.ECONFLICT {
 			s.Log.Error("expiry not stored", "token", Redact(token), "err", err)
 		}
 	}
@@ -273,7 +273,7 @@ func (s *Service) Sweep(ctx context.Context) (expired, erased int, err error) {
 		if !ss.Expired(now) {
 			continue
 		}
-		switch err := s.expire(ctx, ss); faceverify.ErrorCode(err) {
+		switch err := s.expire(ctx, ss, faceverify.ActorSweep); faceverify.ErrorCode(err) {
 		case "":
 			expired++
 		case faceverify.ECONFLICT: // a concurrent change won; the next sweep looks again
@@ -294,10 +294,10 @@ func (s *Service) Sweep(ctx context.Context) (expired, erased int, err error) {
 	return expired, erased, nil
 }
 
-// expire stores the expiry of ss. On ECONFLICT ss is replaced by the stored session (the
-// concurrent change that won) and the ECONFLICT returned.
-func (s *Service) expire(ctx context.Context, ss *faceverify.Session) error {
-	if err := ss.Expire(s.now()); err != nil {
+// expire stores the expiry of ss (noticed by actor). On ECONFLICT ss is replaced by the
+// stored session (the concurrent change that won) and the ECONFLICT returned.
+func (s *Service) expire(ctx context.Context, ss *faceverify.Session, actor string) error {
+	if err := ss.Expire(s.now(), actor); err != nil {
 		return err
 	}
 	err := s.save(ctx, ss)
@@ -325,7 +325,7 @@ func (s *Service) page(ctx context.Context, token string) (*faceverify.Session, 
 	now := s.now()
 	if uerr := ss.Usable(now); uerr != nil {
 		if ss.State == faceverify.StateExpired && ss.Version > 0 {
-			switch err := s.expire(ctx, ss); faceverify.ErrorCode(err) {
+			switch err := s.expire(ctx, ss, faceverify.ActorPage); faceverify.ErrorCode(err) {
 			case "":
 			case faceverify.ECONFLICT:
 				return ss, err // re-read: the change that won decides what the page sees
@@ -342,10 +342,11 @@ func (s *Service) page(ctx context.Context, token string) (*faceverify.Session, 
 		return ss, nil
 	}
 	ss.Started = true
+	opened := faceverify.Cause{Event: faceverify.CausePageOpened, Actor: faceverify.ActorPage}
 	if ss.Options.IDFromCard {
-		err = ss.Move(faceverify.StateIDCard, now)
+		err = ss.Move(faceverify.StateIDCard, now, opened)
 	} else {
-		err = s.enterLiveness(ss, now)
+		err = s.enterLiveness(ss, now, opened)
 	}
 	if err != nil {
 		return nil, err
@@ -363,7 +364,8 @@ func (s *Service) tenantStopped(ctx context.Context, ss *faceverify.Session, now
 	if err != nil || !t.Disabled {
 		return false, err
 	}
-	if err := ss.Finish(faceverify.Verdict{Result: faceverify.ResultAccountDisabled}, now); err != nil {
+	if err := ss.Finish(faceverify.Verdict{Result: faceverify.ResultAccountDisabled}, now,
+		faceverify.Cause{Event: faceverify.CauseTenantDisabled, Actor: faceverify.ActorPage}); err != nil {
 		return false, err
 	}
 	ss.Challenge = ""
@@ -373,8 +375,8 @@ func (s *Service) tenantStopped(ctx context.Context, ss *faceverify.Session, now
 	return true, nil
 }
 
-func (s *Service) enterLiveness(ss *faceverify.Session, now time.Time) error {
-	if err := ss.Move(faceverify.StateLiveness, now); err != nil {
+func (s *Service) enterLiveness(ss *faceverify.Session, now time.Time, c faceverify.Cause) error {
+	if err := ss.Move(faceverify.StateLiveness, now, c); err != nil {
 		return err
 	}
 	ss.Challenge = NewChallenge()
@@ -441,7 +443,8 @@ func (s *Service) SubmitIDCard(ctx context.Context, token, side string, img []by
 	if !read.Result.IsZero() {
 		if ss.IDCardAttemptsLeft(side) == 0 {
 			out.Final = true
-			if err := ss.Finish(faceverify.Verdict{Result: read.Result}, now); err != nil {
+			if err := ss.Finish(faceverify.Verdict{Result: read.Result}, now, faceverify.Cause{Event: faceverify.CauseIDCardRefused,
+				Actor: faceverify.ActorPage, Detail: side + " " + read.Retake}); err != nil {
 				return nil, err
 			}
 			jobs = append(jobs, s.notifyJob(ss))
@@ -452,7 +455,7 @@ func (s *Service) SubmitIDCard(ctx context.Context, token, side string, img []by
 		}
 		mergeIDCard(ss, side, read.Fields)
 		if side == "back" || ss.Options.IDCardFrontOnly {
-			if err := s.enterLiveness(ss, now); err != nil {
+			if err := s.enterLiveness(ss, now, faceverify.Cause{Event: faceverify.CauseIDCardAccepted, Actor: faceverify.ActorPage}); err != nil {
 				return nil, err
 			}
 		}
@@ -542,7 +545,8 @@ func (s *Service) SubmitVideo(ctx context.Context, token string, r io.Reader) (*
 	now := s.now()
 	ss.Attempts++
 	ss.PendingVideoKey = key
-	if err := ss.Move(faceverify.StateDeciding, now); err != nil {
+	if err := ss.Move(faceverify.StateDeciding, now, faceverify.Cause{Event: faceverify.CauseVideoUploaded,
+		Actor: faceverify.ActorPage, Detail: fmt.Sprintf("video %d", ss.Attempts)}); err != nil {
 		s.dropStaged(ctx, ss, key, "upload the session cannot take")
 		return nil, err
 	}
@@ -598,7 +602,7 @@ func (s *Service) rejectOversizedVideo(ctx context.Context, token string) (*Vide
 	}
 	ss.Attempts++
 	rep := &faceverify.Liveness{Result: faceverify.ResultVideoTooLarge, Challenge: ss.Challenge}
-	jobs, err := s.attemptFailed(ss, rep, s.now())
+	jobs, err := s.attemptFailed(ss, rep, s.now(), faceverify.ActorPage)
 	if err != nil {
 		return nil, err
 	}
@@ -618,7 +622,8 @@ func (s *Service) overAllowance(ctx context.Context, ss *faceverify.Session) (*V
 		return nil, false, nil
 	}
 	pending := ss.PendingVideoKey
-	if err := ss.Finish(faceverify.Verdict{Result: faceverify.ResultVideoManyTimes}, s.now()); err != nil {
+	if err := ss.Finish(faceverify.Verdict{Result: faceverify.ResultVideoManyTimes}, s.now(),
+		faceverify.Cause{Event: faceverify.CauseTooManyVideos, Actor: faceverify.ActorPage}); err != nil {
 		return nil, true, err
 	}
 	ss.Challenge = ""
@@ -647,20 +652,24 @@ func (s *Service) videoSession(ctx context.Context, token string) (*faceverify.S
 	return ss, faceverify.Errorf(faceverify.ESTATE, "the session is in the %s step", ss.State)
 }
 
-// attemptFailed records a failed liveness attempt: back to the video step with a new
-// challenge if attempts remain, else the failure is the verdict.
-func (s *Service) attemptFailed(ss *faceverify.Session, rep *faceverify.Liveness, now time.Time) ([]faceverify.Job, error) {
+// attemptFailed records a failed liveness attempt (noticed by actor): back to the video
+// step with a new challenge if attempts remain, else the failure is the verdict.
+func (s *Service) attemptFailed(ss *faceverify.Session, rep *faceverify.Liveness, now time.Time, actor string) ([]faceverify.Job, error) {
 	ss.LastAttempt = stripForStorage(rep)
+	cause := faceverify.Cause{Event: faceverify.CauseAttemptFailed, Actor: actor, Result: rep.Result, Detail: rep.Rule}
+	if rep.Result == faceverify.ResultVideoInternalError {
+		cause.Event = faceverify.CauseJobGaveUp
+	}
 	if ss.AttemptsLeft() > 0 {
 		if ss.State == faceverify.StateDeciding {
-			if err := ss.Move(faceverify.StateLiveness, now); err != nil {
+			if err := ss.Move(faceverify.StateLiveness, now, cause); err != nil {
 				return nil, err
 			}
 		}
 		ss.Challenge = NewChallenge()
 		return nil, nil
 	}
-	if err := ss.Finish(faceverify.Verdict{Result: rep.Result, Liveness: stripForStorage(rep)}, now); err != nil {
+	if err := ss.Finish(faceverify.Verdict{Result: rep.Result, Liveness: stripForStorage(rep)}, now, cause); err != nil {
 		return nil, err
 	}
 	return []faceverify.Job{s.notifyJob(ss)}, nil
@@ -733,7 +742,7 @@ func (s *Service) Decide(ctx context.Context, token, videoKey string) error {
 	now := s.now()
 	var jobs []faceverify.Job
 	if rep.Result != faceverify.ResultVideoOK {
-		jobs, err = s.attemptFailed(ss, rep, now)
+		jobs, err = s.attemptFailed(ss, rep, now, faceverify.ActorJob)
 		if err != nil {
 			return err
 		}
@@ -753,7 +762,7 @@ func (s *Service) Decide(ctx context.Context, token, videoKey string) error {
 			ss.Images["image_best"] = k
 		}
 		v.Liveness = stripForStorage(rep)
-		if err := ss.Finish(*v, now); err != nil {
+		if err := ss.Finish(*v, now, faceverify.Cause{Event: faceverify.CauseVerdict, Actor: faceverify.ActorJob}); err != nil {
 			return err
 		}
 		jobs = append(jobs, s.notifyJob(ss))
@@ -780,7 +789,7 @@ func (s *Service) GiveUp(ctx context.Context, token, videoKey string, cause erro
 		return nil
 	}
 	rep := &faceverify.Liveness{Result: faceverify.ResultVideoInternalError, Challenge: ss.Challenge}
-	jobs, err := s.attemptFailed(ss, rep, s.now())
+	jobs, err := s.attemptFailed(ss, rep, s.now(), faceverify.ActorJob)
 	if err != nil {
 		return err
 	}

@@ -299,7 +299,7 @@ func (s *Store) CreateSession(ctx context.Context, ss *faceverify.Session) error
 	if err != nil {
 		return err
 	}
-	return s.tx(ctx, func(tx *sql.Tx) error {
+	err = s.tx(ctx, func(tx *sql.Tx) error {
 		res, err := tx.StmtContext(ctx, s.chargeStmt).ExecContext(ctx, ss.TenantID)
 		if err != nil {
 			return err
@@ -319,8 +319,16 @@ func (s *Store) CreateSession(ctx context.Context, ss *faceverify.Session) error
 		if s.drv.IsUnique(err) {
 			return faceverify.Errorf(faceverify.ECONFLICT, "session token already exists")
 		}
-		return err
+		if err != nil {
+			return err
+		}
+		return s.appendChanges(ctx, tx, ss)
 	})
+	if err != nil {
+		return err
+	}
+	ss.ChangesStored()
+	return nil
 }
 
 func (s *Store) Session(ctx context.Context, token string) (*faceverify.Session, error) {
@@ -362,13 +370,54 @@ func (s *Store) UpdateSession(ctx context.Context, ss *faceverify.Session, jobs 
 			}
 			return faceverify.Errorf(faceverify.ECONFLICT, "session changed concurrently")
 		}
+		if err := s.appendChanges(ctx, tx, ss); err != nil {
+			return err
+		}
 		return s.insertJobs(ctx, tx, jobs)
 	})
 	if err != nil {
 		return err
 	}
 	ss.Version = next.Version
+	ss.ChangesStored()
 	return nil
+}
+
+// appendChanges writes the session's pending state changes (faceverify.StateChange) to
+// its history, in the transaction that stores the session.
+func (s *Store) appendChanges(ctx context.Context, ex execer, ss *faceverify.Session) error {
+	for _, c := range ss.PendingChanges() {
+		if _, err := s.exec(ctx, ex, `INSERT INTO session_events (token, at, from_state, to_state, event, actor, result_code, result_message, detail)
+			VALUES (?,?,?,?,?,?,?,?,?)`, ss.Token, Ms(c.At), string(c.From), string(c.To), c.Event, c.Actor, c.Result.Code, c.Result.Message, c.Detail); err != nil {
+			return err
+		}
+	}
+	return nil
+}
+
+// StateChanges lists a session's stored state changes, oldest first (none for sessions
+// stored before migration 0003).
+func (s *Store) StateChanges(ctx context.Context, token string) ([]faceverify.StateChange, error) {
+	rows, err := s.r.QueryContext(ctx, s.drv.Rebind(`SELECT at, from_state, to_state, event, actor, result_code, result_message, detail
+		FROM session_events WHERE token = ? ORDER BY id`), token)
+	if err != nil {
+		return nil, err
+	}
+	defer rows.Close()
+	var out []faceverify.StateChange
+	for rows.Next() {
+		var (
+			c        faceverify.StateChange
+			at       int64
+			from, to string
+		)
+		if err := rows.Scan(&at, &from, &to, &c.Event, &c.Actor, &c.Result.Code, &c.Result.Message, &c.Detail); err != nil {
+			return nil, err
+		}
+		c.At, c.From, c.To = time.UnixMilli(at), faceverify.State(from), faceverify.State(to)
+		out = append(out, c)
+	}
+	return out, rows.Err()
 }
 
 func (s *Store) DeleteSession(ctx context.Context, token string) error {
@@ -377,6 +426,9 @@ func (s *Store) DeleteSession(ctx context.Context, token string) error {
 			return err
 		}
 		if _, err := s.exec(ctx, tx, `DELETE FROM jobs WHERE token = ?`, token); err != nil {
+			return err
+		}
+		if _, err := s.exec(ctx, tx, `DELETE FROM session_events WHERE token = ?`, token); err != nil {
 			return err
 		}
 		res, err := s.exec(ctx, tx, `DELETE FROM sessions WHERE token = ?`, token)

@@ -40,6 +40,7 @@ func Run(t *testing.T, newStore Factory) {
 		"JobCounts":           testJobCounts,    // job_counts.go
 		"Console":             testConsole,      // console.go
 		"LivenessRule":        testLivenessRule, // rule.go
+		"StateHistory":        testStateHistory, // history.go
 	}
 	for name, fn := range tests {
 		t.Run(name, func(t *testing.T) {
