@@ -69,6 +69,10 @@ const (
 	CauseExpired        = "expired"         // the page validity passed before a verdict
 )
 
+// CauseEvents lists every Cause.Event, for validation and texts.
+var CauseEvents = []string{CauseCreated, CausePageOpened, CauseIDCardAccepted, CauseIDCardRefused, CauseVideoUploaded,
+	CauseAttemptFailed, CauseVerdict, CauseJobGaveUp, CauseTooManyVideos, CauseTenantDisabled, CauseCancelled, CauseExpired}
+
 // Actors of a state change (Cause.Actor).
 const (
 	ActorAPI      = "api"        // a business backend request (create, get_result)

@@ -827,7 +827,21 @@ var funcs = template.FuncMap{
 	"retryable": func(j verify.JobView) bool {
 		return j.Kind == faceverify.JobNotify && (j.State == faceverify.JobFailed || j.State == faceverify.JobQueued)
 	},
-	"sel":  func(a, b string) bool { return a == b },
+	"sel": func(a, b string) bool { return a == b },
+	"hasHistory": func(ev []verify.Event) bool {
+		for _, e := range ev {
+			if e.Change != nil {
+				return true
+			}
+		}
+		return false
+	},
+	"actor": func(l, a string) string {
+		if name, ok := strings.CutPrefix(a, faceverify.ActorOperator); ok {
+			return t(l, "actor_operator") + " " + name
+		}
+		return t(l, "actor_"+a)
+	},
 	"itoa": strconv.Itoa,
 	"list": func(s ...string) []string { return s },
 	"htmlLang": func(l string) string {

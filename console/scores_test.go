@@ -41,3 +41,19 @@ func TestTexts(t *testing.T) {
 		}
 	}
 }
+
+// Every state-change event and actor has its words in both languages.
+func TestHistoryTexts(t *testing.T) {
+	keys := []string{"actor_operator"}
+	for _, e := range faceverify.CauseEvents {
+		keys = append(keys, "ev_"+e)
+	}
+	for _, a := range []string{faceverify.ActorAPI, faceverify.ActorPage, faceverify.ActorJob, faceverify.ActorSweep} {
+		keys = append(keys, "actor_"+a)
+	}
+	for _, k := range keys {
+		if v, ok := texts[k]; !ok || v[0] == "" || v[1] == "" {
+			t.Errorf("no zh/en text for %s", k)
+		}
+	}
+}

@@ -296,11 +296,14 @@ type JobView struct {
 	Attempts []faceverify.JobAttempt
 }
 
-// Event is one line of the timeline.
+// Event is one line of the timeline: a stored state change (Change set, What "state"), or
+// a job attempt; for sessions stored before the history was kept, the states are
+// assembled from the session, its jobs and its verdict (created, video, decided).
 type Event struct {
 	At     time.Time
-	What   string // created, video, verdict_job, verdict, callback, decided
+	What   string // state, verdict_job, callback; without history also created, video, decided
 	Detail string
+	Change *faceverify.StateChange
 }
 
 // Session is the detail of a session with personal data masked (audited as a view: the
@@ -357,7 +360,11 @@ func (c *Console) view(ctx context.Context, sg *Signed, token string, reveal boo
 		v.Images = append(v.Images, name)
 	}
 	sort.Strings(v.Images)
-	v.Timeline = timeline(ss, v.Jobs)
+	changes, err := c.svc.store.StateChanges(ctx, token)
+	if err != nil {
+		return nil, err
+	}
+	v.Timeline = timeline(ss, v.Jobs, changes)
 	action := faceverify.AuditView
 	if reveal {
 		action = faceverify.AuditReveal
@@ -397,14 +404,26 @@ func (c *Console) Image(ctx context.Context, sg *Signed, token, name string) ([]
 	return c.svc.blobs.Get(ctx, k)
 }
 
-func timeline(ss *faceverify.Session, jobs []JobView) []Event {
-	ev := []Event{{At: ss.CreatedAt, What: "created", Detail: string(ss.Dialect)}}
+// timeline merges the session's stored state changes with its jobs' attempts, in time
+// order. A session without stored changes (older than the history) gets its states from
+// its creation, its verdict jobs and its verdict.
+func timeline(ss *faceverify.Session, jobs []JobView, changes []faceverify.StateChange) []Event {
+	var ev []Event
+	for i := range changes {
+		ev = append(ev, Event{At: changes[i].At, What: "state", Change: &changes[i]})
+	}
+	old := len(changes) == 0
+	if old {
+		ev = append(ev, Event{At: ss.CreatedAt, What: "created", Detail: string(ss.Dialect)})
+	}
 	n := 0
 	for _, j := range jobs {
 		switch j.Kind {
 		case faceverify.JobDecide:
 			n++
-			ev = append(ev, Event{At: j.CreatedAt, What: "video", Detail: fmt.Sprintf("#%d", n)})
+			if old {
+				ev = append(ev, Event{At: j.CreatedAt, What: "video", Detail: fmt.Sprintf("#%d", n)})
+			}
 			for _, a := range j.Attempts {
 				ev = append(ev, Event{At: a.At, What: "verdict_job", Detail: jobAttemptText(a)})
 			}
@@ -414,10 +433,10 @@ func timeline(ss *faceverify.Session, jobs []JobView) []Event {
 			}
 		}
 	}
-	if ss.Verdict != nil && !ss.Verdict.DecidedAt.IsZero() {
+	if old && ss.Verdict != nil && !ss.Verdict.DecidedAt.IsZero() {
 		ev = append(ev, Event{At: ss.Verdict.DecidedAt, What: "decided", Detail: fmt.Sprintf("%d %s", ss.Verdict.Result.Code, ss.Verdict.Result.Message)})
 	}
-	if ss.Verdict == nil && ss.State.Terminal() {
+	if old && ss.Verdict == nil && ss.State.Terminal() {
 		ev = append(ev, Event{At: ss.UpdatedAt, What: string(ss.State)})
 	}
 	sort.SliceStable(ev, func(a, b int) bool { return ev[a].At.Before(ev[b].At) })
