@@ -52,6 +52,7 @@ const (
 	AuditRotateKey     = "rotate_key"
 	AuditLipSync       = "lip_sync"
 	AuditTenant        = "tenant_update"
+	AuditLimits        = "limits" // quota and concurrency (detail: old → new)
 )
 
 // SessionFilter selects sessions for the console list. Zero fields do not filter.

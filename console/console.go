@@ -753,6 +753,12 @@ func (h *Handler) handleTenantChange(w http.ResponseWriter, r *http.Request) {
 		ch.Disabled = &yes
 	case "enable":
 		ch.Disabled = &no
+	case "limits": // quota and concurrency, as `admin app update --quota N --concurrency N`
+		var ok bool
+		if ch.Quota, ch.Concurrency, ok = limits(r.PostForm.Get("quota"), r.PostForm.Get("concurrency")); !ok {
+			h.errorPage(w, r, signedIn(r), http.StatusBadRequest)
+			return
+		}
 	case "rotate_keys":
 		keys, err := h.uc.RotateKeys(r.Context(), signedIn(r), id)
 		if err != nil {
@@ -770,6 +776,34 @@ func (h *Handler) handleTenantChange(w http.ResponseWriter, r *http.Request) {
 		return
 	}
 	http.Redirect(w, r, prefix+"tenants/"+url.PathEscape(id), http.StatusSeeOther)
+}
+
+// MaxConcurrency is the largest per-tenant concurrency the console accepts.
+const MaxConcurrency = 100_000
+
+// limits parses the quota (-1 = unlimited) and concurrency (0 = server default) fields of
+// the tenant page; an empty field is left as it is. ok is false for anything but a
+// whole number in range (the use case checks the lower bounds again).
+func limits(quota, concurrency string) (q *int64, c *int, ok bool) {
+	quota, concurrency = strings.TrimSpace(quota), strings.TrimSpace(concurrency)
+	if quota == "" && concurrency == "" {
+		return nil, nil, false
+	}
+	if quota != "" {
+		n, err := strconv.ParseInt(quota, 10, 64)
+		if err != nil || n < -1 {
+			return nil, nil, false
+		}
+		q = &n
+	}
+	if concurrency != "" {
+		n, err := strconv.Atoi(concurrency)
+		if err != nil || n < 0 || n > MaxConcurrency {
+			return nil, nil, false
+		}
+		c = &n
+	}
+	return q, c, true
 }
 
 // ---- audit -----------------------------------------------------------------------------

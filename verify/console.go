@@ -548,10 +548,21 @@ func (c *Console) Tenant(ctx context.Context, sg *Signed, id string, days int) (
 }
 
 // ChangeTenant applies an operator's change (the same use case as `admin app update`),
-// audited with what changed.
+// audited with what changed. Quota and concurrency are changed only by operators of every
+// tenant (a tenant operator gets EUNAUTHORIZED), audited as limits with old → new.
 func (c *Console) ChangeTenant(ctx context.Context, sg *Signed, id string, ch TenantChange) (*faceverify.Tenant, error) {
-	if !sg.sees(id) {
+	if id == "" || len(id) > 128 || !sg.sees(id) {
 		return nil, hidden("tenant")
+	}
+	var before *faceverify.Tenant
+	if ch.Quota != nil || ch.Concurrency != nil {
+		if sg.Operator.TenantID != "" { // the provider's limits, not the tenant's to raise
+			return nil, faceverify.Errorf(faceverify.EUNAUTHORIZED, "only an operator of every tenant changes quota and concurrency")
+		}
+		var err error
+		if before, err = c.svc.store.Tenant(ctx, id); err != nil {
+			return nil, err
+		}
 	}
 	t, err := c.svc.ChangeTenant(ctx, id, ch)
 	if err != nil {
@@ -559,6 +570,9 @@ func (c *Console) ChangeTenant(ctx context.Context, sg *Signed, id string, ch Te
 	}
 	action, detail := faceverify.AuditTenant, ""
 	switch {
+	case before != nil:
+		action, detail = faceverify.AuditLimits, fmt.Sprintf("quota %d → %d, concurrency %d → %d",
+			before.Quota, t.Quota, before.Concurrency, t.Concurrency)
 	case ch.KeyDisabled != nil && *ch.KeyDisabled:
 		action = faceverify.AuditDisableKey
 	case ch.KeyDisabled != nil:

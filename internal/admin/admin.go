@@ -112,7 +112,7 @@ func Run(ctx context.Context, args []string, getenv func(string) string, stdout,
 		}
 		for _, t := range ts {
 			enc.Encode(map[string]any{"id": t.ID, "name": t.Name, "app_code": t.AppCode, "access_key_id": t.AccessKeyID,
-				"scene_id": t.SceneID, "disabled": t.Disabled, "quota": t.Quota, "used": t.Used, "checks": t.Checks,
+				"scene_id": t.SceneID, "disabled": t.Disabled, "quota": t.Quota, "used": t.Used, "concurrency": t.Concurrency, "checks": t.Checks,
 				"registry": a.Registries.NameFor(t)})
 		}
 		return nil
@@ -169,7 +169,7 @@ func Run(ctx context.Context, args []string, getenv func(string) string, stdout,
 		if err != nil {
 			return fmt.Errorf("admin app update --id %q: %w", id, err)
 		}
-		return enc.Encode(map[string]any{"id": t.ID, "disabled": t.Disabled, "key_disabled": t.KeyDisabled, "quota": t.Quota, "checks": t.Checks,
+		return enc.Encode(map[string]any{"id": t.ID, "disabled": t.Disabled, "key_disabled": t.KeyDisabled, "quota": t.Quota, "concurrency": t.Concurrency, "checks": t.Checks,
 			"registry": a.Registries.NameFor(t)})
 	case "app rotate-keys":
 		c, err := a.Service.RotateKeys(ctx, id)

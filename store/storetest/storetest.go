@@ -92,12 +92,28 @@ func testTenants(t *testing.T, s faceverify.Store, _ *testclock.Clock) {
 	}
 	a.Disabled = true
 	a.Checks.LipSyncOff = true
+	a.Quota, a.Concurrency = 1, 3 // the limits the console and `admin app update` set
 	if err := s.UpdateTenant(ctx, a); err != nil {
 		t.Fatal(err)
 	}
 	got, _ := s.Tenant(ctx, "a")
-	if !got.Disabled || !got.Checks.LipSyncOff {
+	if !got.Disabled || !got.Checks.LipSyncOff || got.Quota != 1 || got.Concurrency != 3 {
 		t.Fatalf("update lost: %+v", got)
+	}
+	// the new quota binds the charge at once: 1 allowed, then EQUOTA
+	if err := s.ChargeTenant(ctx, "a"); err != nil {
+		t.Fatal(err)
+	}
+	if err := s.ChargeTenant(ctx, "a"); code(err) != faceverify.EQUOTA {
+		t.Fatalf("charge over the updated quota: %v", err)
+	}
+	// a tenant update keeps the count used (only the charge moves it)
+	a.Quota = -1
+	if err := s.UpdateTenant(ctx, a); err != nil {
+		t.Fatal(err)
+	}
+	if got, _ := s.Tenant(ctx, "a"); got.Used != 1 || got.Quota != -1 {
+		t.Fatalf("used after update: %+v", got)
 	}
 	s.CreateTenant(ctx, newTenant("b"))
 	all, err := s.Tenants(ctx)
