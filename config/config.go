@@ -15,6 +15,7 @@ import (
 	"time"
 
 	"github.com/faceverify/faceverify/dialect/cloudauth"
+	"github.com/faceverify/faceverify/internal/clientip"
 	"github.com/faceverify/faceverify/media"
 	"github.com/faceverify/faceverify/pipeline"
 	"github.com/faceverify/faceverify/verify"
@@ -53,14 +54,18 @@ type Config struct {
 
 	// Liveness are the liveness thresholds (calibrated defaults, docs/liveness.md); Validate
 	// sets their media limits to Media(), so the engine refuses exactly what the door does.
-	Liveness       pipeline.LivenessConfig
-	MetricsAddr    string      // --metrics-addr: Prometheus /metrics on its own listener ("" = off)
-	AdminAddr      string      // --admin-addr: the review console on its own listener ("" = under /console/ on --addr)
+	Liveness    pipeline.LivenessConfig
+	MetricsAddr string // --metrics-addr: Prometheus /metrics on its own listener ("" = off)
+	AdminAddr   string // --admin-addr: the review console on its own listener ("" = under /console/ on --addr)
+	// TrustedProxies (--trusted-proxies) are the reverse proxies whose X-Forwarded-For
+	// gives the client address of the console's sign-in limit (none by default: the peer).
+	TrustedProxies clientip.Trusted
 	RegistriesFile string      // --registries: the HTTP identity registries (registries.go)
 	Registries     *Registries // loaded from RegistriesFile by Validate (nil = embedded only)
 
-	finish func()
-	getenv func(string) string
+	finish         func()
+	getenv         func(string) string
+	trustedProxies string // the flag's text, parsed by Validate
 }
 
 // Flags registers the flags on fs with env fallbacks; call Validate after fs.Parse.
@@ -114,9 +119,12 @@ func Flags(fs *flag.FlagSet, getenv func(string) string) *Config {
 	dur(&c.JobLease, "job-lease", 2*time.Minute, "job lease: a job whose worker died runs again after this")
 	str(&c.MetricsAddr, "metrics-addr", "", "serve Prometheus /metrics on this separate HOST:PORT (never on --addr; empty = off)")
 	str(&c.AdminAddr, "admin-addr", "", "serve the review console (/console/) on this separate HOST:PORT instead of --addr")
+	var trustedProxies string
+	str(&trustedProxies, "trusted-proxies", "", "reverse proxies (CIDRs/addresses, comma-separated) whose X-Forwarded-For gives the client address of the console sign-in limit (default none: the TCP peer)")
 	str(&c.RegistriesFile, "registries", "", "JSON file of HTTP identity registries and the tenants using them (docs/registry.md)")
 	c.getenv = getenv
 	c.finish = func() {
+		c.trustedProxies = trustedProxies
 		c.MaxVideoBytes = int64(maxVideoMB) << 20
 		c.MaxBodyBytes = int64(maxBodyMB) << 20
 		c.CloudauthHTTPCallbackHosts = nil
@@ -170,6 +178,13 @@ func (c *Config) Validate() error {
 		return errors.New("config: --admin-addr must differ from --addr and --metrics-addr")
 	case c.MetricsAddr != "" && c.MetricsAddr == c.Addr:
 		return errors.New("config: --metrics-addr must differ from --addr (metrics are never public)")
+	}
+	if c.trustedProxies != "" {
+		tp, err := clientip.Parse(c.trustedProxies)
+		if err != nil {
+			return fmt.Errorf("config: --trusted-proxies: %w", err)
+		}
+		c.TrustedProxies = tp
 	}
 	// The liveness check samples at its own frame rate (pipeline.SyncFPS for lip sync).
 	lim := c.Media()

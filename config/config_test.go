@@ -27,3 +27,36 @@ func TestOneVideoLimit(t *testing.T) {
 		t.Fatalf("liveness thresholds lost their defaults: %+v", cfg.Liveness)
 	}
 }
+
+// --trusted-proxies (or FACEVERIFY_TRUSTED_PROXIES) is parsed at start; a bad entry
+// refuses to start rather than trusting nobody or everybody.
+func TestTrustedProxies(t *testing.T) {
+	parse := func(env string, args ...string) (*config.Config, error) {
+		fs := flag.NewFlagSet("t", flag.ContinueOnError)
+		cfg := config.Flags(fs, func(k string) string {
+			if k == "FACEVERIFY_TRUSTED_PROXIES" {
+				return env
+			}
+			return ""
+		})
+		if err := fs.Parse(append([]string{"--data", t.TempDir()}, args...)); err != nil {
+			return nil, err
+		}
+		return cfg, cfg.Validate()
+	}
+	cfg, err := parse("", "--trusted-proxies", "10.0.0.0/8, 192.0.2.7")
+	if err != nil || len(cfg.TrustedProxies) != 2 || cfg.TrustedProxies[1].String() != "192.0.2.7/32" {
+		t.Fatalf("%v %v", cfg, err)
+	}
+	if cfg, err := parse("fd00::/8"); err != nil || len(cfg.TrustedProxies) != 1 {
+		t.Fatalf("from the environment: %v", err)
+	}
+	if cfg, err := parse(""); err != nil || len(cfg.TrustedProxies) != 0 {
+		t.Fatalf("default: %v %v", cfg.TrustedProxies, err)
+	}
+	for _, bad := range []string{"10.0.0.0/33", "proxy.example", "*"} {
+		if _, err := parse("", "--trusted-proxies", bad); err == nil {
+			t.Errorf("%q accepted", bad)
+		}
+	}
+}

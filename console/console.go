@@ -13,7 +13,6 @@ import (
 	"fmt"
 	"html/template"
 	"log/slog"
-	"net"
 	"net/http"
 	"net/url"
 	"sort"
@@ -23,6 +22,7 @@ import (
 	"time"
 
 	"github.com/faceverify/faceverify"
+	"github.com/faceverify/faceverify/internal/clientip"
 	"github.com/faceverify/faceverify/verify"
 )
 
@@ -56,10 +56,15 @@ type Options struct {
 	// it anyway.
 	Secure bool
 	// SignInFailures failed sign-ins per client address (and per name) within
-	// SignInWindow lock further tries out until the window passes (5 in 15 min).
+	// SignInWindow lock further tries out until the window passes (5 in 15 min). The
+	// counts are kept in this process's memory.
 	SignInFailures int
 	SignInWindow   time.Duration
 	Now            func() time.Time // clock of the rate limiter (nil = time.Now)
+	// TrustedProxies are the reverse proxies (--trusted-proxies) whose X-Forwarded-For
+	// names the client address the sign-in limit counts; from any other peer the header
+	// is ignored and the peer address counts.
+	TrustedProxies clientip.Trusted
 }
 
 const (
@@ -212,12 +217,14 @@ func (h *Handler) loginPage(w http.ResponseWriter, r *http.Request, status int, 
 	h.render(w, r, status, "login", page{Msg: msg})
 }
 
-func clientAddr(r *http.Request) string {
-	host, _, err := net.SplitHostPort(r.RemoteAddr)
-	if err != nil {
+// clientAddr is the rate-limit key of the request's client: the peer, or behind a
+// trusted proxy the address X-Forwarded-For gives (an IPv6 client by its /64).
+func (h *Handler) clientAddr(r *http.Request) string {
+	a, ok := h.opt.TrustedProxies.Addr(r)
+	if !ok {
 		return r.RemoteAddr
 	}
-	return host
+	return clientip.Key(a)
 }
 
 func (h *Handler) handleLogin(w http.ResponseWriter, r *http.Request) {
@@ -232,7 +239,7 @@ func (h *Handler) handleLogin(w http.ResponseWriter, r *http.Request) {
 	}
 	name, pw := strings.TrimSpace(r.PostForm.Get("name")), r.PostForm.Get("password")
 	now := h.opt.Now()
-	keys := []string{"addr:" + clientAddr(r), "name:" + strings.ToLower(name)}
+	keys := []string{"addr:" + h.clientAddr(r), "name:" + strings.ToLower(name)}
 	if h.fails.limited(keys, now, h.opt.SignInFailures, h.opt.SignInWindow) {
 		h.loginPage(w, r, http.StatusTooManyRequests, "rate_limited")
 		return

@@ -25,7 +25,7 @@ func (a *App) buildConsole(ops faceverify.Store) {
 	}
 	a.Console = verify.NewConsole(a.Service, os)
 	a.consoleHandler = console.New(a.Console, console.Options{Log: a.Log,
-		Secure: strings.HasPrefix(a.Config.PublicURL, "https://")})
+		Secure: strings.HasPrefix(a.Config.PublicURL, "https://"), TrustedProxies: a.Config.TrustedProxies})
 	if bf, ok := ops.(backfiller); ok {
 		a.backfill(bf)
 	}
