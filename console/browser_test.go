@@ -79,10 +79,24 @@ func browserDir(t *testing.T) string {
 
 func browseConsole(t *testing.T, locale string, steps []bstep) *bout {
 	t.Helper()
+	return browseConsoleAt(t, locale, nil, steps)
+}
+
+// tablet is the viewport of the tablet run: an iPad Air held upright, touch screen.
+var tablet = map[string]any{"width": 820, "height": 1180}
+
+// browseConsoleAt drives the console at viewport (nil = 1280×800 desktop; a viewport
+// is a touch screen).
+func browseConsoleAt(t *testing.T, locale string, viewport map[string]any, steps []bstep) *bout {
+	t.Helper()
 	dir := browserDir(t)
 	screens := filepath.Join(testenv.RepoRoot(), "test", "out", "screens")
 	os.MkdirAll(screens, 0o755)
-	js, _ := json.Marshal(map[string]any{"screens": screens, "locale": locale, "steps": steps})
+	cfg := map[string]any{"screens": screens, "locale": locale, "steps": steps}
+	if viewport != nil {
+		cfg["viewport"], cfg["touch"] = viewport, true
+	}
+	js, _ := json.Marshal(cfg)
 	ctx, cancel := context.WithTimeout(context.Background(), 4*time.Minute)
 	defer cancel()
 	cmd := exec.CommandContext(ctx, "node", filepath.Join(dir, "console.mjs"), string(js))
@@ -270,6 +284,49 @@ func TestConsoleBrowser(t *testing.T) {
 		}
 		time.Sleep(200 * time.Millisecond)
 	}
+	// the same pages on a tablet: nothing wider than the screen, controls big enough to
+	// tap, the state history on the detail page; quota and concurrency set by touch
+	const (
+		// elements sticking out of the viewport (none on a usable page)
+		overflow = "Array.from(document.querySelectorAll('body *')).filter(e => e.getBoundingClientRect().right > innerWidth + 1)" +
+			".map(e => e.tagName.toLowerCase() + (e.id ? '#' + e.id : '')).slice(0, 6).join(' ') || 'none'"
+		// visible buttons, fields and menu links smaller than 32 px tall
+		small = "Array.from(document.querySelectorAll('button, input:not([type=hidden]), select, .bar a')).filter(e => e.offsetParent && e.getBoundingClientRect().height < 32)" +
+			".map(e => e.id || e.name || e.getAttribute('href') || e.tagName).join(' ') || 'none'"
+	)
+	tp := base + "tenants/" + url.PathEscape(s.Tenant.ID)
+	ot := browseConsoleAt(t, "zh-CN", tablet, []bstep{
+		{"goto": base + "login"},
+		{"eval": overflow, "as": "t_login"},
+		{"fill": []string{"#name", opName}}, {"fill": []string{"#password", opPass}}, {"click": "#signin"},
+		{"waitURL": "/console/sessions"},
+		{"eval": overflow, "as": "t_list"}, {"eval": small, "as": "t_list_small"},
+		{"eval": "document.querySelectorAll('#sessions tbody tr').length", "as": "t_rows"},
+		{"shot": "console-tablet-list"},
+		{"goto": detail},
+		{"eval": overflow, "as": "t_detail"}, {"eval": small, "as": "t_detail_small"},
+		{"eval": "Array.from(document.querySelectorAll('#timeline-rows tr.change')).map(r => r.dataset.event).join(' ')", "as": "t_history"},
+		{"shot": "console-tablet-detail", "full": true},
+		{"goto": base + "tenants"},
+		{"eval": overflow, "as": "t_tenants"},
+		{"goto": tp},
+		{"eval": overflow, "as": "t_tenant"}, {"eval": small, "as": "t_tenant_small"},
+		{"fill": []string{"#quota", "1000"}}, {"fill": []string{"#concurrency", "8"}}, {"click": "#save-limits"},
+		{"waitURL": "/console/tenants/"},
+		{"eval": "document.querySelector('#quota').value + ' ' + document.querySelector('#concurrency').value", "as": "t_limits"},
+		{"goto": base + "audit"},
+		{"eval": overflow, "as": "t_audit"},
+	})
+	for k, v := range map[string]string{"t_login": "none", "t_list": "none", "t_detail": "none", "t_tenants": "none", "t_tenant": "none",
+		"t_audit": "none", "t_list_small": "none", "t_detail_small": "none", "t_tenant_small": "none", "t_rows": "4",
+		"t_history": "created page_opened video_uploaded verdict", "t_limits": "1000 8"} {
+		if got := ot.value(k); got != v {
+			t.Errorf("tablet %s: %q, want %q", k, got, v)
+		}
+	}
+	if ten, err := s.App.Store.Tenant(ctx, s.Tenant.ID); err != nil || ten.Quota != 1000 || ten.Concurrency != 8 {
+		t.Errorf("limits set on the tablet: %+v %v", ten, err)
+	}
 	o2 := browseConsole(t, "zh-CN", []bstep{
 		{"goto": base + "login"},
 		{"fill": []string{"#name", opName}}, {"fill": []string{"#password", opPass}}, {"click": "#signin"},
@@ -318,7 +375,7 @@ func TestConsoleBrowser(t *testing.T) {
 	if !strings.Contains(o.value("comparison"), "idcard") {
 		t.Errorf("comparison row %q", o.value("comparison"))
 	}
-	for _, a := range []string{"sign_in_failed", "sign_in", "view", "reveal", "retry_callback", "erase"} {
+	for _, a := range []string{"sign_in_failed", "sign_in", "view", "reveal", "retry_callback", "limits", "erase"} {
 		if !strings.Contains(" "+o2.value("audit")+" ", " "+a+" ") {
 			t.Errorf("audit log lacks %s: %s", a, o2.value("audit"))
 		}

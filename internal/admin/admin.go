@@ -226,7 +226,7 @@ func Run(ctx context.Context, args []string, getenv func(string) string, stdout,
 const usage = `usage: faceverify admin <command> [flags]
   app create --name NAME [--quota N] [--concurrency N]
   app list
-  app update --id ID [--disable|--enable] [--quota N] [--lip-sync-off|--lip-sync-on] [--digit-lang en|zh|both]
+  app update --id ID [--disable|--enable] [--quota N] [--concurrency N] [--lip-sync-off|--lip-sync-on] [--digit-lang en|zh|both]
   app update --id ID [--disable-key|--enable-key]
   app update --id ID --registry NAME|embedded|default
   app rotate-keys --id ID                  new APPCODE and AccessKey pair, printed once

@@ -1,6 +1,7 @@
 // Drives the faceverify review console in Debian's chromium for console/browser_test.go.
 //
-// usage: node console.mjs '<json>'   with {screens, locale, steps: [...]}
+// usage: node console.mjs '<json>'   with {screens, locale, viewport: {width, height}, touch, steps: [...]}
+// (viewport default 1280×800; touch: a touch screen, as a tablet)
 // Steps: {goto}, {fill:[sel, value]}, {select:[sel, value]}, {click}, {check}, {waitURL},
 // {text} (value = trimmed text), {eval} (value = result), {status} (value = HTTP status of
 // the last navigation), {shot} (full page PNG into screens). Prints one JSON line:
@@ -16,7 +17,8 @@ let browser, page, lastStatus = 0;
 const t0 = Date.now();
 try {
   browser = await chromium.launch({ executablePath: cfg.chromium || '/usr/bin/chromium', args, headless: true, timeout: 60000 });
-  const ctx = await browser.newContext({ viewport: { width: 1280, height: 800 }, deviceScaleFactor: 1, locale: cfg.locale || 'zh-CN' });
+  const ctx = await browser.newContext({ viewport: cfg.viewport || { width: 1280, height: 800 }, deviceScaleFactor: 1,
+    hasTouch: !!cfg.touch, isMobile: false, locale: cfg.locale || 'zh-CN' });
   page = await ctx.newPage();
   page.setDefaultTimeout(cfg.timeout || 30000);
   page.on('console', (m) => { if (m.type() === 'error') consoleErrors.push(m.text()); });
