@@ -5,9 +5,11 @@ package console_test
 // (a genuine talking clip, the tenant's lip-sync check off as the H5 happy path does —
 // docs/liveness.md), its callback failing until the receiver is fixed. The browser signs
 // in (first with a wrong password), filters, opens the session, reveals (audited), retries
-// the failed callback, is refused an erase whose CSRF token was removed, erases, and reads
-// the audit log. Screens of the list and the detail are saved under test/out/screens/
-// (copied to docs/ for the README).
+// the failed callback; then on a tablet it walks the pages again and sets the tenant's
+// quota and concurrency; an operator of another tenant sees none of it; an erase whose
+// CSRF token was removed is refused; it erases and reads the audit log. Screens of the
+// list and the detail (desktop and tablet) are saved under test/out/screens/ (copied to
+// docs/img/ for the README).
 
 import (
 	"bytes"
@@ -29,6 +31,7 @@ import (
 	"time"
 
 	"github.com/faceverify/faceverify"
+	"github.com/faceverify/faceverify/internal/admin"
 	"github.com/faceverify/faceverify/internal/apitest"
 	"github.com/faceverify/faceverify/internal/livecorpus"
 	"github.com/faceverify/faceverify/internal/testenv"
@@ -326,6 +329,33 @@ func TestConsoleBrowser(t *testing.T) {
 	}
 	if ten, err := s.App.Store.Tenant(ctx, s.Tenant.ID); err != nil || ten.Quota != 1000 || ten.Concurrency != 8 {
 		t.Errorf("limits set on the tablet: %+v %v", ten, err)
+	}
+	// an operator of another tenant sees none of this tenant's sessions
+	other := admin.NewTenant("other tenant", -1)
+	if err := s.App.Store.CreateTenant(ctx, other); err != nil {
+		t.Fatal(err)
+	}
+	if _, err := s.App.Console.CreateTenantOperator(ctx, "other-op", opPass, other.ID); err != nil {
+		t.Fatal(err)
+	}
+	oo := browseConsole(t, "zh-CN", []bstep{
+		{"goto": base + "login"},
+		{"fill": []string{"#name", "other-op"}}, {"fill": []string{"#password", opPass}}, {"click": "#signin"},
+		{"waitURL": "/console/sessions"},
+		{"eval": "document.querySelectorAll('#sessions tbody tr').length + ' ' + !!document.querySelector('#empty')", "as": "o_list"},
+		{"goto": base + "sessions?tenant=" + url.QueryEscape(s.Tenant.ID)},
+		{"eval": "document.querySelectorAll('#sessions tbody tr').length", "as": "o_filtered"},
+		{"goto": detail},
+		{"status": true, "as": "o_detail"},
+		{"goto": tp},
+		{"status": true, "as": "o_tenant"},
+		{"goto": base + "tenants"},
+		{"eval": "Array.from(document.querySelectorAll('#tenants tbody tr')).map(r => r.dataset.tenant).join(' ')", "as": "o_tenants"},
+	})
+	for k, v := range map[string]string{"o_list": "0 true", "o_filtered": "0", "o_detail": "404", "o_tenant": "404", "o_tenants": other.ID} {
+		if got := oo.value(k); got != v {
+			t.Errorf("tenant operator %s: %q, want %q", k, got, v)
+		}
 	}
 	o2 := browseConsole(t, "zh-CN", []bstep{
 		{"goto": base + "login"},
