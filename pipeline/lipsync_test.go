@@ -96,20 +96,34 @@ func loso(ss []SyncSample, thr float64) (auc float64, bpcer, ngen, apcer, natt i
 	for _, s := range ss {
 		spk[s.Speaker] = true
 	}
+	// the deployed recipe: SyncModelFeatures only, ridge SyncRidge
+	use := map[string]bool{}
+	for _, f := range SyncModelFeatures {
+		use[f] = true
+	}
+	feat := func(x []float64) []float64 {
+		var out []float64
+		for j, n := range SyncFeatureNames {
+			if use[n] {
+				out = append(out, x[j])
+			}
+		}
+		return out
+	}
 	prob := make([]float64, len(ss))
 	for held := range spk {
 		var xs [][]float64
 		var ys []bool
 		for _, s := range ss {
 			if !gated(s) && s.Speaker != held && s.Voice != held {
-				xs = append(xs, s.X)
+				xs = append(xs, feat(s.X))
 				ys = append(ys, s.Genuine)
 			}
 		}
-		beta := FitLogistic(xs, ys, 0.05)
+		beta := FitLogistic(xs, ys, SyncRidge)
 		for i, s := range ss {
 			if s.Speaker == held && !gated(s) {
-				prob[i] = PredictLogistic(beta, s.X)
+				prob[i] = PredictLogistic(beta, feat(s.X))
 			}
 		}
 	}
