@@ -47,6 +47,7 @@ func main() {
 	lambda := flag.Float64("lambda", pipeline.SyncRidge, "ridge on the fusion weights")
 	buildOnly := flag.Bool("build", false, "only build (cache) the corpus and list it")
 	use := flag.String("use", strings.Join(pipeline.SyncModelFeatures, ","), "comma-separated features the model may use (others get weight 0; \"all\": every one)")
+	fps := flag.Float64("fps", pipeline.SyncFPS, "analysis frame rate (an experiment: the service uses SyncFPS)")
 	inputs := flag.String("inputs", "", "gob file of the measured lip-sync inputs: written when missing, else re-scored with the current cues (no model runs)")
 	flag.Parse()
 	var samples []pipeline.SyncSample
@@ -82,7 +83,9 @@ func main() {
 		check(err)
 		s, err := speech.Open(speech.Config{LibPath: filepath.Join(deps, "lib", "libonnxruntime.so.1")})
 		check(err)
-		samples = Measure(v, s, cs, *workers, *inputs != "")
+		cfg := pipeline.DefaultLivenessConfig()
+		cfg.Limits.FPS = *fps
+		samples = Measure(v, s, cfg, cs, *workers, *inputs != "")
 		if *inputs != "" {
 			f, err := os.Create(*inputs)
 			check(err)
@@ -125,8 +128,8 @@ func check(err error) {
 }
 
 // Measure runs the lip-sync measurement (pipeline.MeasureSync) on every case.
-func Measure(v *vision.Engine, s *speech.Recognizer, cs []synccorpus.Case, workers int, keep bool) []pipeline.SyncSample {
-	l := pipeline.NewLiveness(v, s, pipeline.DefaultLivenessConfig())
+func Measure(v *vision.Engine, s *speech.Recognizer, cfg pipeline.LivenessConfig, cs []synccorpus.Case, workers int, keep bool) []pipeline.SyncSample {
+	l := pipeline.NewLiveness(v, s, cfg)
 	measure := l.MeasureSync
 	if keep {
 		measure = l.MeasureSyncInputs
