@@ -8,10 +8,12 @@ import (
 	"path/filepath"
 	"sort"
 	"strings"
+	"syscall"
 	"testing"
 
 	"github.com/faceverify/faceverify/internal/synccorpus"
 	"github.com/faceverify/faceverify/internal/testenv"
+	"github.com/faceverify/faceverify/speech"
 )
 
 // TestLipSyncRealClips checks the lip-voice sync decision on the real talking clips and a
@@ -75,14 +77,16 @@ func TestLipSyncRealClips(t *testing.T) {
 	t.Logf("deployed: BPCER %d/%d, APCER %d/%d", gn-gp, gn, ap, an)
 	// Regression guards at the measured level (docs/liveness.md), not the targets
 	// (BPCER and APCER ≤ 5 %), which the dev cues do not reach yet.
-	if float64(gn-gp) > 0.3*float64(gn) || float64(ap) > 0.25*float64(an) {
-		t.Errorf("deployed model: BPCER %d/%d, APCER %d/%d (guards: ≤ 30 %% and ≤ 25 %%)", gn-gp, gn, ap, an)
+	// Session 5 (three-cue fusion with jhp_z): measured BPCER 3/22, APCER 20/108.
+	if float64(gn-gp) > 0.25*float64(gn) || float64(ap) > 0.25*float64(an) {
+		t.Errorf("deployed model: BPCER %d/%d, APCER %d/%d (guards: ≤ 25 %% and ≤ 25 %%)", gn-gp, gn, ap, an)
 	}
 	// leave-one-speaker-out refit on the subset
 	auc, bp, bn, aa, anum := loso(samples, 0.5)
 	t.Logf("leave-one-speaker-out on the subset: AUC %.3f, BPCER %d/%d, APCER %d/%d", auc, bp, bn, aa, anum)
-	if auc < 0.75 {
-		t.Errorf("leave-one-speaker-out AUC %.3f < 0.75", auc)
+	// measured 0.877 (session 5; 0.838 with the ten-cue fusion)
+	if auc < 0.82 {
+		t.Errorf("leave-one-speaker-out AUC %.3f < 0.82", auc)
 	}
 }
 
@@ -96,20 +100,34 @@ func loso(ss []SyncSample, thr float64) (auc float64, bpcer, ngen, apcer, natt i
 	for _, s := range ss {
 		spk[s.Speaker] = true
 	}
+	// the deployed recipe: SyncModelFeatures only, ridge SyncRidge
+	use := map[string]bool{}
+	for _, f := range SyncModelFeatures {
+		use[f] = true
+	}
+	feat := func(x []float64) []float64 {
+		var out []float64
+		for j, n := range SyncFeatureNames {
+			if use[n] {
+				out = append(out, x[j])
+			}
+		}
+		return out
+	}
 	prob := make([]float64, len(ss))
 	for held := range spk {
 		var xs [][]float64
 		var ys []bool
 		for _, s := range ss {
 			if !gated(s) && s.Speaker != held && s.Voice != held {
-				xs = append(xs, s.X)
+				xs = append(xs, feat(s.X))
 				ys = append(ys, s.Genuine)
 			}
 		}
-		beta := FitLogistic(xs, ys, 0.05)
+		beta := FitLogistic(xs, ys, SyncRidge)
 		for i, s := range ss {
 			if s.Speaker == held && !gated(s) {
-				prob[i] = PredictLogistic(beta, s.X)
+				prob[i] = PredictLogistic(beta, feat(s.X))
 			}
 		}
 	}
@@ -268,4 +286,53 @@ func BenchmarkVerdictFPS(b *testing.B) {
 			}
 		})
 	}
+}
+
+// BenchmarkSyncCues: the lip-sync step alone (every cue with its null, the fusion) on a
+// 5 s clip at SyncFPS with random mouth crops and sound — no model, so it measures what
+// the cues add to a verdict (CPU, one goroutine).
+func BenchmarkSyncCues(b *testing.B) {
+	rng := newLCG(3)
+	const dur = 5.0
+	n := int(dur * SyncFPS)
+	mi := mouthInput{FPS: SyncFPS}
+	for i := 0; i < n; i++ {
+		c := make([]float32, cropW*cropH)
+		for k := range c {
+			c[k] = float32(128 + 20*rng.norm())
+		}
+		mi.T = append(mi.T, secDur(float64(i)/SyncFPS))
+		mi.OK = append(mi.OK, true)
+		mi.Open = append(mi.Open, 0.2+0.05*rng.norm())
+		mi.Crops = append(mi.Crops, c)
+	}
+	pcm := make([]int16, int(dur*16000))
+	for i := range pcm {
+		pcm[i] = int16(3000 * rng.norm())
+	}
+	band := bandpass(pcm)
+	b.Run("all", func(b *testing.B) {
+		c0 := cpuSeconds()
+		for i := 0; i < b.N; i++ {
+			syncScoresOf(&mi, 0, band, speech.Result{})
+		}
+		b.ReportMetric(1000*(cpuSeconds()-c0)/float64(b.N), "cpu-ms/clip")
+	})
+	// the session-5 cue alone (jhp)
+	ms := mouthEvidence(&mi)
+	au := audioEvidence(band, ms.fps, speech.Result{})
+	b.Run("jhp", func(b *testing.B) {
+		c0 := cpuSeconds()
+		for i := 0; i < b.N; i++ {
+			extCues(&ms, &au, 0)
+		}
+		b.ReportMetric(1000*(cpuSeconds()-c0)/float64(b.N), "cpu-ms/clip")
+	})
+}
+
+// cpuSeconds is this process's user+system CPU time so far.
+func cpuSeconds() float64 {
+	var ru syscall.Rusage
+	syscall.Getrusage(syscall.RUSAGE_SELF, &ru)
+	return float64(ru.Utime.Nano()+ru.Stime.Nano()) / 1e9
 }

@@ -161,46 +161,75 @@ type mouthSeries struct {
 	fps      float64
 }
 
-// mouthEvidence extracts the mouth series from the face track and the frames.
-func mouthEvidence(clip *media.Clip, track []frameFace) mouthSeries {
+// mouthInput is the per-frame input of the mouth evidence: what the face track and the
+// frames give, before any cue. Kept apart so the dev tooling can store it (SyncInput) and
+// re-score a clip without its models.
+type mouthInput struct {
+	T     []time.Duration
+	OK    []bool      // a face with landmarks on this frame
+	Open  []float64   // landmark lip opening / mouth width (0 without a face)
+	Crops [][]float32 // landmark-aligned grey mouth crop, cropW×cropH (nil without one)
+	FPS   float64
+}
+
+// mouthCrops reads the mouth input from the face track and the frames.
+func mouthCrops(clip *media.Clip, track []frameFace) mouthInput {
 	n := len(track)
-	ms := mouthSeries{t: make([]time.Duration, n), ok: make([]bool, n), lmOpen: nanSlice(n),
-		pxOpen: nanSlice(n), motion: nanSlice(n), motionIn: nanSlice(n), rise: nanSlice(n), fps: clip.FPS}
-	if ms.fps <= 0 {
-		ms.fps = 8
+	mi := mouthInput{T: make([]time.Duration, n), OK: make([]bool, n), Open: make([]float64, n), Crops: make([][]float32, n), FPS: clip.FPS}
+	if mi.FPS <= 0 {
+		mi.FPS = 8
 	}
 	// Corners, smoothed over ±70 ms of frames with a face.
 	type pt struct{ x, y float64 }
 	lc, rc := make([]pt, n), make([]pt, n)
 	for i, f := range track {
-		ms.t[i] = f.t
-		ms.ok[i] = f.ok
+		mi.T[i] = f.t
+		mi.OK[i] = f.ok
 		if f.ok {
 			lm := &f.face.Landmarks
 			lc[i] = pt{float64(lm[48].X), float64(lm[48].Y)}
 			rc[i] = pt{float64(lm[54].X), float64(lm[54].Y)}
-			ms.lmOpen[i] = f.opening
+			mi.Open[i] = f.opening
 		}
 	}
-	half := int(math.Round(0.07 * ms.fps))
-	crops := make([][]float64, n)
+	half := int(math.Round(0.07 * mi.FPS))
 	for i := range track {
-		if !ms.ok[i] {
+		if !mi.OK[i] {
 			continue
 		}
 		var l, r pt
 		var c float64
 		for j := max(0, i-half); j <= min(n-1, i+half); j++ {
-			if ms.ok[j] {
+			if mi.OK[j] {
 				l.x, l.y, r.x, r.y = l.x+lc[j].x, l.y+lc[j].y, r.x+rc[j].x, r.y+rc[j].y
 				c++
 			}
 		}
 		l = pt{l.x / c, l.y / c}
 		r = pt{r.x / c, r.y / c}
-		crops[i] = mouthCrop(clip.Frames[i].Img, l.x, l.y, r.x, r.y)
+		mi.Crops[i] = mouthCrop(clip.Frames[i].Img, l.x, l.y, r.x, r.y)
 	}
-	for i := range track {
+	return mi
+}
+
+// mouthEvidence extracts the mouth series from the mouth input.
+func mouthEvidence(mi *mouthInput) mouthSeries {
+	n := len(mi.T)
+	ms := mouthSeries{t: mi.T, ok: mi.OK, lmOpen: nanSlice(n),
+		pxOpen: nanSlice(n), motion: nanSlice(n), motionIn: nanSlice(n), rise: nanSlice(n), fps: mi.FPS}
+	crops := make([][]float64, n)
+	for i := range crops {
+		if mi.OK[i] {
+			ms.lmOpen[i] = mi.Open[i]
+		}
+		if c := mi.Crops[i]; c != nil {
+			crops[i] = make([]float64, len(c))
+			for k, v := range c {
+				crops[i][k] = float64(v)
+			}
+		}
+	}
+	for i := range crops {
 		c := crops[i]
 		if c == nil {
 			continue
@@ -353,7 +382,7 @@ func eigenlips(crops [][]float64, k int) [][]float64 {
 
 // mouthCrop samples the grey cropW×cropH patch whose horizontal axis runs through the mouth
 // corners (xl,yl)-(xr,yr). nil when the mouth is too small or leaves the frame.
-func mouthCrop(img *image.RGBA, xl, yl, xr, yr float64) []float64 {
+func mouthCrop(img *image.RGBA, xl, yl, xr, yr float64) []float32 {
 	dx, dy := xr-xl, yr-yl
 	w := math.Hypot(dx, dy)
 	if w < 6 || img == nil {
@@ -365,7 +394,7 @@ func mouthCrop(img *image.RGBA, xl, yl, xr, yr float64) []float64 {
 	vx, vy := -uy, ux
 	cx, cy := (xl+xr)/2, (yl+yr)/2
 	b := img.Rect
-	out := make([]float64, cropW*cropH)
+	out := make([]float32, cropW*cropH)
 	for j := 0; j < cropH; j++ {
 		fj := float64(j) - cropH/2 + 0.5
 		for i := 0; i < cropW; i++ {
@@ -375,7 +404,7 @@ func mouthCrop(img *image.RGBA, xl, yl, xr, yr float64) []float64 {
 			if x < float64(b.Min.X) || y < float64(b.Min.Y) || x > float64(b.Max.X-2) || y > float64(b.Max.Y-2) {
 				return nil
 			}
-			out[j*cropW+i] = greyAt(img, x, y)
+			out[j*cropW+i] = float32(greyAt(img, x, y))
 		}
 	}
 	return out
@@ -776,6 +805,36 @@ func calibratedJoint(ms *mouthSeries, audioStart time.Duration, mouth, audio [][
 	return c
 }
 
+// syncExtNames name the cues of extCues.
+var syncExtNames = []string{"jhp"}
+
+// Band-limited joint cue: the pairs of joint_z with every series high-passed (its Gaussian
+// smoothing of σ = jhpSigma removed, at any frame rate): speech-vs-pause level, lighting and
+// head drift are gone and the syllable-rate changes (≈ 1–8 Hz) carry the correlation, so a
+// clip has more independent stretches of evidence and its null is narrower. σ chosen among
+// 0.15/0.25/0.4/0.6 s on the dev folds (docs/liveness.md).
+const jhpSigma = 0.4
+
+// extCues are the cues added in session 5 (docs/liveness.md): jhp.
+func extCues(ms *mouthSeries, au *audioSeries, as time.Duration) []cue {
+	hpm := func(x []float64) []float64 { return highpass(x, jhpSigma*ms.fps) }
+	hpa := func(x []float64) []float64 { return highpass(x, jhpSigma/audioStep.Seconds()) }
+	jhp := calibratedJoint(ms, as, [][]float64{hpm(ms.motion), hpm(ms.motion), hpm(ms.rise), hpm(ms.lmOpen)},
+		[][]float64{hpa(au.energy), hpa(au.vad), hpa(au.onset), hpa(au.energy)}, minLag, maxLag)
+	return []cue{jhp}
+}
+
+// highpass is x minus its Gaussian smoothing of σ sigma samples (NaN stays NaN): the slow
+// drift (lighting, head motion, speech vs pause) removed, the syllable-rate changes kept.
+func highpass(x []float64, sigma float64) []float64 {
+	lo := smoothNaN(x, sigma)
+	out := make([]float64, len(x))
+	for i := range x {
+		out[i] = x[i] - lo[i]
+	}
+	return out
+}
+
 // syncResult is everything the lip-sync decision and the verdict's scores need.
 type syncResult struct {
 	mouthStd    float64 // std of the landmark lip opening (mouth still gate)
@@ -784,6 +843,7 @@ type syncResult struct {
 	pca         cue     // best eigenlips component (either sign) vs band energy
 	mvIn, dmv   cue     // inner-lip pixel change vs energy; crop pixel change vs |energy change|
 	joint       cue     // mv + vad + onset + lm correlations summed at one common lag
+	ext         []cue   // the cues of syncExtNames, in that order
 	vad, word   cue     // crop motion vs voice activity / recognised words
 	onset       cue     // mouth opening rise vs energy rise, mouth leading 0–200 ms
 	speechShare float64 // share of the audio inside voice-activity segments
@@ -802,8 +862,15 @@ const (
 
 // syncScores measures how lips and voice move together.
 func syncScores(clip *media.Clip, track []frameFace, band []float64, sres speech.Result) syncResult {
+	mi := mouthCrops(clip, track)
+	return syncScoresOf(&mi, clip.AudioStart, band, sres)
+}
+
+// syncScoresOf is syncScores on the mouth input, the band-passed audio starting at
+// audioStart (in the clip's time) and the recogniser's word timings.
+func syncScoresOf(mi *mouthInput, audioStart time.Duration, band []float64, sres speech.Result) syncResult {
 	var res syncResult
-	ms := mouthEvidence(clip, track)
+	ms := mouthEvidence(mi)
 	var ops, mvs []float64
 	for i := range ms.t {
 		if ms.ok[i] {
@@ -821,7 +888,7 @@ func syncScores(clip *media.Clip, track []frameFace, band []float64, sres speech
 		res.logit, res.prob = fuse(res)
 		return res
 	}
-	as := clip.AudioStart
+	as := audioStart
 	res.lm = calibrated(&ms, as, ms.lmOpen, au.energy, minLag, maxLag)
 	res.px = calibrated(&ms, as, ms.pxOpen, au.energy, minLag, maxLag)
 	res.mv = calibrated(&ms, as, ms.motion, au.energy, minLag, maxLag)
@@ -838,6 +905,7 @@ func syncScores(clip *media.Clip, track []frameFace, band []float64, sres speech
 	res.dmv = calibrated(&ms, as, ms.motion, au.change, minLag, maxLag)
 	res.joint = calibratedJoint(&ms, as, [][]float64{ms.motion, ms.motion, ms.rise, ms.lmOpen},
 		[][]float64{au.energy, au.vad, au.onset, au.energy}, minLag, maxLag)
+	res.ext = extCues(&ms, &au, as)
 	res.vad = calibrated(&ms, as, ms.motion, au.vad, minLag, maxLag)
 	if au.words != nil {
 		res.word = calibrated(&ms, as, ms.motion, au.words, minLag, maxLag)
@@ -888,25 +956,54 @@ func syncScores(clip *media.Clip, track []frameFace, band []float64, sres speech
 // syncFeatures are the model's inputs, in the order of syncCoef.
 func syncFeatures(r syncResult) []float64 {
 	cl := func(v float64) float64 { return math.Max(-4, math.Min(8, v)) }
-	return []float64{cl(r.lm.Z), cl(r.px.Z), cl(r.mv.Z), cl(r.vad.Z), cl(r.word.Z), cl(r.onset.Z), cl(r.pca.Z),
+	x := []float64{cl(r.lm.Z), cl(r.px.Z), cl(r.mv.Z), cl(r.vad.Z), cl(r.word.Z), cl(r.onset.Z), cl(r.pca.Z),
 		cl(r.mvIn.Z), cl(r.dmv.Z), cl(r.joint.Z)}
+	for i := range syncExtNames {
+		z := 0.0
+		if i < len(r.ext) {
+			z = r.ext[i].Z
+		}
+		x = append(x, cl(z))
+	}
+	return x
 }
 
 // SyncFeatureNames name syncFeatures' entries (for the fitting program and reports).
-var SyncFeatureNames = []string{"lm_z", "px_z", "mv_z", "vad_z", "word_z", "onset_z", "pca_z", "mvin_z", "dmv_z", "joint_z"}
+var SyncFeatureNames = append([]string{"lm_z", "px_z", "mv_z", "vad_z", "word_z", "onset_z", "pca_z", "mvin_z", "dmv_z", "joint_z"}, extFeatureNames()...)
+
+func extFeatureNames() []string {
+	var out []string
+	for _, n := range syncExtNames {
+		out = append(out, n+"_z")
+	}
+	return out
+}
+
+// SyncModelFeatures are the cues the fusion uses (the others are reported only, weight 0):
+// the joint correlation at one common lag, the same high-passed (jhp) and the onset lead.
+// Chosen on the dev folds (leave-one-speaker-out) over the ten session-4 cues, which
+// overfit 22 genuine clips (docs/liveness.md); SyncRidge is the fit's ridge on the weights.
+var SyncModelFeatures = []string{"onset_z", "joint_z", "jhp_z"}
+
+// SyncRidge is the ridge of the fusion fit (FitLogistic lambda).
+const SyncRidge = 0.5
 
 // syncCoef: intercept first, then one weight per feature (SyncFeatureNames). Fitted on every
 // dev speaker's clips of the synccorpus full corpus (22 genuine, 276 attacks; class-balanced
-// weights, ridge 0.05) by go run ./pipeline/cmd/synceval, re-measured with speech model v5 (its
-// word timings feed word_z and onset_z) and all ten cues; the leave-one-speaker-out figures of
-// the same recipe are in docs/liveness.md. Refit whenever a cue or the speech model changes.
-var syncCoef = []float64{-1.5004, -0.1318, -0.1558, 0.2884, 0.4392, -0.0027, 0.5403, 0.2365, 0.1286, 0.0537, 0.6984}
+// weights, ridge SyncRidge, SyncModelFeatures only) by go run ./pipeline/cmd/synceval -eer;
+// the intercept is shifted so that MinSyncScore 0.5 is the equal-error point of the
+// leave-one-speaker-out scores (p 0.478 of the fitted model: logit −0.0875; fitted intercept
+// −0.7642). Figures of the same recipe in docs/liveness.md. Refit whenever a cue or the
+// speech model changes.
+var syncCoef = []float64{-0.6767, 0, 0, 0, 0, 0, 0.1517, 0, 0, 0, 0.3307, 0.3632}
 
 func fuse(r syncResult) (logit, prob float64) {
 	x := syncFeatures(r)
 	logit = syncCoef[0]
 	for i, v := range x {
-		logit += syncCoef[i+1] * v
+		if i+1 < len(syncCoef) {
+			logit += syncCoef[i+1] * v
+		}
 	}
 	return logit, 1 / (1 + math.Exp(-logit))
 }
@@ -1034,6 +1131,10 @@ func reportSync(sc map[string]float64, sy syncResult) {
 	}{{"lm", sy.lm}, {"px", sy.px}, {"pca", sy.pca}, {"mvin", sy.mvIn}, {"dmv", sy.dmv}, {"joint", sy.joint}, {"mv", sy.mv}, {"vad", sy.vad}, {"word", sy.word}, {"onset", sy.onset}} {
 		sc["sync_"+c.k+"_z"] = round3(c.c.Z)
 		sc["sync_"+c.k+"_pct"] = round3(c.c.Pct)
+	}
+	for i, c := range sy.ext {
+		sc["sync_"+syncExtNames[i]+"_z"] = round3(c.Z)
+		sc["sync_"+syncExtNames[i]+"_pct"] = round3(c.Pct)
 	}
 	sc["sync_onset_lag_ms"] = sy.onset.LagMS
 	sc["speech_share"] = round3(sy.speechShare)

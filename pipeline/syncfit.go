@@ -10,6 +10,7 @@ import (
 	"sort"
 	"strconv"
 	"sync"
+	"time"
 
 	faceverify "github.com/faceverify/faceverify"
 	"github.com/faceverify/faceverify/internal/stats"
@@ -32,6 +33,9 @@ type SyncSample struct {
 	Duration float64
 	Result   string    // the Check result message
 	X        []float64 // SyncFeaturesOf(scores); nil if the check stopped before lip sync
+	// In is the clip's lip-sync input (MeasureSyncInputs only; nil when the check stopped
+	// before the lip-sync step).
+	In *SyncInput `json:"-"`
 }
 
 // SyncFeaturesOf reads the model's inputs back from a verdict's scores (nil when the check
@@ -45,6 +49,9 @@ func SyncFeaturesOf(sc map[string]float64) []float64 {
 	r.vad.Z, r.word.Z, r.onset.Z = sc["sync_vad_z"], sc["sync_word_z"], sc["sync_onset_z"]
 	r.pca.Z = sc["sync_pca_z"]
 	r.mvIn.Z, r.dmv.Z, r.joint.Z = sc["sync_mvin_z"], sc["sync_dmv_z"], sc["sync_joint_z"]
+	for _, n := range syncExtNames {
+		r.ext = append(r.ext, cue{Z: sc["sync_"+n+"_z"]})
+	}
 	return syncFeatures(r)
 }
 
@@ -221,6 +228,31 @@ func (l *Liveness) TrackForSync(ctx context.Context, path string) (*SyncTrack, e
 // path (its first audio track, starting with the video). It returns the sync scores and
 // the lip-sync result message ("" when the lip checks pass).
 func (st *SyncTrack) WithAudioOf(ctx context.Context, path string) (map[string]float64, string, error) {
+	in, msg, err := st.InputWithAudioOf(ctx, path)
+	if err != nil || in == nil {
+		return map[string]float64{}, msg, err
+	}
+	sc, msg, err := in.Score(st.l.cfg)
+	return sc, msg, err
+}
+
+// SyncInput is everything the lip-sync step of one clip reads: the mouth input of its video,
+// its sound and the recogniser's word timings. The dev tooling stores it (synceval -inputs)
+// to re-score the corpus after a change of the cues without running any model.
+type SyncInput struct {
+	Mouth      mouthInput
+	PCM        []int16
+	AudioStart time.Duration
+	Words      speech.Result
+}
+
+// syncChallenge is the challenge MeasureSync checks with: never spoken in the corpus, so a
+// clip that passes the lip checks ends in SR_ERROR.
+const syncChallenge = "1357"
+
+// InputWithAudioOf is the lip-sync input of the tracked video with the sound of the file at
+// path; nil with the result message when the sound is refused before the lip step (muted).
+func (st *SyncTrack) InputWithAudioOf(ctx context.Context, path string) (*SyncInput, string, error) {
 	cmd := exec.CommandContext(ctx, "ffmpeg", "-nostdin", "-v", "error", "-i", path, "-map", "0:a:0", "-ac", "1",
 		"-ar", strconv.Itoa(media.SampleRate), "-f", "s16le", "pipe:1")
 	raw, err := cmd.Output()
@@ -231,21 +263,34 @@ func (st *SyncTrack) WithAudioOf(ctx context.Context, path string) (map[string]f
 	for i := range pcm {
 		pcm[i] = int16(binary.LittleEndian.Uint16(raw[2*i:]))
 	}
-	clip := *st.clip
-	clip.PCM, clip.AudioStart = pcm, st.clip.VideoStart
-	band := bandpass(pcm)
-	sc := map[string]float64{}
-	if peakDB(band, media.SampleRate/10) < st.l.cfg.MinSpeechDB {
-		return sc, faceverify.ResultNoAudio.Message, nil
+	return st.input(pcm, st.clip.VideoStart)
+}
+
+// input pairs the tracked video with sound pcm starting at start. The word timings are the
+// ones Check gives the lip-sync step: the challenge's forced alignment, or the free decode
+// when it cannot be aligned.
+func (st *SyncTrack) input(pcm []int16, start time.Duration) (*SyncInput, string, error) {
+	if peakDB(bandpass(pcm), media.SampleRate/10) < st.l.cfg.MinSpeechDB {
+		return nil, faceverify.ResultNoAudio.Message, nil
 	}
-	sres, err := st.l.s.DigitsIn(st.l.cfg.Language, pcm, media.SampleRate)
+	sv, err := st.l.s.VerifyIn(st.l.cfg.Language, pcm, media.SampleRate, syncChallenge)
 	if err != nil && !errors.Is(err, speech.ErrNoSpeech) {
 		return nil, "", err
 	}
-	sy := syncScores(&clip, st.track, band, sres)
+	words := sv.Aligned
+	if len(words.Words) == 0 {
+		words = sv.Heard
+	}
+	return &SyncInput{Mouth: mouthCrops(st.clip, st.track), PCM: pcm, AudioStart: start, Words: words}, "", nil
+}
+
+// Score runs the lip-sync step on the input: the sync scores and the result message of the
+// lip/voice rows of LivenessRules ("" when the lip checks pass), whatever cfg's switch.
+func (in *SyncInput) Score(cfg LivenessConfig) (map[string]float64, string, error) {
+	sc := map[string]float64{}
+	sy := syncScoresOf(&in.Mouth, in.AudioStart, bandpass(in.PCM), in.Words)
 	reportSync(sc, sy)
-	// The lip/voice rows of LivenessRules, whatever the configured switch.
-	pol := Policy{Config: st.l.cfg}
+	pol := Policy{Config: cfg}
 	pol.Config.LipSync = true
 	m := Measurements{Stage: StageVoice, MouthMotion: sy.mouthStd, MouthPixels: sy.mouthMotion, SyncScore: sy.prob}
 	d, refused, err := pol.Decide(lipRules(), &m)
@@ -271,6 +316,41 @@ type SyncItem struct {
 // Check; VideoCopy variants reuse their source's decoded face track (SyncTrack) and inherit
 // the source's result when its check stopped before the lip-sync step.
 func (l *Liveness) MeasureSync(ctx context.Context, items []SyncItem, workers int, done func(SyncSample)) ([]SyncSample, error) {
+	return l.measureSync(ctx, items, workers, done, false)
+}
+
+// MeasureSyncInputs is MeasureSync that also keeps every clip's lip-sync input
+// (SyncSample.In) for re-scoring without the models (RescoreSync). The full Check's own
+// clips are face-tracked once more for it.
+func (l *Liveness) MeasureSyncInputs(ctx context.Context, items []SyncItem, workers int, done func(SyncSample)) ([]SyncSample, error) {
+	return l.measureSync(ctx, items, workers, done, true)
+}
+
+// AtLipStep reports whether a Check result came from the lip-sync step or after it (the
+// digits), i.e. whether the clip's lip-sync cues were measured.
+func AtLipStep(result string) bool {
+	return result == faceverify.ResultSRError.Message || result == faceverify.ResultLipVoiceNotSync.Message ||
+		result == faceverify.ResultNotSynchronized.Message
+}
+
+// RescoreSync re-runs the lip-sync step on a measured sample's stored input with the
+// current cues and model (the sample unchanged when it has no input).
+func RescoreSync(cfg LivenessConfig, s SyncSample) (SyncSample, error) {
+	if s.In == nil {
+		return s, nil
+	}
+	sc, msg, err := s.In.Score(cfg)
+	if err != nil {
+		return s, err
+	}
+	if msg == "" {
+		msg = faceverify.ResultSRError.Message
+	}
+	s.Result, s.X = msg, SyncFeaturesOf(sc)
+	return s, nil
+}
+
+func (l *Liveness) measureSync(ctx context.Context, items []SyncItem, workers int, done func(SyncSample), capture bool) ([]SyncSample, error) {
 	out := make([]SyncSample, len(items))
 	errs := make([]error, len(items))
 	parallel := func(n int, f func(i int)) {
@@ -305,21 +385,36 @@ func (l *Liveness) MeasureSync(ctx context.Context, items []SyncItem, workers in
 		}
 	}
 	srcResult := map[string]SyncSample{}
+	tracked := map[string]*SyncTrack{}
 	var mu sync.Mutex
 	parallel(len(full), func(k int) {
 		i := full[k]
 		it := items[i]
-		rep, err := l.Check(ctx, it.File, "1357", LivenessOptions{Preferences: 2})
+		rep, err := l.Check(ctx, it.File, syncChallenge, LivenessOptions{Preferences: 2})
 		if err != nil {
 			errs[i] = err
 			return
 		}
 		s := it.SyncSample
 		s.Result, s.X = rep.Result.Message, SyncFeaturesOf(rep.Scores)
+		var st *SyncTrack
+		if capture && s.X != nil && AtLipStep(s.Result) {
+			if st, err = l.TrackForSync(ctx, it.File); err != nil {
+				errs[i] = err
+				return
+			}
+			if s.In, _, err = st.input(st.clip.PCM, st.clip.AudioStart); err != nil {
+				errs[i] = err
+				return
+			}
+		}
 		out[i] = s
 		mu.Lock()
 		if it.File == it.Source {
 			srcResult[it.Source] = s
+			if st != nil {
+				tracked[it.Source] = st
+			}
 		}
 		mu.Unlock()
 		if done != nil {
@@ -334,9 +429,9 @@ func (l *Liveness) MeasureSync(ctx context.Context, items []SyncItem, workers in
 			errs[idx[0]] = fmt.Errorf("pipeline: source %s of %s not measured", src, items[idx[0]].Name)
 			return
 		}
-		gated := base.X == nil || base.Result != "SR_ERROR" && base.Result != "LIP_VOICE_NOT_SYNC" && base.Result != "NOT_SYNCHRONIZED"
-		var st *SyncTrack
-		if !gated {
+		gated := base.X == nil || !AtLipStep(base.Result)
+		st := tracked[src]
+		if !gated && st == nil {
 			var err error
 			if st, err = l.TrackForSync(ctx, src); err != nil {
 				errs[idx[0]] = err
@@ -348,15 +443,25 @@ func (l *Liveness) MeasureSync(ctx context.Context, items []SyncItem, workers in
 			if gated {
 				s.Result = base.Result
 			} else {
-				sc, msg, err := st.WithAudioOf(ctx, items[i].File)
+				in, msg, err := st.InputWithAudioOf(ctx, items[i].File)
 				if err != nil {
 					errs[i] = err
 					return
+				}
+				sc := map[string]float64{}
+				if in != nil {
+					if sc, msg, err = in.Score(st.l.cfg); err != nil {
+						errs[i] = err
+						return
+					}
 				}
 				if msg == "" {
 					msg = faceverify.ResultSRError.Message
 				}
 				s.Result, s.X = msg, SyncFeaturesOf(sc)
+				if capture {
+					s.In = in
+				}
 			}
 			out[i] = s
 			if done != nil {
