@@ -109,6 +109,11 @@ type FrameSink interface {
 
 // ExtractTo is Extract handing every decoded frame to sink as well (nil: none). The clip
 // and its errors are Extract's; when it fails, what the sink computed must be dropped.
+//
+// With a sink, on Linux, the frames' pixels live outside the Go heap (frames_linux.go):
+// the caller must call Clip.Release once it is done with them and keep the clip reachable
+// until then. (A cleanup reclaims an unreleased clip's buffers when its images become
+// unreachable, which is safe only when no pixel slice outlives its image.)
 func ExtractTo(ctx context.Context, path string, lim Limits, sink FrameSink) (*Clip, error) {
 	var once sync.Once
 	wait := func() {
@@ -219,7 +224,7 @@ func extract(ctx context.Context, path string, lim Limits, sink FrameSink, sinkW
 		defer vr.Close()
 		br := vr
 		for fi := range p.sizes {
-			img := newFrame(fi.w, fi.h)
+			img := newFrame(fi.w, fi.h, sink != nil)
 			if _, err := io.ReadFull(br, img.Pix); err != nil {
 				releaseFrame(img)
 				if readErr == nil && err != io.EOF {
@@ -315,9 +320,9 @@ func extract(ctx context.Context, path string, lim Limits, sink FrameSink, sinkW
 }
 
 // Release hands the frames' pixel buffers back for the next clip's decode; the clip's
-// frames must not be used afterwards. Optional (an unreleased clip is simply collected),
-// but a server decoding clip after clip then reuses the same buffers instead of
-// allocating ~1.2 MB a frame.
+// frames must not be used afterwards. Optional (an unreleased clip's buffers are returned
+// when its frames are collected), but a server decoding clip after clip then reuses the
+// same buffers at once instead of waiting for the garbage collector.
 func (c *Clip) Release() {
 	if c == nil {
 		return
@@ -329,12 +334,12 @@ func (c *Clip) Release() {
 	c.Frames = nil
 }
 
-// framePools holds released frame buffers by byte size (one pool per frame size seen).
-var framePools sync.Map // int → *sync.Pool of *[]byte
+// heapPools holds released Go-heap frame buffers by byte size (one pool per frame size).
+var heapPools sync.Map // int → *sync.Pool of *[]byte
 
-func newFrame(w, h int) *image.RGBA {
+func heapFrame(w, h int) *image.RGBA {
 	n := 4 * w * h
-	if p, ok := framePools.Load(n); ok {
+	if p, ok := heapPools.Load(n); ok {
 		if b, ok := p.(*sync.Pool).Get().(*[]byte); ok && len(*b) == n {
 			return &image.RGBA{Pix: *b, Stride: 4 * w, Rect: image.Rect(0, 0, w, h)}
 		}
@@ -342,14 +347,15 @@ func newFrame(w, h int) *image.RGBA {
 	return &image.RGBA{Pix: make([]byte, n), Stride: 4 * w, Rect: image.Rect(0, 0, w, h)}
 }
 
-func releaseFrame(img *image.RGBA) {
+func releaseHeapFrame(img *image.RGBA) {
 	if img == nil || len(img.Pix) == 0 {
 		return
 	}
 	n := len(img.Pix)
-	p, _ := framePools.LoadOrStore(n, &sync.Pool{})
+	p, _ := heapPools.LoadOrStore(n, &sync.Pool{})
 	b := img.Pix
 	p.(*sync.Pool).Put(&b)
+	img.Pix = nil
 }
 
 type frameInfo struct {

@@ -124,6 +124,28 @@ func TestExtractToStreamsEveryFrame(t *testing.T) {
 			t.Fatalf("frame %d: streamed index %d or pixels differ from the clip's", i, s.idx[i])
 		}
 	}
+	// the same pixels as Extract's (Go-heap) frames; released frames are gone
+	h, err := Extract(context.Background(), f, DefaultLimits())
+	if err != nil || len(h.Frames) != len(c.Frames) {
+		t.Fatalf("extract: %v, %d frames", err, len(h.Frames))
+	}
+	for i := range c.Frames {
+		if !bytes.Equal(h.Frames[i].Img.Pix, c.Frames[i].Img.Pix) || h.Frames[i].T != c.Frames[i].T {
+			t.Fatalf("frame %d differs between Extract and ExtractTo", i)
+		}
+	}
+	img := c.Frames[0].Img
+	c.Release()
+	h.Release()
+	if len(img.Pix) != 0 || c.Frames != nil {
+		t.Fatalf("released frame still has pixels")
+	}
+	// the next clip decodes into the released buffers, with the same result
+	c2, err := ExtractTo(context.Background(), f, DefaultLimits(), &recSink{})
+	if err != nil || len(c2.Frames) != len(s.pix) || !bytes.Equal(c2.Frames[len(s.pix)-1].Img.Pix, s.pix[len(s.pix)-1]) {
+		t.Fatalf("second decode: %v", err)
+	}
+	c2.Release()
 	// a failing decode still ends the sink exactly once
 	var bad recSink
 	if _, err := ExtractTo(context.Background(), "/etc/hostname", DefaultLimits(), &bad); !errors.Is(err, ErrUnsupported) || bad.waits != 1 {
