@@ -1,8 +1,10 @@
 package media
 
 import (
+	"bytes"
 	"context"
 	"errors"
+	"image"
 	"os"
 	"os/exec"
 	"path/filepath"
@@ -90,5 +92,67 @@ func TestExtractErrors(t *testing.T) {
 		if !errors.Is(err, c.want) {
 			t.Errorf("%s: got %v, want %v", filepath.Base(c.f), err, c.want)
 		}
+	}
+}
+
+// recSink records what ExtractTo hands it: every frame in order, then one Wait.
+type recSink struct {
+	idx   []int
+	pix   [][]byte
+	waits int
+}
+
+func (s *recSink) Frame(i int, img *image.RGBA) {
+	s.idx = append(s.idx, i)
+	s.pix = append(s.pix, append([]byte(nil), img.Pix...))
+}
+
+func (s *recSink) Wait() { s.waits++ }
+
+func TestExtractToStreamsEveryFrame(t *testing.T) {
+	f := mk(t, "c.mp4", "-f", "lavfi", "-i", "testsrc2=size=640x480:rate=25:duration=3", "-f", "lavfi", "-i", "sine=d=3", "-c:v", "libx264", "-c:a", "aac")
+	var s recSink
+	c, err := ExtractTo(context.Background(), f, DefaultLimits(), &s)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if s.waits != 1 || len(s.idx) != len(c.Frames) || len(c.Frames) < 20 {
+		t.Fatalf("waits %d, frames streamed %d, clip %d", s.waits, len(s.idx), len(c.Frames))
+	}
+	for i := range c.Frames {
+		if s.idx[i] != i || !bytes.Equal(s.pix[i], c.Frames[i].Img.Pix) {
+			t.Fatalf("frame %d: streamed index %d or pixels differ from the clip's", i, s.idx[i])
+		}
+	}
+	// the same pixels as Extract's (Go-heap) frames; released frames are gone
+	h, err := Extract(context.Background(), f, DefaultLimits())
+	if err != nil || len(h.Frames) != len(c.Frames) {
+		t.Fatalf("extract: %v, %d frames", err, len(h.Frames))
+	}
+	for i := range c.Frames {
+		if !bytes.Equal(h.Frames[i].Img.Pix, c.Frames[i].Img.Pix) || h.Frames[i].T != c.Frames[i].T {
+			t.Fatalf("frame %d differs between Extract and ExtractTo", i)
+		}
+	}
+	img := c.Frames[0].Img
+	c.Release()
+	h.Release()
+	if len(img.Pix) != 0 || c.Frames != nil {
+		t.Fatalf("released frame still has pixels")
+	}
+	// the next clip decodes into the released buffers, with the same result
+	c2, err := ExtractTo(context.Background(), f, DefaultLimits(), &recSink{})
+	if err != nil || len(c2.Frames) != len(s.pix) || !bytes.Equal(c2.Frames[len(s.pix)-1].Img.Pix, s.pix[len(s.pix)-1]) {
+		t.Fatalf("second decode: %v", err)
+	}
+	c2.Release()
+	// a failing decode still ends the sink exactly once
+	var bad recSink
+	if _, err := ExtractTo(context.Background(), "/etc/hostname", DefaultLimits(), &bad); !errors.Is(err, ErrUnsupported) || bad.waits != 1 {
+		t.Fatalf("unsupported: err %v, waits %d", err, bad.waits)
+	}
+	var missing recSink
+	if _, err := ExtractTo(context.Background(), filepath.Join(t.TempDir(), "none.mp4"), DefaultLimits(), &missing); err == nil || missing.waits != 1 {
+		t.Fatalf("missing file: err %v, waits %d", err, missing.waits)
 	}
 }

@@ -177,7 +177,13 @@ func (l *Liveness) CheckDecision(ctx context.Context, videoPath, challenge strin
 		return ok, err
 	}
 
-	clip, err := media.Extract(ctx, videoPath, cfg.Limits)
+	// The face track starts on the frames while ffmpeg still decodes the rest.
+	fps := cfg.Limits.FPS
+	if fps <= 0 {
+		fps = media.DefaultLimits().FPS
+	}
+	st := l.newStreamTrack(ctx, fps)
+	clip, err := media.ExtractTo(ctx, videoPath, cfg.Limits, st)
 	mark("decode", t0)
 	if clip != nil {
 		m.Duration = clip.Duration.Seconds()
@@ -243,7 +249,7 @@ func (l *Liveness) CheckDecision(ctx context.Context, videoPath, challenge strin
 	}
 
 	tFace := time.Now()
-	track, err := l.track(ctx, clip)
+	track, err := l.finishTrack(ctx, clip, st)
 	rep.Timings["faces"] = float64(time.Since(tFace).Microseconds()) / 1000
 	if err != nil {
 		waitSpeech()
@@ -398,23 +404,67 @@ func attackScore(live, faceMv float64, cfg LivenessConfig) float64 {
 
 // track finds faces with landmarks on every frame (two workers).
 func (l *Liveness) track(ctx context.Context, clip *media.Clip) ([]frameFace, error) {
+	return l.finishTrack(ctx, clip, nil)
+}
+
+// detectFrame is the face track's work on one frame: faces, the main one's landmarks and
+// lip opening, whether a second face counts. The time is the caller's.
+func (l *Liveness) detectFrame(img *image.RGBA) (frameFace, error) {
+	faces, err := l.v.Faces(img, vision.NeedLandmarks)
+	if err != nil {
+		return frameFace{}, err
+	}
+	ff := frameFace{n: len(faces)}
+	if len(faces) > 0 {
+		ff.ok = true
+		ff.face = faces[0]
+		a0 := area(faces[0].Box)
+		for _, f := range faces[1:] {
+			if area(f.Box) >= l.cfg.SecondFaceRatio*a0 {
+				ff.multi = true
+			}
+		}
+		ff.opening = lipOpening(&faces[0].Landmarks)
+	}
+	return ff, nil
+}
+
+// finishTrack completes the face track of a decoded clip: the detected frames that pre
+// (a streamTrack that saw the decode, or nil) has not done yet are detected here on two
+// workers, then the frames between are interpolated and the motion measured.
+func (l *Liveness) finishTrack(ctx context.Context, clip *media.Clip, pre *streamTrack) ([]frameFace, error) {
 	out := make([]frameFace, len(clip.Frames))
+	done := make([]bool, len(clip.Frames))
+	if pre != nil {
+		if pre.err != nil {
+			return nil, pre.err
+		}
+		for i, ff := range pre.got {
+			if i < len(out) {
+				out[i], done[i] = ff, true
+			}
+		}
+	}
+	detect := detectedFrames(len(clip.Frames), clip.FPS)
+	var todo []int
+	for _, i := range detect {
+		if !done[i] {
+			todo = append(todo, i)
+		}
+	}
 	var wg sync.WaitGroup
 	var mu sync.Mutex
 	var firstErr error
 	const workers = 2
-	detect := detectedFrames(len(clip.Frames), clip.FPS)
-	for w := 0; w < workers; w++ {
+	for w := 0; w < min(workers, len(todo)); w++ {
 		wg.Add(1)
 		go func(w int) {
 			defer wg.Done()
-			for k := w; k < len(detect); k += workers {
-				i := detect[k]
+			for k := w; k < len(todo); k += workers {
 				if ctx.Err() != nil {
 					return
 				}
-				fr := clip.Frames[i]
-				faces, err := l.v.Faces(fr.Img, vision.NeedLandmarks)
+				ff, err := l.detectFrame(clip.Frames[todo[k]].Img)
 				if err != nil {
 					mu.Lock()
 					if firstErr == nil {
@@ -423,19 +473,7 @@ func (l *Liveness) track(ctx context.Context, clip *media.Clip) ([]frameFace, er
 					mu.Unlock()
 					return
 				}
-				ff := frameFace{t: fr.T, n: len(faces)}
-				if len(faces) > 0 {
-					ff.ok = true
-					ff.face = faces[0]
-					a0 := area(faces[0].Box)
-					for _, f := range faces[1:] {
-						if area(f.Box) >= l.cfg.SecondFaceRatio*a0 {
-							ff.multi = true
-						}
-					}
-					ff.opening = lipOpening(&faces[0].Landmarks)
-				}
-				out[i] = ff
+				out[todo[k]] = ff
 			}
 		}(w)
 	}
@@ -445,6 +483,10 @@ func (l *Liveness) track(ctx context.Context, clip *media.Clip) ([]frameFace, er
 	}
 	if ctx.Err() != nil {
 		return nil, ctx.Err()
+	}
+	// times from the clip's final timeline (a streamed frame's was not known yet)
+	for _, i := range detect {
+		out[i].t = clip.Frames[i].T
 	}
 	interpolateTrack(out, clip, detect)
 	for i := range out {
@@ -457,6 +499,79 @@ func (l *Liveness) track(ctx context.Context, clip *media.Clip) ([]frameFace, er
 		out[i].mouthMv = meanAbsDiff(a, b, mouthBox(&out[i].face.Landmarks))
 	}
 	return out, nil
+}
+
+// streamTrack is the face track run while ffmpeg decodes (a media.FrameSink): two workers
+// detect each frame the track detects (detectedFrames) as soon as it arrives, so one
+// verdict keeps both cores busy during the decode. The frames it cannot know to be
+// detected before the decode ends (the last one) are left to finishTrack, and so is
+// everything that needs the whole clip. Its results are the same per frame as track's:
+// the same models on the same pixels.
+type streamTrack struct {
+	l    *Liveness
+	ctx  context.Context
+	fps  float64
+	jobs chan streamJob
+	wg   sync.WaitGroup
+	mu   sync.Mutex
+	got  map[int]frameFace
+	err  error
+}
+
+type streamJob struct {
+	i   int
+	img *image.RGBA
+}
+
+func (l *Liveness) newStreamTrack(ctx context.Context, fps float64) *streamTrack {
+	// the queue holds every frame of the longest accepted clip: the decode never waits
+	maxFrames := int((l.cfg.Limits.MaxDuration+2*time.Second).Seconds()*fps) + 1
+	st := &streamTrack{l: l, ctx: ctx, fps: fps, jobs: make(chan streamJob, maxFrames), got: map[int]frameFace{}}
+	const workers = 2
+	for w := 0; w < workers; w++ {
+		st.wg.Add(1)
+		go st.work()
+	}
+	return st
+}
+
+func (st *streamTrack) work() {
+	defer st.wg.Done()
+	for j := range st.jobs {
+		if st.ctx.Err() != nil {
+			continue // drain
+		}
+		st.mu.Lock()
+		failed := st.err != nil
+		st.mu.Unlock()
+		if failed {
+			continue
+		}
+		ff, err := st.l.detectFrame(j.img)
+		st.mu.Lock()
+		if err != nil {
+			if st.err == nil {
+				st.err = err
+			}
+		} else {
+			st.got[j.i] = ff
+		}
+		st.mu.Unlock()
+	}
+}
+
+// Frame queues frame i when the track detects it whatever the clip's length: i is in
+// detectedFrames of a clip in which it is not the last frame.
+func (st *streamTrack) Frame(i int, img *image.RGBA) {
+	if d := detectedFrames(i+2, st.fps); len(d) >= 2 && d[len(d)-2] == i {
+		st.jobs <- streamJob{i, img}
+	}
+}
+
+// Wait ends the workers once the queue is done.
+func (st *streamTrack) Wait() {
+	close(st.jobs)
+	st.wg.Wait()
 }
 
 type sampled struct {

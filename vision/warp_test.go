@@ -42,6 +42,18 @@ func TestWarpRectMatchesWarpAny(t *testing.T) {
 	for i := range big.Pix {
 		big.Pix[i] = uint8(rng.IntN(256))
 	}
+	// face crops inside a video frame (the interior path): the landmark and focus crops
+	// (64×64), anti-spoof (128×128), pose (224×224), at fractional positions and scales
+	for k := 0; k < 200; k++ {
+		side := 20 + rng.Float64()*400
+		x0, y0 := rng.Float64()*(640-side-2)+0.5, rng.Float64()*(480-min(side, 470)-2)+0.5
+		out := []int{64, 128, 224, 17}[k%4]
+		m := rectAffine(x0, y0, x0+side, y0+min(side, 470), out, out)
+		ss := max(1, min(int(math.Ceil(m.scale()-0.3)), 4))
+		if !bytes.Equal(warpRect(big, m, ss, out, out), warpAny(big, m, ss, out, out)) {
+			t.Fatalf("face crop %d (%.2f,%.2f) side %.2f → %d ss=%d differs", k, x0, y0, side, out, ss)
+		}
+	}
 	for _, r := range [][4]float64{{0, 0, 640, 480}, {-80, 0, 720, 600}, {0, -60, 640, 540}, {100, 50, 228, 178}} {
 		m := rectAffine(r[0], r[1], r[2], r[3], detW, detH)
 		ss := max(1, min(int(math.Ceil(m.scale()-0.3)), 4))
@@ -65,6 +77,27 @@ func BenchmarkWarpDetector(b *testing.B) { // 640×480 frame → letterboxed 320
 		defer cpuClock(b)()
 		for i := 0; i < b.N; i++ {
 			warpAny(big, m, ss, detW, detH)
+		}
+	})
+}
+
+func BenchmarkWarpFaceCrop(b *testing.B) { // a 200 px face of a 640×480 frame → 64×64 landmark crop
+	big := image.NewRGBA(image.Rect(0, 0, 640, 480))
+	for i := range big.Pix {
+		big.Pix[i] = uint8(i * 7)
+	}
+	m := rectAffine(210.3, 120.7, 410.9, 321.3, 64, 64)
+	ss := max(1, min(int(math.Ceil(m.scale()-0.3)), 4))
+	b.Run("rect", func(b *testing.B) {
+		defer cpuClock(b)()
+		for i := 0; i < b.N; i++ {
+			warpRect(big, m, ss, 64, 64)
+		}
+	})
+	b.Run("any", func(b *testing.B) {
+		defer cpuClock(b)()
+		for i := 0; i < b.N; i++ {
+			warpAny(big, m, ss, 64, 64)
 		}
 	})
 }
