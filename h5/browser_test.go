@@ -18,7 +18,6 @@ import (
 	"image"
 	_ "image/jpeg"
 	"io"
-	"mime/multipart"
 	"net/http"
 	"net/http/httptest"
 	"net/url"
@@ -154,22 +153,14 @@ func screensDir(t *testing.T) string {
 
 // ---- fake camera and microphone ---------------------------------------------------------
 
-func sh(t *testing.T, name string, args ...string) {
-	t.Helper()
-	out, err := exec.Command(name, args...).CombinedOutput()
-	if err != nil {
-		t.Fatalf("%s %s: %v\n%s", name, strings.Join(args, " "), err, out)
-	}
-}
-
 // talkingCamera makes a 640×480 y4m of a real talking clip (the fake camera loops it) and a
 // JPEG of one of its frames (the reference photo of the same person).
 func talkingCamera(t *testing.T, dir string) (y4m, ref string) {
 	clip := filepath.Join(testenv.Datasets(t, "talking"), "talking", "vox_input_00010.mp4")
 	y4m, ref = filepath.Join(dir, "talking.y4m"), filepath.Join(dir, "ref.jpg")
-	sh(t, "ffmpeg", "-nostdin", "-loglevel", "error", "-y", "-i", clip, "-an",
+	testenv.Sh(t, "ffmpeg", "-nostdin", "-loglevel", "error", "-y", "-i", clip, "-an",
 		"-vf", "scale=448:448,pad=640:480:96:16,fps=25,format=yuv420p", "-f", "yuv4mpegpipe", y4m)
-	sh(t, "ffmpeg", "-nostdin", "-loglevel", "error", "-y", "-ss", "1", "-i", clip, "-frames:v", "1", "-q:v", "2", ref)
+	testenv.Sh(t, "ffmpeg", "-nostdin", "-loglevel", "error", "-y", "-ss", "1", "-i", clip, "-frames:v", "1", "-q:v", "2", ref)
 	return y4m, ref
 }
 
@@ -177,7 +168,7 @@ func talkingCamera(t *testing.T, dir string) (y4m, ref string) {
 func stillCamera(t *testing.T, dir string) (y4m, ref string) {
 	photo := filepath.Join(testenv.Datasets(t, "faces", "deepface"), "faces", "deepface", "img1.jpg")
 	y4m = filepath.Join(dir, "still.y4m")
-	sh(t, "ffmpeg", "-nostdin", "-loglevel", "error", "-y", "-loop", "1", "-i", photo, "-t", "1",
+	testenv.Sh(t, "ffmpeg", "-nostdin", "-loglevel", "error", "-y", "-loop", "1", "-i", photo, "-t", "1",
 		"-vf", "scale=640:480:force_original_aspect_ratio=decrease,pad=640:480:(ow-iw)/2:(oh-ih)/2,fps=10,format=yuv420p",
 		"-f", "yuv4mpegpipe", y4m)
 	return y4m, photo
@@ -219,7 +210,7 @@ func voice(t *testing.T, dir, lang, digits string) string {
 	bestRaw := ""
 	for i, v := range voicetest.Voices[lang] {
 		raw := filepath.Join(dir, fmt.Sprintf("voice-raw-%s-%s-%d.wav", lang, digits, i))
-		sh(t, "espeak-ng", "-v", v[0], "-s", v[1], "-w", raw, voicetest.Say(lang, digits))
+		testenv.Sh(t, "espeak-ng", "-v", v[0], "-s", v[1], "-w", raw, voicetest.Say(lang, digits))
 		if bestRaw == "" {
 			bestRaw = raw
 		}
@@ -229,7 +220,7 @@ func voice(t *testing.T, dir, lang, digits string) string {
 		}
 		t.Logf("voice %s -s %s: the recogniser does not confirm %s (hears %q)", v[0], v[1], digits, voicetest.Heard(t, raw))
 	}
-	sh(t, "sox", bestRaw, "-r", "48000", "-c", "1", "-b", "16", out, "pad", "3.0", "30", "gain", "-n", "-3")
+	testenv.Sh(t, "sox", bestRaw, "-r", "48000", "-c", "1", "-b", "16", out, "pad", "3.0", "30", "gain", "-n", "-3")
 	return out
 }
 
@@ -258,9 +249,9 @@ func exactVoice(t *testing.T, dir, lang, digits string) (string, bool) {
 	out := filepath.Join(dir, "voice-"+lang+"-"+digits+".wav")
 	for i, v := range voicetest.Voices[lang][:3] {
 		raw := filepath.Join(dir, fmt.Sprintf("clear-raw-%s-%s-%d.wav", lang, digits, i))
-		sh(t, "espeak-ng", "-v", v[0], "-s", v[1], "-w", raw, voicetest.Say(lang, digits))
+		testenv.Sh(t, "espeak-ng", "-v", v[0], "-s", v[1], "-w", raw, voicetest.Say(lang, digits))
 		if voicetest.Confirmed(t, raw, digits) {
-			sh(t, "sox", raw, "-r", "48000", "-c", "1", "-b", "16", out, "pad", "3.0", "30", "gain", "-n", "-3")
+			testenv.Sh(t, "sox", raw, "-r", "48000", "-c", "1", "-b", "16", out, "pad", "3.0", "30", "gain", "-n", "-3")
 			return out, true
 		}
 	}
@@ -356,36 +347,26 @@ func (rc *receiver) waitCallback(t *testing.T, id string) url.Values {
 
 func createSession(t *testing.T, s *apitest.Server, appCode string, rc *receiver, ref string, kv ...string) string {
 	t.Helper()
-	var body bytes.Buffer
-	mw := multipart.NewWriter(&body)
-	f := map[string]string{"return_url": rc.srv.URL + "/return?order=42", "notify_url": rc.srv.URL + "/notify",
-		"liveness_type": "video_number"}
+	f := url.Values{"return_url": {rc.srv.URL + "/return?order=42"}, "notify_url": {rc.srv.URL + "/notify"},
+		"liveness_type": {"video_number"}}
 	if ref != "" {
-		f["comparison_type"], f["uuid"] = "0", "user-1"
+		f.Set("comparison_type", "0")
+		f.Set("uuid", "user-1")
 	} else {
-		f["idcard_name"], f["idcard_number"] = "张三", "11010519491231002X"
+		f.Set("idcard_name", "张三")
+		f.Set("idcard_number", "11010519491231002X")
 	}
-	for i := 0; i+1 < len(kv); i += 2 {
-		if kv[i+1] == "" {
-			delete(f, kv[i])
-		} else {
-			f[kv[i]] = kv[i+1]
-		}
-	}
-	for k, v := range f {
-		mw.WriteField(k, v)
-	}
+	var files []testenv.File
 	if ref != "" {
 		img, err := os.ReadFile(ref)
 		if err != nil {
 			t.Fatal(err)
 		}
-		w, _ := mw.CreateFormFile("image_ref1", "ref.jpg")
-		w.Write(img)
+		files = append(files, testenv.File{Field: "image_ref1", Name: "ref.jpg", Data: img})
 	}
-	mw.Close()
-	req, _ := http.NewRequest(http.MethodPost, s.URL+"/lite/v1/get_biz_token", &body)
-	req.Header.Set("Content-Type", mw.FormDataContentType())
+	body, ct := testenv.Multipart(apitest.EditForm(f, "", kv...), files...)
+	req, _ := http.NewRequest(http.MethodPost, s.URL+"/lite/v1/get_biz_token", bytes.NewReader(body))
+	req.Header.Set("Content-Type", ct)
 	req.Header.Set("Authorization", "APPCODE "+appCode)
 	var out struct {
 		BizToken string `json:"biz_token"`
@@ -589,7 +570,7 @@ func TestBrowserJourney(t *testing.T) {
 		// that identity enrolled in the registry (comparison_type=1, group=1)
 		faces := filepath.Join(media, "faces", "person")
 		os.MkdirAll(faces, 0o755)
-		sh(t, "cp", ref, filepath.Join(faces, "ref.jpg"))
+		testenv.Sh(t, "cp", ref, filepath.Join(faces, "ref.jpg"))
 		g, err := gen.New(gen.Options{Seed: 7, FacesDir: filepath.Dir(faces)})
 		if err != nil {
 			t.Skipf("card generator: %v", err)

@@ -1,17 +1,14 @@
 package httpapi_test
 
 import (
-	"bytes"
 	"context"
 	"encoding/base64"
 	"encoding/json"
 	"io"
-	"mime/multipart"
 	"net/http"
 	"net/http/httptest"
 	"net/url"
 	"os"
-	"os/exec"
 	"path/filepath"
 	"strconv"
 	"strings"
@@ -67,10 +64,7 @@ func (r *receiver) wait(t *testing.T, n int) []url.Values {
 func frameOf(t *testing.T, clip string) []byte {
 	t.Helper()
 	out := filepath.Join(t.TempDir(), "frame.jpg")
-	cmd := exec.Command("ffmpeg", "-nostdin", "-loglevel", "error", "-ss", "1", "-i", clip, "-frames:v", "1", "-q:v", "2", out)
-	if b, err := cmd.CombinedOutput(); err != nil {
-		t.Fatalf("ffmpeg frame: %v %s", err, b)
-	}
+	testenv.Sh(t, "ffmpeg", "-nostdin", "-loglevel", "error", "-ss", "1", "-i", clip, "-frames:v", "1", "-q:v", "2", out)
 	data, _ := os.ReadFile(out)
 	return data
 }
@@ -82,7 +76,7 @@ func uploadVideo(t *testing.T, s *apitest.Server, token, file string) (int, map[
 		t.Fatal(err)
 	}
 	var out map[string]any
-	return apitest.Do(t, apitest.VideoRequest(s.URL, token, filepath.Base(file), data), &out), out
+	return apitest.Do(t, testenv.VideoRequest(s.URL, token, filepath.Base(file), data), &out), out
 }
 
 func pageView(t *testing.T, s *apitest.Server, token string) map[string]any {
@@ -305,9 +299,7 @@ func TestReferenceImages(t *testing.T) {
 		return b
 	}
 	noFace := filepath.Join(t.TempDir(), "noface.jpg")
-	if b, err := exec.Command("ffmpeg", "-nostdin", "-loglevel", "error", "-f", "lavfi", "-i", "testsrc2=size=320x240", "-frames:v", "1", noFace).CombinedOutput(); err != nil {
-		t.Fatalf("%v %s", err, b)
-	}
+	testenv.Sh(t, "ffmpeg", "-nostdin", "-loglevel", "error", "-f", "lavfi", "-i", "testsrc2=size=320x240", "-frames:v", "1", noFace)
 	noFaceData, _ := os.ReadFile(noFace)
 	cases := []struct {
 		name   string
@@ -326,24 +318,17 @@ func TestReferenceImages(t *testing.T) {
 	}
 	for _, c := range cases {
 		t.Run(c.name, func(t *testing.T) {
-			var buf bytes.Buffer
-			mw := multipart.NewWriter(&buf)
 			f := validForm()
 			f.Set("comparison_type", "0")
 			f.Set("uuid", "user-"+strconv.Itoa(len(c.name)))
 			f.Del("idcard_name")
 			f.Del("idcard_number")
-			for k, v := range f {
-				mw.WriteField(k, v[0])
-			}
-			w, _ := mw.CreateFormFile("image_ref1", "ref1.jpg")
-			w.Write(c.ref1)
+			files := []testenv.File{{Field: "image_ref1", Name: "ref1.jpg", Data: c.ref1}}
 			if c.ref2 != nil {
-				w, _ = mw.CreateFormFile("image_ref2", "ref2.jpg")
-				w.Write(c.ref2)
+				files = append(files, testenv.File{Field: "image_ref2", Name: "ref2.jpg", Data: c.ref2})
 			}
-			mw.Close()
-			status, r := rawPost(t, s, "/lite/v1/get_biz_token", mw.FormDataContentType(), buf.Bytes(), "APPCODE "+s.Tenant.AppCode)
+			body, ct := testenv.Multipart(f, files...)
+			status, r := rawPost(t, s, "/lite/v1/get_biz_token", ct, body, "APPCODE "+s.Tenant.AppCode)
 			if status != c.status || r.Error != c.err {
 				t.Fatalf("got %d %q, want %d %q", status, r.Error, c.status, c.err)
 			}

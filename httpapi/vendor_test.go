@@ -10,7 +10,6 @@ import (
 	"image"
 	"image/color"
 	"image/jpeg"
-	"mime/multipart"
 	"net/http"
 	"net/http/httptest"
 	"net/url"
@@ -25,6 +24,7 @@ import (
 	"github.com/faceverify/faceverify/httpapi"
 	"github.com/faceverify/faceverify/internal/apitest"
 	"github.com/faceverify/faceverify/internal/testclock"
+	"github.com/faceverify/faceverify/internal/testenv"
 	"github.com/faceverify/faceverify/verify"
 )
 
@@ -246,13 +246,8 @@ func TestLiteImageRefAsText(t *testing.T) {
 				var status int
 				var r liteResp
 				if multi {
-					var buf bytes.Buffer
-					mw := multipart.NewWriter(&buf)
-					for k, v := range f {
-						mw.WriteField(k, v[0])
-					}
-					mw.Close()
-					status, r = rawPost(t, s, "/lite/v1/get_biz_token", mw.FormDataContentType(), buf.Bytes(), "APPCODE "+s.Tenant.AppCode)
+					body, ct := testenv.Multipart(f)
+					status, r = rawPost(t, s, "/lite/v1/get_biz_token", ct, body, "APPCODE "+s.Tenant.AppCode)
 				} else {
 					status = s.PostForm(t, "/lite/v1/get_biz_token", f, &r)
 					checkEnvelope(t, r)
@@ -441,7 +436,7 @@ func TestCloudauthUnusableMediaSubCodes(t *testing.T) {
 	clip := func(name string, args ...string) []byte {
 		t.Helper()
 		out := dir + "/" + name
-		caRun(t, "ffmpeg", append(append([]string{"-nostdin", "-v", "error", "-y"}, args...), out)...)
+		testenv.Sh(t, "ffmpeg", append(append([]string{"-nostdin", "-v", "error", "-y"}, args...), out)...)
 		data, err := os.ReadFile(out)
 		if err != nil {
 			t.Fatal(err)

@@ -16,21 +16,11 @@ import (
 	"github.com/faceverify/faceverify/internal/testenv"
 )
 
-func buildBinary(t *testing.T) string {
-	t.Helper()
-	bin := filepath.Join(t.TempDir(), "faceverify")
-	out, err := exec.Command("go", "build", "-o", bin, ".").CombinedOutput()
-	if err != nil {
-		t.Fatalf("go build: %v\n%s", err, out)
-	}
-	return bin
-}
-
 // TestBinary drives the real binary: admin app create prints the documented JSON, serve
 // reads its configuration from the environment, answers health checks and the Lite API,
 // and shuts down gracefully on SIGTERM.
 func TestBinary(t *testing.T) {
-	bin := buildBinary(t)
+	bin := testenv.Faceverify(t)
 	data := t.TempDir()
 	out, err := exec.Command(bin, "admin", "app", "create", "--data", data, "--name", "acme bank").Output()
 	if err != nil {

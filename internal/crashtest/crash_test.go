@@ -11,7 +11,6 @@ import (
 	"encoding/json"
 	"io"
 	"io/fs"
-	"mime/multipart"
 	"net"
 	"net/http"
 	"net/url"
@@ -126,13 +125,10 @@ func jobs(t *testing.T, bin, dataDir, kind string) []job {
 func makeVideo(t *testing.T, photo string) []byte {
 	ff := testenv.Tool(t, "ffmpeg")
 	out := filepath.Join(t.TempDir(), "still.mp4")
-	cmd := exec.Command(ff, "-hide_banner", "-loglevel", "error", "-loop", "1", "-i", photo,
+	testenv.Sh(t, ff, "-hide_banner", "-loglevel", "error", "-loop", "1", "-i", photo,
 		"-f", "lavfi", "-i", "sine=frequency=440:sample_rate=16000", "-t", "3",
 		"-vf", "scale=480:-2,format=yuv420p", "-r", "15", "-c:v", "libx264", "-preset", "ultrafast",
 		"-c:a", "aac", "-shortest", out)
-	if b, err := cmd.CombinedOutput(); err != nil {
-		t.Fatalf("ffmpeg: %v %s", err, b)
-	}
 	data, err := os.ReadFile(out)
 	if err != nil {
 		t.Fatal(err)
@@ -153,12 +149,7 @@ func TestKill9BetweenUploadAndVerdict(t *testing.T) {
 	photo := filepath.Join(testenv.Datasets(t, "faces", "deepface"), "faces", "deepface", "img1.jpg")
 	video := makeVideo(t, photo)
 
-	bin := filepath.Join(t.TempDir(), "faceverify")
-	build := exec.Command("go", "build", "-o", bin, "./cmd/faceverify")
-	build.Dir = testenv.RepoRoot()
-	if b, err := build.CombinedOutput(); err != nil {
-		t.Fatalf("go build: %v\n%s", err, b)
-	}
+	bin := testenv.Faceverify(t)
 	// "accepted": SIGKILL the moment the upload's 202 arrives (the job is usually still
 	// queued); "running": SIGKILL while the worker holds the verdict job's lease (the
 	// restarted server reclaims it when the lease expires).
@@ -245,14 +236,7 @@ func scenario(t *testing.T, mode, bin, photo string, video []byte, models, ort s
 	}
 
 	// upload, and SIGKILL the server the moment the 202 arrives
-	var buf bytes.Buffer
-	mw := multipart.NewWriter(&buf)
-	w, _ := mw.CreateFormFile("video", "v.mp4")
-	w.Write(video)
-	mw.Close()
-	req, _ = http.NewRequest(http.MethodPost, srv.url+"/h5/v1/sessions/"+tok+"/video", &buf)
-	req.Header.Set("Content-Type", mw.FormDataContentType())
-	resp, err := http.DefaultClient.Do(req)
+	resp, err := http.DefaultClient.Do(testenv.VideoRequest(srv.url, tok, "v.mp4", video))
 	if err != nil {
 		t.Fatal(err)
 	}

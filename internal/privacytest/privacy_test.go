@@ -10,7 +10,6 @@ import (
 	"database/sql"
 	"io"
 	"io/fs"
-	"mime/multipart"
 	"net"
 	"net/http"
 	"net/url"
@@ -24,6 +23,7 @@ import (
 	"github.com/faceverify/faceverify/internal/admin"
 	"github.com/faceverify/faceverify/internal/apitest"
 	"github.com/faceverify/faceverify/internal/testclock"
+	"github.com/faceverify/faceverify/internal/testenv"
 	_ "modernc.org/sqlite"
 )
 
@@ -51,19 +51,12 @@ func receiver(t *testing.T) (string, *atomic.Int32) {
 // create opens a session with the subject's name and number and a reference photo.
 func create(t *testing.T, s *apitest.Server, notifyURL string) string {
 	t.Helper()
-	var buf bytes.Buffer
-	mw := multipart.NewWriter(&buf)
-	for k, v := range map[string]string{
-		"return_url": "https://biz.example/return", "notify_url": notifyURL, "liveness_type": "video_number",
-		"idcard_name": name, "idcard_number": number, "liveness_retry_count": "1",
-	} {
-		mw.WriteField(k, v)
-	}
-	w, _ := mw.CreateFormFile("image_ref1", "ref.jpg")
-	w.Write([]byte("\xff\xd8\xff\xe0" + strings.Repeat(marker, 50) + "\xff\xd9"))
-	mw.Close()
-	req, _ := http.NewRequest(http.MethodPost, s.URL+"/lite/v1/get_biz_token", &buf)
-	req.Header.Set("Content-Type", mw.FormDataContentType())
+	body, ct := testenv.Multipart(url.Values{
+		"return_url": {"https://biz.example/return"}, "notify_url": {notifyURL}, "liveness_type": {"video_number"},
+		"idcard_name": {name}, "idcard_number": {number}, "liveness_retry_count": {"1"},
+	}, testenv.File{Field: "image_ref1", Name: "ref.jpg", Data: []byte("\xff\xd8\xff\xe0" + strings.Repeat(marker, 50) + "\xff\xd9")})
+	req, _ := http.NewRequest(http.MethodPost, s.URL+"/lite/v1/get_biz_token", bytes.NewReader(body))
+	req.Header.Set("Content-Type", ct)
 	req.Header.Set("Authorization", "APPCODE "+s.Tenant.AppCode)
 	var r struct {
 		BizToken string `json:"biz_token"`
@@ -77,7 +70,7 @@ func create(t *testing.T, s *apitest.Server, notifyURL string) string {
 
 func uploadVideo(t *testing.T, s *apitest.Server, token string, data []byte) int {
 	t.Helper()
-	return apitest.Do(t, apitest.VideoRequest(s.URL, token, "v.mp4", data), nil)
+	return apitest.Do(t, testenv.VideoRequest(s.URL, token, "v.mp4", data), nil)
 }
 
 func page(t *testing.T, s *apitest.Server, token string) {

@@ -7,12 +7,10 @@
 package scaletest
 
 import (
-	"bytes"
 	"context"
 	"encoding/json"
 	"fmt"
 	"io"
-	"mime/multipart"
 	"net/http"
 	"net/http/httptest"
 	"net/url"
@@ -43,12 +41,7 @@ func Binary(t testing.TB) string {
 			buildErr = err
 			return
 		}
-		binPath = filepath.Join(dir, "faceverify")
-		cmd := exec.Command("go", "build", "-o", binPath, "./cmd/faceverify")
-		cmd.Dir = testenv.RepoRoot()
-		if out, err := cmd.CombinedOutput(); err != nil {
-			buildErr = fmt.Errorf("go build: %v\n%s", err, out)
-		}
+		binPath, buildErr = testenv.BuildFaceverify(dir)
 	})
 	if buildErr != nil {
 		t.Fatal(buildErr)
@@ -249,13 +242,7 @@ func (c *Client) Page(node, token string) (map[string]any, error) {
 
 // Upload posts the liveness video; it returns the HTTP status and answer.
 func (c *Client) Upload(ctx context.Context, node, token string, video []byte) (int, map[string]any, error) {
-	var buf bytes.Buffer
-	mw := multipart.NewWriter(&buf)
-	w, _ := mw.CreateFormFile("video", "video.mp4")
-	w.Write(video)
-	mw.Close()
-	req, _ := http.NewRequestWithContext(ctx, http.MethodPost, "http://"+node+"/h5/v1/sessions/"+token+"/video", &buf)
-	req.Header.Set("Content-Type", mw.FormDataContentType())
+	req := testenv.VideoRequest("http://"+node, token, "video.mp4", video).WithContext(ctx)
 	var out map[string]any
 	st, err := c.do(req, &out)
 	return st, out, err
