@@ -136,7 +136,11 @@ func Build(ctx context.Context, cfg *config.Config, log *slog.Logger, opt Option
 	a.Service.Wake = a.Runner.Wake
 	svc := a.Service
 	a.Runner.Handle(faceverify.JobDecide, jobs.Policy{Base: 2 * time.Second, Max: time.Minute, Timeout: time.Minute,
-		OnGiveUp: func(ctx context.Context, j faceverify.Job, err error) { svc.GiveUp(ctx, j.Token, j.Key, err) },
+		OnGiveUp: func(ctx context.Context, j faceverify.Job, err error) {
+			if gerr := svc.GiveUp(ctx, j.Token, j.Key, err); gerr != nil {
+				log.Error("the session of a verdict job given up not ended", "job", j.ID, "err", gerr)
+			}
+		},
 	}, func(ctx context.Context, j faceverify.Job) (string, error) {
 		err := svc.Decide(ctx, j.Token, j.Key)
 		a.Metrics.JobRun(j.Kind, err)
