@@ -34,12 +34,12 @@ const (
 )
 
 type server struct {
-	t    *testing.T
-	bin  string
-	args []string
-	url  string
-	cmd  *exec.Cmd
-	logs *os.File
+	t     *testing.T
+	bin   string
+	args  []string
+	url   string
+	child *testenv.Child // the running process (a new one after each start)
+	logs  *os.File
 }
 
 func (s *server) start() {
@@ -47,43 +47,26 @@ func (s *server) start() {
 	cmd := exec.Command(s.bin, append([]string{"serve"}, s.args...)...)
 	cmd.Stdout, cmd.Stderr = s.logs, s.logs
 	cmd.Env = append(os.Environ(), "FACEVERIFY_LOG_LEVEL=debug")
-	if err := cmd.Start(); err != nil {
+	child, err := testenv.StartChild(cmd)
+	if err != nil {
 		s.t.Fatal(err)
 	}
-	s.cmd = cmd
-	deadline := time.Now().Add(90 * time.Second)
-	for {
-		resp, err := http.Get(s.url + "/readyz")
-		if err == nil {
-			resp.Body.Close()
-			if resp.StatusCode == 200 {
-				return
-			}
-		}
-		if time.Now().After(deadline) {
-			s.t.Fatalf("server not ready: %v", err)
-		}
-		time.Sleep(100 * time.Millisecond)
+	s.child = child
+	logs := testenv.Text(func() string { return tail(s.logs.Name(), 40) })
+	if err := child.WaitReady("server", 100*time.Millisecond, 90*time.Second, logs, testenv.HTTPReady(s.url+"/readyz")); err != nil {
+		s.t.Fatal(err)
 	}
 }
 
 func (s *server) kill9() {
-	s.cmd.Process.Signal(syscall.SIGKILL)
-	s.cmd.Wait()
+	s.child.Cmd.Process.Signal(syscall.SIGKILL)
+	<-s.child.Done
 }
 
+// stop ends the server gracefully (SIGTERM, a kill after 30 s); one already gone is left.
 func (s *server) stop() {
-	if s.cmd == nil || s.cmd.ProcessState != nil {
-		return
-	}
-	s.cmd.Process.Signal(syscall.SIGTERM)
-	done := make(chan struct{})
-	go func() { s.cmd.Wait(); close(done) }()
-	select {
-	case <-done:
-	case <-time.After(30 * time.Second):
-		s.cmd.Process.Kill()
-		<-done
+	if s.child != nil {
+		s.child.Stop(syscall.SIGTERM, 30*time.Second)
 	}
 }
 

@@ -115,23 +115,11 @@ func (p *Proc) Tail() string {
 // WaitReady polls /readyz (or /healthz) of an API node.
 func (p *Proc) WaitReady(t testing.TB) {
 	t.Helper()
-	deadline := time.Now().Add(60 * time.Second)
-	for time.Now().Before(deadline) {
-		for _, path := range []string{"/readyz", "/healthz"} {
-			resp, err := http.Get("http://" + p.Addr + path)
-			if err == nil {
-				resp.Body.Close()
-				if resp.StatusCode == 200 {
-					return
-				}
-			}
-		}
-		if p.Exited() {
-			t.Fatalf("%s exited:\n%s", p.Name, p.Tail())
-		}
-		time.Sleep(100 * time.Millisecond)
+	base := "http://" + p.Addr
+	if err := p.child.WaitReady(p.Name, 100*time.Millisecond, 60*time.Second, testenv.Text(p.Tail),
+		testenv.HTTPReady(base+"/readyz", base+"/healthz")); err != nil {
+		t.Fatal(err)
 	}
-	t.Fatalf("%s not ready:\n%s", p.Name, p.Tail())
 }
 
 // Receiver is a tenant's callback endpoint on loopback: it records every delivery.
