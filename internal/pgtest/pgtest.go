@@ -49,10 +49,7 @@ func Start(t testing.TB) *Cluster {
 	if !Available() {
 		testenv.Missing(t, "PostgreSQL", BinDir, "run `make setup` (apt package postgresql)")
 	}
-	c, err := StartCluster()
-	if err != nil {
-		t.Fatal(err)
-	}
+	c := testenv.Must(t, StartCluster)
 	t.Cleanup(c.Close)
 	return c
 }

@@ -51,10 +51,7 @@ func Start(t testing.TB) *Server {
 	if Binary() == "" {
 		testenv.Missing(t, "versitygw", filepath.Join(testenv.DepsDir(), "bin"), "run `make setup`")
 	}
-	s, err := StartServer()
-	if err != nil {
-		t.Fatal(err)
-	}
+	s := testenv.Must(t, StartServer)
 	t.Cleanup(s.Close)
 	return s
 }
