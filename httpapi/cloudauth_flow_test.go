@@ -6,7 +6,6 @@ import (
 	"encoding/json"
 	"fmt"
 	"net/http"
-	"net/http/httptest"
 	"net/url"
 	"os"
 	"path/filepath"
@@ -145,21 +144,11 @@ func TestCloudauthFlowGoSDK(t *testing.T) {
 	s := apitest.Start(t, apitest.Options{Engine: true, Flags: []string{"--cloudauth-http-callback-hosts", "127.0.0.1"}})
 	dir := t.TempDir()
 
-	callbacks := make(chan url.Values, 8)
-	cb := httptest.NewServer(http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
-		if r.Method == http.MethodGet {
-			callbacks <- r.URL.Query()
-		}
-	}))
-	defer cb.Close()
-	awaitCallback := func() url.Values {
-		select {
-		case q := <-callbacks:
-			return q
-		case <-time.After(20 * time.Second):
-			t.Fatal("no callback")
-		}
-		return nil
+	cb := testenv.NewRecorder(t, nil)
+	seen := 0                            // callbacks taken so far
+	awaitCallback := func() url.Values { // the next GET callback, in order
+		seen++
+		return cb.Wait(t, seen, 20*time.Second, func(r testenv.Received) bool { return r.Method == http.MethodGet })[seen-1].Query
 	}
 
 	t.Run("genuine talking face passes (registry, lip-sync off)", func(t *testing.T) {

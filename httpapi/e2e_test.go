@@ -4,15 +4,11 @@ import (
 	"context"
 	"encoding/base64"
 	"encoding/json"
-	"io"
 	"net/http"
-	"net/http/httptest"
-	"net/url"
 	"os"
 	"path/filepath"
 	"strconv"
 	"strings"
-	"sync"
 	"testing"
 	"time"
 
@@ -23,43 +19,6 @@ import (
 	"github.com/faceverify/faceverify/internal/voicetest"
 	"github.com/faceverify/faceverify/notify"
 )
-
-type receiver struct {
-	mu    sync.Mutex
-	forms []url.Values
-	sigs  []string
-	srv   *httptest.Server
-}
-
-func newReceiver(t *testing.T) *receiver {
-	r := &receiver{}
-	r.srv = httptest.NewServer(http.HandlerFunc(func(w http.ResponseWriter, req *http.Request) {
-		body, _ := io.ReadAll(req.Body)
-		f, _ := url.ParseQuery(string(body))
-		r.mu.Lock()
-		r.forms = append(r.forms, f)
-		r.sigs = append(r.sigs, req.Header.Get("X-Faceverify-Signature")+"|"+string(body))
-		r.mu.Unlock()
-	}))
-	t.Cleanup(r.srv.Close)
-	return r
-}
-
-func (r *receiver) wait(t *testing.T, n int) []url.Values {
-	t.Helper()
-	deadline := time.Now().Add(30 * time.Second)
-	for time.Now().Before(deadline) {
-		r.mu.Lock()
-		got := append([]url.Values(nil), r.forms...)
-		r.mu.Unlock()
-		if len(got) >= n {
-			return got
-		}
-		time.Sleep(50 * time.Millisecond)
-	}
-	t.Fatalf("notify not received (%d of %d)", len(r.forms), n)
-	return nil
-}
 
 func frameOf(t *testing.T, clip string) []byte {
 	t.Helper()
@@ -147,11 +106,11 @@ func TestLiteFlowEndToEnd(t *testing.T) {
 	if err := s.App.Service.Enrol(ctx, "李四", other, stranger); err != nil {
 		t.Fatal(err)
 	}
-	rcv := newReceiver(t)
+	rcv := testenv.NewRecorder(t, nil)
 
 	create := func(name, num string) string {
 		f := validForm()
-		f.Set("notify_url", rcv.srv.URL+"/notify")
+		f.Set("notify_url", rcv.URL+"/notify")
 		f.Set("idcard_name", name)
 		f.Set("idcard_number", num)
 		f.Set("liveness_retry_count", "2")
@@ -210,19 +169,17 @@ func TestLiteFlowEndToEnd(t *testing.T) {
 			t.Fatalf("image_best not a JPEG (%d bytes, %v)", len(img), err)
 		}
 		// the notify: data + sign, and the signature header
-		forms := rcv.wait(t, 1)
+		got := rcv.Wait(t, 1, 30*time.Second, nil)[0]
 		var data lite.NotifyData
-		json.Unmarshal([]byte(forms[0].Get("data")), &data)
+		json.Unmarshal([]byte(got.Form.Get("data")), &data)
 		if data.BizToken != tok || data.ErrorCode != "1000" || data.ErrorMsg != "SUCCESS" {
 			t.Fatalf("notify data %+v", data)
 		}
-		if forms[0].Get("sign") != lite.Sign(s.Tenant.NotifySecret, forms[0].Get("data")) {
+		if got.Form.Get("sign") != lite.Sign(s.Tenant.NotifySecret, got.Form.Get("data")) {
 			t.Fatal("notify sign does not verify")
 		}
-		rcv.mu.Lock()
-		hdr, body, _ := cut(rcv.sigs[0])
-		rcv.mu.Unlock()
-		if !notify.VerifySignature(s.Tenant.NotifySecret, hdr, body, time.Now(), time.Minute) {
+		hdr := got.Header.Get("X-Faceverify-Signature")
+		if !notify.VerifySignature(s.Tenant.NotifySecret, hdr, string(got.Body), time.Now(), time.Minute) {
 			t.Fatalf("X-Faceverify-Signature does not verify: %q", hdr)
 		}
 		// single use: no more uploads
@@ -276,15 +233,6 @@ func TestLiteFlowEndToEnd(t *testing.T) {
 			t.Fatalf("after last attempt: %+v", r)
 		}
 	})
-}
-
-func cut(s string) (string, string, bool) {
-	for i := 0; i < len(s); i++ {
-		if s[i] == '|' {
-			return s[:i], s[i+1:], true
-		}
-	}
-	return s, "", false
 }
 
 // TestReferenceImages: image_ref1 must hold exactly one usable face.

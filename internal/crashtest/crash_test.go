@@ -11,14 +11,12 @@ import (
 	"encoding/json"
 	"io"
 	"io/fs"
-	"net"
 	"net/http"
 	"net/url"
 	"os"
 	"os/exec"
 	"path/filepath"
 	"strings"
-	"sync"
 	"syscall"
 	"testing"
 	"time"
@@ -155,33 +153,27 @@ func scenario(t *testing.T, mode, bin, photo string, video []byte, models, ort s
 	}
 	runCLI(t, bin, append([]string{"admin", "registry", "add", "--name", subjectName, "--idcard-number", subjectNumber, "--photo", photo}, common...)...)
 
-	// the tenant's receiver, on loopback
-	var mu sync.Mutex
-	var got []callback
-	ln, err := net.Listen("tcp", "127.0.0.1:0")
-	if err != nil {
-		t.Fatal(err)
-	}
-	rs := &http.Server{Handler: http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
-		body, _ := io.ReadAll(r.Body)
+	// the tenant's receiver, on loopback: every callback signed both ways
+	rec := testenv.NewRecorder(t, func(w http.ResponseWriter, r *http.Request, body []byte) bool {
 		if !notify.VerifySignature(app.NotifySecret, r.Header.Get("X-Faceverify-Signature"), string(body), time.Now(), 5*time.Minute) {
 			t.Errorf("bad X-Faceverify-Signature")
 			w.WriteHeader(400)
-			return
+			return true
 		}
-		form, _ := url.ParseQuery(string(body))
-		if form.Get("sign") != lite.Sign(app.NotifySecret, form.Get("data")) {
+		if form, _ := url.ParseQuery(string(body)); form.Get("sign") != lite.Sign(app.NotifySecret, form.Get("data")) {
 			t.Errorf("bad sign")
 		}
-		var c callback
-		json.Unmarshal([]byte(form.Get("data")), &c.data)
-		c.key = r.Header.Get("X-Faceverify-Idempotency-Key")
-		mu.Lock()
-		got = append(got, c)
-		mu.Unlock()
-	})}
-	go rs.Serve(ln)
-	defer rs.Close()
+		return false
+	})
+	callbacks := func() []callback {
+		var cbs []callback
+		for _, r := range rec.All() {
+			c := callback{key: r.Header.Get("X-Faceverify-Idempotency-Key")}
+			json.Unmarshal([]byte(r.Form.Get("data")), &c.data)
+			cbs = append(cbs, c)
+		}
+		return cbs
+	}
 
 	addr := testenv.FreeAddr(t)
 	logs, err := os.Create(filepath.Join(t.TempDir(), "server.log"))
@@ -198,7 +190,7 @@ func scenario(t *testing.T, mode, bin, photo string, video []byte, models, ort s
 	// a session: liveness_retry_count=1 (the first video and one retake); if the decided
 	// attempt failed, the test ends the session by cancelling it after the restart
 	form := url.Values{
-		"return_url": {"https://biz.example/return"}, "notify_url": {"http://" + ln.Addr().String() + "/notify"},
+		"return_url": {"https://biz.example/return"}, "notify_url": {rec.URL + "/notify"},
 		"liveness_type": {"video_number"}, "idcard_name": {subjectName}, "idcard_number": {subjectNumber},
 		"liveness_retry_count": {"1"},
 	}
@@ -258,9 +250,7 @@ func scenario(t *testing.T, mode, bin, photo string, video []byte, models, ort s
 	deadline := time.Now().Add(3 * time.Minute)
 	cancelled := false
 	for {
-		mu.Lock()
-		n := len(got)
-		mu.Unlock()
+		n := len(callbacks())
 		if n > 0 {
 			break
 		}
@@ -286,9 +276,7 @@ func scenario(t *testing.T, mode, bin, photo string, video []byte, models, ort s
 	}
 	t.Logf("callback %v after the kill", time.Since(killedAt).Round(time.Millisecond))
 	time.Sleep(2 * time.Second) // room for a duplicate to show up
-	mu.Lock()
-	cbs := append([]callback(nil), got...)
-	mu.Unlock()
+	cbs := callbacks()
 	if len(cbs) != 1 || cbs[0].data.BizToken != tok || cbs[0].key != "notify:"+tok {
 		t.Fatalf("callbacks: %+v", cbs)
 	}

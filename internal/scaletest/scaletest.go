@@ -12,7 +12,6 @@ import (
 	"fmt"
 	"io"
 	"net/http"
-	"net/http/httptest"
 	"net/url"
 	"os"
 	"os/exec"
@@ -125,41 +124,29 @@ func (p *Proc) WaitReady(t testing.TB) {
 // Receiver is a tenant's callback endpoint on loopback: it records every delivery.
 type Receiver struct {
 	URL string
-	mu  sync.Mutex
-	got map[string][]string // biz_token -> error_msg of each delivery
-	n   int
+	rec *testenv.Recorder
 }
 
 // NewReceiver starts a receiver closed at the end of t.
 func NewReceiver(t testing.TB) *Receiver {
-	r := &Receiver{got: map[string][]string{}}
-	srv := httptest.NewServer(http.HandlerFunc(func(w http.ResponseWriter, req *http.Request) {
-		body, _ := io.ReadAll(req.Body)
-		f, _ := url.ParseQuery(string(body))
+	rec := testenv.NewRecorder(t, nil)
+	return &Receiver{URL: rec.URL + "/notify", rec: rec}
+}
+
+// Deliveries returns what was received (biz_token → error_msg of each delivery) and the
+// total number of deliveries.
+func (r *Receiver) Deliveries() (map[string][]string, int) {
+	all := r.rec.All()
+	out := map[string][]string{}
+	for _, d := range all {
 		var data struct {
 			BizToken string `json:"biz_token"`
 			ErrorMsg string `json:"error_msg"`
 		}
-		json.Unmarshal([]byte(f.Get("data")), &data)
-		r.mu.Lock()
-		r.got[data.BizToken] = append(r.got[data.BizToken], data.ErrorMsg)
-		r.n++
-		r.mu.Unlock()
-	}))
-	t.Cleanup(srv.Close)
-	r.URL = srv.URL + "/notify"
-	return r
-}
-
-// Deliveries returns a copy of what was received and the total number of deliveries.
-func (r *Receiver) Deliveries() (map[string][]string, int) {
-	r.mu.Lock()
-	defer r.mu.Unlock()
-	out := make(map[string][]string, len(r.got))
-	for k, v := range r.got {
-		out[k] = append([]string(nil), v...)
+		json.Unmarshal([]byte(d.Form.Get("data")), &data)
+		out[data.BizToken] = append(out[data.BizToken], data.ErrorMsg)
 	}
-	return out, r.n
+	return out, len(all)
 }
 
 // Client is a tenant backend plus an end user talking to the API nodes over HTTP.
