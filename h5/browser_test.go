@@ -19,7 +19,6 @@ import (
 	_ "image/jpeg"
 	"io"
 	"net/http"
-	"net/http/httptest"
 	"net/url"
 	"os"
 	"os/exec"
@@ -269,85 +268,51 @@ func wrong(d string) string {
 
 // ---- the business side -------------------------------------------------------------------
 
-type receiver struct {
-	srv       *httptest.Server
-	mu        sync.Mutex
-	notify    map[string]map[string]any // biz_token → data
-	callbacks map[string]url.Values     // certifyId → query of the Cloudauth GET callback
-}
+// receiver is the business: it records the Lite notify POSTs (/notify) and the Cloudauth
+// GET callbacks (/cb), and serves the page the user returns to (/return).
+type receiver struct{ *testenv.Recorder }
 
 func newReceiver(t *testing.T) *receiver {
-	rc := &receiver{notify: map[string]map[string]any{}, callbacks: map[string]url.Values{}}
-	rc.srv = httptest.NewServer(http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
-		switch r.URL.Path {
-		case "/cb":
-			if r.Method == http.MethodGet {
-				q := r.URL.Query()
-				rc.mu.Lock()
-				rc.callbacks[q.Get("certifyId")] = q
-				rc.mu.Unlock()
-			}
-			w.Write([]byte("ok"))
-		case "/notify":
-			r.ParseForm()
-			var d map[string]any
-			if err := json.Unmarshal([]byte(r.PostForm.Get("data")), &d); err == nil {
-				rc.mu.Lock()
-				rc.notify[fmt.Sprint(d["biz_token"])] = d
-				rc.mu.Unlock()
-			}
-			w.Write([]byte("ok"))
-		case "/return":
-			w.Header().Set("Content-Type", "text/html; charset=utf-8")
-			q := r.URL.Query()
-			fmt.Fprintf(w, "<!doctype html><title>business</title><link rel=icon href=\"data:,\"><p>back at the business: %s</p>",
-				html.EscapeString(q.Get("biz_token")+q.Get("certifyId")))
-		default:
-			http.NotFound(w, r)
+	return &receiver{testenv.NewRecorder(t, func(w http.ResponseWriter, r *http.Request, _ []byte) bool {
+		if r.URL.Path != "/return" {
+			return false
 		}
-	}))
-	t.Cleanup(rc.srv.Close)
-	return rc
+		w.Header().Set("Content-Type", "text/html; charset=utf-8")
+		q := r.URL.Query()
+		fmt.Fprintf(w, "<!doctype html><title>business</title><link rel=icon href=\"data:,\"><p>back at the business: %s</p>",
+			html.EscapeString(q.Get("biz_token")+q.Get("certifyId")))
+		return true
+	})}
 }
 
-// await polls get until it has a value (20 s at the most).
-func await[T any](t *testing.T, what string, get func() (T, bool)) T {
-	t.Helper()
-	deadline := time.Now().Add(20 * time.Second)
-	for time.Now().Before(deadline) {
-		if v, ok := get(); ok {
-			return v
-		}
-		time.Sleep(100 * time.Millisecond)
-	}
-	t.Fatalf("no %s", what)
-	var zero T
-	return zero
+// notifyData is the JSON "data" of a Lite notify.
+func notifyData(r testenv.Received) map[string]any {
+	var d map[string]any
+	json.Unmarshal([]byte(r.Form.Get("data")), &d)
+	return d
 }
 
-// waitNotify waits for the callback of token and returns its data.
+// waitNotify waits for the callback of token and returns its data (the latest one).
 func (rc *receiver) waitNotify(t *testing.T, token string) map[string]any {
 	t.Helper()
-	return await(t, "notify for "+token, func() (map[string]any, bool) {
-		rc.mu.Lock()
-		defer rc.mu.Unlock()
-		return rc.notify[token], rc.notify[token] != nil
+	got := rc.Wait(t, 1, 20*time.Second, func(r testenv.Received) bool {
+		return r.Path == "/notify" && fmt.Sprint(notifyData(r)["biz_token"]) == token
 	})
+	return notifyData(got[len(got)-1])
 }
 
 // waitCallback waits for the Cloudauth GET callback of certifyId and returns its query.
 func (rc *receiver) waitCallback(t *testing.T, id string) url.Values {
 	t.Helper()
-	return await(t, "callback for "+id, func() (url.Values, bool) {
-		rc.mu.Lock()
-		defer rc.mu.Unlock()
-		return rc.callbacks[id], rc.callbacks[id] != nil
+	got := rc.Wait(t, 1, 20*time.Second, func(r testenv.Received) bool {
+		return r.Path == "/cb" && r.Method == http.MethodGet && r.Query.Get("certifyId") == id
 	})
+	return got[len(got)-1].Query
 }
 
 func createSession(t *testing.T, s *apitest.Server, appCode string, rc *receiver, ref string, kv ...string) string {
 	t.Helper()
-	f := url.Values{"return_url": {rc.srv.URL + "/return?order=42"}, "notify_url": {rc.srv.URL + "/notify"},
+	f := url.Values{"return_url": {rc.URL + "/return?order=42"}, "notify_url": {rc.URL + "/notify"},
 		"liveness_type": {"video_number"}}
 	if ref != "" {
 		f.Set("comparison_type", "0")
@@ -394,8 +359,8 @@ func caInit(t *testing.T, s *apitest.Server, rc *receiver, ref string) (id, cert
 	r.OuterOrderNo = "order43"
 	r.ProductCode = "ID_PRO"
 	r.Model = "LIVENESS"
-	r.ReturnUrl = rc.srv.URL + "/return?order=43"
-	r.CallbackUrl = rc.srv.URL + "/cb?biz=1"
+	r.ReturnUrl = rc.URL + "/return?order=43"
+	r.CallbackUrl = rc.URL + "/cb?biz=1"
 	r.CallbackToken = "tok43"
 	r.MetaInfo = `{"zimVer":"3.0.0","appVersion":"1","bioMetaInfo":"4.1.0:1150,0","appName":"com.example","deviceType":"h5","osVersion":"Linux","apdidToken":"","deviceModel":"chromium"}`
 	r.FaceContrastPicture = base64.StdEncoding.EncodeToString(img)
@@ -504,13 +469,13 @@ func TestBrowserJourney(t *testing.T) {
 			step{"eval": "(performance.getEntriesByName('fv:upload-end')[0].startTime - performance.getEntriesByName('fv:upload-start')[0].startTime)"},
 			step{"eval": "window.getMetaInfo()"},
 			step{"eval": "JSON.stringify(performance.getEntriesByName('fv:upload-start')[0].detail)"},
-			step{"waitURL": rc.srv.URL + "/return", "timeout": 10000},
+			step{"waitURL": rc.URL + "/return", "timeout": 10000},
 		)
 		o := browse(t, run{Camera: cam, Mic: clearVoice(t, s, token, media, "zh"), Steps: steps})
 		if got := o.value("text", "#result-title"); got != "验证通过" {
 			t.Errorf("result title %q", got)
 		}
-		back := o.value("waitURL", rc.srv.URL+"/return")
+		back := o.value("waitURL", rc.URL+"/return")
 		if !strings.Contains(back, "biz_token="+url.QueryEscape(token)) || !strings.Contains(back, "order=42") {
 			t.Errorf("redirected to %s", back)
 		}
@@ -555,7 +520,7 @@ func TestBrowserJourney(t *testing.T) {
 			{"screen": "retry"}, {"click": "#retry"}}
 		steps = append(steps, recordSteps(5, "")...)
 		steps = append(steps, step{"screen": "result", "timeout": 90000}, step{"text": "#result-title"},
-			step{"waitURL": rc.srv.URL + "/return", "timeout": 10000})
+			step{"waitURL": rc.URL + "/return", "timeout": 10000})
 		o = browse(t, run{Camera: cam, Mic: clearVoice(t, s, token, media, "zh"), Steps: steps})
 		if got := o.value("text", "#result-title"); got != "验证通过" {
 			t.Errorf("result title %q", got)
@@ -659,7 +624,7 @@ func TestBrowserJourney(t *testing.T) {
 		steps = append(steps, recordSteps(4, "")...)
 		steps = append(steps, step{"screen": "result", "timeout": 90000}, step{"shot": "06-failed"},
 			step{"text": "#result-title"}, step{"text": "#result-text"},
-			step{"waitURL": rc.srv.URL + "/return", "timeout": 10000})
+			step{"waitURL": rc.URL + "/return", "timeout": 10000})
 		o := browse(t, run{Camera: still, Mic: voice(t, media, "zh", digits), Steps: steps})
 		const attack = "活体验证未通过，请本人正对镜头重试"
 		if got := o.value("text", "#retry-reason"); got != attack {
@@ -682,7 +647,7 @@ func TestBrowserJourney(t *testing.T) {
 		o := browse(t, run{Camera: cam, Steps: []step{{"goto": page(token)}, {"check": "#consent"}, {"click": "#start"},
 			{"screen": "video"}, {"waitEnabled": "#record"}, {"click": "#cancel"}, {"shot": "07-confirm-cancel"},
 			{"click": "#confirm-yes"}, {"screen": "result"}, {"text": "#result-title"},
-			{"waitURL": rc.srv.URL + "/return", "timeout": 10000}}})
+			{"waitURL": rc.URL + "/return", "timeout": 10000}}})
 		if got := o.value("text", "#result-title"); got != "已退出验证" {
 			t.Errorf("title %q", got)
 		}
@@ -703,12 +668,12 @@ func TestBrowserJourney(t *testing.T) {
 		steps = append(steps, recordSteps(5, "")...)
 		steps = append(steps, step{"screen": "result", "timeout": 90000}, step{"shot": "16-cloudauth-result"},
 			step{"text": "#result-title"},
-			step{"waitURL": rc.srv.URL + "/return", "timeout": 10000}, step{"text": "p"})
+			step{"waitURL": rc.URL + "/return", "timeout": 10000}, step{"text": "p"})
 		o := browse(t, run{Camera: cam, Mic: clearVoice(t, s, id, media, "zh"), Steps: steps})
 		if got := o.value("text", "#result-title"); got != "验证通过" {
 			t.Errorf("result title %q (digits %s, verdict %+v)", got, digits, session(t, s, id).Result)
 		}
-		back, err := url.Parse(o.value("waitURL", rc.srv.URL+"/return"))
+		back, err := url.Parse(o.value("waitURL", rc.URL+"/return"))
 		if err != nil {
 			t.Fatal(err)
 		}
@@ -765,7 +730,7 @@ func TestBrowserJourney(t *testing.T) {
 		steps = append(steps, recordSteps(5, "18-video-en")...)
 		steps = append(steps, step{"screen": "result", "timeout": 90000}, step{"shot": "19-result-en"},
 			step{"text": "#result-title"}, step{"text": "#result-return"}, step{"eval": "document.documentElement.lang"},
-			step{"waitURL": rc.srv.URL + "/return", "timeout": 10000})
+			step{"waitURL": rc.URL + "/return", "timeout": 10000})
 		o := browse(t, run{Camera: cam, Mic: clearVoice(t, s, token, media, "en"), Locale: "en-US", Steps: steps})
 		for sel, want := range map[string]string{
 			"#s-intro h1":    "Verify your identity",
