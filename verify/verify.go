@@ -14,6 +14,7 @@ import (
 	"fmt"
 	"hash"
 	"io"
+	"io/fs"
 	"log/slog"
 	"math/big"
 	"os"
@@ -878,11 +879,17 @@ func (s *Service) stage(ctx context.Context, key string) (string, func(), error)
 	if cerr := f.Close(); err == nil {
 		err = cerr
 	}
+	// the copy is personal data: a copy that cannot be removed is logged, never left silently
+	remove := func() {
+		if rerr := os.Remove(f.Name()); rerr != nil && !errors.Is(rerr, fs.ErrNotExist) {
+			s.Log.Error("staged video copy not removed", "path", f.Name(), "err", rerr)
+		}
+	}
 	if err != nil {
-		os.Remove(f.Name())
+		remove()
 		return "", nil, err
 	}
-	return f.Name(), func() { os.Remove(f.Name()) }, nil
+	return f.Name(), remove, nil
 }
 
 // ---- registry --------------------------------------------------------------------------

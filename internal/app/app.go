@@ -216,12 +216,13 @@ func (a *App) Serve(ctx context.Context, ln net.Listener) error {
 	}
 	sctx, cancel := context.WithTimeout(context.Background(), 20*time.Second)
 	defer cancel()
-	srv.Shutdown(sctx)
-	if msrv != nil {
-		msrv.Shutdown(sctx)
-	}
-	if csrv != nil {
-		csrv.Shutdown(sctx)
+	for _, s := range []*http.Server{srv, msrv, csrv} { // API, metrics, console listeners
+		if s == nil {
+			continue
+		}
+		if serr := s.Shutdown(sctx); serr != nil {
+			a.Log.Error("listener not shut down cleanly", "addr", s.Addr, "err", serr)
+		}
 	}
 	stopWorkers()
 	wg.Wait()
