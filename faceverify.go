@@ -2,6 +2,11 @@
 // service: sessions and their state machine, verdicts, tenants, errors, and the interfaces
 // of everything the use cases depend on. It knows nothing about HTTP, SQL, ONNX or either
 // vendor's field names; adapters live in sub-packages named after what they adapt.
+//
+// The domain types carry no wire names (no JSON tags): each dialect renders them in its own
+// structs (dialect/lite, dialect/cloudauth, httpapi's page API), the store keeps its own
+// persisted records (store/sqlstore/records.go, which read every earlier release's rows)
+// and the operator CLI its own output (internal/admin).
 package faceverify
 
 import (
@@ -22,18 +27,18 @@ func (SystemClock) Now() time.Time { return time.Now() }
 // Job is a unit of background work, enqueued in the same transaction as the session
 // change that needs it.
 type Job struct {
-	ID          int64     `json:"id"`
-	Kind        string    `json:"kind"`
-	Key         string    `json:"key"` // idempotency key: at most one live job per (kind, key)
-	Token       string    `json:"token,omitempty"`
-	Payload     []byte    `json:"payload,omitempty"`
-	Attempt     int       `json:"attempt"` // attempts made so far
-	MaxAttempts int       `json:"max_attempts"`
-	RunAt       time.Time `json:"run_at"`
-	State       string    `json:"state"` // queued | running | done | failed
-	LastError   string    `json:"last_error,omitempty"`
-	CreatedAt   time.Time `json:"created_at"`
-	UpdatedAt   time.Time `json:"updated_at"`
+	ID          int64
+	Kind        string
+	Key         string // idempotency key: at most one live job per (kind, key)
+	Token       string
+	Payload     []byte
+	Attempt     int // attempts made so far
+	MaxAttempts int
+	RunAt       time.Time
+	State       string // queued | running | done | failed
+	LastError   string
+	CreatedAt   time.Time
+	UpdatedAt   time.Time
 }
 
 // Job kinds.
@@ -52,21 +57,21 @@ const (
 
 // JobAttempt is the record of one try of a job (visible to operators).
 type JobAttempt struct {
-	JobID    int64         `json:"job_id"`
-	Attempt  int           `json:"attempt"`
-	At       time.Time     `json:"at"`
-	Error    string        `json:"error,omitempty"`
-	Detail   string        `json:"detail,omitempty"` // e.g. HTTP status of a callback
-	Duration time.Duration `json:"duration"`
+	JobID    int64
+	Attempt  int
+	At       time.Time
+	Error    string
+	Detail   string // e.g. HTTP status of a callback
+	Duration time.Duration
 }
 
 // RegistryEntry is an authoritative identity photo (comparison_type=1).
 type RegistryEntry struct {
-	Number    string    `json:"number"`
-	Name      string    `json:"name"`
-	PhotoKey  string    `json:"photo_key"`
-	Embedding []float32 `json:"embedding"`
-	CreatedAt time.Time `json:"created_at"`
+	Number    string
+	Name      string
+	PhotoKey  string
+	Embedding []float32
+	CreatedAt time.Time
 }
 
 // Store persists tenants, sessions, the registry and jobs. Implementations: store/sqlite,

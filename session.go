@@ -140,25 +140,25 @@ const (
 // Options are the parameters a business backend fixed when it created the session.
 // Field names are ours; each dialect maps its own parameters onto them.
 type Options struct {
-	ReturnURL       string            `json:"return_url"`
-	NotifyURL       string            `json:"notify_url"`
-	NotifyToken     string            `json:"notify_token,omitempty"` // Cloudauth CallbackToken
-	ExternalRef     string            `json:"external_ref,omitempty"` // Lite biz_no / Cloudauth OuterOrderNo
-	UserRef         string            `json:"user_ref,omitempty"`     // Lite uuid / Cloudauth UserId
-	ComparisonType  int               `json:"comparison_type"`        // CompareRegistry | CompareReference
-	IDFromCard      bool              `json:"id_from_card"`           // Lite group=1: identity read by OCR
-	ClaimedName     string            `json:"claimed_name,omitempty"`
-	ClaimedNumber   string            `json:"claimed_number,omitempty"`
-	IDCardThreshold float64           `json:"idcard_threshold"`
-	IDCardRetries   int               `json:"idcard_retries"` // retakes per side after the first photo (0–5)
-	IDCardFrontOnly bool              `json:"idcard_front_only"`
-	LivenessType    string            `json:"liveness_type"`
-	SecurityLevel   int               `json:"security_level"`           // 1 lenient (FAR 1e-3), 2 normal (1e-4), 3 strict (1e-5)
-	LivenessPrefs   int               `json:"liveness_preferences"`     // 1: 3 of 4 digits, 2: all 4
-	LivenessRetries int               `json:"liveness_retries"`         // retakes after the first video (0–5)
-	RefImageKeys    []string          `json:"ref_image_keys,omitempty"` // blob keys of image_ref1/2
-	RefEmbeddings   [][]float32       `json:"ref_embeddings,omitempty"`
-	Meta            map[string]string `json:"meta,omitempty"` // dialect extras kept for audit (MetaInfo, Mobile, Ip, AuthId…)
+	ReturnURL       string
+	NotifyURL       string
+	NotifyToken     string // Cloudauth CallbackToken
+	ExternalRef     string // Lite biz_no / Cloudauth OuterOrderNo
+	UserRef         string // Lite uuid / Cloudauth UserId
+	ComparisonType  int    // CompareRegistry | CompareReference
+	IDFromCard      bool   // Lite group=1: identity read by OCR
+	ClaimedName     string
+	ClaimedNumber   string
+	IDCardThreshold float64
+	IDCardRetries   int // retakes per side after the first photo (0–5)
+	IDCardFrontOnly bool
+	LivenessType    string
+	SecurityLevel   int      // 1 lenient (FAR 1e-3), 2 normal (1e-4), 3 strict (1e-5)
+	LivenessPrefs   int      // 1: 3 of 4 digits, 2: all 4
+	LivenessRetries int      // retakes after the first video (0–5)
+	RefImageKeys    []string // blob keys of image_ref1/2
+	RefEmbeddings   [][]float32
+	Meta            map[string]string // dialect extras kept for audit (MetaInfo, Mobile, Ip, AuthId…)
 }
 
 // SecurityFAR returns the false-accept rate key the security level selects.
@@ -174,26 +174,26 @@ func (o Options) SecurityFAR() string {
 
 // Session is one verification: a Lite biz_token or a Cloudauth CertifyId.
 type Session struct {
-	Token       string    `json:"token"`
-	TenantID    string    `json:"tenant_id"`
-	Dialect     Dialect   `json:"dialect"`
-	State       State     `json:"state"`
-	Options     Options   `json:"options"`
-	CreatedAt   time.Time `json:"created_at"`
-	UpdatedAt   time.Time `json:"updated_at"`
-	ExpiresAt   time.Time `json:"expires_at"`   // the page is usable until then
-	RetainUntil time.Time `json:"retain_until"` // the result is kept until then
+	Token       string
+	TenantID    string
+	Dialect     Dialect
+	State       State
+	Options     Options
+	CreatedAt   time.Time
+	UpdatedAt   time.Time
+	ExpiresAt   time.Time // the page is usable until then
+	RetainUntil time.Time // the result is kept until then
 
-	Started         bool              `json:"started"`
-	Challenge       string            `json:"challenge,omitempty"`       // current 4 digits
-	Attempts        int               `json:"attempts"`                  // videos accepted so far
-	IDCardAttempts  map[string]int    `json:"idcard_attempts,omitempty"` // per side
-	IDCard          *IDCardResult     `json:"idcard,omitempty"`          // merged OCR fields
-	Images          map[string]string `json:"images,omitempty"`          // name → blob key (image_best, idcard_frontside, …)
-	PendingVideoKey string            `json:"pending_video_key,omitempty"`
-	LastAttempt     *Liveness         `json:"last_attempt,omitempty"` // report of the last failed attempt (retry screen)
-	Verdict         *Verdict          `json:"verdict,omitempty"`
-	Version         int64             `json:"version"` // optimistic concurrency; bumped by Store.UpdateSession
+	Started         bool
+	Challenge       string            // current 4 digits
+	Attempts        int               // videos accepted so far
+	IDCardAttempts  map[string]int    // per side
+	IDCard          *IDCardResult     // merged OCR fields
+	Images          map[string]string // name → blob key (image_best, idcard_frontside, …)
+	PendingVideoKey string
+	LastAttempt     *Liveness // report of the last failed attempt (retry screen)
+	Verdict         *Verdict
+	Version         int64 // optimistic concurrency; bumped by Store.UpdateSession
 
 	changes []StateChange // transitions not yet stored (PendingChanges)
 }

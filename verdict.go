@@ -65,12 +65,12 @@ func (r Result) IsZero() bool { return r.Code == 0 }
 // Confidence is the calibrated 0–100 FaceID score, VerifyScore the calibrated 0–100
 // Cloudauth score; Thresholds are the confidence thresholds keyed "1e-3".."1e-6".
 type Comparison struct {
-	Similarity  float64            `json:"similarity"`
-	Confidence  float64            `json:"confidence"`
-	VerifyScore float64            `json:"verify_score"`
-	Thresholds  map[string]float64 `json:"thresholds"`
-	Threshold   float64            `json:"threshold"` // the one applied (security_level)
-	Passed      bool               `json:"passed"`
+	Similarity  float64
+	Confidence  float64
+	VerifyScore float64
+	Thresholds  map[string]float64
+	Threshold   float64 // the one applied (security_level)
+	Passed      bool
 }
 
 // IDCardResult holds what was read from the ID card (group=1). Personal data. It carries
@@ -118,27 +118,27 @@ type Legality struct {
 
 // Liveness is the report of one liveness attempt on a video.
 type Liveness struct {
-	Result       Result             `json:"result"`
-	Challenge    string             `json:"challenge"`
-	DigitsHeard  string             `json:"digits_heard"`
-	Scores       map[string]float64 `json:"scores"`        // per-check scores (sync, antispoof, quality, …)
-	AttackScore  float64            `json:"attack_score"`  // 0 = surely live, 1 = surely attack
-	QualityScore float64            `json:"quality_score"` // 0–100
-	Occluded     bool               `json:"occluded"`
-	Embedding    []float32          `json:"embedding,omitempty"` // best frame's face template
-	BestImage    []byte             `json:"-"`                   // JPEG of the best frame (stored as a blob)
-	Timings      map[string]float64 `json:"timings_ms,omitempty"`
+	Result       Result
+	Challenge    string
+	DigitsHeard  string
+	Scores       map[string]float64 // per-check scores (sync, antispoof, quality, …)
+	AttackScore  float64            // 0 = surely live, 1 = surely attack
+	QualityScore float64            // 0–100
+	Occluded     bool
+	Embedding    []float32          // best frame's face template
+	BestImage    []byte             // JPEG of the best frame (a blob, never in the session row)
+	Timings      map[string]float64 // milliseconds per pipeline stage
 	// Rule is the liveness rule that decided the result, read for an operator: its name, the
 	// values it compared and the result, e.g. "low_quality: quality 12.3 < MinQuality 20 →
 	// FACE_QUALITY_TOO_LOW" ("" = not decided by the rule table, or stored before it was kept).
 	// Internal: the vendor wire protocols never carry it.
-	Rule string `json:"rule,omitempty"`
+	Rule string
 }
 
 // Verdict is the final decision on a session.
 type Verdict struct {
-	Result       Result                `json:"result"`
-	Verification map[string]Comparison `json:"verification,omitempty"` // "idcard", "ref1", "ref2", "portrait"
-	Liveness     *Liveness             `json:"liveness,omitempty"`
-	DecidedAt    time.Time             `json:"decided_at"`
+	Result       Result
+	Verification map[string]Comparison // "idcard", "ref1", "ref2", "portrait"
+	Liveness     *Liveness
+	DecidedAt    time.Time
 }

@@ -18,9 +18,7 @@ import (
 	"image"
 	_ "image/jpeg"
 	"io"
-	"mime/multipart"
 	"net/http"
-	"net/http/httptest"
 	"net/url"
 	"os"
 	"os/exec"
@@ -154,22 +152,14 @@ func screensDir(t *testing.T) string {
 
 // ---- fake camera and microphone ---------------------------------------------------------
 
-func sh(t *testing.T, name string, args ...string) {
-	t.Helper()
-	out, err := exec.Command(name, args...).CombinedOutput()
-	if err != nil {
-		t.Fatalf("%s %s: %v\n%s", name, strings.Join(args, " "), err, out)
-	}
-}
-
 // talkingCamera makes a 640×480 y4m of a real talking clip (the fake camera loops it) and a
 // JPEG of one of its frames (the reference photo of the same person).
 func talkingCamera(t *testing.T, dir string) (y4m, ref string) {
 	clip := filepath.Join(testenv.Datasets(t, "talking"), "talking", "vox_input_00010.mp4")
 	y4m, ref = filepath.Join(dir, "talking.y4m"), filepath.Join(dir, "ref.jpg")
-	sh(t, "ffmpeg", "-nostdin", "-loglevel", "error", "-y", "-i", clip, "-an",
+	testenv.Sh(t, "ffmpeg", "-nostdin", "-loglevel", "error", "-y", "-i", clip, "-an",
 		"-vf", "scale=448:448,pad=640:480:96:16,fps=25,format=yuv420p", "-f", "yuv4mpegpipe", y4m)
-	sh(t, "ffmpeg", "-nostdin", "-loglevel", "error", "-y", "-ss", "1", "-i", clip, "-frames:v", "1", "-q:v", "2", ref)
+	testenv.Sh(t, "ffmpeg", "-nostdin", "-loglevel", "error", "-y", "-ss", "1", "-i", clip, "-frames:v", "1", "-q:v", "2", ref)
 	return y4m, ref
 }
 
@@ -177,7 +167,7 @@ func talkingCamera(t *testing.T, dir string) (y4m, ref string) {
 func stillCamera(t *testing.T, dir string) (y4m, ref string) {
 	photo := filepath.Join(testenv.Datasets(t, "faces", "deepface"), "faces", "deepface", "img1.jpg")
 	y4m = filepath.Join(dir, "still.y4m")
-	sh(t, "ffmpeg", "-nostdin", "-loglevel", "error", "-y", "-loop", "1", "-i", photo, "-t", "1",
+	testenv.Sh(t, "ffmpeg", "-nostdin", "-loglevel", "error", "-y", "-loop", "1", "-i", photo, "-t", "1",
 		"-vf", "scale=640:480:force_original_aspect_ratio=decrease,pad=640:480:(ow-iw)/2:(oh-ih)/2,fps=10,format=yuv420p",
 		"-f", "yuv4mpegpipe", y4m)
 	return y4m, photo
@@ -219,7 +209,7 @@ func voice(t *testing.T, dir, lang, digits string) string {
 	bestRaw := ""
 	for i, v := range voicetest.Voices[lang] {
 		raw := filepath.Join(dir, fmt.Sprintf("voice-raw-%s-%s-%d.wav", lang, digits, i))
-		sh(t, "espeak-ng", "-v", v[0], "-s", v[1], "-w", raw, voicetest.Say(lang, digits))
+		testenv.Sh(t, "espeak-ng", "-v", v[0], "-s", v[1], "-w", raw, voicetest.Say(lang, digits))
 		if bestRaw == "" {
 			bestRaw = raw
 		}
@@ -229,7 +219,7 @@ func voice(t *testing.T, dir, lang, digits string) string {
 		}
 		t.Logf("voice %s -s %s: the recogniser does not confirm %s (hears %q)", v[0], v[1], digits, voicetest.Heard(t, raw))
 	}
-	sh(t, "sox", bestRaw, "-r", "48000", "-c", "1", "-b", "16", out, "pad", "3.0", "30", "gain", "-n", "-3")
+	testenv.Sh(t, "sox", bestRaw, "-r", "48000", "-c", "1", "-b", "16", out, "pad", "3.0", "30", "gain", "-n", "-3")
 	return out
 }
 
@@ -258,9 +248,9 @@ func exactVoice(t *testing.T, dir, lang, digits string) (string, bool) {
 	out := filepath.Join(dir, "voice-"+lang+"-"+digits+".wav")
 	for i, v := range voicetest.Voices[lang][:3] {
 		raw := filepath.Join(dir, fmt.Sprintf("clear-raw-%s-%s-%d.wav", lang, digits, i))
-		sh(t, "espeak-ng", "-v", v[0], "-s", v[1], "-w", raw, voicetest.Say(lang, digits))
+		testenv.Sh(t, "espeak-ng", "-v", v[0], "-s", v[1], "-w", raw, voicetest.Say(lang, digits))
 		if voicetest.Confirmed(t, raw, digits) {
-			sh(t, "sox", raw, "-r", "48000", "-c", "1", "-b", "16", out, "pad", "3.0", "30", "gain", "-n", "-3")
+			testenv.Sh(t, "sox", raw, "-r", "48000", "-c", "1", "-b", "16", out, "pad", "3.0", "30", "gain", "-n", "-3")
 			return out, true
 		}
 	}
@@ -278,114 +268,70 @@ func wrong(d string) string {
 
 // ---- the business side -------------------------------------------------------------------
 
-type receiver struct {
-	srv       *httptest.Server
-	mu        sync.Mutex
-	notify    map[string]map[string]any // biz_token → data
-	callbacks map[string]url.Values     // certifyId → query of the Cloudauth GET callback
-}
+// receiver is the business: it records the Lite notify POSTs (/notify) and the Cloudauth
+// GET callbacks (/cb), and serves the page the user returns to (/return).
+type receiver struct{ *testenv.Recorder }
 
 func newReceiver(t *testing.T) *receiver {
-	rc := &receiver{notify: map[string]map[string]any{}, callbacks: map[string]url.Values{}}
-	rc.srv = httptest.NewServer(http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
-		switch r.URL.Path {
-		case "/cb":
-			if r.Method == http.MethodGet {
-				q := r.URL.Query()
-				rc.mu.Lock()
-				rc.callbacks[q.Get("certifyId")] = q
-				rc.mu.Unlock()
-			}
-			w.Write([]byte("ok"))
-		case "/notify":
-			r.ParseForm()
-			var d map[string]any
-			if err := json.Unmarshal([]byte(r.PostForm.Get("data")), &d); err == nil {
-				rc.mu.Lock()
-				rc.notify[fmt.Sprint(d["biz_token"])] = d
-				rc.mu.Unlock()
-			}
-			w.Write([]byte("ok"))
-		case "/return":
-			w.Header().Set("Content-Type", "text/html; charset=utf-8")
-			q := r.URL.Query()
-			fmt.Fprintf(w, "<!doctype html><title>business</title><link rel=icon href=\"data:,\"><p>back at the business: %s</p>",
-				html.EscapeString(q.Get("biz_token")+q.Get("certifyId")))
-		default:
-			http.NotFound(w, r)
+	return &receiver{testenv.NewRecorder(t, func(w http.ResponseWriter, r *http.Request, _ []byte) bool {
+		if r.URL.Path != "/return" {
+			return false
 		}
-	}))
-	t.Cleanup(rc.srv.Close)
-	return rc
+		w.Header().Set("Content-Type", "text/html; charset=utf-8")
+		q := r.URL.Query()
+		fmt.Fprintf(w, "<!doctype html><title>business</title><link rel=icon href=\"data:,\"><p>back at the business: %s</p>",
+			html.EscapeString(q.Get("biz_token")+q.Get("certifyId")))
+		return true
+	})}
 }
 
-// await polls get until it has a value (20 s at the most).
-func await[T any](t *testing.T, what string, get func() (T, bool)) T {
-	t.Helper()
-	deadline := time.Now().Add(20 * time.Second)
-	for time.Now().Before(deadline) {
-		if v, ok := get(); ok {
-			return v
-		}
-		time.Sleep(100 * time.Millisecond)
-	}
-	t.Fatalf("no %s", what)
-	var zero T
-	return zero
+// notifyData is the JSON "data" of a Lite notify.
+func notifyData(r testenv.Received) map[string]any {
+	var d map[string]any
+	json.Unmarshal([]byte(r.Form.Get("data")), &d)
+	return d
 }
 
-// waitNotify waits for the callback of token and returns its data.
+// waitNotify waits for the callback of token and returns its data (the latest one).
 func (rc *receiver) waitNotify(t *testing.T, token string) map[string]any {
 	t.Helper()
-	return await(t, "notify for "+token, func() (map[string]any, bool) {
-		rc.mu.Lock()
-		defer rc.mu.Unlock()
-		return rc.notify[token], rc.notify[token] != nil
+	got := rc.Wait(t, 1, 20*time.Second, func(r testenv.Received) bool {
+		return r.Path == "/notify" && fmt.Sprint(notifyData(r)["biz_token"]) == token
 	})
+	return notifyData(got[len(got)-1])
 }
 
 // waitCallback waits for the Cloudauth GET callback of certifyId and returns its query.
 func (rc *receiver) waitCallback(t *testing.T, id string) url.Values {
 	t.Helper()
-	return await(t, "callback for "+id, func() (url.Values, bool) {
-		rc.mu.Lock()
-		defer rc.mu.Unlock()
-		return rc.callbacks[id], rc.callbacks[id] != nil
+	got := rc.Wait(t, 1, 20*time.Second, func(r testenv.Received) bool {
+		return r.Path == "/cb" && r.Method == http.MethodGet && r.Query.Get("certifyId") == id
 	})
+	return got[len(got)-1].Query
 }
 
 func createSession(t *testing.T, s *apitest.Server, appCode string, rc *receiver, ref string, kv ...string) string {
 	t.Helper()
-	var body bytes.Buffer
-	mw := multipart.NewWriter(&body)
-	f := map[string]string{"return_url": rc.srv.URL + "/return?order=42", "notify_url": rc.srv.URL + "/notify",
-		"liveness_type": "video_number"}
+	f := url.Values{"return_url": {rc.URL + "/return?order=42"}, "notify_url": {rc.URL + "/notify"},
+		"liveness_type": {"video_number"}}
 	if ref != "" {
-		f["comparison_type"], f["uuid"] = "0", "user-1"
+		f.Set("comparison_type", "0")
+		f.Set("uuid", "user-1")
 	} else {
-		f["idcard_name"], f["idcard_number"] = "张三", "11010519491231002X"
+		f.Set("idcard_name", "张三")
+		f.Set("idcard_number", "11010519491231002X")
 	}
-	for i := 0; i+1 < len(kv); i += 2 {
-		if kv[i+1] == "" {
-			delete(f, kv[i])
-		} else {
-			f[kv[i]] = kv[i+1]
-		}
-	}
-	for k, v := range f {
-		mw.WriteField(k, v)
-	}
+	var files []testenv.File
 	if ref != "" {
 		img, err := os.ReadFile(ref)
 		if err != nil {
 			t.Fatal(err)
 		}
-		w, _ := mw.CreateFormFile("image_ref1", "ref.jpg")
-		w.Write(img)
+		files = append(files, testenv.File{Field: "image_ref1", Name: "ref.jpg", Data: img})
 	}
-	mw.Close()
-	req, _ := http.NewRequest(http.MethodPost, s.URL+"/lite/v1/get_biz_token", &body)
-	req.Header.Set("Content-Type", mw.FormDataContentType())
+	body, ct := testenv.Multipart(apitest.EditForm(f, "", kv...), files...)
+	req, _ := http.NewRequest(http.MethodPost, s.URL+"/lite/v1/get_biz_token", bytes.NewReader(body))
+	req.Header.Set("Content-Type", ct)
 	req.Header.Set("Authorization", "APPCODE "+appCode)
 	var out struct {
 		BizToken string `json:"biz_token"`
@@ -413,8 +359,8 @@ func caInit(t *testing.T, s *apitest.Server, rc *receiver, ref string) (id, cert
 	r.OuterOrderNo = "order43"
 	r.ProductCode = "ID_PRO"
 	r.Model = "LIVENESS"
-	r.ReturnUrl = rc.srv.URL + "/return?order=43"
-	r.CallbackUrl = rc.srv.URL + "/cb?biz=1"
+	r.ReturnUrl = rc.URL + "/return?order=43"
+	r.CallbackUrl = rc.URL + "/cb?biz=1"
 	r.CallbackToken = "tok43"
 	r.MetaInfo = `{"zimVer":"3.0.0","appVersion":"1","bioMetaInfo":"4.1.0:1150,0","appName":"com.example","deviceType":"h5","osVersion":"Linux","apdidToken":"","deviceModel":"chromium"}`
 	r.FaceContrastPicture = base64.StdEncoding.EncodeToString(img)
@@ -523,13 +469,13 @@ func TestBrowserJourney(t *testing.T) {
 			step{"eval": "(performance.getEntriesByName('fv:upload-end')[0].startTime - performance.getEntriesByName('fv:upload-start')[0].startTime)"},
 			step{"eval": "window.getMetaInfo()"},
 			step{"eval": "JSON.stringify(performance.getEntriesByName('fv:upload-start')[0].detail)"},
-			step{"waitURL": rc.srv.URL + "/return", "timeout": 10000},
+			step{"waitURL": rc.URL + "/return", "timeout": 10000},
 		)
 		o := browse(t, run{Camera: cam, Mic: clearVoice(t, s, token, media, "zh"), Steps: steps})
 		if got := o.value("text", "#result-title"); got != "验证通过" {
 			t.Errorf("result title %q", got)
 		}
-		back := o.value("waitURL", rc.srv.URL+"/return")
+		back := o.value("waitURL", rc.URL+"/return")
 		if !strings.Contains(back, "biz_token="+url.QueryEscape(token)) || !strings.Contains(back, "order=42") {
 			t.Errorf("redirected to %s", back)
 		}
@@ -574,7 +520,7 @@ func TestBrowserJourney(t *testing.T) {
 			{"screen": "retry"}, {"click": "#retry"}}
 		steps = append(steps, recordSteps(5, "")...)
 		steps = append(steps, step{"screen": "result", "timeout": 90000}, step{"text": "#result-title"},
-			step{"waitURL": rc.srv.URL + "/return", "timeout": 10000})
+			step{"waitURL": rc.URL + "/return", "timeout": 10000})
 		o = browse(t, run{Camera: cam, Mic: clearVoice(t, s, token, media, "zh"), Steps: steps})
 		if got := o.value("text", "#result-title"); got != "验证通过" {
 			t.Errorf("result title %q", got)
@@ -589,7 +535,7 @@ func TestBrowserJourney(t *testing.T) {
 		// that identity enrolled in the registry (comparison_type=1, group=1)
 		faces := filepath.Join(media, "faces", "person")
 		os.MkdirAll(faces, 0o755)
-		sh(t, "cp", ref, filepath.Join(faces, "ref.jpg"))
+		testenv.Sh(t, "cp", ref, filepath.Join(faces, "ref.jpg"))
 		g, err := gen.New(gen.Options{Seed: 7, FacesDir: filepath.Dir(faces)})
 		if err != nil {
 			t.Skipf("card generator: %v", err)
@@ -678,7 +624,7 @@ func TestBrowserJourney(t *testing.T) {
 		steps = append(steps, recordSteps(4, "")...)
 		steps = append(steps, step{"screen": "result", "timeout": 90000}, step{"shot": "06-failed"},
 			step{"text": "#result-title"}, step{"text": "#result-text"},
-			step{"waitURL": rc.srv.URL + "/return", "timeout": 10000})
+			step{"waitURL": rc.URL + "/return", "timeout": 10000})
 		o := browse(t, run{Camera: still, Mic: voice(t, media, "zh", digits), Steps: steps})
 		const attack = "活体验证未通过，请本人正对镜头重试"
 		if got := o.value("text", "#retry-reason"); got != attack {
@@ -701,7 +647,7 @@ func TestBrowserJourney(t *testing.T) {
 		o := browse(t, run{Camera: cam, Steps: []step{{"goto": page(token)}, {"check": "#consent"}, {"click": "#start"},
 			{"screen": "video"}, {"waitEnabled": "#record"}, {"click": "#cancel"}, {"shot": "07-confirm-cancel"},
 			{"click": "#confirm-yes"}, {"screen": "result"}, {"text": "#result-title"},
-			{"waitURL": rc.srv.URL + "/return", "timeout": 10000}}})
+			{"waitURL": rc.URL + "/return", "timeout": 10000}}})
 		if got := o.value("text", "#result-title"); got != "已退出验证" {
 			t.Errorf("title %q", got)
 		}
@@ -722,12 +668,12 @@ func TestBrowserJourney(t *testing.T) {
 		steps = append(steps, recordSteps(5, "")...)
 		steps = append(steps, step{"screen": "result", "timeout": 90000}, step{"shot": "16-cloudauth-result"},
 			step{"text": "#result-title"},
-			step{"waitURL": rc.srv.URL + "/return", "timeout": 10000}, step{"text": "p"})
+			step{"waitURL": rc.URL + "/return", "timeout": 10000}, step{"text": "p"})
 		o := browse(t, run{Camera: cam, Mic: clearVoice(t, s, id, media, "zh"), Steps: steps})
 		if got := o.value("text", "#result-title"); got != "验证通过" {
 			t.Errorf("result title %q (digits %s, verdict %+v)", got, digits, session(t, s, id).Result)
 		}
-		back, err := url.Parse(o.value("waitURL", rc.srv.URL+"/return"))
+		back, err := url.Parse(o.value("waitURL", rc.URL+"/return"))
 		if err != nil {
 			t.Fatal(err)
 		}
@@ -784,7 +730,7 @@ func TestBrowserJourney(t *testing.T) {
 		steps = append(steps, recordSteps(5, "18-video-en")...)
 		steps = append(steps, step{"screen": "result", "timeout": 90000}, step{"shot": "19-result-en"},
 			step{"text": "#result-title"}, step{"text": "#result-return"}, step{"eval": "document.documentElement.lang"},
-			step{"waitURL": rc.srv.URL + "/return", "timeout": 10000})
+			step{"waitURL": rc.URL + "/return", "timeout": 10000})
 		o := browse(t, run{Camera: cam, Mic: clearVoice(t, s, token, media, "en"), Locale: "en-US", Steps: steps})
 		for sel, want := range map[string]string{
 			"#s-intro h1":    "Verify your identity",

@@ -6,10 +6,8 @@ import (
 	"encoding/json"
 	"fmt"
 	"net/http"
-	"net/http/httptest"
 	"net/url"
 	"os"
-	"os/exec"
 	"path/filepath"
 	"strings"
 	"testing"
@@ -24,21 +22,13 @@ import (
 	"github.com/faceverify/faceverify/internal/voicetest"
 )
 
-func caRun(t *testing.T, name string, args ...string) {
-	t.Helper()
-	out, err := exec.Command(name, args...).CombinedOutput()
-	if err != nil {
-		t.Fatalf("%s %s: %v\n%s", name, strings.Join(args, " "), err, out)
-	}
-}
-
 // caSpeakDigits writes a WAV of espeak-ng reading the digits in Mandarin (the zh-CN
 // page's language; cmn-latn-pinyin voice), 0.6 s of silence first.
 func caSpeakDigits(t *testing.T, dir, digits string) string {
 	t.Helper()
 	raw, wav := filepath.Join(dir, "digits-raw.wav"), filepath.Join(dir, "digits.wav")
-	caRun(t, "espeak-ng", "-v", "cmn-latn-pinyin", "-s", "130", "-g", "20", "-w", raw, voicetest.Say("zh", digits))
-	caRun(t, "ffmpeg", "-nostdin", "-v", "error", "-y", "-i", raw, "-af", "adelay=600|600,apad=pad_dur=1", "-ar", "16000", "-ac", "1", wav)
+	testenv.Sh(t, "espeak-ng", "-v", "cmn-latn-pinyin", "-s", "130", "-g", "20", "-w", raw, voicetest.Say("zh", digits))
+	testenv.Sh(t, "ffmpeg", "-nostdin", "-v", "error", "-y", "-i", raw, "-af", "adelay=600|600,apad=pad_dur=1", "-ar", "16000", "-ac", "1", wav)
 	return wav
 }
 
@@ -48,7 +38,7 @@ func caTalkingClip(t *testing.T, dir, video, digits string) []byte {
 	t.Helper()
 	wav := caSpeakDigits(t, dir, digits)
 	out := filepath.Join(dir, "talking.mp4")
-	caRun(t, "ffmpeg", "-nostdin", "-v", "error", "-y", "-i", video, "-i", wav, "-map", "0:v:0", "-map", "1:a:0",
+	testenv.Sh(t, "ffmpeg", "-nostdin", "-v", "error", "-y", "-i", video, "-i", wav, "-map", "0:v:0", "-map", "1:a:0",
 		"-c:v", "libx264", "-preset", "veryfast", "-crf", "20", "-pix_fmt", "yuv420p", "-c:a", "aac", "-shortest", out)
 	b, err := os.ReadFile(out)
 	if err != nil {
@@ -63,8 +53,8 @@ func caStillClip(t *testing.T, dir, photo, digits string) []byte {
 	wav := caSpeakDigits(t, dir, digits)
 	out, small := filepath.Join(dir, "still.mp4"), filepath.Join(dir, "still.png")
 	// scale once: looping the full-size JPEG decodes it for every frame (20 s)
-	caRun(t, "ffmpeg", "-nostdin", "-v", "error", "-y", "-i", photo, "-vf", "scale=480:-2", small)
-	caRun(t, "ffmpeg", "-nostdin", "-v", "error", "-y", "-loop", "1", "-framerate", "25", "-t", "4.5", "-i", small, "-i", wav,
+	testenv.Sh(t, "ffmpeg", "-nostdin", "-v", "error", "-y", "-i", photo, "-vf", "scale=480:-2", small)
+	testenv.Sh(t, "ffmpeg", "-nostdin", "-v", "error", "-y", "-loop", "1", "-framerate", "25", "-t", "4.5", "-i", small, "-i", wav,
 		"-c:v", "libx264", "-preset", "veryfast", "-pix_fmt", "yuv420p", "-c:a", "aac", "-shortest", out)
 	b, err := os.ReadFile(out)
 	if err != nil {
@@ -104,7 +94,7 @@ func caClearChallenge(t *testing.T, s *apitest.Server, id, dir string) string {
 func caUploadVideo(t *testing.T, s *apitest.Server, id string, video []byte) {
 	t.Helper()
 	var out map[string]any
-	if st := apitest.Do(t, apitest.VideoRequest(s.URL, id, "clip.mp4", video), &out); st != http.StatusAccepted || out["accepted"] != true {
+	if st := apitest.Do(t, testenv.VideoRequest(s.URL, id, "clip.mp4", video), &out); st != http.StatusAccepted || out["accepted"] != true {
 		t.Fatalf("upload: %d %+v", st, out)
 	}
 }
@@ -154,21 +144,11 @@ func TestCloudauthFlowGoSDK(t *testing.T) {
 	s := apitest.Start(t, apitest.Options{Engine: true, Flags: []string{"--cloudauth-http-callback-hosts", "127.0.0.1"}})
 	dir := t.TempDir()
 
-	callbacks := make(chan url.Values, 8)
-	cb := httptest.NewServer(http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
-		if r.Method == http.MethodGet {
-			callbacks <- r.URL.Query()
-		}
-	}))
-	defer cb.Close()
-	awaitCallback := func() url.Values {
-		select {
-		case q := <-callbacks:
-			return q
-		case <-time.After(20 * time.Second):
-			t.Fatal("no callback")
-		}
-		return nil
+	cb := testenv.NewRecorder(t, nil)
+	seen := 0                            // callbacks taken so far
+	awaitCallback := func() url.Values { // the next GET callback, in order
+		seen++
+		return cb.Wait(t, seen, 20*time.Second, func(r testenv.Received) bool { return r.Method == http.MethodGet })[seen-1].Query
 	}
 
 	t.Run("genuine talking face passes (registry, lip-sync off)", func(t *testing.T) {
@@ -179,7 +159,7 @@ func TestCloudauthFlowGoSDK(t *testing.T) {
 		}
 		clip := filepath.Join(ds, "talking", "vox_audio_00373.mp4")
 		ref := filepath.Join(dir, "ref.jpg")
-		caRun(t, "ffmpeg", "-nostdin", "-v", "error", "-y", "-ss", "3.5", "-i", clip, "-frames:v", "1", "-vf", "scale=448:448", ref)
+		testenv.Sh(t, "ffmpeg", "-nostdin", "-v", "error", "-y", "-ss", "3.5", "-i", clip, "-frames:v", "1", "-vf", "scale=448:448", ref)
 		photo, _ := os.ReadFile(ref)
 		if err := s.App.Service.Enrol(ctx, caTestCertName, caTestCertNo, photo); err != nil {
 			t.Fatalf("enrol: %v", err)

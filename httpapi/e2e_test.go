@@ -1,21 +1,14 @@
 package httpapi_test
 
 import (
-	"bytes"
 	"context"
 	"encoding/base64"
 	"encoding/json"
-	"io"
-	"mime/multipart"
 	"net/http"
-	"net/http/httptest"
-	"net/url"
 	"os"
-	"os/exec"
 	"path/filepath"
 	"strconv"
 	"strings"
-	"sync"
 	"testing"
 	"time"
 
@@ -27,50 +20,10 @@ import (
 	"github.com/faceverify/faceverify/notify"
 )
 
-type receiver struct {
-	mu    sync.Mutex
-	forms []url.Values
-	sigs  []string
-	srv   *httptest.Server
-}
-
-func newReceiver(t *testing.T) *receiver {
-	r := &receiver{}
-	r.srv = httptest.NewServer(http.HandlerFunc(func(w http.ResponseWriter, req *http.Request) {
-		body, _ := io.ReadAll(req.Body)
-		f, _ := url.ParseQuery(string(body))
-		r.mu.Lock()
-		r.forms = append(r.forms, f)
-		r.sigs = append(r.sigs, req.Header.Get("X-Faceverify-Signature")+"|"+string(body))
-		r.mu.Unlock()
-	}))
-	t.Cleanup(r.srv.Close)
-	return r
-}
-
-func (r *receiver) wait(t *testing.T, n int) []url.Values {
-	t.Helper()
-	deadline := time.Now().Add(30 * time.Second)
-	for time.Now().Before(deadline) {
-		r.mu.Lock()
-		got := append([]url.Values(nil), r.forms...)
-		r.mu.Unlock()
-		if len(got) >= n {
-			return got
-		}
-		time.Sleep(50 * time.Millisecond)
-	}
-	t.Fatalf("notify not received (%d of %d)", len(r.forms), n)
-	return nil
-}
-
 func frameOf(t *testing.T, clip string) []byte {
 	t.Helper()
 	out := filepath.Join(t.TempDir(), "frame.jpg")
-	cmd := exec.Command("ffmpeg", "-nostdin", "-loglevel", "error", "-ss", "1", "-i", clip, "-frames:v", "1", "-q:v", "2", out)
-	if b, err := cmd.CombinedOutput(); err != nil {
-		t.Fatalf("ffmpeg frame: %v %s", err, b)
-	}
+	testenv.Sh(t, "ffmpeg", "-nostdin", "-loglevel", "error", "-ss", "1", "-i", clip, "-frames:v", "1", "-q:v", "2", out)
 	data, _ := os.ReadFile(out)
 	return data
 }
@@ -82,7 +35,7 @@ func uploadVideo(t *testing.T, s *apitest.Server, token, file string) (int, map[
 		t.Fatal(err)
 	}
 	var out map[string]any
-	return apitest.Do(t, apitest.VideoRequest(s.URL, token, filepath.Base(file), data), &out), out
+	return apitest.Do(t, testenv.VideoRequest(s.URL, token, filepath.Base(file), data), &out), out
 }
 
 func pageView(t *testing.T, s *apitest.Server, token string) map[string]any {
@@ -153,11 +106,11 @@ func TestLiteFlowEndToEnd(t *testing.T) {
 	if err := s.App.Service.Enrol(ctx, "李四", other, stranger); err != nil {
 		t.Fatal(err)
 	}
-	rcv := newReceiver(t)
+	rcv := testenv.NewRecorder(t, nil)
 
 	create := func(name, num string) string {
 		f := validForm()
-		f.Set("notify_url", rcv.srv.URL+"/notify")
+		f.Set("notify_url", rcv.URL+"/notify")
 		f.Set("idcard_name", name)
 		f.Set("idcard_number", num)
 		f.Set("liveness_retry_count", "2")
@@ -216,19 +169,17 @@ func TestLiteFlowEndToEnd(t *testing.T) {
 			t.Fatalf("image_best not a JPEG (%d bytes, %v)", len(img), err)
 		}
 		// the notify: data + sign, and the signature header
-		forms := rcv.wait(t, 1)
+		got := rcv.Wait(t, 1, 30*time.Second, nil)[0]
 		var data lite.NotifyData
-		json.Unmarshal([]byte(forms[0].Get("data")), &data)
+		json.Unmarshal([]byte(got.Form.Get("data")), &data)
 		if data.BizToken != tok || data.ErrorCode != "1000" || data.ErrorMsg != "SUCCESS" {
 			t.Fatalf("notify data %+v", data)
 		}
-		if forms[0].Get("sign") != lite.Sign(s.Tenant.NotifySecret, forms[0].Get("data")) {
+		if got.Form.Get("sign") != lite.Sign(s.Tenant.NotifySecret, got.Form.Get("data")) {
 			t.Fatal("notify sign does not verify")
 		}
-		rcv.mu.Lock()
-		hdr, body, _ := cut(rcv.sigs[0])
-		rcv.mu.Unlock()
-		if !notify.VerifySignature(s.Tenant.NotifySecret, hdr, body, time.Now(), time.Minute) {
+		hdr := got.Header.Get("X-Faceverify-Signature")
+		if !notify.VerifySignature(s.Tenant.NotifySecret, hdr, string(got.Body), time.Now(), time.Minute) {
 			t.Fatalf("X-Faceverify-Signature does not verify: %q", hdr)
 		}
 		// single use: no more uploads
@@ -284,15 +235,6 @@ func TestLiteFlowEndToEnd(t *testing.T) {
 	})
 }
 
-func cut(s string) (string, string, bool) {
-	for i := 0; i < len(s); i++ {
-		if s[i] == '|' {
-			return s[:i], s[i+1:], true
-		}
-	}
-	return s, "", false
-}
-
 // TestReferenceImages: image_ref1 must hold exactly one usable face.
 func TestReferenceImages(t *testing.T) {
 	s := apitest.Start(t, apitest.Options{Engine: true})
@@ -305,9 +247,7 @@ func TestReferenceImages(t *testing.T) {
 		return b
 	}
 	noFace := filepath.Join(t.TempDir(), "noface.jpg")
-	if b, err := exec.Command("ffmpeg", "-nostdin", "-loglevel", "error", "-f", "lavfi", "-i", "testsrc2=size=320x240", "-frames:v", "1", noFace).CombinedOutput(); err != nil {
-		t.Fatalf("%v %s", err, b)
-	}
+	testenv.Sh(t, "ffmpeg", "-nostdin", "-loglevel", "error", "-f", "lavfi", "-i", "testsrc2=size=320x240", "-frames:v", "1", noFace)
 	noFaceData, _ := os.ReadFile(noFace)
 	cases := []struct {
 		name   string
@@ -326,24 +266,17 @@ func TestReferenceImages(t *testing.T) {
 	}
 	for _, c := range cases {
 		t.Run(c.name, func(t *testing.T) {
-			var buf bytes.Buffer
-			mw := multipart.NewWriter(&buf)
 			f := validForm()
 			f.Set("comparison_type", "0")
 			f.Set("uuid", "user-"+strconv.Itoa(len(c.name)))
 			f.Del("idcard_name")
 			f.Del("idcard_number")
-			for k, v := range f {
-				mw.WriteField(k, v[0])
-			}
-			w, _ := mw.CreateFormFile("image_ref1", "ref1.jpg")
-			w.Write(c.ref1)
+			files := []testenv.File{{Field: "image_ref1", Name: "ref1.jpg", Data: c.ref1}}
 			if c.ref2 != nil {
-				w, _ = mw.CreateFormFile("image_ref2", "ref2.jpg")
-				w.Write(c.ref2)
+				files = append(files, testenv.File{Field: "image_ref2", Name: "ref2.jpg", Data: c.ref2})
 			}
-			mw.Close()
-			status, r := rawPost(t, s, "/lite/v1/get_biz_token", mw.FormDataContentType(), buf.Bytes(), "APPCODE "+s.Tenant.AppCode)
+			body, ct := testenv.Multipart(f, files...)
+			status, r := rawPost(t, s, "/lite/v1/get_biz_token", ct, body, "APPCODE "+s.Tenant.AppCode)
 			if status != c.status || r.Error != c.err {
 				t.Fatalf("got %d %q, want %d %q", status, r.Error, c.status, c.err)
 			}

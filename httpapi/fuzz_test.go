@@ -14,7 +14,6 @@ import (
 	"errors"
 	"io"
 	"log/slog"
-	"mime/multipart"
 	"net/http"
 	"net/http/httptest"
 	"net/url"
@@ -30,24 +29,11 @@ import (
 	"github.com/faceverify/faceverify/dialect/lite"
 	"github.com/faceverify/faceverify/httpapi"
 	"github.com/faceverify/faceverify/internal/admin"
+	"github.com/faceverify/faceverify/internal/testenv"
 	"github.com/faceverify/faceverify/seal"
 	"github.com/faceverify/faceverify/store/sqlite"
 	"github.com/faceverify/faceverify/verify"
 )
-
-func multipartSeed(fields map[string]string, files map[string][]byte) (string, []byte) {
-	var buf bytes.Buffer
-	mw := multipart.NewWriter(&buf)
-	for k, v := range fields {
-		mw.WriteField(k, v)
-	}
-	for k, v := range files {
-		w, _ := mw.CreateFormFile(k, k+".jpg")
-		w.Write(v)
-	}
-	mw.Close()
-	return mw.FormDataContentType(), buf.Bytes()
-}
 
 // documentedLite reports whether err is one of the errors the Lite error table documents
 // for a request decoder (never internal).
@@ -72,8 +58,8 @@ func documentedLite(t *testing.T, err error) {
 }
 
 func FuzzReadForm(f *testing.F) {
-	ct, body := multipartSeed(map[string]string{"return_url": "https://a.example/", "liveness_type": "video_number"},
-		map[string][]byte{"image_ref1": []byte("\xff\xd8\xff\xd9")})
+	body, ct := testenv.Multipart(url.Values{"return_url": {"https://a.example/"}, "liveness_type": {"video_number"}},
+		testenv.File{Field: "image_ref1", Name: "image_ref1.jpg", Data: []byte("\xff\xd8\xff\xd9")})
 	f.Add("POST", ct, "", body)
 	f.Add("POST", "application/x-www-form-urlencoded", "a=1", []byte("return_url=https%3A%2F%2Fa.example%2F&x=%zz"))
 	f.Add("POST", "application/x-www-form-urlencoded; charset=utf-8", "%", []byte("a=1&a=2"))
@@ -188,10 +174,10 @@ var pageErrors = map[string]bool{"TOKEN_INVALID": true, "EXPIRED": true, "USED":
 	"TOO_LARGE": true, "RATE_LIMITED": true}
 
 func FuzzPageAPI(f *testing.F) {
-	ct, body := multipartSeed(nil, map[string][]byte{"video": []byte("\x00\x00\x00\x18ftypmp42")})
+	body, ct := testenv.Multipart(nil, testenv.File{Field: "video", Name: "video.jpg", Data: []byte("\x00\x00\x00\x18ftypmp42")})
 	f.Add(uint8(0), uint8(1), "", ct, "", body)
 	f.Add(uint8(1), uint8(1), "", ct, "", body)
-	ct2, body2 := multipartSeed(map[string]string{"side": "front"}, map[string][]byte{"image": []byte("\xff\xd8\xff\xd9")})
+	body2, ct2 := testenv.Multipart(url.Values{"side": {"front"}}, testenv.File{Field: "image", Name: "image.jpg", Data: []byte("\xff\xd8\xff\xd9")})
 	f.Add(uint8(2), uint8(2), "", ct2, "side=front", body2)
 	f.Add(uint8(2), uint8(1), "", ct2, "side=back", body2)
 	f.Add(uint8(3), uint8(1), "", "", "", []byte(nil))

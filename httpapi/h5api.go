@@ -217,11 +217,7 @@ func (s *Server) handleH5IDCard(w http.ResponseWriter, r *http.Request) {
 	}
 	out, err := s.deps.Service.SubmitIDCard(r.Context(), r.PathValue("token"), side, img)
 	if err != nil {
-		var ss *faceverify.Session
-		if out != nil {
-			ss = out.Session
-		}
-		s.h5Error(w, r, err, ss)
+		s.h5Error(w, r, err, out.SessionOrNil())
 		return
 	}
 	lang := h5.Lang(r)
@@ -253,11 +249,7 @@ func (s *Server) handleH5Video(w http.ResponseWriter, r *http.Request) {
 		out, err = s.deps.Service.SubmitVideo(r.Context(), token, part)
 	}
 	if err != nil {
-		var ss *faceverify.Session
-		if out != nil {
-			ss = out.Session
-		}
-		s.h5Error(w, r, err, ss)
+		s.h5Error(w, r, err, out.SessionOrNil())
 		return
 	}
 	lang := h5.Lang(r)

@@ -6,7 +6,6 @@ import (
 	"encoding/json"
 	"fmt"
 	"io"
-	"mime/multipart"
 	"net/http"
 	"strings"
 	"sync"
@@ -14,23 +13,17 @@ import (
 	"time"
 
 	"github.com/faceverify/faceverify/internal/apitest"
+	"github.com/faceverify/faceverify/internal/testenv"
 )
 
 func upload(t *testing.T, s *apitest.Server, token, what string, body []byte) (int, map[string]any, http.Header) {
 	t.Helper()
-	var buf bytes.Buffer
-	mw := multipart.NewWriter(&buf)
 	field := "video"
 	path := "/video"
 	if what == "idcard" {
 		field, path = "image", "/idcard?side=front"
 	}
-	w, _ := mw.CreateFormFile(field, "x.bin")
-	w.Write(body)
-	mw.Close()
-	req, _ := http.NewRequest(http.MethodPost, s.URL+"/h5/v1/sessions/"+token+path, &buf)
-	req.Header.Set("Content-Type", mw.FormDataContentType())
-	resp, err := http.DefaultClient.Do(req)
+	resp, err := http.DefaultClient.Do(testenv.UploadRequest(s.URL+"/h5/v1/sessions/"+token+path, field, "x.bin", body))
 	if err != nil {
 		t.Fatal(err)
 	}

@@ -3,7 +3,6 @@ package httpapi_test
 import (
 	"bytes"
 	"context"
-	"mime/multipart"
 	"net/http"
 	"net/url"
 	"regexp"
@@ -15,6 +14,7 @@ import (
 	"github.com/faceverify/faceverify/internal/admin"
 	"github.com/faceverify/faceverify/internal/apitest"
 	"github.com/faceverify/faceverify/internal/testclock"
+	"github.com/faceverify/faceverify/internal/testenv"
 )
 
 func validForm() url.Values {
@@ -154,13 +154,8 @@ func TestGetBizTokenTransport(t *testing.T) {
 		})
 	}
 	t.Run("multipart ok", func(t *testing.T) {
-		var buf bytes.Buffer
-		mw := multipart.NewWriter(&buf)
-		for k, v := range validForm() {
-			mw.WriteField(k, v[0])
-		}
-		mw.Close()
-		status, r := rawPost(t, s, "/lite/v1/get_biz_token", mw.FormDataContentType(), buf.Bytes(), auth)
+		body, ct := testenv.Multipart(validForm())
+		status, r := rawPost(t, s, "/lite/v1/get_biz_token", ct, body, auth)
 		if status != 200 || !tokenRE.MatchString(r.BizToken) {
 			t.Fatalf("multipart: %d %+v", status, r)
 		}

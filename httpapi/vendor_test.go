@@ -10,7 +10,6 @@ import (
 	"image"
 	"image/color"
 	"image/jpeg"
-	"mime/multipart"
 	"net/http"
 	"net/http/httptest"
 	"net/url"
@@ -25,16 +24,17 @@ import (
 	"github.com/faceverify/faceverify/httpapi"
 	"github.com/faceverify/faceverify/internal/apitest"
 	"github.com/faceverify/faceverify/internal/testclock"
+	"github.com/faceverify/faceverify/internal/testenv"
 	"github.com/faceverify/faceverify/verify"
 )
 
 // liteCreate opens a Lite session with kv set on validForm (notify to rcv if given) and
 // opens its page.
-func liteCreate(t *testing.T, s *apitest.Server, rcv *receiver, kv ...string) (string, map[string]any) {
+func liteCreate(t *testing.T, s *apitest.Server, rcv *testenv.Recorder, kv ...string) (string, map[string]any) {
 	t.Helper()
 	f := validForm()
 	if rcv != nil {
-		f.Set("notify_url", rcv.srv.URL+"/notify")
+		f.Set("notify_url", rcv.URL+"/notify")
 	}
 	for i := 0; i < len(kv); i += 2 {
 		f.Set(kv[i], kv[i+1])
@@ -62,7 +62,7 @@ func TestLiteLivenessRetakes(t *testing.T) {
 	big := bytes.Repeat([]byte{0}, 1<<20+1) // one byte over: a failed VIDEO_TOO_LARGE attempt, decided at once
 	for _, n := range []int{1, 5} {
 		t.Run(fmt.Sprint(n), func(t *testing.T) {
-			rcv := newReceiver(t)
+			rcv := testenv.NewRecorder(t, nil)
 			tok, v := liteCreate(t, s, rcv, "liveness_retry_count", fmt.Sprint(n))
 			if v["step"] != "video" || v["attempts_left"].(float64) != float64(n+1) {
 				t.Fatalf("fresh: %v", v)
@@ -82,7 +82,7 @@ func TestLiteLivenessRetakes(t *testing.T) {
 			if _, r := getResult(t, s, s.Tenant.AppCode, tok); r.ResultCode != "4200" || r.ResultMessage != "VIDEO_TOO_LARGE" {
 				t.Fatalf("get_result: %+v", r)
 			}
-			if d := notifyData(t, rcv.wait(t, 1)[0]); d.ErrorCode != "4200" || d.ErrorMsg != "VIDEO_TOO_LARGE" || d.BizToken != tok {
+			if d := notifyData(t, rcv.Wait(t, 1, 30*time.Second, nil)[0].Form); d.ErrorCode != "4200" || d.ErrorMsg != "VIDEO_TOO_LARGE" || d.BizToken != tok {
 				t.Fatalf("notify %+v", d)
 			}
 		})
@@ -111,7 +111,7 @@ func TestLiteIDCardRetakes(t *testing.T) {
 	notACard := jpegOf(t, 320, 200)
 	for _, n := range []int{1, 5} {
 		t.Run(fmt.Sprint(n), func(t *testing.T) {
-			rcv := newReceiver(t)
+			rcv := testenv.NewRecorder(t, nil)
 			tok, v := liteCreate(t, s, rcv, "group", "1", "idcard_side", "1", "idcard_retry_time", fmt.Sprint(n),
 				"idcard_name", "", "idcard_number", "")
 			left, _ := v["idcard_retries_left"].(map[string]any)
@@ -140,7 +140,7 @@ func TestLiteIDCardRetakes(t *testing.T) {
 			if r.ResultCode != fmt.Sprint(last["code"]) || r.ResultMessage != last["message"] || !strings.HasPrefix(r.ResultCode, "3") {
 				t.Fatalf("get_result %+v, last photo %v", r, last)
 			}
-			if d := notifyData(t, rcv.wait(t, 1)[0]); d.ErrorCode != r.ResultCode || d.ErrorMsg != r.ResultMessage {
+			if d := notifyData(t, rcv.Wait(t, 1, 30*time.Second, nil)[0].Form); d.ErrorCode != r.ResultCode || d.ErrorMsg != r.ResultMessage {
 				t.Fatalf("notify %+v", d)
 			}
 		})
@@ -156,7 +156,7 @@ func TestLiteVideoManyTimes(t *testing.T) {
 	// and waits for a retry that never comes due, so "being checked" lasts as long as needed
 	clock := testclock.New(time.Now())
 	s := apitest.Start(t, apitest.Options{Clock: clock, Flags: []string{"--max-video-mb", "1", "--upload-rate", "-1"}})
-	rcv := newReceiver(t)
+	rcv := testenv.NewRecorder(t, nil)
 	tok, _ := liteCreate(t, s, rcv, "liveness_retry_count", "2") // three videos allowed
 	small := []byte("a video the server stages for its verdict job")
 	if st, out, _ := upload(t, s, tok, "video", small); st != 202 || out["accepted"] != true {
@@ -194,11 +194,11 @@ func TestLiteVideoManyTimes(t *testing.T) {
 	if _, r := getResult(t, s, s.Tenant.AppCode, tok); r.ResultCode != "4200" || r.ResultMessage != "VIDEO_MANY_TIMES" {
 		t.Fatalf("get_result: %+v", r)
 	}
-	forms := rcv.wait(t, 1)
-	if d := notifyData(t, forms[0]); d.ErrorCode != "4200" || d.ErrorMsg != "VIDEO_MANY_TIMES" || d.BizToken != tok {
+	form := rcv.Wait(t, 1, 30*time.Second, nil)[0].Form
+	if d := notifyData(t, form); d.ErrorCode != "4200" || d.ErrorMsg != "VIDEO_MANY_TIMES" || d.BizToken != tok {
 		t.Fatalf("notify %+v", d)
 	}
-	if forms[0].Get("sign") != lite.Sign(s.Tenant.NotifySecret, forms[0].Get("data")) {
+	if form.Get("sign") != lite.Sign(s.Tenant.NotifySecret, form.Get("data")) {
 		t.Fatal("notify sign")
 	}
 	keys, _ := s.App.Blobs.List(t.Context(), "sessions/")
@@ -211,9 +211,7 @@ func TestLiteVideoManyTimes(t *testing.T) {
 		t.Fatalf("video after the end: %d %v", st, out)
 	}
 	time.Sleep(300 * time.Millisecond)
-	rcv.mu.Lock()
-	n := len(rcv.forms)
-	rcv.mu.Unlock()
+	n := len(rcv.All())
 	if _, r := getResult(t, s, s.Tenant.AppCode, tok); r.ResultMessage != "VIDEO_MANY_TIMES" || n != 1 {
 		t.Fatalf("after a further upload: %+v, %d notifies", r, n)
 	}
@@ -246,13 +244,8 @@ func TestLiteImageRefAsText(t *testing.T) {
 				var status int
 				var r liteResp
 				if multi {
-					var buf bytes.Buffer
-					mw := multipart.NewWriter(&buf)
-					for k, v := range f {
-						mw.WriteField(k, v[0])
-					}
-					mw.Close()
-					status, r = rawPost(t, s, "/lite/v1/get_biz_token", mw.FormDataContentType(), buf.Bytes(), "APPCODE "+s.Tenant.AppCode)
+					body, ct := testenv.Multipart(f)
+					status, r = rawPost(t, s, "/lite/v1/get_biz_token", ct, body, "APPCODE "+s.Tenant.AppCode)
 				} else {
 					status = s.PostForm(t, "/lite/v1/get_biz_token", f, &r)
 					checkEnvelope(t, r)
@@ -441,7 +434,7 @@ func TestCloudauthUnusableMediaSubCodes(t *testing.T) {
 	clip := func(name string, args ...string) []byte {
 		t.Helper()
 		out := dir + "/" + name
-		caRun(t, "ffmpeg", append(append([]string{"-nostdin", "-v", "error", "-y"}, args...), out)...)
+		testenv.Sh(t, "ffmpeg", append(append([]string{"-nostdin", "-v", "error", "-y"}, args...), out)...)
 		data, err := os.ReadFile(out)
 		if err != nil {
 			t.Fatal(err)

@@ -96,17 +96,12 @@ func TestMiniProgramComponent(t *testing.T) {
 	testenv.Tool(t, "espeak-ng")
 	tmp := t.TempDir()
 	voice := filepath.Join(tmp, "voice.wav")
-	if out, err := exec.Command("espeak-ng", "-v", "cmn-latn-pinyin", "-s", "140", "-w", voice, voicetest.Say("zh", "4821")).CombinedOutput(); err != nil {
-		t.Fatalf("espeak-ng: %v\n%s", err, out)
-	}
+	testenv.Sh(t, "espeak-ng", "-v", "cmn-latn-pinyin", "-s", "140", "-w", voice, voicetest.Say("zh", "4821"))
 	video := filepath.Join(tmp, "camera.mp4")
-	ff := exec.Command("ffmpeg", "-nostdin", "-loglevel", "error", "-y", "-loop", "1", "-i", photo,
+	testenv.Sh(t, "ffmpeg", "-nostdin", "-loglevel", "error", "-y", "-loop", "1", "-i", photo,
 		"-i", voice, "-af", "adelay=500|500,apad", "-ar", "44100", "-t", "4",
 		"-vf", "scale=480:640:force_original_aspect_ratio=decrease,pad=480:640:(ow-iw)/2:(oh-ih)/2,fps=15,format=yuv420p",
 		"-c:v", "libx264", "-preset", "ultrafast", "-c:a", "aac", "-shortest", "-movflags", "+faststart", video)
-	if out, err := ff.CombinedOutput(); err != nil {
-		t.Fatalf("ffmpeg: %v\n%s", err, out)
-	}
 
 	s := apitest.Start(t, apitest.Options{Engine: true})
 	tokens := map[string]string{

@@ -268,10 +268,12 @@ func TestCallbackRetriesUntilDelivered(t *testing.T) {
 		t.Fatal(err)
 	}
 	var listed struct {
-		Job      int64                   `json:"job"`
-		State    string                  `json:"state"`
-		Attempts int                     `json:"attempts"`
-		History  []faceverify.JobAttempt `json:"history"`
+		Job      int64  `json:"job"`
+		State    string `json:"state"`
+		Attempts int    `json:"attempts"`
+		History  []struct {
+			Detail string `json:"detail"`
+		} `json:"history"`
 	}
 	if err := json.Unmarshal(out.Bytes(), &listed); err != nil {
 		t.Fatalf("admin output %q: %v", out.String(), err)

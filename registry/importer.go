@@ -274,7 +274,11 @@ func (im *Importer) Run(ctx context.Context) (*Summary, error) {
 		}
 		t := now()
 		if t.Sub(lastSave) >= time.Second {
-			writeState(im.State, st)
+			if err := writeState(im.State, st); err != nil { // a resume would not know where to go on
+				stop = fmt.Errorf("saving the import state: %w", err)
+				cancel()
+				continue
+			}
 			lastSave = t
 		}
 		if im.Progress != nil && t.Sub(lastProgress) >= every {

@@ -187,25 +187,31 @@ func TestDecideVerdicts(t *testing.T) {
 	}
 }
 
-// A verdict job that fails for good ends the attempt with VIDEO_INTERNAL_ERROR.
+// A verdict job that fails for good ends the attempt with VIDEO_INTERNAL_ERROR, also when
+// its update loses to a concurrent one: GiveUp runs once (nothing runs it again), so it
+// re-reads the session and ends the attempt rather than leaving it in the deciding step.
 func TestGiveUp(t *testing.T) {
-	fx := newFixture(t, &fakeEngine{}, verify.Config{})
-	ctx := context.Background()
-	tok := fx.session(t, faceverify.Options{}, []byte{7})
-	out, err := fx.svc.SubmitVideo(ctx, tok, bytes.NewReader([]byte("video")))
-	if err != nil {
-		t.Fatal(err)
-	}
-	if err := fx.svc.GiveUp(ctx, tok, out.Session.PendingVideoKey, context.DeadlineExceeded); err != nil {
-		t.Fatal(err)
-	}
-	ss, _ := fx.store.Session(ctx, tok)
-	if ss.State != faceverify.StateDone || ss.Verdict == nil || ss.Verdict.Result != faceverify.ResultVideoInternalError {
-		t.Fatalf("%s %+v", ss.State, ss.Verdict)
-	}
-	// a late run of the same job finds the session decided and does nothing
-	if err := fx.svc.Decide(ctx, tok, out.Session.PendingVideoKey); err != nil {
-		t.Fatal(err)
+	for _, conflict := range []bool{false, true} {
+		fx := newFixture(t, &fakeEngine{}, verify.Config{})
+		ctx := context.Background()
+		tok := fx.session(t, faceverify.Options{}, []byte{7})
+		out, err := fx.svc.SubmitVideo(ctx, tok, bytes.NewReader([]byte("video")))
+		if err != nil {
+			t.Fatal(err)
+		}
+		st := &conflictOnce{Store: fx.store, lost: !conflict}
+		svc := verify.New(st, fx.blobs, &fakeEngine{}, fx.clock, nil, verify.Config{})
+		if err := svc.GiveUp(ctx, tok, out.Session.PendingVideoKey, context.DeadlineExceeded); err != nil || !st.lost {
+			t.Fatalf("give up (conflict %v): %v", conflict, err)
+		}
+		ss, _ := fx.store.Session(ctx, tok)
+		if ss.State != faceverify.StateDone || ss.Verdict == nil || ss.Verdict.Result != faceverify.ResultVideoInternalError {
+			t.Fatalf("conflict %v: %s %+v", conflict, ss.State, ss.Verdict)
+		}
+		// a late run of the same job finds the session decided and does nothing
+		if err := fx.svc.Decide(ctx, tok, out.Session.PendingVideoKey); err != nil {
+			t.Fatal(err)
+		}
 	}
 }
 
@@ -317,7 +323,8 @@ func TestRefusedUploadDeleteFailureIsLogged(t *testing.T) {
 	}
 }
 
-// conflictOnce is a store whose first session update loses to a concurrent one.
+// conflictOnce is a store whose first session update loses to a concurrent one (none does
+// when lost is set from the start).
 type conflictOnce struct {
 	faceverify.Store
 	lost bool

@@ -14,6 +14,7 @@ import (
 	"fmt"
 	"hash"
 	"io"
+	"io/fs"
 	"log/slog"
 	"math/big"
 	"os"
@@ -116,8 +117,9 @@ const maxConflicts = 8
 
 // retryConflicts runs op again while it fails with ECONFLICT (at most maxConflicts times).
 // Every use case that may simply re-read the session and re-apply its change goes
-// through here (page reads, cancel, an oversized upload's failed attempt); the others (an
-// OCR read, a staged video) return ECONFLICT to their caller, who must send it again.
+// through here (page reads, cancel, an oversized upload's failed attempt, a verdict job
+// given up); the others return ECONFLICT to their caller, who sends it again: an OCR read
+// or a staged video (the page), the verdict job (the job runner runs it again).
 func retryConflicts[T any](op func() (T, error)) (T, error) {
 	for i := 1; ; i++ {
 		v, err := op()
@@ -302,9 +304,11 @@ func (s *Service) expire(ctx context.Context, ss *faceverify.Session, actor stri
 	}
 	err := s.save(ctx, ss)
 	if faceverify.ErrorCode(err) == faceverify.ECONFLICT {
-		if fresh, gerr := s.store.Session(ctx, ss.Token); gerr == nil {
-			*ss = *fresh
+		fresh, gerr := s.store.Session(ctx, ss.Token)
+		if gerr != nil {
+			return fmt.Errorf("%w; re-reading the session: %w", err, gerr)
 		}
+		*ss = *fresh
 	}
 	return err
 }
@@ -403,6 +407,15 @@ type IDCardOutcome struct {
 	// Retake names the photo problem of a refused side (cut | small | blur | glare; "" none
 	// seen): the page shows its retake text.
 	Retake string
+}
+
+// SessionOrNil is the session o carries; nil when there is no outcome (a use case that
+// fails may return none).
+func (o *IDCardOutcome) SessionOrNil() *faceverify.Session {
+	if o == nil {
+		return nil
+	}
+	return o.Session
 }
 
 // SubmitIDCard reads one side of the ID card.
@@ -510,6 +523,14 @@ func (s *Service) dropStaged(ctx context.Context, ss *faceverify.Session, key, w
 type VideoOutcome struct {
 	Session *faceverify.Session
 	Result  faceverify.Result // set when the upload was refused synchronously (e.g. too large)
+}
+
+// SessionOrNil is the session o carries; nil when there is no outcome.
+func (o *VideoOutcome) SessionOrNil() *faceverify.Session {
+	if o == nil {
+		return nil
+	}
+	return o.Session
 }
 
 // SubmitVideo stages one liveness video and queues the verdict job in the same transaction.
@@ -708,15 +729,9 @@ func (s *Service) notifyJob(ss *faceverify.Session) faceverify.Job {
 // the outcome. It is idempotent: a re-run after a crash finds the same staged video or an
 // already decided session.
 func (s *Service) Decide(ctx context.Context, token, videoKey string) error {
-	ss, err := s.store.Session(ctx, token)
-	if faceverify.ErrorCode(err) == faceverify.ENOTFOUND {
-		return nil // erased meanwhile
-	}
-	if err != nil {
+	ss, err := s.deciding(ctx, token, videoKey)
+	if ss == nil || err != nil {
 		return err
-	}
-	if ss.State != faceverify.StateDeciding || ss.PendingVideoKey != videoKey {
-		return nil // already decided
 	}
 	if s.Engine == nil {
 		return errors.New("verify: no engine configured")
@@ -779,14 +794,34 @@ func (s *Service) Decide(ctx context.Context, token, videoKey string) error {
 	return nil
 }
 
-// GiveUp ends a session whose verdict job failed for good with VIDEO_INTERNAL_ERROR.
-func (s *Service) GiveUp(ctx context.Context, token, videoKey string, cause error) error {
+// deciding reads the session whose staged video videoKey a verdict job is for; nil (and no
+// error) when there is nothing left to decide: the session was erased meanwhile, or the
+// video already decided (or discarded) by an earlier run.
+func (s *Service) deciding(ctx context.Context, token, videoKey string) (*faceverify.Session, error) {
 	ss, err := s.store.Session(ctx, token)
-	if err != nil {
-		return err
+	switch {
+	case faceverify.ErrorCode(err) == faceverify.ENOTFOUND:
+		return nil, nil
+	case err != nil:
+		return nil, err
+	case ss.State != faceverify.StateDeciding || ss.PendingVideoKey != videoKey:
+		return nil, nil
 	}
-	if ss.State != faceverify.StateDeciding || ss.PendingVideoKey != videoKey {
-		return nil
+	return ss, nil
+}
+
+// GiveUp ends a session whose verdict job failed for good with VIDEO_INTERNAL_ERROR. It is
+// called once, so a lost update is retried here (retryConflicts): nothing runs it again.
+func (s *Service) GiveUp(ctx context.Context, token, videoKey string, cause error) error {
+	s.Log.Error("verdict job gave up", "token", Redact(token), "err", cause)
+	_, err := retryConflicts(func() (struct{}, error) { return struct{}{}, s.giveUp(ctx, token, videoKey) })
+	return err
+}
+
+func (s *Service) giveUp(ctx context.Context, token, videoKey string) error {
+	ss, err := s.deciding(ctx, token, videoKey)
+	if ss == nil || err != nil {
+		return err
 	}
 	rep := &faceverify.Liveness{Result: faceverify.ResultVideoInternalError, Challenge: ss.Challenge}
 	jobs, err := s.attemptFailed(ss, rep, s.now(), faceverify.ActorJob)
@@ -794,12 +829,7 @@ func (s *Service) GiveUp(ctx context.Context, token, videoKey string, cause erro
 		return err
 	}
 	ss.PendingVideoKey = ""
-	s.Log.Error("verdict job gave up", "token", Redact(token), "err", cause)
-	if err := s.store.UpdateSession(ctx, ss, jobs...); err != nil {
-		return err
-	}
-	s.wake()
-	return nil
+	return s.save(ctx, ss, jobs...)
 }
 
 // compare turns a usable live face into the verdict against every reference.
@@ -858,11 +888,17 @@ func (s *Service) stage(ctx context.Context, key string) (string, func(), error)
 	if cerr := f.Close(); err == nil {
 		err = cerr
 	}
+	// the copy is personal data: a copy that cannot be removed is logged, never left silently
+	remove := func() {
+		if rerr := os.Remove(f.Name()); rerr != nil && !errors.Is(rerr, fs.ErrNotExist) {
+			s.Log.Error("staged video copy not removed", "path", f.Name(), "err", rerr)
+		}
+	}
 	if err != nil {
-		os.Remove(f.Name())
+		remove()
 		return "", nil, err
 	}
-	return f.Name(), func() { os.Remove(f.Name()) }, nil
+	return f.Name(), remove, nil
 }
 
 // ---- registry --------------------------------------------------------------------------

@@ -16,21 +16,11 @@ import (
 	"github.com/faceverify/faceverify/internal/testenv"
 )
 
-func buildBinary(t *testing.T) string {
-	t.Helper()
-	bin := filepath.Join(t.TempDir(), "faceverify")
-	out, err := exec.Command("go", "build", "-o", bin, ".").CombinedOutput()
-	if err != nil {
-		t.Fatalf("go build: %v\n%s", err, out)
-	}
-	return bin
-}
-
 // TestBinary drives the real binary: admin app create prints the documented JSON, serve
 // reads its configuration from the environment, answers health checks and the Lite API,
 // and shuts down gracefully on SIGTERM.
 func TestBinary(t *testing.T) {
-	bin := buildBinary(t)
+	bin := testenv.Faceverify(t)
 	data := t.TempDir()
 	out, err := exec.Command(bin, "admin", "app", "create", "--data", data, "--name", "acme bank").Output()
 	if err != nil {
@@ -73,31 +63,14 @@ func TestBinary(t *testing.T) {
 	cmd.Env = append(os.Environ(), "FACEVERIFY_ADDR="+addr, "FACEVERIFY_DATA="+data, "FACEVERIFY_DEPS="+testenv.Deps(t))
 	var logs bytes.Buffer
 	cmd.Stderr = &logs
-	if err := cmd.Start(); err != nil {
+	child, err := testenv.StartChild(cmd)
+	if err != nil {
 		t.Fatal(err)
 	}
-	done := make(chan error, 1)
-	go func() { done <- cmd.Wait() }()
 	t.Cleanup(func() { cmd.Process.Kill() })
 	base := "http://" + addr
-	deadline := time.Now().Add(60 * time.Second)
-	for {
-		resp, err := http.Get(base + "/readyz")
-		if err == nil {
-			resp.Body.Close()
-			if resp.StatusCode == 200 {
-				break
-			}
-		}
-		select {
-		case werr := <-done:
-			t.Fatalf("server exited: %v\n%s", werr, logs.String())
-		default:
-		}
-		if time.Now().After(deadline) {
-			t.Fatalf("server not ready: %v\n%s", err, logs.String())
-		}
-		time.Sleep(100 * time.Millisecond)
+	if err := child.WaitReady("server", 100*time.Millisecond, 60*time.Second, &logs, testenv.HTTPReady(base+"/readyz")); err != nil {
+		t.Fatal(err)
 	}
 	form := "return_url=https%3A%2F%2Fb.example%2Fr&notify_url=https%3A%2F%2Fb.example%2Fn&liveness_type=video_number&idcard_name=%E5%BC%A0%E4%B8%89&idcard_number=11010519491231002X"
 	req, _ := http.NewRequest(http.MethodPost, base+"/lite/v1/get_biz_token", strings.NewReader(form))
@@ -115,9 +88,9 @@ func TestBinary(t *testing.T) {
 	}
 	cmd.Process.Signal(syscall.SIGTERM)
 	select {
-	case err := <-done:
-		if err != nil {
-			t.Fatalf("exit after SIGTERM: %v\n%s", err, logs.String())
+	case <-child.Done:
+		if !cmd.ProcessState.Success() {
+			t.Fatalf("exit after SIGTERM: %v\n%s", cmd.ProcessState, logs.String())
 		}
 	case <-time.After(30 * time.Second):
 		t.Fatal("no graceful shutdown within 30 s")

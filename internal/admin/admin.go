@@ -111,15 +111,16 @@ func Run(ctx context.Context, args []string, getenv func(string) string, stdout,
 			return err
 		}
 		for _, t := range ts {
-			enc.Encode(map[string]any{"id": t.ID, "name": t.Name, "app_code": t.AppCode, "access_key_id": t.AccessKeyID,
-				"scene_id": t.SceneID, "disabled": t.Disabled, "quota": t.Quota, "used": t.Used, "concurrency": t.Concurrency, "checks": t.Checks,
-				"registry": a.Registries.NameFor(t)})
+			if err := enc.Encode(map[string]any{"id": t.ID, "name": t.Name, "app_code": t.AppCode, "access_key_id": t.AccessKeyID,
+				"scene_id": t.SceneID, "disabled": t.Disabled, "quota": t.Quota, "used": t.Used, "concurrency": t.Concurrency, "checks": checksOut(t.Checks),
+				"registry": a.Registries.NameFor(t)}); err != nil {
+				return err
+			}
 		}
 		return nil
 	case "app update":
 		// the same use case as the console's tenants page (verify.ChangeTenant)
 		var ch verify.TenantChange
-		yes, no := true, false
 		fs.Visit(func(f *flag.Flag) {
 			switch f.Name {
 			case "quota":
@@ -128,24 +129,9 @@ func Run(ctx context.Context, args []string, getenv func(string) string, stdout,
 				ch.Concurrency = &concurrency
 			}
 		})
-		switch {
-		case disable:
-			ch.Disabled = &yes
-		case enable:
-			ch.Disabled = &no
-		}
-		switch {
-		case disableKey:
-			ch.KeyDisabled = &yes
-		case enableKey:
-			ch.KeyDisabled = &no
-		}
-		switch {
-		case lipSyncOff:
-			ch.LipSyncOff = &yes
-		case lipSyncOn:
-			ch.LipSyncOff = &no
-		}
+		ch.Disabled = switchTo(disable, enable)
+		ch.KeyDisabled = switchTo(disableKey, enableKey)
+		ch.LipSyncOff = switchTo(lipSyncOff, lipSyncOn)
 		if reg != "" {
 			if reg == "default" {
 				reg = ""
@@ -169,7 +155,7 @@ func Run(ctx context.Context, args []string, getenv func(string) string, stdout,
 		if err != nil {
 			return fmt.Errorf("admin app update --id %q: %w", id, err)
 		}
-		return enc.Encode(map[string]any{"id": t.ID, "disabled": t.Disabled, "key_disabled": t.KeyDisabled, "quota": t.Quota, "concurrency": t.Concurrency, "checks": t.Checks,
+		return enc.Encode(map[string]any{"id": t.ID, "disabled": t.Disabled, "key_disabled": t.KeyDisabled, "quota": t.Quota, "concurrency": t.Concurrency, "checks": checksOut(t.Checks),
 			"registry": a.Registries.NameFor(t)})
 	case "app rotate-keys":
 		c, err := a.Service.RotateKeys(ctx, id)
@@ -204,9 +190,18 @@ func Run(ctx context.Context, args []string, getenv func(string) string, stdout,
 			return err
 		}
 		for _, j := range js {
-			atts, _ := a.Store.JobAttempts(ctx, j.ID)
-			enc.Encode(map[string]any{"job": j.ID, "kind": j.Kind, "state": j.State, "attempts": j.Attempt,
-				"next_run": j.RunAt.UTC().Format(time.RFC3339), "last_error": j.LastError, "history": atts})
+			atts, err := a.Store.JobAttempts(ctx, j.ID)
+			if err != nil {
+				return fmt.Errorf("admin callbacks list: job %d: %w", j.ID, err)
+			}
+			var history []attemptOut // null when the job has not run yet, as before
+			for _, at := range atts {
+				history = append(history, attemptOut(at))
+			}
+			if err := enc.Encode(map[string]any{"job": j.ID, "kind": j.Kind, "state": j.State, "attempts": j.Attempt,
+				"next_run": j.RunAt.UTC().Format(time.RFC3339), "last_error": j.LastError, "history": history}); err != nil {
+				return err
+			}
 		}
 		return nil
 	case "callbacks retry":
@@ -239,6 +234,35 @@ const usage = `usage: faceverify admin <command> [flags]
   user create --name NAME [--id TENANT]    console operator (--id: sees only that tenant); password from stdin, or generated and printed once
   audit list [--token TARGET]              the console's audit log, newest first
 common flags: --data DIR (or FACEVERIFY_DATA), --database, --blob, --keys`
+
+// checksOut is how the CLI prints a tenant's checks (the domain type carries no JSON names).
+type checksOut struct {
+	LipSyncOff    bool   `json:"lip_sync_off,omitempty"`
+	DigitLanguage string `json:"digit_language,omitempty"`
+}
+
+// attemptOut is how `callbacks list` prints one try of a job.
+type attemptOut struct {
+	JobID    int64         `json:"job_id"`
+	Attempt  int           `json:"attempt"`
+	At       time.Time     `json:"at"`
+	Error    string        `json:"error,omitempty"`
+	Detail   string        `json:"detail,omitempty"`
+	Duration time.Duration `json:"duration"`
+}
+
+// switchTo is the value a pair of opposite flags sets (--disable/--enable and the like):
+// true when set was given, false when unset was, nil (unchanged) when neither.
+func switchTo(set, unset bool) *bool {
+	var v bool
+	switch {
+	case set:
+		v = true
+	case !unset:
+		return nil
+	}
+	return &v
+}
 
 // NewTenant returns a tenant with fresh random credentials.
 func NewTenant(name string, quota int64) *faceverify.Tenant {

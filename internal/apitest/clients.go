@@ -1,9 +1,6 @@
 package apitest
 
 import (
-	"bytes"
-	"mime/multipart"
-	"net/http"
 	"net/url"
 	"strings"
 	"testing"
@@ -12,19 +9,6 @@ import (
 	"github.com/aliyun/alibaba-cloud-sdk-go/sdk/requests"
 	"github.com/aliyun/alibaba-cloud-sdk-go/services/cloudauth"
 )
-
-// VideoRequest is the page's upload of a liveness clip to the service at base: POST
-// {base}/h5/v1/sessions/{token}/video with the clip as the multipart field "video".
-func VideoRequest(base, token, name string, clip []byte) *http.Request {
-	var buf bytes.Buffer
-	mw := multipart.NewWriter(&buf)
-	w, _ := mw.CreateFormFile("video", name)
-	w.Write(clip)
-	mw.Close()
-	req, _ := http.NewRequest(http.MethodPost, base+"/h5/v1/sessions/"+token+"/video", &buf)
-	req.Header.Set("Content-Type", mw.FormDataContentType())
-	return req
-}
 
 // CloudauthClient is the official Alibaba Cloud Go SDK's client, signing with the server
 // tenant's AccessKey.

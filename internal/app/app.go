@@ -136,7 +136,11 @@ func Build(ctx context.Context, cfg *config.Config, log *slog.Logger, opt Option
 	a.Service.Wake = a.Runner.Wake
 	svc := a.Service
 	a.Runner.Handle(faceverify.JobDecide, jobs.Policy{Base: 2 * time.Second, Max: time.Minute, Timeout: time.Minute,
-		OnGiveUp: func(ctx context.Context, j faceverify.Job, err error) { svc.GiveUp(ctx, j.Token, j.Key, err) },
+		OnGiveUp: func(ctx context.Context, j faceverify.Job, err error) {
+			if gerr := svc.GiveUp(ctx, j.Token, j.Key, err); gerr != nil {
+				log.Error("the session of a verdict job given up not ended", "job", j.ID, "err", gerr)
+			}
+		},
 	}, func(ctx context.Context, j faceverify.Job) (string, error) {
 		err := svc.Decide(ctx, j.Token, j.Key)
 		a.Metrics.JobRun(j.Kind, err)
@@ -212,12 +216,13 @@ func (a *App) Serve(ctx context.Context, ln net.Listener) error {
 	}
 	sctx, cancel := context.WithTimeout(context.Background(), 20*time.Second)
 	defer cancel()
-	srv.Shutdown(sctx)
-	if msrv != nil {
-		msrv.Shutdown(sctx)
-	}
-	if csrv != nil {
-		csrv.Shutdown(sctx)
+	for _, s := range []*http.Server{srv, msrv, csrv} { // API, metrics, console listeners
+		if s == nil {
+			continue
+		}
+		if serr := s.Shutdown(sctx); serr != nil {
+			a.Log.Error("listener not shut down cleanly", "addr", s.Addr, "err", serr)
+		}
 	}
 	stopWorkers()
 	wg.Wait()

@@ -11,15 +11,12 @@ import (
 	"encoding/json"
 	"io"
 	"io/fs"
-	"mime/multipart"
-	"net"
 	"net/http"
 	"net/url"
 	"os"
 	"os/exec"
 	"path/filepath"
 	"strings"
-	"sync"
 	"syscall"
 	"testing"
 	"time"
@@ -35,12 +32,12 @@ const (
 )
 
 type server struct {
-	t    *testing.T
-	bin  string
-	args []string
-	url  string
-	cmd  *exec.Cmd
-	logs *os.File
+	t     *testing.T
+	bin   string
+	args  []string
+	url   string
+	child *testenv.Child // the running process (a new one after each start)
+	logs  *os.File
 }
 
 func (s *server) start() {
@@ -48,43 +45,26 @@ func (s *server) start() {
 	cmd := exec.Command(s.bin, append([]string{"serve"}, s.args...)...)
 	cmd.Stdout, cmd.Stderr = s.logs, s.logs
 	cmd.Env = append(os.Environ(), "FACEVERIFY_LOG_LEVEL=debug")
-	if err := cmd.Start(); err != nil {
+	child, err := testenv.StartChild(cmd)
+	if err != nil {
 		s.t.Fatal(err)
 	}
-	s.cmd = cmd
-	deadline := time.Now().Add(90 * time.Second)
-	for {
-		resp, err := http.Get(s.url + "/readyz")
-		if err == nil {
-			resp.Body.Close()
-			if resp.StatusCode == 200 {
-				return
-			}
-		}
-		if time.Now().After(deadline) {
-			s.t.Fatalf("server not ready: %v", err)
-		}
-		time.Sleep(100 * time.Millisecond)
+	s.child = child
+	logs := testenv.Text(func() string { return tail(s.logs.Name(), 40) })
+	if err := child.WaitReady("server", 100*time.Millisecond, 90*time.Second, logs, testenv.HTTPReady(s.url+"/readyz")); err != nil {
+		s.t.Fatal(err)
 	}
 }
 
 func (s *server) kill9() {
-	s.cmd.Process.Signal(syscall.SIGKILL)
-	s.cmd.Wait()
+	s.child.Cmd.Process.Signal(syscall.SIGKILL)
+	<-s.child.Done
 }
 
+// stop ends the server gracefully (SIGTERM, a kill after 30 s); one already gone is left.
 func (s *server) stop() {
-	if s.cmd == nil || s.cmd.ProcessState != nil {
-		return
-	}
-	s.cmd.Process.Signal(syscall.SIGTERM)
-	done := make(chan struct{})
-	go func() { s.cmd.Wait(); close(done) }()
-	select {
-	case <-done:
-	case <-time.After(30 * time.Second):
-		s.cmd.Process.Kill()
-		<-done
+	if s.child != nil {
+		s.child.Stop(syscall.SIGTERM, 30*time.Second)
 	}
 }
 
@@ -126,13 +106,10 @@ func jobs(t *testing.T, bin, dataDir, kind string) []job {
 func makeVideo(t *testing.T, photo string) []byte {
 	ff := testenv.Tool(t, "ffmpeg")
 	out := filepath.Join(t.TempDir(), "still.mp4")
-	cmd := exec.Command(ff, "-hide_banner", "-loglevel", "error", "-loop", "1", "-i", photo,
+	testenv.Sh(t, ff, "-hide_banner", "-loglevel", "error", "-loop", "1", "-i", photo,
 		"-f", "lavfi", "-i", "sine=frequency=440:sample_rate=16000", "-t", "3",
 		"-vf", "scale=480:-2,format=yuv420p", "-r", "15", "-c:v", "libx264", "-preset", "ultrafast",
 		"-c:a", "aac", "-shortest", out)
-	if b, err := cmd.CombinedOutput(); err != nil {
-		t.Fatalf("ffmpeg: %v %s", err, b)
-	}
 	data, err := os.ReadFile(out)
 	if err != nil {
 		t.Fatal(err)
@@ -153,12 +130,7 @@ func TestKill9BetweenUploadAndVerdict(t *testing.T) {
 	photo := filepath.Join(testenv.Datasets(t, "faces", "deepface"), "faces", "deepface", "img1.jpg")
 	video := makeVideo(t, photo)
 
-	bin := filepath.Join(t.TempDir(), "faceverify")
-	build := exec.Command("go", "build", "-o", bin, "./cmd/faceverify")
-	build.Dir = testenv.RepoRoot()
-	if b, err := build.CombinedOutput(); err != nil {
-		t.Fatalf("go build: %v\n%s", err, b)
-	}
+	bin := testenv.Faceverify(t)
 	// "accepted": SIGKILL the moment the upload's 202 arrives (the job is usually still
 	// queued); "running": SIGKILL while the worker holds the verdict job's lease (the
 	// restarted server reclaims it when the lease expires).
@@ -181,33 +153,27 @@ func scenario(t *testing.T, mode, bin, photo string, video []byte, models, ort s
 	}
 	runCLI(t, bin, append([]string{"admin", "registry", "add", "--name", subjectName, "--idcard-number", subjectNumber, "--photo", photo}, common...)...)
 
-	// the tenant's receiver, on loopback
-	var mu sync.Mutex
-	var got []callback
-	ln, err := net.Listen("tcp", "127.0.0.1:0")
-	if err != nil {
-		t.Fatal(err)
-	}
-	rs := &http.Server{Handler: http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
-		body, _ := io.ReadAll(r.Body)
+	// the tenant's receiver, on loopback: every callback signed both ways
+	rec := testenv.NewRecorder(t, func(w http.ResponseWriter, r *http.Request, body []byte) bool {
 		if !notify.VerifySignature(app.NotifySecret, r.Header.Get("X-Faceverify-Signature"), string(body), time.Now(), 5*time.Minute) {
 			t.Errorf("bad X-Faceverify-Signature")
 			w.WriteHeader(400)
-			return
+			return true
 		}
-		form, _ := url.ParseQuery(string(body))
-		if form.Get("sign") != lite.Sign(app.NotifySecret, form.Get("data")) {
+		if form, _ := url.ParseQuery(string(body)); form.Get("sign") != lite.Sign(app.NotifySecret, form.Get("data")) {
 			t.Errorf("bad sign")
 		}
-		var c callback
-		json.Unmarshal([]byte(form.Get("data")), &c.data)
-		c.key = r.Header.Get("X-Faceverify-Idempotency-Key")
-		mu.Lock()
-		got = append(got, c)
-		mu.Unlock()
-	})}
-	go rs.Serve(ln)
-	defer rs.Close()
+		return false
+	})
+	callbacks := func() []callback {
+		var cbs []callback
+		for _, r := range rec.All() {
+			c := callback{key: r.Header.Get("X-Faceverify-Idempotency-Key")}
+			json.Unmarshal([]byte(r.Form.Get("data")), &c.data)
+			cbs = append(cbs, c)
+		}
+		return cbs
+	}
 
 	addr := testenv.FreeAddr(t)
 	logs, err := os.Create(filepath.Join(t.TempDir(), "server.log"))
@@ -224,7 +190,7 @@ func scenario(t *testing.T, mode, bin, photo string, video []byte, models, ort s
 	// a session: liveness_retry_count=1 (the first video and one retake); if the decided
 	// attempt failed, the test ends the session by cancelling it after the restart
 	form := url.Values{
-		"return_url": {"https://biz.example/return"}, "notify_url": {"http://" + ln.Addr().String() + "/notify"},
+		"return_url": {"https://biz.example/return"}, "notify_url": {rec.URL + "/notify"},
 		"liveness_type": {"video_number"}, "idcard_name": {subjectName}, "idcard_number": {subjectNumber},
 		"liveness_retry_count": {"1"},
 	}
@@ -245,14 +211,7 @@ func scenario(t *testing.T, mode, bin, photo string, video []byte, models, ort s
 	}
 
 	// upload, and SIGKILL the server the moment the 202 arrives
-	var buf bytes.Buffer
-	mw := multipart.NewWriter(&buf)
-	w, _ := mw.CreateFormFile("video", "v.mp4")
-	w.Write(video)
-	mw.Close()
-	req, _ = http.NewRequest(http.MethodPost, srv.url+"/h5/v1/sessions/"+tok+"/video", &buf)
-	req.Header.Set("Content-Type", mw.FormDataContentType())
-	resp, err := http.DefaultClient.Do(req)
+	resp, err := http.DefaultClient.Do(testenv.VideoRequest(srv.url, tok, "v.mp4", video))
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -291,9 +250,7 @@ func scenario(t *testing.T, mode, bin, photo string, video []byte, models, ort s
 	deadline := time.Now().Add(3 * time.Minute)
 	cancelled := false
 	for {
-		mu.Lock()
-		n := len(got)
-		mu.Unlock()
+		n := len(callbacks())
 		if n > 0 {
 			break
 		}
@@ -319,9 +276,7 @@ func scenario(t *testing.T, mode, bin, photo string, video []byte, models, ort s
 	}
 	t.Logf("callback %v after the kill", time.Since(killedAt).Round(time.Millisecond))
 	time.Sleep(2 * time.Second) // room for a duplicate to show up
-	mu.Lock()
-	cbs := append([]callback(nil), got...)
-	mu.Unlock()
+	cbs := callbacks()
 	if len(cbs) != 1 || cbs[0].data.BizToken != tok || cbs[0].key != "notify:"+tok {
 		t.Fatalf("callbacks: %+v", cbs)
 	}

@@ -5,17 +5,24 @@ import (
 	"testing"
 )
 
+// startServer starts the real HTTP server (SQLite, loopback) for tb, stopped at its end; it
+// returns the base URL and the tenant's APPCODE.
+func startServer(tb testing.TB) (base, code string) {
+	tb.Helper()
+	stop, base, code, err := StartServer(context.Background(), tb.TempDir())
+	if err != nil {
+		tb.Fatal(err)
+	}
+	tb.Cleanup(stop)
+	return base, code
+}
+
 // BenchmarkGetBizToken drives the real HTTP server (SQLite, loopback) with 32 concurrent
 // clients; reported as req/s and latency percentiles.
 func BenchmarkGetBizToken(b *testing.B) {
-	ctx := context.Background()
-	stop, base, code, err := StartServer(ctx, b.TempDir())
-	if err != nil {
-		b.Fatal(err)
-	}
-	defer stop()
+	base, code := startServer(b)
 	b.ResetTimer()
-	res, err := Tokens(ctx, base, code, max(b.N, 100), 32)
+	res, err := Tokens(context.Background(), base, code, max(b.N, 100), 32)
 	if err != nil {
 		b.Fatal(err)
 	}
@@ -28,13 +35,8 @@ func BenchmarkGetBizToken(b *testing.B) {
 }
 
 func TestTokensSmoke(t *testing.T) {
-	ctx := context.Background()
-	stop, base, code, err := StartServer(ctx, t.TempDir())
-	if err != nil {
-		t.Fatal(err)
-	}
-	defer stop()
-	res, err := Tokens(ctx, base, code, 200, 8)
+	base, code := startServer(t)
+	res, err := Tokens(context.Background(), base, code, 200, 8)
 	if err != nil || res.Errors != 0 || res.N != 200 {
 		t.Fatalf("%+v %v", res, err)
 	}

@@ -16,7 +16,6 @@ import (
 	"os/user"
 	"path/filepath"
 	"strconv"
-	"sync"
 	"sync/atomic"
 	"syscall"
 	"testing"
@@ -31,11 +30,11 @@ var BinDir = "/usr/lib/postgresql/15/bin"
 
 // Cluster is a running throwaway cluster.
 type Cluster struct {
-	Port  int
-	Dir   string
-	child *testenv.Child
-	n     atomic.Int64
-	stop  sync.Once
+	Port int
+	// Stop shuts the cluster down (fast mode: a checkpoint, then exit) and keeps its files
+	// in Dir; Close also removes them.
+	testenv.Daemon
+	n atomic.Int64
 }
 
 // Available reports whether the PostgreSQL binaries are installed.
@@ -50,10 +49,7 @@ func Start(t testing.TB) *Cluster {
 	if !Available() {
 		testenv.Missing(t, "PostgreSQL", BinDir, "run `make setup` (apt package postgresql)")
 	}
-	c, err := StartCluster()
-	if err != nil {
-		t.Fatal(err)
-	}
+	c := testenv.Must(t, StartCluster)
 	t.Cleanup(c.Close)
 	return c
 }
@@ -103,8 +99,8 @@ func StartCluster() (*Cluster, error) {
 		os.RemoveAll(dir)
 		return nil, err
 	}
-	c := &Cluster{Port: port, Dir: dir, child: child}
-	err = child.WaitReady("postgres", 50*time.Millisecond, &logs, func() error {
+	c := &Cluster{Port: port, Daemon: testenv.Daemon{Dir: dir, Child: child, Sig: syscall.SIGINT, Grace: 15 * time.Second}}
+	err = child.WaitReady("postgres", 50*time.Millisecond, 30*time.Second, &logs, func() error {
 		conn, err := pgx.Connect(context.Background(), c.URL("postgres"))
 		if err == nil {
 			conn.Close(context.Background())
@@ -140,11 +136,7 @@ func (c *Cluster) URL(db string) string {
 // NewDatabase creates a fresh empty database and returns its DSN.
 func (c *Cluster) NewDatabase(t testing.TB) string {
 	t.Helper()
-	dsn, err := c.CreateDatabase()
-	if err != nil {
-		t.Fatal(err)
-	}
-	return dsn
+	return testenv.Must(t, c.CreateDatabase)
 }
 
 // CreateDatabase creates a fresh empty database and returns its DSN.
@@ -160,15 +152,4 @@ func (c *Cluster) CreateDatabase() (string, error) {
 		return "", err
 	}
 	return c.URL(name), nil
-}
-
-// Stop shuts the cluster down (fast mode: a checkpoint, then exit) and keeps its files.
-func (c *Cluster) Stop() {
-	c.stop.Do(func() { c.child.Stop(syscall.SIGINT, 15*time.Second) })
-}
-
-// Close stops the cluster and removes its files.
-func (c *Cluster) Close() {
-	c.Stop()
-	os.RemoveAll(c.Dir)
 }

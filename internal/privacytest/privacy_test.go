@@ -10,20 +10,18 @@ import (
 	"database/sql"
 	"io"
 	"io/fs"
-	"mime/multipart"
-	"net"
 	"net/http"
 	"net/url"
 	"os"
 	"path/filepath"
 	"strings"
-	"sync/atomic"
 	"testing"
 	"time"
 
 	"github.com/faceverify/faceverify/internal/admin"
 	"github.com/faceverify/faceverify/internal/apitest"
 	"github.com/faceverify/faceverify/internal/testclock"
+	"github.com/faceverify/faceverify/internal/testenv"
 	_ "modernc.org/sqlite"
 )
 
@@ -36,34 +34,15 @@ const (
 
 var secrets = []string{name, number, strings.ToLower(number), marker}
 
-func receiver(t *testing.T) (string, *atomic.Int32) {
-	var hits atomic.Int32
-	ln, err := net.Listen("tcp", "127.0.0.1:0")
-	if err != nil {
-		t.Fatal(err)
-	}
-	srv := &http.Server{Handler: http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) { hits.Add(1) })}
-	go srv.Serve(ln)
-	t.Cleanup(func() { srv.Close() })
-	return "http://" + ln.Addr().String() + "/notify", &hits
-}
-
 // create opens a session with the subject's name and number and a reference photo.
 func create(t *testing.T, s *apitest.Server, notifyURL string) string {
 	t.Helper()
-	var buf bytes.Buffer
-	mw := multipart.NewWriter(&buf)
-	for k, v := range map[string]string{
-		"return_url": "https://biz.example/return", "notify_url": notifyURL, "liveness_type": "video_number",
-		"idcard_name": name, "idcard_number": number, "liveness_retry_count": "1",
-	} {
-		mw.WriteField(k, v)
-	}
-	w, _ := mw.CreateFormFile("image_ref1", "ref.jpg")
-	w.Write([]byte("\xff\xd8\xff\xe0" + strings.Repeat(marker, 50) + "\xff\xd9"))
-	mw.Close()
-	req, _ := http.NewRequest(http.MethodPost, s.URL+"/lite/v1/get_biz_token", &buf)
-	req.Header.Set("Content-Type", mw.FormDataContentType())
+	body, ct := testenv.Multipart(url.Values{
+		"return_url": {"https://biz.example/return"}, "notify_url": {notifyURL}, "liveness_type": {"video_number"},
+		"idcard_name": {name}, "idcard_number": {number}, "liveness_retry_count": {"1"},
+	}, testenv.File{Field: "image_ref1", Name: "ref.jpg", Data: []byte("\xff\xd8\xff\xe0" + strings.Repeat(marker, 50) + "\xff\xd9")})
+	req, _ := http.NewRequest(http.MethodPost, s.URL+"/lite/v1/get_biz_token", bytes.NewReader(body))
+	req.Header.Set("Content-Type", ct)
 	req.Header.Set("Authorization", "APPCODE "+s.Tenant.AppCode)
 	var r struct {
 		BizToken string `json:"biz_token"`
@@ -77,7 +56,7 @@ func create(t *testing.T, s *apitest.Server, notifyURL string) string {
 
 func uploadVideo(t *testing.T, s *apitest.Server, token string, data []byte) int {
 	t.Helper()
-	return apitest.Do(t, apitest.VideoRequest(s.URL, token, "v.mp4", data), nil)
+	return apitest.Do(t, testenv.VideoRequest(s.URL, token, "v.mp4", data), nil)
 }
 
 func page(t *testing.T, s *apitest.Server, token string) {
@@ -136,7 +115,8 @@ func openDB(t *testing.T, s *apitest.Server) *sql.DB {
 func TestPersonalDataAtRestAndInLogs(t *testing.T) {
 	t.Parallel()
 	s := apitest.Start(t, apitest.Options{Flags: []string{"--max-video-mb", "1"}})
-	notifyURL, hits := receiver(t)
+	rec := testenv.NewRecorder(t, nil)
+	notifyURL := rec.URL + "/notify"
 	ctx := context.Background()
 
 	// 1: oversized video → final verdict, callback delivered
@@ -173,13 +153,7 @@ func TestPersonalDataAtRestAndInLogs(t *testing.T) {
 	if len(keys) < 4 {
 		t.Fatalf("blobs: %v", keys)
 	}
-	deadline := time.Now().Add(10 * time.Second)
-	for hits.Load() < 2 && time.Now().Before(deadline) {
-		time.Sleep(10 * time.Millisecond)
-	}
-	if hits.Load() < 2 {
-		t.Fatalf("callbacks delivered: %d", hits.Load())
-	}
+	rec.Wait(t, 2, 10*time.Second, nil) // both callbacks delivered
 	// the operator commands print nothing personal either
 	var out bytes.Buffer
 	for _, args := range [][]string{{"callbacks", "list", "--kind", ""}, {"app", "list"}} {
@@ -220,7 +194,8 @@ func TestPersonalDataAtRestAndInLogs(t *testing.T) {
 func TestErasureCascade(t *testing.T) {
 	t.Parallel()
 	s := apitest.Start(t, apitest.Options{})
-	notifyURL, hits := receiver(t)
+	rec := testenv.NewRecorder(t, nil)
+	notifyURL := rec.URL + "/notify"
 	ctx := context.Background()
 	db := openDB(t, s)
 	keep := create(t, s, notifyURL) // another session that must survive
@@ -303,7 +278,6 @@ func TestErasureCascade(t *testing.T) {
 	if _, err := s.App.Store.Session(ctx, keep); err != nil {
 		t.Fatalf("another tenant erased the session: %v", err)
 	}
-	_ = hits
 }
 
 // TestRetentionSweeper: the background sweeper (every --sweep-every) erases results past
@@ -316,7 +290,7 @@ func TestRetentionSweeper(t *testing.T) {
 	if s.App.Config.Retention != 30*24*time.Hour {
 		t.Fatalf("default retention %v", s.App.Config.Retention)
 	}
-	notifyURL, _ := receiver(t)
+	notifyURL := testenv.NewRecorder(t, nil).URL + "/notify"
 	ctx := context.Background()
 	db := openDB(t, s)
 	old := create(t, s, notifyURL)

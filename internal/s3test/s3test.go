@@ -11,11 +11,9 @@ import (
 	"crypto/rand"
 	"encoding/hex"
 	"fmt"
-	"net/http"
 	"os"
 	"os/exec"
 	"path/filepath"
-	"sync"
 	"sync/atomic"
 	"syscall"
 	"testing"
@@ -42,10 +40,9 @@ func Binary() string {
 type Server struct {
 	Endpoint       string // 127.0.0.1:PORT
 	Access, Secret string
-	Dir            string
-	child          *testenv.Child
-	n              atomic.Int64
-	stop           sync.Once
+	// Stop kills the server and keeps its files in Dir; Close also removes them.
+	testenv.Daemon
+	n atomic.Int64
 }
 
 // Start starts a server that is stopped at the end of t.
@@ -54,10 +51,7 @@ func Start(t testing.TB) *Server {
 	if Binary() == "" {
 		testenv.Missing(t, "versitygw", filepath.Join(testenv.DepsDir(), "bin"), "run `make setup`")
 	}
-	s, err := StartServer()
-	if err != nil {
-		t.Fatal(err)
-	}
+	s := testenv.Must(t, StartServer)
 	t.Cleanup(s.Close)
 	return s
 }
@@ -77,26 +71,17 @@ func StartServer() (*Server, error) {
 		os.RemoveAll(dir)
 		return nil, err
 	}
-	s := &Server{Endpoint: addr, Access: "fvtest" + randHex(4), Secret: randHex(16), Dir: dir}
+	s := &Server{Endpoint: addr, Access: "fvtest" + randHex(4), Secret: randHex(16),
+		Daemon: testenv.Daemon{Dir: dir, Sig: syscall.SIGTERM, Grace: 5 * time.Second}}
 	var logs bytes.Buffer
 	cmd := exec.Command(bin, "--port", addr, "--access", s.Access, "--secret", s.Secret, "--health", "/healthz", "posix", dir)
 	cmd.SysProcAttr = &syscall.SysProcAttr{Pdeathsig: syscall.SIGKILL}
 	cmd.Stdout, cmd.Stderr = &logs, &logs
-	if s.child, err = testenv.StartChild(cmd); err != nil {
+	if s.Child, err = testenv.StartChild(cmd); err != nil {
 		os.RemoveAll(dir)
 		return nil, err
 	}
-	err = s.child.WaitReady("versitygw", 30*time.Millisecond, &logs, func() error {
-		resp, err := http.Get("http://" + addr + "/healthz")
-		if err != nil {
-			return err
-		}
-		resp.Body.Close()
-		if resp.StatusCode != 200 {
-			return fmt.Errorf("health: %s", resp.Status)
-		}
-		return nil
-	})
+	err = s.Child.WaitReady("versitygw", 30*time.Millisecond, 30*time.Second, &logs, testenv.HTTPReady("http://"+addr+"/healthz"))
 	if err != nil {
 		s.Close()
 		return nil, err
@@ -119,11 +104,7 @@ func (s *Server) Client() (*minio.Client, error) {
 // NewBucket creates a fresh empty bucket and returns its name.
 func (s *Server) NewBucket(t testing.TB) string {
 	t.Helper()
-	b, err := s.CreateBucket()
-	if err != nil {
-		t.Fatal(err)
-	}
-	return b
+	return testenv.Must(t, s.CreateBucket)
 }
 
 // CreateBucket creates a fresh empty bucket and returns its name.
@@ -139,15 +120,4 @@ func (s *Server) CreateBucket() (string, error) {
 // Spec returns the --blob spec of bucket.
 func (s *Server) Spec(bucket string) string {
 	return fmt.Sprintf("s3://%s?endpoint=http://%s&access=%s&secret=%s", bucket, s.Endpoint, s.Access, s.Secret)
-}
-
-// Stop kills the server and keeps its files.
-func (s *Server) Stop() {
-	s.stop.Do(func() { s.child.Stop(syscall.SIGTERM, 5*time.Second) })
-}
-
-// Close stops the server and removes its files.
-func (s *Server) Close() {
-	s.Stop()
-	os.RemoveAll(s.Dir)
 }

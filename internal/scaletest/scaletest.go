@@ -7,14 +7,11 @@
 package scaletest
 
 import (
-	"bytes"
 	"context"
 	"encoding/json"
 	"fmt"
 	"io"
-	"mime/multipart"
 	"net/http"
-	"net/http/httptest"
 	"net/url"
 	"os"
 	"os/exec"
@@ -43,12 +40,7 @@ func Binary(t testing.TB) string {
 			buildErr = err
 			return
 		}
-		binPath = filepath.Join(dir, "faceverify")
-		cmd := exec.Command("go", "build", "-o", binPath, "./cmd/faceverify")
-		cmd.Dir = testenv.RepoRoot()
-		if out, err := cmd.CombinedOutput(); err != nil {
-			buildErr = fmt.Errorf("go build: %v\n%s", err, out)
-		}
+		binPath, buildErr = testenv.BuildFaceverify(dir)
 	})
 	if buildErr != nil {
 		t.Fatal(buildErr)
@@ -122,63 +114,39 @@ func (p *Proc) Tail() string {
 // WaitReady polls /readyz (or /healthz) of an API node.
 func (p *Proc) WaitReady(t testing.TB) {
 	t.Helper()
-	deadline := time.Now().Add(60 * time.Second)
-	for time.Now().Before(deadline) {
-		for _, path := range []string{"/readyz", "/healthz"} {
-			resp, err := http.Get("http://" + p.Addr + path)
-			if err == nil {
-				resp.Body.Close()
-				if resp.StatusCode == 200 {
-					return
-				}
-			}
-		}
-		if p.Exited() {
-			t.Fatalf("%s exited:\n%s", p.Name, p.Tail())
-		}
-		time.Sleep(100 * time.Millisecond)
+	base := "http://" + p.Addr
+	if err := p.child.WaitReady(p.Name, 100*time.Millisecond, 60*time.Second, testenv.Text(p.Tail),
+		testenv.HTTPReady(base+"/readyz", base+"/healthz")); err != nil {
+		t.Fatal(err)
 	}
-	t.Fatalf("%s not ready:\n%s", p.Name, p.Tail())
 }
 
 // Receiver is a tenant's callback endpoint on loopback: it records every delivery.
 type Receiver struct {
 	URL string
-	mu  sync.Mutex
-	got map[string][]string // biz_token -> error_msg of each delivery
-	n   int
+	rec *testenv.Recorder
 }
 
 // NewReceiver starts a receiver closed at the end of t.
 func NewReceiver(t testing.TB) *Receiver {
-	r := &Receiver{got: map[string][]string{}}
-	srv := httptest.NewServer(http.HandlerFunc(func(w http.ResponseWriter, req *http.Request) {
-		body, _ := io.ReadAll(req.Body)
-		f, _ := url.ParseQuery(string(body))
+	rec := testenv.NewRecorder(t, nil)
+	return &Receiver{URL: rec.URL + "/notify", rec: rec}
+}
+
+// Deliveries returns what was received (biz_token → error_msg of each delivery) and the
+// total number of deliveries.
+func (r *Receiver) Deliveries() (map[string][]string, int) {
+	all := r.rec.All()
+	out := map[string][]string{}
+	for _, d := range all {
 		var data struct {
 			BizToken string `json:"biz_token"`
 			ErrorMsg string `json:"error_msg"`
 		}
-		json.Unmarshal([]byte(f.Get("data")), &data)
-		r.mu.Lock()
-		r.got[data.BizToken] = append(r.got[data.BizToken], data.ErrorMsg)
-		r.n++
-		r.mu.Unlock()
-	}))
-	t.Cleanup(srv.Close)
-	r.URL = srv.URL + "/notify"
-	return r
-}
-
-// Deliveries returns a copy of what was received and the total number of deliveries.
-func (r *Receiver) Deliveries() (map[string][]string, int) {
-	r.mu.Lock()
-	defer r.mu.Unlock()
-	out := make(map[string][]string, len(r.got))
-	for k, v := range r.got {
-		out[k] = append([]string(nil), v...)
+		json.Unmarshal([]byte(d.Form.Get("data")), &data)
+		out[data.BizToken] = append(out[data.BizToken], data.ErrorMsg)
 	}
-	return out, r.n
+	return out, len(all)
 }
 
 // Client is a tenant backend plus an end user talking to the API nodes over HTTP.
@@ -249,13 +217,7 @@ func (c *Client) Page(node, token string) (map[string]any, error) {
 
 // Upload posts the liveness video; it returns the HTTP status and answer.
 func (c *Client) Upload(ctx context.Context, node, token string, video []byte) (int, map[string]any, error) {
-	var buf bytes.Buffer
-	mw := multipart.NewWriter(&buf)
-	w, _ := mw.CreateFormFile("video", "video.mp4")
-	w.Write(video)
-	mw.Close()
-	req, _ := http.NewRequestWithContext(ctx, http.MethodPost, "http://"+node+"/h5/v1/sessions/"+token+"/video", &buf)
-	req.Header.Set("Content-Type", mw.FormDataContentType())
+	req := testenv.VideoRequest("http://"+node, token, "video.mp4", video).WithContext(ctx)
 	var out map[string]any
 	st, err := c.do(req, &out)
 	return st, out, err

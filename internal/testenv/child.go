@@ -4,9 +4,11 @@ import (
 	"bytes"
 	"fmt"
 	"net"
+	"net/http"
 	"os"
 	"os/exec"
 	"strings"
+	"sync"
 	"testing"
 	"time"
 )
@@ -60,9 +62,9 @@ func (c *Child) Stop(sig os.Signal, grace time.Duration) {
 }
 
 // WaitReady polls ready every `every` until it returns nil. It fails when the process
-// exits first or after 30 s; logs (the process's output) goes into the error.
-func (c *Child) WaitReady(what string, every time.Duration, logs fmt.Stringer, ready func() error) error {
-	deadline := time.Now().Add(30 * time.Second)
+// exits first or after within; logs (the process's output) goes into the error.
+func (c *Child) WaitReady(what string, every, within time.Duration, logs fmt.Stringer, ready func() error) error {
+	deadline := time.Now().Add(within)
 	for {
 		err := ready()
 		if err == nil {
@@ -74,9 +76,35 @@ func (c *Child) WaitReady(what string, every time.Duration, logs fmt.Stringer, r
 		default:
 		}
 		if time.Now().After(deadline) {
-			return fmt.Errorf("%s not ready after 30s: %v\n%s", what, err, logs)
+			return fmt.Errorf("%s not ready after %s: %v\n%s", what, within, err, logs)
 		}
 		time.Sleep(every)
+	}
+}
+
+// Text adapts a function to fmt.Stringer: logs read only when an error needs them (e.g.
+// the tail of a log file).
+type Text func() string
+
+func (f Text) String() string { return f() }
+
+// HTTPReady is a readiness probe for WaitReady: a GET of one of urls answering 200.
+func HTTPReady(urls ...string) func() error {
+	return func() error {
+		err := fmt.Errorf("no URL to ask")
+		for _, u := range urls {
+			resp, gerr := http.Get(u)
+			if gerr != nil {
+				err = gerr
+				continue
+			}
+			resp.Body.Close()
+			if resp.StatusCode == http.StatusOK {
+				return nil
+			}
+			err = fmt.Errorf("%s: %s", u, resp.Status)
+		}
+		return err
 	}
 }
 
@@ -103,4 +131,39 @@ func WavSeconds(path string) float64 {
 		return 0
 	}
 	return float64(st.Size()-44) / 32000
+}
+
+// Daemon is a server process a test started as its child, working on files of its own in
+// Dir. Stop ends it once (Sig, then a kill after Grace) and keeps Dir; Close also removes Dir.
+type Daemon struct {
+	Dir   string
+	Child *Child // nil until started
+	Sig   os.Signal
+	Grace time.Duration
+	once  sync.Once
+}
+
+// Stop ends the process (once) and keeps its files.
+func (d *Daemon) Stop() {
+	d.once.Do(func() {
+		if d.Child != nil {
+			d.Child.Stop(d.Sig, d.Grace)
+		}
+	})
+}
+
+// Close stops the process and removes its files.
+func (d *Daemon) Close() {
+	d.Stop()
+	os.RemoveAll(d.Dir)
+}
+
+// Must returns what create makes, failing t when it fails.
+func Must[T any](t testing.TB, create func() (T, error)) T {
+	t.Helper()
+	v, err := create()
+	if err != nil {
+		t.Fatal(err)
+	}
+	return v
 }

@@ -7,7 +7,6 @@ package voicetest
 import (
 	"context"
 	"os"
-	"os/exec"
 	"path/filepath"
 	"strings"
 	"sync"
@@ -41,9 +40,7 @@ func recognizer(t testing.TB) *speech.Recognizer {
 func pcmOf(t testing.TB, wav string) []int16 {
 	t.Helper()
 	raw := filepath.Join(t.TempDir(), "heard.raw")
-	if out, err := exec.Command("ffmpeg", "-nostdin", "-v", "error", "-y", "-i", wav, "-f", "s16le", "-ar", "16000", "-ac", "1", raw).CombinedOutput(); err != nil {
-		t.Fatalf("ffmpeg: %v %s", err, out)
-	}
+	testenv.Sh(t, "ffmpeg", "-nostdin", "-v", "error", "-y", "-i", wav, "-f", "s16le", "-ar", "16000", "-ac", "1", raw)
 	b, err := os.ReadFile(raw)
 	if err != nil {
 		t.Fatal(err)
