@@ -47,6 +47,9 @@ func prepare(pcm []int16, rate int) []float32 {
 		px, py = v, y
 		x[i] = y
 	}
+	if narrowBand(x[:len(pcm)]) {
+		lowPass(x)
+	}
 	// Loudest 100 ms (hop 50 ms) and sample peak.
 	const win = SampleRate / 10
 	var loud, peak float64
@@ -75,6 +78,100 @@ func prepare(pcm []int16, rate int) []float32 {
 		out[i] = float32(v * g)
 	}
 	return out
+}
+
+// Bandwidth normalisation (prepare). A narrow-band voice (a telephone or Bluetooth headset
+// path, an 8 kHz source) recorded through a wide-band chain arrives with the chain's own hiss
+// above 4 kHz: in the pauses that hiss is the only high-frequency sound, and the model (which
+// saw narrow-band speech with narrow-band noise) hears it as the /s/ of "six". When nothing
+// above bandSplitHz follows the voice, the clip is low-passed to the voice's own band.
+const (
+	bandSplitHz = 4500.0 // the narrow-band test: energy above this
+	bandKeepHz  = 3800.0 // the low-pass applied to a narrow-band clip
+	// bandVoiceRise: the loudest frames must be this much (power ratio, 20 dB) over the
+	// quietest for there to be a voice to judge; bandHFRise: a wide-band voice raises the
+	// energy above bandSplitHz by more than this (6 dB) over the pauses' level.
+	bandVoiceRise = 100.0
+	bandHFRise    = 4.0
+	bandFrame     = SampleRate / 50 // 20 ms
+)
+
+// biquad is a second-order IIR section (RBJ cookbook, normalised a0 = 1).
+type biquad struct{ b0, b1, b2, a1, a2 float64 }
+
+func newBiquad(highPass bool, f0, q float64) biquad {
+	w := 2 * math.Pi * f0 / SampleRate
+	cw, alpha := math.Cos(w), math.Sin(w)/(2*q)
+	a0 := 1 + alpha
+	if highPass {
+		return biquad{(1 + cw) / 2 / a0, -(1 + cw) / a0, (1 + cw) / 2 / a0, -2 * cw / a0, (1 - alpha) / a0}
+	}
+	return biquad{(1 - cw) / 2 / a0, (1 - cw) / a0, (1 - cw) / 2 / a0, -2 * cw / a0, (1 - alpha) / a0}
+}
+
+// filter runs the section over x in place (direct form I, zero initial state).
+func (f biquad) filter(x []float64) {
+	var x1, x2, y1, y2 float64
+	for i, v := range x {
+		y := f.b0*v + f.b1*x1 + f.b2*x2 - f.a1*y1 - f.a2*y2
+		x2, x1, y2, y1 = x1, v, y1, y
+		x[i] = y
+	}
+}
+
+// butterworth4 is a 4th-order Butterworth as two biquads (Q 0.5412 and 1.3066).
+func butterworth4(highPass bool, f0 float64) [2]biquad {
+	return [2]biquad{newBiquad(highPass, f0, 0.5412), newBiquad(highPass, f0, 1.3066)}
+}
+
+// narrowBand reports whether x (16 kHz) holds a voice whose loudest frames raise the energy
+// above bandSplitHz by less than bandHFRise over the quietest frames: the high band is then
+// the recording chain's floor, not the voice.
+func narrowBand(x []float64) bool {
+	nf := len(x) / bandFrame
+	if nf < 20 {
+		return false
+	}
+	hf := append([]float64(nil), x...)
+	steep(true, bandSplitHz, hf)
+	type fr struct{ all, hi float64 }
+	frames := make([]fr, nf)
+	for i := range frames {
+		for _, v := range x[i*bandFrame : (i+1)*bandFrame] {
+			frames[i].all += v * v
+		}
+		for _, v := range hf[i*bandFrame : (i+1)*bandFrame] {
+			frames[i].hi += v * v
+		}
+	}
+	sort.Slice(frames, func(a, b int) bool { return frames[a].all < frames[b].all })
+	mean := func(fs []fr) (all, hi float64) {
+		for _, f := range fs {
+			all += f.all
+			hi += f.hi
+		}
+		return all / float64(len(fs)), hi / float64(len(fs))
+	}
+	qAll, qHi := mean(frames[:nf*3/10])
+	lAll, lHi := mean(frames[nf-nf/5:])
+	const eps = 1e-12 // per frame: digital silence has no floor to compare with
+	if lAll < bandVoiceRise*(qAll+eps) {
+		return false
+	}
+	return lHi < bandHFRise*(qHi+eps) && qHi > eps
+}
+
+// lowPass keeps the band under bandKeepHz.
+func lowPass(x []float64) { steep(false, bandKeepHz, x) }
+
+// steep filters x in place with a 4th-order Butterworth applied twice (−6 dB at f0, 48 dB per
+// octave beyond: a voice's last harmonics at 3.4–3.9 kHz do not leak into the 4.5 kHz test).
+func steep(highPass bool, f0 float64, x []float64) {
+	for k := 0; k < 2; k++ {
+		for _, f := range butterworth4(highPass, f0) {
+			f.filter(x)
+		}
+	}
 }
 
 // frameEnergy is the log energy (dB) of audio per model frame: frame t covers hop samples

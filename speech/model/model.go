@@ -13,7 +13,7 @@ import (
 )
 
 // SHA256 pins the embedded digits.onnx (hex). model_test.go checks it.
-const SHA256 = "03f530c788fab9bb68469f76fd9ebddd9bbbbec2a6a60f15ef9b389ba02be078"
+const SHA256 = "1c3d4c2913273aaeed7c2159e05490549e02fa0e7caa72679fbed4ddd7e7c9a7"
 
 //go:embed digits.onnx
 var onnxBytes []byte

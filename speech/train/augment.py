@@ -111,8 +111,15 @@ def synth_rir(rng):
 
 
 class Sampler:
-    def __init__(self, real, synth_spk, conn, fill, rng, p_synth=0.3, p_en=0.5, p_tel=0.15, p_tempo=0.0, p_eq=0.0):
+    def __init__(self, real, synth_spk, conn, fill, rng, p_synth=0.3, p_en=0.5, p_tel=0.15, p_tempo=0.0, p_eq=0.0,
+                 p_floor=0.0, snr_hi=30.0, p_floor_late=0.0):
         self.rng = rng
+        self._floor = None
+        # share of the noise floors added after the 8 kHz band (a full-band hiss of the recording
+        # chain over narrow-band speech, e.g. a Bluetooth headset's 8 kHz voice in a 48 kHz capture)
+        self.p_floor_late = p_floor_late
+        self.p_floor = p_floor  # a faint noise floor (30-75 dB under the speech) in the pauses, or everywhere
+        self.snr_hi = snr_hi    # additive noise SNR drawn from 5..snr_hi dB
         self.p_tempo = p_tempo  # independent speaking-rate change of a real speaker's string (after speed())
         self.p_eq = p_eq        # random microphone colouring (mic_eq)
         self.p_synth = p_synth
@@ -189,7 +196,34 @@ class Sampler:
             pos += len(w)
             labs += l
         parts.append(np.zeros(int(rng.uniform(*lead) * SR), np.float32))
-        return np.concatenate(parts), labs, segs
+        x = np.concatenate(parts)
+        self._floor = None
+        if self.p_floor > 0 and rng.random() < self.p_floor:
+            if self.p_floor_late > 0 and rng.random() < self.p_floor_late:
+                self._floor = segs     # added in augment(), after the telephone band
+            else:
+                x = self.floor(x, segs)
+        return x, labs, segs
+
+    def floor(self, x, segs):
+        """A faint noise floor, 30-75 dB under the speech: in the pauses only (half the time: the
+        hard junctions of a recording whose own background is quieter or louder than the room's,
+        as strings cut from isolated takes have) or under everything. Without it the only quiet
+        pauses the model saw were digital zeros, and a -60 dBFS hiss between words was heard as
+        the /s/ of "six" or the /t/ of "eight"."""
+        rng = self.rng
+        speech = np.zeros(len(x), bool)
+        for a, b, _ in segs:
+            speech[a:b] = True
+        s = rms(x[speech]) if speech.any() else rms(x)
+        z = colored_noise(rng, len(x), rng.choice(["white", "white", "pink", "brown"]))
+        zr = rms(z)
+        if s <= 0 or zr <= 0:
+            return x
+        z = z * (s / zr) * 10 ** (-rng.uniform(30, 75) / 20)
+        if rng.random() < 0.5:
+            z[speech] = 0
+        return (x + z).astype(np.float32)
 
     def n_digits(self):
         return int(self.rng.choice([1, 2, 3, 4, 5, 6], p=[0.04, 0.06, 0.15, 0.5, 0.15, 0.1]))
@@ -197,6 +231,7 @@ class Sampler:
     # --- one example ------------------------------------------------------------------------
     def clean(self):
         rng = self.rng
+        self._floor = None
         r = rng.random()
         lang = "zh" if rng.random() < 1.0 - self.p_en else "en"
         if r < 0.55:
@@ -257,7 +292,7 @@ class Sampler:
             else:
                 w, _ = self.filler_clip()
                 z = np.resize(w, n) * 1.0
-            snr = rng.uniform(5, 30)
+            snr = rng.uniform(5, self.snr_hi)
             zr = rms(z)
             if zr > 0 and s > 0:
                 x = x + z * (s / zr) * 10 ** (-snr / 20)
@@ -265,6 +300,9 @@ class Sampler:
             x = resample(resample(x, SR, 8000), 8000, SR)
             if rng.random() < 0.5:
                 x = lfilter([1, -1], [1, -0.9], x).astype(np.float32)
+        if self._floor is not None:
+            x = self.floor(x, self._floor)
+            self._floor = None
         g = 10 ** (rng.uniform(-30, 12) / 20) * (0.1 / (np.abs(x).max() + 1e-6))
         x = x * g
         if rng.random() < 0.05:

@@ -73,6 +73,9 @@ def main():
     ap.add_argument("--p-tel", type=float, default=0.15)
     ap.add_argument("--p-tempo", type=float, default=0.0, help="share of real strings with an independent tempo change")
     ap.add_argument("--p-eq", type=float, default=0.0, help="share of examples with a random microphone colouring")
+    ap.add_argument("--p-floor", type=float, default=0.0, help="share of joined strings with a faint noise floor (Sampler.floor)")
+    ap.add_argument("--p-floor-late", type=float, default=0.0, help="share of those floors added after the telephone band")
+    ap.add_argument("--snr-hi", type=float, default=30.0, help="additive noise SNR upper bound, dB")
     ap.add_argument("--keep", action="store_true", help="also keep every evaluated checkpoint (step-N.pt, for average.py)")
     ap.add_argument("--ce", type=float, default=0.0, help="weight of the frame-level CE auxiliary loss")
     args = ap.parse_args()
@@ -89,7 +92,8 @@ def main():
     print("data loaded %.0fs: real train %d, synth iso %d, conn %d, filler %d, val strings %d" % (
         time.time() - t0, len(real["train"]), len(spk), len(conn), len(fill), len(val)), flush=True)
     rng = np.random.default_rng(args.seed)
-    samp = Sampler(real["train"], spk, conn, fill, rng, p_en=args.p_en, p_tel=args.p_tel, p_tempo=args.p_tempo, p_eq=args.p_eq)
+    samp = Sampler(real["train"], spk, conn, fill, rng, p_en=args.p_en, p_tel=args.p_tel, p_tempo=args.p_tempo, p_eq=args.p_eq,
+                   p_floor=args.p_floor, snr_hi=args.snr_hi, p_floor_late=args.p_floor_late)
     net = DigitNet(c=args.channels)
     net.specaug = True
     net.fe.use_fft = True
@@ -148,7 +152,7 @@ def main():
                 torch.save(net.state_dict(), os.path.join(args.out, "step-%d.pt" % step))
     info = dict(seed=args.seed, steps=args.steps, batch=args.batch, lr=args.lr, params=nparam,
                 channels=args.channels, train_seconds=round(time.time() - t0), best_val_mean_exact=best,
-                history=hist, synth=args.synth, p_codec=args.p_codec, codec_examples=len(codec), ce=args.ce, p_en=args.p_en, p_tel=args.p_tel, p_tempo=args.p_tempo, p_eq=args.p_eq,
+                history=hist, synth=args.synth, p_codec=args.p_codec, codec_examples=len(codec), ce=args.ce, p_en=args.p_en, p_tel=args.p_tel, p_tempo=args.p_tempo, p_eq=args.p_eq, p_floor=args.p_floor, snr_hi=args.snr_hi, p_floor_late=args.p_floor_late,
                 real_train_clips=len(real["train"]), init=args.init)
     with open(os.path.join(args.out, "train.json"), "w") as f:
         json.dump(info, f, indent=1)

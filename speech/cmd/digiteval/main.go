@@ -11,6 +11,8 @@
 //	go run ./speech/cmd/digiteval                 # test speakers
 //	go run ./speech/cmd/digiteval -split val      # tuning speakers
 //	go run ./speech/cmd/digiteval -aug opus       # through an Opus round trip (ffmpeg)
+//	go run ./speech/cmd/digiteval -aug tel        # every take through an 8 kHz band first (a
+//	                                              # narrow-band voice; the pauses' hiss stays wide-band)
 //
 // Thresholds may be overridden (-minconf, -minsub, -mindel) to tune on -split val only;
 // -sweep prints accept rates over a grid of thresholds from the same measurements.
@@ -62,7 +64,7 @@ type outcome struct {
 
 func main() {
 	split := flag.String("split", "test", "speakers to evaluate: test or val")
-	aug := flag.String("aug", "none", "none or opus (ffmpeg Opus 24 kb/s round trip)")
+	aug := flag.String("aug", "none", "none, opus (ffmpeg Opus 24 kb/s round trip) or tel (each take band-limited to 8 kHz)")
 	n := flag.Int("n", 150, "sequences per language")
 	nimp := flag.Int("imp", 60, "non-digit clips (sentences and signals)")
 	seed := flag.Int64("seed", 21, "random seed")
@@ -109,6 +111,7 @@ func main() {
 			}
 		}
 	}
+	telTakes = *aug == "tel"
 	var seqs []seq
 	for _, l := range []string{"en", "zh"} {
 		seqs = append(seqs, buildSeqs(rng, l, byLang[l], *n)...)
@@ -365,6 +368,9 @@ func mutate(rng *rand.Rand, s string, k int) string {
 	return string(b)
 }
 
+// telTakes band-limits every take to 8 kHz before the strings are joined (-aug tel).
+var telTakes bool
+
 func buildSeqs(rng *rand.Rand, lang string, bySpk map[string][]rec, n int) []seq {
 	var spks []string
 	for k, rs := range bySpk {
@@ -388,6 +394,9 @@ func buildSeqs(rng *rand.Rand, lang string, bySpk map[string][]rec, n int) []seq
 		pcm, rate := readWav(p)
 		pcm = speech.Resample(pcm, rate, 16000)
 		pcm = speech.TrimIsolated(pcm)
+		if telTakes {
+			pcm = speech.Resample(speech.Resample(pcm, 16000, 8000), 8000, 16000)
+		}
 		cache[p] = pcm
 		return pcm
 	}
