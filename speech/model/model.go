@@ -13,7 +13,7 @@ import (
 )
 
 // SHA256 pins the embedded digits.onnx (hex). model_test.go checks it.
-const SHA256 = "1c3d4c2913273aaeed7c2159e05490549e02fa0e7caa72679fbed4ddd7e7c9a7"
+const SHA256 = "8c516e85fa383f8fa250ac631ce29096803c4bac75535bf91d19b85501928c95"
 
 //go:embed digits.onnx
 var onnxBytes []byte
