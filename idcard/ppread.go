@@ -238,6 +238,28 @@ func (r *Reader) pageNumber(p *page) (string, *tline, error) {
 	return bestNumber(reads), out, nil
 }
 
+// strayMark: a box holding one Latin letter or digit alone. No front value is printed so
+// (a number inside an address is read with its 号/路 in one box); on a photo it is a key of
+// a keyboard, a letter of the background or a speck inside a loose quad (新街口M街道).
+func strayMark(t string) bool {
+	r := []rune(compact(t))
+	return len(r) == 1 && r[0] < 128 && (unicode.IsLetter(r[0]) || unicode.IsDigit(r[0]))
+}
+
+// nearestInRow is the box of a row horizontally nearest to b: on a leaning page a row's
+// boxes step up or down along it, so b is compared with its neighbour, not the row's first
+// box (民族满 right of 性别 女 on a tilted photo).
+func nearestInRow(row []tline, b box) box {
+	best, bd := row[0].box, math.Inf(1)
+	for _, l := range row {
+		d := float64(max(0, max(l.X0-b.X1, b.X0-l.X1)))
+		if d < bd {
+			best, bd = l.box, d
+		}
+	}
+	return best
+}
+
 func sameRow(a, b box) bool {
 	ov := min(a.Y1, b.Y1) - max(a.Y0, b.Y0)
 	return float64(ov) >= 0.5*float64(min(a.Y1-a.Y0, b.Y1-b.Y0))
@@ -348,10 +370,13 @@ func (r *Reader) pageFront(p *page, numLine *tline, f *faceverify.IDCardResult) 
 			}
 			continue
 		}
+		if strayMark(t) {
+			continue
+		}
 		l.Text = t
 		placed := false
 		for i := range rows {
-			if sameRow(rows[i][0].box, l.box) {
+			if sameRow(nearestInRow(rows[i], l.box), l.box) {
 				rows[i] = append(rows[i], l)
 				placed = true
 				break
@@ -396,11 +421,15 @@ func (r *Reader) pageFront(p *page, numLine *tline, f *faceverify.IDCardResult) 
 			}
 		}
 	}
+	// The name row: marks before the label (a key or a speck read as a letter) go first.
+	name := func(rw []tline) string {
+		return surnameFix(cleanName(stripLabel(cleanName(rowText(rw)), "姓名", "姓", "名")), rw)
+	}
 	switch {
 	case gi > 0:
-		f.Name = surnameFix(cleanName(stripLabel(rowText(rows[gi-1]), "姓名", "姓", "名")), rows[gi-1])
+		f.Name = name(rows[gi-1])
 	case gi < 0 && bi < 0 && len(rows) > 0:
-		f.Name = surnameFix(cleanName(stripLabel(rowText(rows[0]), "姓名", "姓", "名")), rows[0])
+		f.Name = name(rows[0])
 	}
 	var err error
 	// fullText is a row's text, completed under a stamp that swallowed its end.
@@ -559,11 +588,18 @@ func parseYMD(s string) (y, m, d int, ok bool) {
 	return 0, 0, 0, false
 }
 
-// pageTitle counts the back-side title characters on the upper half of a page.
+// pageTitle counts the back-side title characters on the upper part of a page, in lines
+// short enough to be the title's.
 func pageTitle(p *page) (int, string) {
 	var b strings.Builder
 	for _, l := range p.lines {
-		if float64(l.Y0+l.Y1)/2 < 0.6*float64(p.g.H) {
+		// The title is printed in two short lines (中华人民共和国, 居民身份证): a long line
+		// counts only when it holds a piece of the title itself (a title merged with its
+		// neighbour); else it is text behind a loose quad (papers: their names hold 中, 华,
+		// 人, 国, 和 too).
+		t := compact(l.Text)
+		short := len([]rune(t)) <= 12 || strings.Contains(t, "共和国") || strings.Contains(t, "身份证") || strings.Contains(t, "人民共")
+		if float64(l.Y0+l.Y1)/2 < 0.6*float64(p.g.H) && short {
 			b.WriteString(l.Text)
 		}
 	}
