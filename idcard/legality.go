@@ -119,6 +119,10 @@ func spectrum(v view) (peak, chromaHF float64) {
 				continue
 			}
 			m := mag[((fy+N)%N)*N+fx]
+			// A peak is a local maximum: the median (the costly part) only there.
+			if !localMax(mag, N, fx, fy, m) {
+				continue
+			}
 			neigh = neigh[:0]
 			for dy := -4; dy <= 4; dy++ {
 				for dx := -4; dx <= 4; dx++ {
@@ -145,6 +149,18 @@ func spectrum(v view) (peak, chromaHF float64) {
 		chromaHF = hi / all
 	}
 	return peak, chromaHF
+}
+
+// localMax: mag at (fx, fy) is not below any of its 8 neighbours (frequencies wrap).
+func localMax(mag []float64, N, fx, fy int, m float64) bool {
+	for dy := -1; dy <= 1; dy++ {
+		for dx := -1; dx <= 1; dx++ {
+			if (dx != 0 || dy != 0) && mag[((fy+dy+N)%N)*N+(fx+dx+N)%N] > m {
+				return false
+			}
+		}
+	}
+	return true
 }
 
 // fft2 is an in-place 2-D radix-2 FFT of an N×N array (N a power of two).
