@@ -720,7 +720,40 @@ func (r *Reader) pageBack(p *page, f *faceverify.IDCardResult) ([]line, error) {
 // ppRead reads one side with PP-OCR: candidates in order until one shows the side.
 func (r *Reader) ppRead(ctx context.Context, side Side, img *image.RGBA, threshold float64) (*Outcome, error) {
 	src := viewSource{img: img}
-	cands := r.photoCandidates(img)
+	base := locate(img)
+	// Outline first (speed): a card outline seen whole inside the photo whose page shows the
+	// side in its printed layout is the card — the text locator's detection over the whole
+	// photo (a third of a read) is not needed. Otherwise its page is kept for the loop.
+	var pre *page
+	if len(base) > 1 && !base[0].Whole && !base[0].Touches {
+		if err := ctx.Err(); err != nil {
+			return nil, err
+		}
+		p, err := r.readPage(base[0], src, side)
+		if err != nil {
+			return nil, err
+		}
+		if side == Front {
+			n, nl, err := r.pageNumber(p)
+			if err != nil {
+				return nil, err
+			}
+			if frontInLayout(p, n, nl) {
+				return r.finishFront(p, n, nl, threshold, measurePhoto(p, side, nl, n, img.Rect.Dx(), img.Rect.Dy()))
+			}
+		} else if backInLayout(p) {
+			_, t := pageTitle(p)
+			return r.finishBack(p, t, threshold, measurePhoto(p, side, nil, "", img.Rect.Dx(), img.Rect.Dy()))
+		}
+		pre = p
+	}
+	cands := r.photoCandidatesFrom(img, base)
+	readPage := func(c candidate) (*page, error) {
+		if pre != nil && c.Quad == base[0].Quad && !c.Text {
+			return pre, nil
+		}
+		return r.readPage(c, src, side)
+	}
 	switch side {
 	case Front:
 		var best *page
@@ -730,7 +763,7 @@ func (r *Reader) ppRead(ctx context.Context, side Side, img *image.RGBA, thresho
 			if err := ctx.Err(); err != nil {
 				return nil, err
 			}
-			p, err := r.readPage(c, src, side)
+			p, err := readPage(c)
 			if err != nil {
 				return nil, err
 			}
@@ -768,7 +801,7 @@ func (r *Reader) ppRead(ctx context.Context, side Side, img *image.RGBA, thresho
 			if err := ctx.Err(); err != nil {
 				return nil, err
 			}
-			p, err := r.readPage(c, src, side)
+			p, err := readPage(c)
 			if err != nil {
 				return nil, err
 			}
@@ -785,6 +818,42 @@ func (r *Reader) ppRead(ctx context.Context, side Side, img *image.RGBA, thresho
 		}
 		return r.finishBack(best, title, threshold, measurePhoto(best, side, nil, "", img.Rect.Dx(), img.Rect.Dy()))
 	}
+}
+
+// frontInLayout: the page read from a candidate shows a front where GA 450 prints it — a
+// valid number starting a third into the card on its bottom row and running to its right
+// part, and at least three of the labels. A quad grown over the background or cut short
+// moves the number off that place.
+func frontInLayout(p *page, number string, nl *tline) bool {
+	if nl == nil || ValidateNumber(number) != nil || labelCount(p) < 3 {
+		return false
+	}
+	W, H := float64(p.g.W), float64(p.g.H)
+	cy := float64(nl.Y0+nl.Y1) / 2
+	return float64(nl.X0) >= 0.26*W && float64(nl.X0) <= 0.42*W && float64(nl.X1) >= 0.8*W &&
+		float64(nl.X1) <= 0.99*W && cy >= 0.78*H && cy <= 0.95*H
+}
+
+// backInLayout: the page shows a back where GA 450 prints it — the title (≥ 5 of its
+// characters) right of the emblem in the upper half, and the issuer and validity rows in
+// the lower part, right of their labels.
+func backInLayout(p *page) bool {
+	if n, _ := pageTitle(p); n < 5 {
+		return false
+	}
+	W, H := float64(p.g.W), float64(p.g.H)
+	title, low := false, 0
+	for _, l := range p.lines {
+		t := compact(l.Text)
+		cy := float64(l.Y0+l.Y1) / 2
+		if (strings.Contains(t, "共和国") || strings.Contains(t, "身份证")) && float64(l.X0) >= 0.25*W && cy < 0.5*H {
+			title = true
+		}
+		if cy > 0.65*H && cy < 0.95*H && float64(l.X0) >= 0.3*W && float64(l.X0) <= 0.45*W && len([]rune(t)) >= 4 {
+			low++
+		}
+	}
+	return title && low >= 2
 }
 
 func (r *Reader) finishFront(p *page, number string, numLine *tline, threshold float64, pm PhotoMeasures) (*Outcome, error) {
