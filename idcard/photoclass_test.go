@@ -37,7 +37,9 @@ func devShot(t *testing.T, seed int64, i int, side Side) ([]byte, faceverify.IDC
 //     (seed 7 card 1: nationality empty);
 //   - Edited false alarm from box jitter: a one-character gender box starting 24 px early
 //     (seed 7 card 10), label boxes 23 px apart in width (seed 1 card 8);
-//   - validity separators lost (seed 7 card 24 back: 2016.120520365).
+//   - validity separators lost (seed 7 card 24 back: 2016.120520365);
+//   - the second address line overlapping the first on a leaning page is not the same row
+//     (seed 1 card 18: 街道朝新路18号湖南省… when rows were grouped by nearest box alone).
 func TestPhotoFailureClasses(t *testing.T) {
 	if testing.Short() {
 		t.Skip("real OCR on photographed cards")
@@ -55,6 +57,7 @@ func TestPhotoFailureClasses(t *testing.T) {
 		{"leaning nationality", 7, 1, Front, []string{"nationality", "name", "idcard_number"}},
 		{"gender box jitter", 7, 10, Front, []string{"idcard_number", "name"}},
 		{"validity separators lost", 7, 24, Back, []string{"valid_date", "issued_by"}},
+		{"address lines stacked on a leaning page", 1, 18, Front, []string{"address", "nationality", "idcard_number"}},
 	} {
 		t.Run(c.name, func(t *testing.T) {
 			data, truth := devShot(t, c.seed, c.card, c.side)

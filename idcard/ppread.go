@@ -260,6 +260,12 @@ func nearestInRow(row []tline, b box) box {
 	return best
 }
 
+// stacked: two boxes overlapping along x by more than a third of the narrower one lie over
+// each other (two lines of one field on a leaning page), not side by side in one row.
+func stacked(a, b box) bool {
+	return 3*(min(a.X1, b.X1)-max(a.X0, b.X0)) > min(a.X1-a.X0, b.X1-b.X0)
+}
+
 func sameRow(a, b box) bool {
 	ov := min(a.Y1, b.Y1) - max(a.Y0, b.Y0)
 	return float64(ov) >= 0.5*float64(min(a.Y1-a.Y0, b.Y1-b.Y0))
@@ -376,7 +382,7 @@ func (r *Reader) pageFront(p *page, numLine *tline, f *faceverify.IDCardResult) 
 		l.Text = t
 		placed := false
 		for i := range rows {
-			if sameRow(nearestInRow(rows[i], l.box), l.box) {
+			if nb := nearestInRow(rows[i], l.box); sameRow(nb, l.box) && !stacked(nb, l.box) {
 				rows[i] = append(rows[i], l)
 				placed = true
 				break
