@@ -260,10 +260,11 @@ func nearestInRow(row []tline, b box) box {
 	return best
 }
 
-// stacked: two boxes overlapping along x by more than a third of the narrower one lie over
-// each other (two lines of one field on a leaning page), not side by side in one row.
+// stacked: two boxes overlapping along x by more than 60 % of the narrower one lie over
+// each other (two lines of one field on a leaning page), not side by side in one row (the
+// boxes of one row may overlap a little: 男 and 民族阿昌 by 40 % of 男).
 func stacked(a, b box) bool {
-	return 3*(min(a.X1, b.X1)-max(a.X0, b.X0)) > min(a.X1-a.X0, b.X1-b.X0)
+	return 5*(min(a.X1, b.X1)-max(a.X0, b.X0)) > 3*min(a.X1-a.X0, b.X1-b.X0)
 }
 
 func sameRow(a, b box) bool {
