@@ -246,23 +246,88 @@ func cleanIssuer(s string) string {
 // parseValidity reads "2015.07.15-2035.07.15" or "2015.07.15-长期" into YYYYMMDD / 长期.
 func parseValidity(s string) (start, end string) {
 	s = compact(s)
-	m := reValidity.FindStringSubmatch(s)
-	if m == nil {
-		return validityFromYear(s)
+	// Readings in order of trust: the dates as printed (separators read), the digits by
+	// position (YYYYMMDDYYYYMMDD: the card prints both dates zero-padded, so a lost or
+	// merged separator does not move a digit), the end cut after its year. The first that
+	// spans a validity a card can have (5, 10 or 20 years to the day, or 长期) wins; else the
+	// first reading with a start.
+	var cands [][2]string
+	if m := reValidity.FindStringSubmatch(s); m != nil {
+		y, mo, d := atoiTrim(m[1]), atoiTrim(m[2]), atoiTrim(m[3])
+		if mo >= 1 && mo <= 12 && d >= 1 && d <= 31 {
+			c := [2]string{formatDate(y, mo, d), ""}
+			if m[7] != "" {
+				c[1] = "长期"
+			} else if y2, mo2, d2 := atoiTrim(m[4]), atoiTrim(m[5]), atoiTrim(m[6]); mo2 >= 1 && mo2 <= 12 && d2 >= 1 && d2 <= 31 {
+				c[1] = formatDate(y2, mo2, d2)
+			}
+			cands = append(cands, c)
+		}
 	}
-	y, mo, d := atoiTrim(m[1]), atoiTrim(m[2]), atoiTrim(m[3])
-	if mo < 1 || mo > 12 || d < 1 || d > 31 {
+	if st, en := validityDigits(s); st != "" {
+		cands = append(cands, [2]string{st, en})
+	}
+	if st, en := validityFromYear(s); st != "" {
+		cands = append(cands, [2]string{st, en})
+	}
+	for _, c := range cands {
+		if validitySpan(c[0], c[1]) {
+			return c[0], c[1]
+		}
+	}
+	if len(cands) == 0 {
 		return "", ""
 	}
-	start = formatDate(y, mo, d)
-	if m[7] != "" {
+	return cands[0][0], cands[0][1]
+}
+
+// validityDigits reads a validity from its digits by position: the first 8 form the start
+// date, the next 8 the end (or the end's year alone, completed by validityFromYear's rule);
+// 长期 anywhere after the start is a long-term card.
+func validityDigits(s string) (start, end string) {
+	d := digitsOf(s)
+	if len(d) < 8 {
+		return "", ""
+	}
+	y, mo, dd := atoiTrim(d[:4]), atoiTrim(d[4:6]), atoiTrim(d[6:8])
+	if y < 1980 || y > 2100 || mo < 1 || mo > 12 || dd < 1 || dd > 31 {
+		return "", ""
+	}
+	start = d[:8]
+	switch {
+	case strings.Contains(s, "长期"):
 		return start, "长期"
+	case len(d) >= 16:
+		if e := d[8:16]; validitySpan(start, e) {
+			return start, e
+		}
 	}
-	y2, mo2, d2 := atoiTrim(m[4]), atoiTrim(m[5]), atoiTrim(m[6])
-	if mo2 < 1 || mo2 > 12 || d2 < 1 || d2 > 31 {
-		return start, ""
+	if len(d) >= 12 {
+		if _, e := validityFromYear(d[:4] + "." + d[4:6] + "." + d[6:8] + "-" + d[8:12]); e != "" {
+			return start, e
+		}
 	}
-	return start, formatDate(y2, mo2, d2)
+	return start, ""
+}
+
+// validitySpan: start → end is a validity a card is issued with (GA 450: 5, 10 or 20 years,
+// ending on the day of issue; 29 February ends on 1 March in a common year), or long-term.
+func validitySpan(start, end string) bool {
+	if len(start) != 8 || end == "" {
+		return false
+	}
+	if end == "长期" {
+		return true
+	}
+	if len(end) != 8 {
+		return false
+	}
+	switch atoiTrim(end[:4]) - atoiTrim(start[:4]) {
+	case 5, 10, 20:
+	default:
+		return false
+	}
+	return end[4:] == start[4:] || start[4:] == "0229" && end[4:] == "0301"
 }
 
 // reValidityYear is a validity whose end date is cut after its year (a stamp over it).

@@ -148,6 +148,10 @@ func TestParsers(t *testing.T) {
 		"2012.10.17-2019":     {"20121017", ""},
 		"2012.13.17-2032":     {"", ""},
 		"签发机关德州市乐陵市公安局":       {"", ""},
+		// Separators lost on a tilted JPEG-50 photo (dev seed 7): the digits by position.
+		"2016.120520365":       {"20161205", "20361205"},
+		"2016.12.052036.12.05": {"20161205", "20361205"},
+		"2015.0715-长期":         {"20150715", "长期"},
 	} {
 		if s, e := parseValidity(in); s != want[0] || e != want[1] {
 			t.Errorf("parseValidity(%q) = %s %s, want %v", in, s, e, want)

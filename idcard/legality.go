@@ -119,6 +119,10 @@ func spectrum(v view) (peak, chromaHF float64) {
 				continue
 			}
 			m := mag[((fy+N)%N)*N+fx]
+			// A peak is a local maximum: the median (the costly part) only there.
+			if !localMax(mag, N, fx, fy, m) {
+				continue
+			}
 			neigh = neigh[:0]
 			for dy := -4; dy <= 4; dy++ {
 				for dx := -4; dx <= 4; dx++ {
@@ -145,6 +149,18 @@ func spectrum(v view) (peak, chromaHF float64) {
 		chromaHF = hi / all
 	}
 	return peak, chromaHF
+}
+
+// localMax: mag at (fx, fy) is not below any of its 8 neighbours (frequencies wrap).
+func localMax(mag []float64, N, fx, fy int, m float64) bool {
+	for dy := -1; dy <= 1; dy++ {
+		for dx := -1; dx <= 1; dx++ {
+			if (dx != 0 || dy != 0) && mag[((fy+dy+N)%N)*N+(fx+dx+N)%N] > m {
+				return false
+			}
+		}
+	}
+	return true
 }
 
 // fft2 is an in-place 2-D radix-2 FFT of an N×N array (N a power of two).
@@ -197,7 +213,8 @@ func fft(a []complex128) {
 // When at least two lines carry the right edge of their own printed label (line.Ref), the
 // offsets from the labels are compared instead of the left edges: a rectified photo that
 // leans (a loose quad, perspective) moves a label and its value together, a pasted value
-// moves alone.
+// moves alone. With four or more values the distance of each from the slanted line through
+// the others is taken instead (a lean is a straight slant; label boxes jitter).
 func misalignment(ls []line) float64 {
 	hanDigits := func(t string) int {
 		n := 0
@@ -208,39 +225,84 @@ func misalignment(ls []line) float64 {
 		}
 		return n
 	}
-	var xs, hs []float64
+	var rel, relH, abs, absY, absH []float64
 	for _, l := range ls {
-		if l.Ref > 0 && hanDigits(l.Text) >= 1 {
-			xs = append(xs, float64(l.X0-l.Ref))
-			hs = append(hs, float64(l.Y1-l.Y0))
+		// A one-character value (男/女) has a box too short for its left edge to be sure.
+		if hanDigits(l.Text) < 2 {
+			continue
 		}
-	}
-	if len(xs) < 2 {
-		xs, hs = xs[:0], hs[:0]
-		for _, l := range ls {
-			if hanDigits(l.Text) < 2 {
-				continue
-			}
-			xs = append(xs, float64(l.X0))
-			hs = append(hs, float64(l.Y1-l.Y0))
+		if l.Ref > 0 {
+			rel = append(rel, float64(l.X0-l.Ref))
+			relH = append(relH, float64(l.Y1-l.Y0))
 		}
+		abs = append(abs, float64(l.X0))
+		absY = append(absY, float64(l.Y0+l.Y1)/2)
+		absH = append(absH, float64(l.Y1-l.Y0))
 	}
-	if len(xs) < 2 {
-		return 0
+	switch {
+	case len(abs) >= 4:
+		// The value column as printed is one straight x; a leaning page (residual shear of
+		// the rectification) makes it a straight slanted line. Each value's distance from the
+		// line through the others: a pasted value is off it, a lean is not — and it does not
+		// depend on the label boxes, whose widths vary by ±10 px on photos.
+		return leanResidual(abs, absY, absH)
+	case len(rel) >= 2:
+		return edgeSpread(rel, relH)
+	case len(abs) >= 2:
+		return edgeSpread(abs, absH)
 	}
-	sort.Float64s(hs)
-	mh := hs[len(hs)/2]
+	return 0
+}
+
+// edgeSpread is the largest distance of an x from the median x, in median heights.
+func edgeSpread(xs, hs []float64) float64 {
+	mh := median(hs)
 	if mh <= 0 {
 		return 0
 	}
-	med := append([]float64(nil), xs...)
-	sort.Float64s(med)
-	m := med[len(med)/2]
+	m := median(xs)
 	d := 0.0
 	for _, x := range xs {
 		d = math.Max(d, math.Abs(x-m)/mh)
 	}
 	return d
+}
+
+// leanResidual is the largest distance of a left edge xs[i] (at height ys[i]) from the
+// least-squares line x = a + b·y through the other edges, in median heights.
+func leanResidual(xs, ys, hs []float64) float64 {
+	mh := median(hs)
+	if mh <= 0 {
+		return 0
+	}
+	d := 0.0
+	for i := range xs {
+		var n, sy, sx, syy, sxy float64
+		for j := range xs {
+			if j == i {
+				continue
+			}
+			n++
+			sy += ys[j]
+			sx += xs[j]
+			syy += ys[j] * ys[j]
+			sxy += ys[j] * xs[j]
+		}
+		den := n*syy - sy*sy
+		if den <= 0 {
+			return edgeSpread(xs, hs)
+		}
+		b := (n*sxy - sy*sx) / den
+		a := (sx - b*sy) / n
+		d = math.Max(d, math.Abs(xs[i]-(a+b*ys[i]))/mh)
+	}
+	return d
+}
+
+func median(v []float64) float64 {
+	s := append([]float64(nil), v...)
+	sort.Float64s(s)
+	return s[len(s)/2]
 }
 
 // nthSmallest returns the value sort.Float64s would put at index k of a (quickselect,

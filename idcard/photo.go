@@ -17,7 +17,11 @@ func (r *Reader) HasVision() bool { return r.vision != nil }
 // and texture (locate) when the text agrees with it, else the card found from its text
 // (locateText) first; then the remaining outlines and the whole photo.
 func (r *Reader) photoCandidates(img *image.RGBA) []candidate {
-	base := locate(img)
+	return r.photoCandidatesFrom(img, locate(img))
+}
+
+// photoCandidatesFrom is photoCandidates with the outlines (locate) already found.
+func (r *Reader) photoCandidatesFrom(img *image.RGBA, base []candidate) []candidate {
 	text, err := r.locateText(img)
 	if err != nil || len(text) == 0 {
 		return base

@@ -238,6 +238,35 @@ func (r *Reader) pageNumber(p *page) (string, *tline, error) {
 	return bestNumber(reads), out, nil
 }
 
+// strayMark: a box holding one Latin letter or digit alone. No front value is printed so
+// (a number inside an address is read with its 号/路 in one box); on a photo it is a key of
+// a keyboard, a letter of the background or a speck inside a loose quad (新街口M街道).
+func strayMark(t string) bool {
+	r := []rune(compact(t))
+	return len(r) == 1 && r[0] < 128 && (unicode.IsLetter(r[0]) || unicode.IsDigit(r[0]))
+}
+
+// nearestInRow is the box of a row horizontally nearest to b: on a leaning page a row's
+// boxes step up or down along it, so b is compared with its neighbour, not the row's first
+// box (民族满 right of 性别 女 on a tilted photo).
+func nearestInRow(row []tline, b box) box {
+	best, bd := row[0].box, math.Inf(1)
+	for _, l := range row {
+		d := float64(max(0, max(l.X0-b.X1, b.X0-l.X1)))
+		if d < bd {
+			best, bd = l.box, d
+		}
+	}
+	return best
+}
+
+// stacked: two boxes overlapping along x by more than 60 % of the narrower one lie over
+// each other (two lines of one field on a leaning page), not side by side in one row (the
+// boxes of one row may overlap a little: 男 and 民族阿昌 by 40 % of 男).
+func stacked(a, b box) bool {
+	return 5*(min(a.X1, b.X1)-max(a.X0, b.X0)) > 3*min(a.X1-a.X0, b.X1-b.X0)
+}
+
 func sameRow(a, b box) bool {
 	ov := min(a.Y1, b.Y1) - max(a.Y0, b.Y0)
 	return float64(ov) >= 0.5*float64(min(a.Y1-a.Y0, b.Y1-b.Y0))
@@ -348,10 +377,13 @@ func (r *Reader) pageFront(p *page, numLine *tline, f *faceverify.IDCardResult) 
 			}
 			continue
 		}
+		if strayMark(t) {
+			continue
+		}
 		l.Text = t
 		placed := false
 		for i := range rows {
-			if sameRow(rows[i][0].box, l.box) {
+			if nb := nearestInRow(rows[i], l.box); sameRow(nb, l.box) && !stacked(nb, l.box) {
 				rows[i] = append(rows[i], l)
 				placed = true
 				break
@@ -396,11 +428,15 @@ func (r *Reader) pageFront(p *page, numLine *tline, f *faceverify.IDCardResult) 
 			}
 		}
 	}
+	// The name row: marks before the label (a key or a speck read as a letter) go first.
+	name := func(rw []tline) string {
+		return surnameFix(cleanName(stripLabel(cleanName(rowText(rw)), "姓名", "姓", "名")), rw)
+	}
 	switch {
 	case gi > 0:
-		f.Name = surnameFix(cleanName(stripLabel(rowText(rows[gi-1]), "姓名", "姓", "名")), rows[gi-1])
+		f.Name = name(rows[gi-1])
 	case gi < 0 && bi < 0 && len(rows) > 0:
-		f.Name = surnameFix(cleanName(stripLabel(rowText(rows[0]), "姓名", "姓", "名")), rows[0])
+		f.Name = name(rows[0])
 	}
 	var err error
 	// fullText is a row's text, completed under a stamp that swallowed its end.
@@ -559,11 +595,18 @@ func parseYMD(s string) (y, m, d int, ok bool) {
 	return 0, 0, 0, false
 }
 
-// pageTitle counts the back-side title characters on the upper half of a page.
+// pageTitle counts the back-side title characters on the upper part of a page, in lines
+// short enough to be the title's.
 func pageTitle(p *page) (int, string) {
 	var b strings.Builder
 	for _, l := range p.lines {
-		if float64(l.Y0+l.Y1)/2 < 0.6*float64(p.g.H) {
+		// The title is printed in two short lines (中华人民共和国, 居民身份证): a long line
+		// counts only when it holds a piece of the title itself (a title merged with its
+		// neighbour); else it is text behind a loose quad (papers: their names hold 中, 华,
+		// 人, 国, 和 too).
+		t := compact(l.Text)
+		short := len([]rune(t)) <= 12 || strings.Contains(t, "共和国") || strings.Contains(t, "身份证") || strings.Contains(t, "人民共")
+		if float64(l.Y0+l.Y1)/2 < 0.6*float64(p.g.H) && short {
 			b.WriteString(l.Text)
 		}
 	}
@@ -684,7 +727,40 @@ func (r *Reader) pageBack(p *page, f *faceverify.IDCardResult) ([]line, error) {
 // ppRead reads one side with PP-OCR: candidates in order until one shows the side.
 func (r *Reader) ppRead(ctx context.Context, side Side, img *image.RGBA, threshold float64) (*Outcome, error) {
 	src := viewSource{img: img}
-	cands := r.photoCandidates(img)
+	base := locate(img)
+	// Outline first (speed): a card outline seen whole inside the photo whose page shows the
+	// side in its printed layout is the card — the text locator's detection over the whole
+	// photo (a third of a read) is not needed. Otherwise its page is kept for the loop.
+	var pre *page
+	if len(base) > 1 && !base[0].Whole && !base[0].Touches {
+		if err := ctx.Err(); err != nil {
+			return nil, err
+		}
+		p, err := r.readPage(base[0], src, side)
+		if err != nil {
+			return nil, err
+		}
+		if side == Front {
+			n, nl, err := r.pageNumber(p)
+			if err != nil {
+				return nil, err
+			}
+			if frontInLayout(p, n, nl) {
+				return r.finishFront(p, n, nl, threshold, measurePhoto(p, side, nl, n, img.Rect.Dx(), img.Rect.Dy()))
+			}
+		} else if backInLayout(p) {
+			_, t := pageTitle(p)
+			return r.finishBack(p, t, threshold, measurePhoto(p, side, nil, "", img.Rect.Dx(), img.Rect.Dy()))
+		}
+		pre = p
+	}
+	cands := r.photoCandidatesFrom(img, base)
+	readPage := func(c candidate) (*page, error) {
+		if pre != nil && c.Quad == base[0].Quad && !c.Text {
+			return pre, nil
+		}
+		return r.readPage(c, src, side)
+	}
 	switch side {
 	case Front:
 		var best *page
@@ -694,7 +770,7 @@ func (r *Reader) ppRead(ctx context.Context, side Side, img *image.RGBA, thresho
 			if err := ctx.Err(); err != nil {
 				return nil, err
 			}
-			p, err := r.readPage(c, src, side)
+			p, err := readPage(c)
 			if err != nil {
 				return nil, err
 			}
@@ -732,7 +808,7 @@ func (r *Reader) ppRead(ctx context.Context, side Side, img *image.RGBA, thresho
 			if err := ctx.Err(); err != nil {
 				return nil, err
 			}
-			p, err := r.readPage(c, src, side)
+			p, err := readPage(c)
 			if err != nil {
 				return nil, err
 			}
@@ -749,6 +825,42 @@ func (r *Reader) ppRead(ctx context.Context, side Side, img *image.RGBA, thresho
 		}
 		return r.finishBack(best, title, threshold, measurePhoto(best, side, nil, "", img.Rect.Dx(), img.Rect.Dy()))
 	}
+}
+
+// frontInLayout: the page read from a candidate shows a front where GA 450 prints it — a
+// valid number starting a third into the card on its bottom row and running to its right
+// part, and at least three of the labels. A quad grown over the background or cut short
+// moves the number off that place.
+func frontInLayout(p *page, number string, nl *tline) bool {
+	if nl == nil || ValidateNumber(number) != nil || labelCount(p) < 3 {
+		return false
+	}
+	W, H := float64(p.g.W), float64(p.g.H)
+	cy := float64(nl.Y0+nl.Y1) / 2
+	return float64(nl.X0) >= 0.26*W && float64(nl.X0) <= 0.42*W && float64(nl.X1) >= 0.8*W &&
+		float64(nl.X1) <= 0.99*W && cy >= 0.78*H && cy <= 0.95*H
+}
+
+// backInLayout: the page shows a back where GA 450 prints it — the title (≥ 5 of its
+// characters) right of the emblem in the upper half, and the issuer and validity rows in
+// the lower part, right of their labels.
+func backInLayout(p *page) bool {
+	if n, _ := pageTitle(p); n < 5 {
+		return false
+	}
+	W, H := float64(p.g.W), float64(p.g.H)
+	title, low := false, 0
+	for _, l := range p.lines {
+		t := compact(l.Text)
+		cy := float64(l.Y0+l.Y1) / 2
+		if (strings.Contains(t, "共和国") || strings.Contains(t, "身份证")) && float64(l.X0) >= 0.25*W && cy < 0.5*H {
+			title = true
+		}
+		if cy > 0.65*H && cy < 0.95*H && float64(l.X0) >= 0.3*W && float64(l.X0) <= 0.45*W && len([]rune(t)) >= 4 {
+			low++
+		}
+	}
+	return title && low >= 2
 }
 
 func (r *Reader) finishFront(p *page, number string, numLine *tline, threshold float64, pm PhotoMeasures) (*Outcome, error) {

@@ -81,6 +81,9 @@ func (r *Reader) locateText(img *image.RGBA) ([]candidate, error) {
 	}
 	if debugLocate {
 		fmt.Fprintf(os.Stderr, "locateText %dx%d lines %d\n", w, h, len(lines))
+		for _, l := range lines {
+			fmt.Fprintf(os.Stderr, "   line c %.0f,%.0f long %.0f short %.1f ang %.1f\n", l.cx, l.cy, l.long, l.short, l.angle*180/math.Pi)
+		}
 	}
 	sx, sy := float64(W)/float64(w), float64(H)/float64(h)
 	grad := sobel(s)
@@ -129,6 +132,12 @@ type cluster struct {
 
 // textClusters groups elongated lines of similar direction (±10°: perspective) that lie
 // near each other (gaps of a few line heights: the rows of a card), largest first.
+//
+// Rows of a card lie a line or two apart, but the number (front) and the issuer (back) sit
+// 4–5 line heights below the rows above them, so long lines stacked over each other are
+// joined at up to 5.5 line heights. A group joined so that is taller than a card's text
+// block can be (two cards stacked on one page, a card over papers) is grouped again at the
+// rows' own spacing.
 func textClusters(lines []textLine) []cluster {
 	var ls []textLine
 	for _, l := range lines {
@@ -140,17 +149,40 @@ func textClusters(lines []textLine) []cluster {
 	if len(ls) > 200 {
 		ls = ls[:200]
 	}
-	n := len(ls)
-	// The detector's kernels are shrunk text: the printed line is ~2.2× as tall.
-	hgt := func(l textLine) float64 { return 2.2 * l.short }
-	extent := func(l textLine, ct, st float64) (u0, u1, v0, v1 float64) {
-		u0, u1, v0, v1 = math.Inf(1), math.Inf(-1), math.Inf(1), math.Inf(-1)
-		for _, p := range l.hull {
-			u, v := p.X*ct+p.Y*st, -p.X*st+p.Y*ct
-			u0, u1, v0, v1 = math.Min(u0, u), math.Max(u1, u), math.Min(v0, v), math.Max(v1, v)
+	var out []cluster
+	for _, g := range groupLines(ls, true) {
+		c, ok := clusterOf(g)
+		if ok && c.v1-c.v0 <= 0.8*(c.u1-c.u0) {
+			out = append(out, c)
+			continue
 		}
-		return
+		for _, sg := range groupLines(g, false) {
+			if c, ok := clusterOf(sg); ok {
+				out = append(out, c)
+			}
+		}
 	}
+	sort.Slice(out, func(i, j int) bool { return out[i].weight > out[j].weight })
+	return out
+}
+
+// lineHeight: the detector's kernels are shrunk text, the printed line is ~2.2× as tall.
+func lineHeight(l textLine) float64 { return 2.2 * l.short }
+
+// lineExtent is a line's extent along (u) and across (v) the direction (ct, st).
+func lineExtent(l textLine, ct, st float64) (u0, u1, v0, v1 float64) {
+	u0, u1, v0, v1 = math.Inf(1), math.Inf(-1), math.Inf(1), math.Inf(-1)
+	for _, p := range l.hull {
+		u, v := p.X*ct+p.Y*st, -p.X*st+p.Y*ct
+		u0, u1, v0, v1 = math.Min(u0, u), math.Max(u1, u), math.Min(v0, v), math.Max(v1, v)
+	}
+	return
+}
+
+// groupLines joins lines of similar direction and height lying near each other (wide: long
+// lines stacked over each other may be 5.5 line heights apart, else 3.2).
+func groupLines(ls []textLine, wide bool) [][]textLine {
+	n := len(ls)
 	parent := make([]int, n)
 	for i := range parent {
 		parent[i] = i
@@ -168,7 +200,7 @@ func textClusters(lines []textLine) []cluster {
 			if angDiff(a.angle, b.angle) > 10*math.Pi/180 {
 				continue
 			}
-			ha, hb := hgt(a), hgt(b)
+			ha, hb := lineHeight(a), lineHeight(b)
 			if math.Max(ha, hb) > 3.2*math.Min(ha, hb) {
 				continue
 			}
@@ -177,54 +209,68 @@ func textClusters(lines []textLine) []cluster {
 				th = b.angle
 			}
 			ct, st := math.Cos(th), math.Sin(th)
-			au0, au1, av0, av1 := extent(a, ct, st)
-			bu0, bu1, bv0, bv1 := extent(b, ct, st)
+			au0, au1, av0, av1 := lineExtent(a, ct, st)
+			bu0, bu1, bv0, bv1 := lineExtent(b, ct, st)
 			hh := math.Max(ha, hb)
 			du := math.Max(0, math.Max(au0, bu0)-math.Min(au1, bu1))
 			dv := math.Max(0, math.Max(av0, bv0)-math.Min(av1, bv1))
-			if du <= 4*hh && dv <= 3.2*hh {
+			dvMax := 3.2 * hh
+			if wide && du == 0 && math.Min(a.long, b.long) >= 4*hh {
+				dvMax = 5.5 * hh
+			}
+			if du <= 4*hh && dv <= dvMax {
 				parent[find(i)] = find(j)
 			}
 		}
 	}
 	groups := map[int][]textLine{}
+	var roots []int
 	for i := range ls {
-		groups[find(i)] = append(groups[find(i)], ls[i])
+		r := find(i)
+		if groups[r] == nil {
+			roots = append(roots, r)
+		}
+		groups[r] = append(groups[r], ls[i])
 	}
-	var out []cluster
-	for _, g := range groups {
-		if len(g) < 2 {
-			continue
-		}
-		var sx, sy float64
-		for _, l := range g {
-			sx += l.long * math.Cos(2*l.angle)
-			sy += l.long * math.Sin(2*l.angle)
-		}
-		th := math.Atan2(sy, sx) / 2
-		if th < 0 {
-			th += math.Pi
-		}
-		ct, st := math.Cos(th), math.Sin(th)
-		c := cluster{theta: th, u0: math.Inf(1), u1: math.Inf(-1), v0: math.Inf(1), v1: math.Inf(-1)}
-		var hs []float64
-		for _, l := range g {
-			u0, u1, v0, v1 := extent(l, ct, st)
-			pad := 0.6 * l.short // kernels are shrunk: back to the printed extent
-			c.u0, c.u1, c.v0, c.v1 = math.Min(c.u0, u0-pad), math.Max(c.u1, u1+pad), math.Min(c.v0, v0-pad), math.Max(c.v1, v1+pad)
-			c.weight += l.long
-			hs = append(hs, hgt(l))
-		}
-		sort.Float64s(hs)
-		c.hmed = hs[len(hs)/2]
-		// A card's text block is wider than tall and holds several rows.
-		if c.u1-c.u0 < 4*c.hmed || c.v1-c.v0 < 1.5*c.hmed {
-			continue
-		}
-		out = append(out, c)
+	out := make([][]textLine, 0, len(roots))
+	for _, r := range roots {
+		out = append(out, groups[r])
 	}
-	sort.Slice(out, func(i, j int) bool { return out[i].weight > out[j].weight })
 	return out
+}
+
+// clusterOf is the text block of a group of lines; ok = false unless it is one a card can
+// hold (several lines, wider than tall).
+func clusterOf(g []textLine) (cluster, bool) {
+	if len(g) < 2 {
+		return cluster{}, false
+	}
+	var sx, sy float64
+	for _, l := range g {
+		sx += l.long * math.Cos(2*l.angle)
+		sy += l.long * math.Sin(2*l.angle)
+	}
+	th := math.Atan2(sy, sx) / 2
+	if th < 0 {
+		th += math.Pi
+	}
+	ct, st := math.Cos(th), math.Sin(th)
+	c := cluster{theta: th, u0: math.Inf(1), u1: math.Inf(-1), v0: math.Inf(1), v1: math.Inf(-1)}
+	var hs []float64
+	for _, l := range g {
+		u0, u1, v0, v1 := lineExtent(l, ct, st)
+		pad := 0.6 * l.short // kernels are shrunk: back to the printed extent
+		c.u0, c.u1, c.v0, c.v1 = math.Min(c.u0, u0-pad), math.Max(c.u1, u1+pad), math.Min(c.v0, v0-pad), math.Max(c.v1, v1+pad)
+		c.weight += l.long
+		hs = append(hs, lineHeight(l))
+	}
+	sort.Float64s(hs)
+	c.hmed = hs[len(hs)/2]
+	// A card's text block is wider than tall and holds several rows.
+	if c.u1-c.u0 < 4*c.hmed || c.v1-c.v0 < 1.5*c.hmed {
+		return cluster{}, false
+	}
+	return c, true
 }
 
 // gradient is the Sobel gradient of a plane.
