@@ -219,13 +219,7 @@ func (h *Handler) loginPage(w http.ResponseWriter, r *http.Request, status int, 
 
 // clientAddr is the rate-limit key of the request's client: the peer, or behind a
 // trusted proxy the address X-Forwarded-For gives (an IPv6 client by its /64).
-func (h *Handler) clientAddr(r *http.Request) string {
-	a, ok := h.opt.TrustedProxies.Addr(r)
-	if !ok {
-		return r.RemoteAddr
-	}
-	return clientip.Key(a)
-}
+func (h *Handler) clientAddr(r *http.Request) string { return h.opt.TrustedProxies.KeyFor(r) }
 
 func (h *Handler) handleLogin(w http.ResponseWriter, r *http.Request) {
 	r.Body = http.MaxBytesReader(w, r.Body, 16<<10)

@@ -15,9 +15,7 @@ package httpapi
 
 import (
 	"math"
-	"net"
 	"net/http"
-	"net/netip"
 	"strconv"
 	"sync"
 	"time"
@@ -117,25 +115,6 @@ func (l *Limiter) Len() int {
 	return len(l.buckets)
 }
 
-// ClientKey is the rate-limit key of the request's peer: the IPv4 address or the IPv6 /64
-// (one host usually owns a whole /64).
-func ClientKey(r *http.Request) string {
-	host, _, err := net.SplitHostPort(r.RemoteAddr)
-	if err != nil {
-		host = r.RemoteAddr
-	}
-	a, err := netip.ParseAddr(host)
-	if err != nil {
-		return host
-	}
-	a = a.Unmap().WithZone("")
-	if a.Is6() {
-		p, _ := a.Prefix(64)
-		return p.String()
-	}
-	return a.String()
-}
-
 // uploadLimits holds the page API's limiters.
 type uploadLimits struct {
 	ip, token *Limiter
@@ -152,7 +131,7 @@ func newUploadLimits(d Deps) uploadLimits {
 // limitUploads applies the per-address and per-token upload limits before h reads the body.
 func (s *Server) limitUploads(h http.HandlerFunc) http.Handler {
 	return http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
-		ok, wait := s.limits.ip.Allow(ClientKey(r))
+		ok, wait := s.limits.ip.Allow(s.deps.TrustedProxies.KeyFor(r))
 		why := "too many uploads from this address"
 		if ok {
 			ok, wait = s.limits.token.Allow(r.PathValue("token"))

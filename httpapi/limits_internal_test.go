@@ -2,7 +2,6 @@ package httpapi
 
 import (
 	"fmt"
-	"net/http"
 	"testing"
 	"time"
 )
@@ -71,23 +70,5 @@ func TestLimiterMemoryBounded(t *testing.T) {
 	}
 	if n := l.Len(); n > 1000 {
 		t.Fatalf("%d buckets kept, max 1000", n)
-	}
-}
-
-func TestClientKey(t *testing.T) {
-	t.Parallel()
-	for _, c := range []struct{ remote, key string }{
-		{"203.0.113.7:5555", "203.0.113.7"},
-		{"[::ffff:203.0.113.7]:5555", "203.0.113.7"},
-		{"[2001:db8:1:2:aaaa::1]:443", "2001:db8:1:2::/64"},
-		{"[2001:db8:1:2:bbbb::9]:443", "2001:db8:1:2::/64"}, // same /64, same bucket
-		{"[2001:db8:1:3::1]:443", "2001:db8:1:3::/64"},
-		{"[fe80::1%eth0]:1", "fe80::/64"},
-		{"garbage", "garbage"},
-	} {
-		r := &http.Request{RemoteAddr: c.remote}
-		if got := ClientKey(r); got != c.key {
-			t.Errorf("ClientKey(%s) = %s, want %s", c.remote, got, c.key)
-		}
 	}
 }

@@ -18,12 +18,22 @@ import (
 
 func upload(t *testing.T, s *apitest.Server, token, what string, body []byte) (int, map[string]any, http.Header) {
 	t.Helper()
+	return uploadFrom(t, s, token, what, body, "")
+}
+
+// uploadFrom is upload with an X-Forwarded-For header (none when xff is "").
+func uploadFrom(t *testing.T, s *apitest.Server, token, what string, body []byte, xff string) (int, map[string]any, http.Header) {
+	t.Helper()
 	field := "video"
 	path := "/video"
 	if what == "idcard" {
 		field, path = "image", "/idcard?side=front"
 	}
-	resp, err := http.DefaultClient.Do(testenv.UploadRequest(s.URL+"/h5/v1/sessions/"+token+path, field, "x.bin", body))
+	req := testenv.UploadRequest(s.URL+"/h5/v1/sessions/"+token+path, field, "x.bin", body)
+	if xff != "" {
+		req.Header.Set("X-Forwarded-For", xff)
+	}
+	resp, err := http.DefaultClient.Do(req)
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -77,6 +87,32 @@ func TestUploadRateLimitPerIP(t *testing.T) {
 	req, _ := http.NewRequest(http.MethodGet, s.URL+"/h5/v1/sessions/"+toks[11], nil)
 	if st := apitest.Do(t, req, nil); st != 200 {
 		t.Fatalf("page view: %d", st)
+	}
+}
+
+// Behind a trusted reverse proxy (--trusted-proxies) the per-address limit counts the client
+// X-Forwarded-For names, not the proxy: twelve users behind it are not one address, and one
+// user is still limited. Without the flag the header changes nothing (TestUploadRateLimitPerIP).
+func TestUploadRateLimitBehindProxy(t *testing.T) {
+	t.Parallel()
+	s := apitest.Start(t, apitest.Options{Flags: []string{"--upload-rate", "0.01", "--trusted-proxies", "127.0.0.1/32,::1/128"}})
+	var toks []string
+	for i := 0; i < 12; i++ {
+		toks = append(toks, newToken(t, s))
+	}
+	for i := 0; i < 12; i++ { // 12 users, one upload each: none limited (one address would be at 11)
+		if st, out, _ := uploadFrom(t, s, toks[i], "idcard", []byte("x"), fmt.Sprintf("198.51.100.%d", i+1)); st == 429 {
+			t.Fatalf("user %d limited as the proxy's address: %+v", i, out)
+		}
+	}
+	refused := 0
+	for i := 0; i < 12; i++ { // one user: the 11th upload in the burst is refused
+		if st, _, _ := uploadFrom(t, s, toks[i], "idcard", []byte("x"), "203.0.113.50"); st == 429 {
+			refused++
+		}
+	}
+	if refused != 2 {
+		t.Fatalf("one client behind the proxy: %d of 12 refused, want 2 (burst 10)", refused)
 	}
 }
 

@@ -19,6 +19,7 @@ import (
 	"time"
 
 	"github.com/faceverify/faceverify"
+	"github.com/faceverify/faceverify/internal/clientip"
 	"github.com/faceverify/faceverify/verify"
 )
 
@@ -68,7 +69,10 @@ type Deps struct {
 	// UploadRate is the page uploads allowed per second per client address (burst 10);
 	// 0 = default (2), < 0 = no limit. See limits.go.
 	UploadRate float64
-	Now        func() time.Time // clock of the rate limiters (nil = time.Now)
+	// TrustedProxies (--trusted-proxies) are the reverse proxies whose X-Forwarded-For names
+	// the client the upload limit counts; from any other peer the header is ignored.
+	TrustedProxies clientip.Trusted
+	Now            func() time.Time // clock of the rate limiters (nil = time.Now)
 }
 
 // Server is the HTTP handler.

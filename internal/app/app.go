@@ -161,7 +161,7 @@ func Build(ctx context.Context, cfg *config.Config, log *slog.Logger, opt Option
 			return detail, err
 		})
 	a.Server = httpapi.NewServer(httpapi.Deps{
-		Service: a.Service, Log: log, MaxBody: cfg.MaxBodyBytes, Concurrency: cfg.Concurrency, UploadRate: cfg.UploadRate,
+		Service: a.Service, Log: log, MaxBody: cfg.MaxBodyBytes, Concurrency: cfg.Concurrency, UploadRate: cfg.UploadRate, TrustedProxies: cfg.TrustedProxies,
 		Page: a.pageHandler(), Cloudauth: a.cloudauthOptions(), ReturnURL: a.returnURL,
 		Ready: func(ctx context.Context) error {
 			_, err := a.Store.Tenants(ctx)

@@ -119,3 +119,13 @@ func Key(a netip.Addr) string {
 	}
 	return a.String()
 }
+
+// KeyFor is the rate-limit key of r's client (Addr, then Key); a peer address that cannot be
+// parsed is its own key.
+func (t Trusted) KeyFor(r *http.Request) string {
+	a, ok := t.Addr(r)
+	if !ok {
+		return r.RemoteAddr
+	}
+	return Key(a)
+}
