@@ -111,10 +111,9 @@ func main() {
 			}
 		}
 	}
-	telTakes = *aug == "tel"
 	var seqs []seq
 	for _, l := range []string{"en", "zh"} {
-		seqs = append(seqs, buildSeqs(rng, l, byLang[l], *n)...)
+		seqs = append(seqs, buildSeqs(rng, l, byLang[l], *n, *aug == "tel")...)
 	}
 	seqs = append(seqs, nonDigit(rng, *nimp)...)
 	if *aug == "opus" {
@@ -368,10 +367,9 @@ func mutate(rng *rand.Rand, s string, k int) string {
 	return string(b)
 }
 
-// telTakes band-limits every take to 8 kHz before the strings are joined (-aug tel).
-var telTakes bool
-
-func buildSeqs(rng *rand.Rand, lang string, bySpk map[string][]rec, n int) []seq {
+// buildSeqs builds n 4-digit strings per language from the speakers' takes; tel band-limits
+// every take to 8 kHz before the strings are joined (-aug tel: the pauses stay wide-band).
+func buildSeqs(rng *rand.Rand, lang string, bySpk map[string][]rec, n int, tel bool) []seq {
 	var spks []string
 	for k, rs := range bySpk {
 		distinct := map[int]bool{}
@@ -394,7 +392,7 @@ func buildSeqs(rng *rand.Rand, lang string, bySpk map[string][]rec, n int) []seq
 		pcm, rate := readWav(p)
 		pcm = speech.Resample(pcm, rate, 16000)
 		pcm = speech.TrimIsolated(pcm)
-		if telTakes {
+		if tel {
 			pcm = speech.Resample(speech.Resample(pcm, 16000, 8000), 8000, 16000)
 		}
 		cache[p] = pcm
