@@ -115,6 +115,43 @@ func merge(raw []float32, T int, lang Language, prior float64) *post {
 	return p
 }
 
+// quietPenalty (nats) is taken off the digit classes of a frame the quiet gate closes: enough
+// for blank to win there, finite so that forced alignments keep finite margins.
+const quietPenalty = 12.0
+
+// quietSpan is how many frames either side of a frame count as its neighbourhood for the
+// quiet gate (3 × 30 ms): a CTC spike often sits on a word's quieter edge, never 90 ms away
+// from its voiced part.
+const quietSpan = 3
+
+// gateQuiet lowers the digit classes of every frame whose loudest neighbourhood (±span
+// frames of energy, dB) is more than db below the clip's loudest frame (Thresholds.QuietDB;
+// 0 = off). The said column (reported confidence) is left as the model gave it.
+func gateQuiet(p *post, energy []float64, db float64, span int) {
+	if db <= 0 || len(energy) == 0 {
+		return
+	}
+	top := math.Inf(-1)
+	for _, e := range energy {
+		top = max(top, e)
+	}
+	for t := 0; t < p.T && t < len(energy); t++ {
+		loud := math.Inf(-1)
+		for u := max(0, t-span); u <= min(len(energy)-1, t+span); u++ {
+			loud = max(loud, energy[u])
+		}
+		if loud >= top-db {
+			continue
+		}
+		o := p.lp[t*nK : (t+1)*nK]
+		for d := 0; d < 10; d++ {
+			o[kDigit0+d] -= quietPenalty
+		}
+		p.best[t] -= quietPenalty
+		p.second[t] -= quietPenalty
+	}
+}
+
 // langMassFloor is added to each language's digit mass (in frames of posterior) so that a
 // clip with hardly any digit evidence (noise, one short word) gets weights near 1.
 const langMassFloor = 0.5

@@ -261,3 +261,59 @@ func TestResampleRates(t *testing.T) {
 		}
 	}
 }
+
+// TestQuietGate: a confident digit spike in a frame 50 dB under the clip's loudest frame (a
+// faint hiss in a pause heard as "six") is dropped by the quiet gate; the same spike at speech
+// level, and the four real words, stay; a gate of 0 changes nothing.
+func TestQuietGate(t *testing.T) {
+	fs := utter(6, en(4), en(8), en(6), en(2), en(1))
+	energy := make([]float64, len(fs))
+	for i := range energy {
+		energy[i] = -70 // digital-near-silence between words
+	}
+	// Words at speech level (−20 … −28 dB), except the "six" at −70 dB: the hiss.
+	spikes := 0
+	for i, f := range fs {
+		if _, blank := f[clsBlank]; blank {
+			continue
+		}
+		if spikes/2 != 2 { // the third token (two frames each) is the hiss
+			energy[i] = -20 - float64(spikes)
+		}
+		spikes++
+	}
+	if got := heard(postOf(Any, fs)); got != "48621" {
+		t.Fatalf("ungated decode %q, want 48621", got)
+	}
+	p := postOf(Any, fs)
+	gateQuiet(p, energy, 0, quietSpan)
+	if got := heard(p); got != "48621" {
+		t.Fatalf("gate 0 changed the decode: %q", got)
+	}
+	p = postOf(Any, fs)
+	gateQuiet(p, energy, 40, quietSpan)
+	if got := heard(p); got != "4821" {
+		t.Fatalf("gated decode %q, want 4821 (the quiet six dropped)", got)
+	}
+	v, _ := verify(p, "4821", DefaultThresholds)
+	if v.Right != 4 || v.Inserted != 0 {
+		t.Fatalf("4821 after the gate: right %d, inserted %d", v.Right, v.Inserted)
+	}
+	// The same spike at speech level is a word: the gate keeps it.
+	for i := range energy {
+		if energy[i] == -70 {
+			continue
+		}
+		energy[i] = -25
+	}
+	for i, f := range fs {
+		if _, blank := f[clsBlank]; !blank {
+			energy[i] = -25
+		}
+	}
+	p = postOf(Any, fs)
+	gateQuiet(p, energy, 40, quietSpan)
+	if got := heard(p); got != "48621" {
+		t.Fatalf("gate dropped a digit at speech level: %q", got)
+	}
+}

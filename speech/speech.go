@@ -205,7 +205,9 @@ func (r *Recognizer) analyse(lang Language, pcm []int16, rate int) (*clip, error
 			return nil, errors.New("speech: model produced NaN")
 		}
 	}
-	return &clip{p: merge(raw, T, lang, r.th.LangPrior), energy: frameEnergy(x, r.hop, int(r.offset.Seconds()*SampleRate), T)}, nil
+	c := &clip{p: merge(raw, T, lang, r.th.LangPrior), energy: frameEnergy(x, r.hop, int(r.offset.Seconds()*SampleRate), T)}
+	gateQuiet(c.p, c.energy, r.th.QuietDB, quietSpan)
+	return c, nil
 }
 
 // maxWordSide bounds how far a word extends from its CTC spike (each side).

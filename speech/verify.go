@@ -27,6 +27,13 @@ type Thresholds struct {
 	// confusion (an English "five" heard as 二) than a switch. A mixed reading still
 	// decodes: the minority digit is only scaled, never removed.
 	LangPrior float64
+	// QuietDB gates digits to audible frames: a frame whose loudest neighbourhood (±QuietSpan)
+	// is more than QuietDB below the clip's loudest frame cannot be a digit (its digit classes
+	// are lowered by quietPenalty nats). The runtime sets the loudest 100 ms to −20 dBFS, so
+	// spoken digits sit within ~25 dB of it while a faint hiss or hum in the pauses is 40 dB
+	// or more below; without the gate the model sometimes hears such a floor as the /s/ of
+	// "six" or the burst of "eight". 0 = no gate.
+	QuietDB float64
 }
 
 // DefaultThresholds are the tuned decision thresholds (docs/speech.md, "## Runtime").
@@ -35,6 +42,7 @@ var DefaultThresholds = Thresholds{
 	MinSubMargin: 2.0,
 	MinDelMargin: 2.0,
 	LangPrior:    2,
+	QuietDB:      35,
 }
 
 // Verification is the outcome of checking a clip against a known challenge.

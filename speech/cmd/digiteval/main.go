@@ -75,6 +75,7 @@ func main() {
 	minSub := flag.Float64("minsub", math.NaN(), "override Thresholds.MinSubMargin")
 	minDel := flag.Float64("mindel", math.NaN(), "override Thresholds.MinDelMargin")
 	langPrior := flag.Float64("langprior", math.NaN(), "override Thresholds.LangPrior")
+	quietDB := flag.Float64("quietdb", math.NaN(), "override Thresholds.QuietDB (0 = no quiet gate)")
 	sweep := flag.Bool("sweep", false, "print accept rates over a grid of thresholds")
 	verbose := flag.Bool("v", false, "print every sequence")
 	flag.Parse()
@@ -88,6 +89,9 @@ func main() {
 	}
 	if !math.IsNaN(*minDel) {
 		th.MinDelMargin = *minDel
+	}
+	if !math.IsNaN(*quietDB) {
+		th.QuietDB = *quietDB
 	}
 	if !math.IsNaN(*langPrior) {
 		th.LangPrior = *langPrior
