@@ -89,7 +89,7 @@ func Build(ctx context.Context, cfg *config.Config, log *slog.Logger, opt Option
 		return nil, fmt.Errorf("keys: %w", err)
 	}
 	a.Box = box
-	if a.Store, err = OpenStore(cfg.Database, box, clock); err != nil {
+	if a.Store, err = OpenStore(cfg.Database, box, clock, log); err != nil {
 		return nil, err
 	}
 	a.closers = append(a.closers, a.Store.Close)

@@ -7,6 +7,7 @@ package app
 import (
 	"context"
 	"fmt"
+	"log/slog"
 	"os"
 	"path/filepath"
 	"strings"
@@ -18,22 +19,24 @@ import (
 	"github.com/faceverify/faceverify/seal"
 	"github.com/faceverify/faceverify/store/postgres"
 	"github.com/faceverify/faceverify/store/sqlite"
+	"github.com/faceverify/faceverify/store/sqlstore"
 )
 
 // OpenStore opens the database named by spec: sqlite:PATH or postgres://… (postgresql://
-// too). PostgreSQL migrations are applied at open unless the DSN has migrate=false.
-func OpenStore(spec string, box *seal.Box, clock faceverify.Clock) (faceverify.Store, error) {
+// too). PostgreSQL migrations are applied at open unless the DSN has migrate=false. The
+// store reports what it works around on log.
+func OpenStore(spec string, box *seal.Box, clock faceverify.Clock, log *slog.Logger) (faceverify.Store, error) {
 	switch {
 	case strings.HasPrefix(spec, "sqlite:"):
 		path := strings.TrimPrefix(spec, "sqlite:")
 		if err := os.MkdirAll(filepath.Dir(path), 0o700); err != nil {
 			return nil, err
 		}
-		return sqlite.Open(path, box, clock)
+		return sqlite.Open(path, box, clock, sqlstore.WithLogger(log))
 	case strings.HasPrefix(spec, "postgres://"), strings.HasPrefix(spec, "postgresql://"):
 		ctx, cancel := context.WithTimeout(context.Background(), time.Minute)
 		defer cancel()
-		return postgres.Open(ctx, spec, box, clock)
+		return postgres.Open(ctx, spec, box, clock, sqlstore.WithLogger(log))
 	}
 	return nil, fmt.Errorf("database %q: unsupported (use sqlite:PATH or postgres://…)", redactSpec(spec))
 }

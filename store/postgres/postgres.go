@@ -63,7 +63,8 @@ type Options struct {
 // libpq/pgx parameter works, e.g. sslmode, pool_max_conns). One faceverify parameter is
 // removed before the DSN reaches the driver: migrate=false (do not apply migrations at
 // start; fail if the schema is behind — for shared databases migrated by an operator).
-func Open(ctx context.Context, dsn string, box *seal.Box, clock faceverify.Clock) (*Store, error) {
+// opts configure the SQL core (sqlstore.WithLogger).
+func Open(ctx context.Context, dsn string, box *seal.Box, clock faceverify.Clock, opts ...sqlstore.Option) (*Store, error) {
 	migrate := true
 	if u, err := url.Parse(dsn); err == nil && u.RawQuery != "" {
 		q := u.Query()
@@ -78,11 +79,11 @@ func Open(ctx context.Context, dsn string, box *seal.Box, clock faceverify.Clock
 			dsn = u.String()
 		}
 	}
-	return OpenWith(ctx, dsn, box, clock, Options{Migrate: migrate})
+	return OpenWith(ctx, dsn, box, clock, Options{Migrate: migrate}, opts...)
 }
 
 // OpenWith opens the pool and applies (or checks) migrations.
-func OpenWith(ctx context.Context, dsn string, box *seal.Box, clock faceverify.Clock, opt Options) (*Store, error) {
+func OpenWith(ctx context.Context, dsn string, box *seal.Box, clock faceverify.Clock, opt Options, opts ...sqlstore.Option) (*Store, error) {
 	if clock == nil {
 		clock = faceverify.SystemClock{}
 	}
@@ -115,7 +116,7 @@ func OpenWith(ctx context.Context, dsn string, box *seal.Box, clock faceverify.C
 		return nil, err
 	}
 	s.sqldb = stdlib.OpenDBFromPool(db)
-	if s.Store, err = sqlstore.New(ctx, s.sqldb, s.sqldb, driver{}, box, clock); err != nil {
+	if s.Store, err = sqlstore.New(ctx, s.sqldb, s.sqldb, driver{}, box, clock, opts...); err != nil {
 		s.sqldb.Close()
 		db.Close()
 		return nil, err

@@ -4,6 +4,7 @@ import (
 	"bytes"
 	"context"
 	"database/sql"
+	"log/slog"
 	"os"
 	"path/filepath"
 	"strings"
@@ -13,6 +14,7 @@ import (
 	"github.com/faceverify/faceverify/internal/pgtest"
 	"github.com/faceverify/faceverify/seal"
 	"github.com/faceverify/faceverify/store/postgres"
+	"github.com/faceverify/faceverify/store/sqlstore"
 	"github.com/faceverify/faceverify/store/storetest"
 	_ "github.com/jackc/pgx/v5/stdlib" // database/sql driver "pgx"
 )
@@ -126,4 +128,23 @@ func TestBackfillListColumns(t *testing.T) {
 	}
 	defer raw.Close()
 	storetest.RunBackfill(t, s, func(q string) error { _, err := raw.Exec(q); return err })
+}
+
+func TestBackfillUnreadableIsLogged(t *testing.T) {
+	c := pgtest.Start(t)
+	dsn := c.NewDatabase(t)
+	open := func(box *seal.Box, log *slog.Logger) storetest.Backfiller {
+		s, err := postgres.Open(context.Background(), dsn, box, nil, sqlstore.WithLogger(log))
+		if err != nil {
+			t.Fatal(err)
+		}
+		t.Cleanup(func() { s.Close() })
+		return s
+	}
+	raw, err := sql.Open("pgx", dsn)
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer raw.Close()
+	storetest.RunBackfillUnreadable(t, open, func(q string) error { _, err := raw.Exec(q); return err })
 }

@@ -42,8 +42,9 @@ func (driver) Rebind(q string) string  { return q }
 func (driver) SkipLocked() string      { return "" }
 func (driver) IsUnique(err error) bool { return err != nil && strings.Contains(err.Error(), "UNIQUE") }
 
-// Open opens (creating if needed) the database at path and applies migrations.
-func Open(path string, box *seal.Box, clock faceverify.Clock) (*Store, error) {
+// Open opens (creating if needed) the database at path and applies migrations; opts
+// configure the SQL core (sqlstore.WithLogger).
+func Open(path string, box *seal.Box, clock faceverify.Clock, opts ...sqlstore.Option) (*Store, error) {
 	if clock == nil {
 		clock = faceverify.SystemClock{}
 	}
@@ -69,7 +70,7 @@ func Open(path string, box *seal.Box, clock faceverify.Clock) (*Store, error) {
 		s.Close()
 		return nil, fmt.Errorf("sqlite: migrate %s: %w", path, err)
 	}
-	if s.Store, err = sqlstore.New(context.Background(), w, r, driver{}, box, clock); err != nil {
+	if s.Store, err = sqlstore.New(context.Background(), w, r, driver{}, box, clock, opts...); err != nil {
 		s.Close()
 		return nil, err
 	}

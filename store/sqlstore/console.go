@@ -280,7 +280,8 @@ func (s *Store) Usage(ctx context.Context, tenantID string, from, to time.Time) 
 // (dialect ”), batch rows at a time, from their sealed data; it returns how many it
 // filled. A row changed meanwhile is skipped (its update wrote the columns). A row whose
 // data cannot be opened gets its dialect from the token's shape (Lite tokens have a
-// comma), so the backfill always ends.
+// comma), so the backfill always ends; each such row is reported on the store's logger
+// (WithLogger).
 func (s *Store) BackfillListColumns(ctx context.Context, batch int) (int, error) {
 	total := 0
 	for {
@@ -309,14 +310,17 @@ func (s *Store) BackfillListColumns(ctx context.Context, batch int) (int, error)
 		for _, o := range olds {
 			var rec sessionRecord
 			var cols []any
-			if err := s.open(o.data, "session:"+o.token, &rec); err == nil {
+			if err := s.unseal(o.data, "session:"+o.token, &rec); err == nil {
 				ss := rec.domain()
 				if ss.Dialect == "" {
 					ss.Dialect = dialectOf(o.token)
 				}
 				cols = s.listColumns(ss)
 			} else {
-				cols = []any{string(dialectOf(o.token)), 0, "", ""}
+				d := dialectOf(o.token)
+				s.log.Warn("sqlstore: backfill: session data cannot be opened; list columns from the token's shape only",
+					"database", s.drv.Name(), "dialect", string(d), "version", o.version, "err", err)
+				cols = []any{string(d), 0, "", ""}
 			}
 			if _, err := s.exec(ctx, s.w, `UPDATE sessions SET dialect=?, result_code=?, result_message=?, external_index=? WHERE token=? AND version=? AND dialect=''`,
 				append(cols, o.token, o.version)...); err != nil {

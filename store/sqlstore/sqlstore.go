@@ -16,6 +16,7 @@ import (
 	"errors"
 	"fmt"
 	"io/fs"
+	"log/slog"
 	"sort"
 	"strings"
 	"time"
@@ -44,6 +45,7 @@ type Store struct {
 	drv   Driver
 	box   *seal.Box
 	clock faceverify.Clock
+	log   *slog.Logger
 	// hot statements, prepared once (the token endpoint runs them on every call)
 	chargeStmt, insertSessionStmt, updateSessionStmt *sql.Stmt // writer
 	tenantByCodeStmt, sessionStmt                    *sql.Stmt // readers
@@ -51,13 +53,30 @@ type Store struct {
 
 var _ faceverify.Store = (*Store)(nil)
 
+// Option configures a Store at New.
+type Option func(*Store)
+
+// WithLogger is where the store reports what it works around instead of failing (a
+// session whose sealed data cannot be opened during the list-column backfill). Without
+// it the store logs to slog.Default(). Nothing personal is logged: no token, no data.
+func WithLogger(l *slog.Logger) Option {
+	return func(s *Store) {
+		if l != nil {
+			s.log = l
+		}
+	}
+}
+
 // New returns the store over w (writes) and r (reads) and prepares its hot statements.
 // Close closes the statements, not the handles.
-func New(ctx context.Context, w, r *sql.DB, drv Driver, box *seal.Box, clock faceverify.Clock) (*Store, error) {
+func New(ctx context.Context, w, r *sql.DB, drv Driver, box *seal.Box, clock faceverify.Clock, opts ...Option) (*Store, error) {
 	if clock == nil {
 		clock = faceverify.SystemClock{}
 	}
-	s := &Store{w: w, r: r, drv: drv, box: box, clock: clock}
+	s := &Store{w: w, r: r, drv: drv, box: box, clock: clock, log: slog.Default()}
+	for _, o := range opts {
+		o(s)
+	}
 	var err error
 	prep := func(db *sql.DB, q string) *sql.Stmt {
 		if err != nil {
@@ -131,9 +150,17 @@ func (s *Store) seal(v any, aad string) ([]byte, error) {
 }
 
 func (s *Store) open(data []byte, aad string, v any) error {
+	if err := s.unseal(data, aad, v); err != nil {
+		return fmt.Errorf("%s: %s: %w", s.drv.Name(), aad, err)
+	}
+	return nil
+}
+
+// unseal is open with an error that does not name the row (aad holds tokens: fit for logs).
+func (s *Store) unseal(data []byte, aad string, v any) error {
 	b, err := s.box.Open(data, []byte(aad))
 	if err != nil {
-		return fmt.Errorf("%s: %s: %w", s.drv.Name(), aad, err)
+		return err
 	}
 	return json.Unmarshal(b, v)
 }
