@@ -12,6 +12,7 @@ package sqlstore
 import (
 	"context"
 	"database/sql"
+	"embed"
 	"encoding/json"
 	"errors"
 	"fmt"
@@ -36,6 +37,16 @@ type Driver interface {
 	// SkipLocked is appended to the claim query's SELECT of due jobs: the clause that
 	// locks the rows and skips rows other claimers hold ("" where writers are serialised).
 	SkipLocked() string
+	// Types names the database's column types that the shared migrations leave open.
+	Types() Types
+}
+
+// Types are the column types that differ between databases, as data: the shared
+// migrations (this package's migrations/*.sql) write them {{int64}}, {{bytes}} and {{id}}.
+type Types struct {
+	Int64 string // a 64-bit integer column ("BIGINT"; SQLite "INTEGER")
+	Bytes string // a byte string column ("BYTEA"; SQLite "BLOB")
+	ID    string // an auto-numbered primary key ("BIGSERIAL PRIMARY KEY"; SQLite "INTEGER PRIMARY KEY AUTOINCREMENT")
 }
 
 // Store implements faceverify.Store over a writer and a reader handle (the same handle
@@ -713,27 +724,65 @@ type Conn interface {
 	QueryRowContext(ctx context.Context, query string, args ...any) *sql.Row
 }
 
-// Migrations lists the versions of the migrations/*.sql files of fsys, in order.
-func Migrations(fsys fs.FS) ([]string, error) {
-	names, err := fs.Glob(fsys, "migrations/*.sql")
-	if err != nil {
-		return nil, err
+// shared holds the migrations written once for every database (from 0002 on); a driver's
+// own migrations/*.sql hold only what was written per database before (0001, whose
+// indexes differ: PostgreSQL's are partial).
+//
+//go:embed migrations/*.sql
+var shared embed.FS
+
+// Migrations lists the versions of the migrations of a driver: its own migrations/*.sql
+// files (own) and the shared ones, in order. A version in both is an error.
+func Migrations(own fs.FS) ([]string, error) {
+	var out []string
+	seen := map[string]bool{}
+	for _, fsys := range []fs.FS{own, shared} {
+		names, err := fs.Glob(fsys, "migrations/*.sql")
+		if err != nil {
+			return nil, err
+		}
+		for _, n := range names {
+			v := strings.TrimSuffix(strings.TrimPrefix(n, "migrations/"), ".sql")
+			if seen[v] {
+				return nil, fmt.Errorf("migration %s is both the driver's and shared", v)
+			}
+			seen[v] = true
+			out = append(out, v)
+		}
 	}
-	sort.Strings(names)
-	out := make([]string, len(names))
-	for i, n := range names {
-		out[i] = strings.TrimSuffix(strings.TrimPrefix(n, "migrations/"), ".sql")
-	}
+	sort.Strings(out)
 	return out, nil
 }
 
-// Migrate applies the migrations of fsys not yet recorded in schema_migrations, each in
-// its own transaction with its record. Callers that may start together hold a lock.
-func Migrate(ctx context.Context, c Conn, drv Driver, fsys fs.FS, now time.Time) error {
+// Migration is the SQL of migration v for drv: the driver's own file, or the shared one
+// with drv's column types put in.
+func Migration(drv Driver, own fs.FS, v string) (string, error) {
+	name := "migrations/" + v + ".sql"
+	if body, err := fs.ReadFile(own, name); err == nil {
+		return string(body), nil
+	} else if !errors.Is(err, fs.ErrNotExist) {
+		return "", err
+	}
+	body, err := fs.ReadFile(shared, name)
+	if err != nil {
+		return "", err
+	}
+	t := drv.Types()
+	q := strings.NewReplacer("{{int64}}", t.Int64, "{{bytes}}", t.Bytes, "{{id}}", t.ID).Replace(string(body))
+	if strings.Contains(q, "{{") || t.Int64 == "" || t.Bytes == "" || t.ID == "" {
+		return "", fmt.Errorf("%s: migration %s: a column type left open (driver types %+v)", drv.Name(), v, t)
+	}
+	return q, nil
+}
+
+// Migrate applies the migrations of own and the shared ones not yet recorded in
+// schema_migrations, each in its own transaction with its record. Callers that may start
+// together hold a lock.
+func Migrate(ctx context.Context, c Conn, drv Driver, own fs.FS, now time.Time) error {
 	if _, err := c.ExecContext(ctx, `CREATE TABLE IF NOT EXISTS schema_migrations (version TEXT PRIMARY KEY, applied_at BIGINT NOT NULL)`); err != nil {
 		return err
 	}
-	versions, err := Migrations(fsys)
+	versions, err := Migrations(own)
 	if err != nil {
 		return err
 	}
@@ -745,7 +794,7 @@ func Migrate(ctx context.Context, c Conn, drv Driver, fsys fs.FS, now time.Time)
 		if n > 0 {
 			continue
 		}
-		body, err := fs.ReadFile(fsys, "migrations/"+v+".sql")
+		body, err := Migration(drv, own, v)
 		if err != nil {
 			return err
 		}
@@ -753,7 +802,7 @@ func Migrate(ctx context.Context, c Conn, drv Driver, fsys fs.FS, now time.Time)
 		if err != nil {
 			return err
 		}
-		if _, err := tx.ExecContext(ctx, string(body)); err != nil {
+		if _, err := tx.ExecContext(ctx, body); err != nil {
 			tx.Rollback()
 			return fmt.Errorf("%s: migration %s: %w", drv.Name(), v, err)
 		}
