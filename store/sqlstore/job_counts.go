@@ -15,19 +15,11 @@ func (s *Store) JobCounts(ctx context.Context) ([]faceverify.JobCount, error) {
 	rows, err := s.r.QueryContext(ctx, `SELECT kind, state, COUNT(*),
 		MIN(CASE state WHEN 'queued' THEN run_at WHEN 'running' THEN updated_at ELSE created_at END)
 		FROM jobs WHERE state IN ('queued', 'running', 'failed') GROUP BY kind, state ORDER BY kind, state`)
-	if err != nil {
-		return nil, err
-	}
-	defer rows.Close()
-	var out []faceverify.JobCount
-	for rows.Next() {
+	return collect(rows, err, func(row scanner) (faceverify.JobCount, error) {
 		var c faceverify.JobCount
 		var oldest int64
-		if err := rows.Scan(&c.Kind, &c.State, &c.Count, &oldest); err != nil {
-			return nil, err
-		}
+		err := row.Scan(&c.Kind, &c.State, &c.Count, &oldest)
 		c.Oldest = time.UnixMilli(oldest)
-		out = append(out, c)
-	}
-	return out, rows.Err()
+		return c, err
+	})
 }

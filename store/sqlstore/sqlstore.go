@@ -198,6 +198,24 @@ func (s *Store) changed(res sql.Result, err error, what, conflict string) error 
 
 type scanner interface{ Scan(...any) error }
 
+// collect is the loop of every list query: each row of rows (the result of a query that
+// failed with err, if err is not nil) becomes a T by scan; rows is closed at the end.
+func collect[T any](rows *sql.Rows, err error, scan func(scanner) (T, error)) ([]T, error) {
+	if err != nil {
+		return nil, err
+	}
+	defer rows.Close()
+	var out []T
+	for rows.Next() {
+		v, err := scan(rows)
+		if err != nil {
+			return nil, err
+		}
+		out = append(out, v)
+	}
+	return out, rows.Err()
+}
+
 // openRow scans cols and then the sealed data column of row, and opens the data into rec
 // with the associated data aad names (called after the scan: it may use cols). No row is
 // ENOTFOUND of what.
@@ -296,19 +314,7 @@ func (s *Store) TenantByAccessKey(ctx context.Context, keyID string) (*faceverif
 
 func (s *Store) Tenants(ctx context.Context) ([]*faceverify.Tenant, error) {
 	rows, err := s.r.QueryContext(ctx, `SELECT id, used, data FROM tenants ORDER BY created_at, id`)
-	if err != nil {
-		return nil, err
-	}
-	defer rows.Close()
-	var out []*faceverify.Tenant
-	for rows.Next() {
-		t, err := s.scanTenant(rows)
-		if err != nil {
-			return nil, err
-		}
-		out = append(out, t)
-	}
-	return out, rows.Err()
+	return collect(rows, err, s.scanTenant)
 }
 
 func (s *Store) ChargeTenant(ctx context.Context, id string) error {
@@ -438,24 +444,16 @@ func (s *Store) appendChanges(ctx context.Context, ex execer, ss *faceverify.Ses
 func (s *Store) StateChanges(ctx context.Context, token string) ([]faceverify.StateChange, error) {
 	rows, err := s.r.QueryContext(ctx, s.drv.Rebind(`SELECT at, from_state, to_state, event, actor, result_code, result_message, detail
 		FROM session_events WHERE token = ? ORDER BY id`), token)
-	if err != nil {
-		return nil, err
-	}
-	defer rows.Close()
-	var out []faceverify.StateChange
-	for rows.Next() {
+	return collect(rows, err, func(row scanner) (faceverify.StateChange, error) {
 		var (
 			c        faceverify.StateChange
 			at       int64
 			from, to string
 		)
-		if err := rows.Scan(&at, &from, &to, &c.Event, &c.Actor, &c.Result.Code, &c.Result.Message, &c.Detail); err != nil {
-			return nil, err
-		}
+		err := row.Scan(&at, &from, &to, &c.Event, &c.Actor, &c.Result.Code, &c.Result.Message, &c.Detail)
 		c.At, c.From, c.To = time.UnixMilli(at), faceverify.State(from), faceverify.State(to)
-		out = append(out, c)
-	}
-	return out, rows.Err()
+		return c, err
+	})
 }
 
 func (s *Store) DeleteSession(ctx context.Context, token string) error {
@@ -476,19 +474,7 @@ func (s *Store) DeleteSession(ctx context.Context, token string) error {
 
 func (s *Store) tokens(ctx context.Context, q string, args ...any) ([]string, error) {
 	rows, err := s.r.QueryContext(ctx, s.drv.Rebind(q), args...)
-	if err != nil {
-		return nil, err
-	}
-	defer rows.Close()
-	var out []string
-	for rows.Next() {
-		var t string
-		if err := rows.Scan(&t); err != nil {
-			return nil, err
-		}
-		out = append(out, t)
-	}
-	return out, rows.Err()
+	return collect(rows, err, func(row scanner) (t string, err error) { return t, row.Scan(&t) })
 }
 
 func (s *Store) SessionsRetainedBefore(ctx context.Context, t time.Time, limit int) ([]string, error) {
@@ -571,21 +557,15 @@ func (s *Store) EnqueueJobs(ctx context.Context, jobs ...faceverify.Job) error {
 
 const jobCols = `id, kind, key, token, payload, attempt, max_attempts, run_at, state, last_error, created_at, updated_at`
 
-func scanJobs(rows *sql.Rows) ([]faceverify.Job, error) {
-	defer rows.Close()
-	var out []faceverify.Job
-	for rows.Next() {
-		var (
-			j                       faceverify.Job
-			runAt, created, updated int64
-		)
-		if err := rows.Scan(&j.ID, &j.Kind, &j.Key, &j.Token, &j.Payload, &j.Attempt, &j.MaxAttempts, &runAt, &j.State, &j.LastError, &created, &updated); err != nil {
-			return nil, err
-		}
-		j.RunAt, j.CreatedAt, j.UpdatedAt = time.UnixMilli(runAt), time.UnixMilli(created), time.UnixMilli(updated)
-		out = append(out, j)
-	}
-	return out, rows.Err()
+// scanJob scans the jobCols of a row.
+func scanJob(row scanner) (faceverify.Job, error) {
+	var (
+		j                       faceverify.Job
+		runAt, created, updated int64
+	)
+	err := row.Scan(&j.ID, &j.Kind, &j.Key, &j.Token, &j.Payload, &j.Attempt, &j.MaxAttempts, &runAt, &j.State, &j.LastError, &created, &updated)
+	j.RunAt, j.CreatedAt, j.UpdatedAt = time.UnixMilli(runAt), time.UnixMilli(created), time.UnixMilli(updated)
+	return j, err
 }
 
 // ClaimJobs leases up to n due jobs in one statement: the due jobs are selected (locked
@@ -612,10 +592,7 @@ func (s *Store) ClaimJobs(ctx context.Context, kinds []string, worker string, n 
 	var jobs []faceverify.Job
 	err := s.tx(ctx, func(tx *sql.Tx) error {
 		rows, err := tx.QueryContext(ctx, s.drv.Rebind(q), args...)
-		if err != nil {
-			return err
-		}
-		jobs, err = scanJobs(rows)
+		jobs, err = collect(rows, err, scanJob)
 		return err
 	})
 	if err != nil {
@@ -660,31 +637,20 @@ func (s *Store) FinishJob(ctx context.Context, j faceverify.Job, a faceverify.Jo
 func (s *Store) Jobs(ctx context.Context, kind, state string, limit int) ([]faceverify.Job, error) {
 	rows, err := s.r.QueryContext(ctx, s.drv.Rebind(`SELECT `+jobCols+` FROM jobs WHERE (? = '' OR kind = ?) AND (? = '' OR state = ?) ORDER BY id DESC LIMIT ?`),
 		kind, kind, state, state, limit)
-	if err != nil {
-		return nil, err
-	}
-	return scanJobs(rows)
+	return collect(rows, err, scanJob)
 }
 
 func (s *Store) JobAttempts(ctx context.Context, id int64) ([]faceverify.JobAttempt, error) {
 	rows, err := s.r.QueryContext(ctx, s.drv.Rebind(`SELECT job_id, attempt, at, error, detail, duration_ms FROM job_attempts WHERE job_id = ? ORDER BY attempt`), id)
-	if err != nil {
-		return nil, err
-	}
-	defer rows.Close()
-	var out []faceverify.JobAttempt
-	for rows.Next() {
+	return collect(rows, err, func(row scanner) (faceverify.JobAttempt, error) {
 		var (
 			a       faceverify.JobAttempt
 			at, dur int64
 		)
-		if err := rows.Scan(&a.JobID, &a.Attempt, &at, &a.Error, &a.Detail, &dur); err != nil {
-			return nil, err
-		}
+		err := row.Scan(&a.JobID, &a.Attempt, &at, &a.Error, &a.Detail, &dur)
 		a.At, a.Duration = time.UnixMilli(at), time.Duration(dur)*time.Millisecond
-		out = append(out, a)
-	}
-	return out, rows.Err()
+		return a, err
+	})
 }
 
 func (s *Store) RetryJob(ctx context.Context, id int64) error {
