@@ -20,16 +20,11 @@ import (
 // changed) and is not a tenant operator's to make.
 func TestTenantLimits(t *testing.T) {
 	dir := t.TempDir()
-	s := apitest.Start(t, apitest.Options{Flags: []string{"--data", dir}})
+	s := startConsole(t, apitest.Options{Flags: []string{"--data", dir}})
 	ctx := context.Background()
-	if _, err := s.App.Console.CreateOperator(ctx, opName, opPass); err != nil {
-		t.Fatal(err)
-	}
 	createSession(t, s, "order-limits") // used 1
 	c := &client{t: t, base: s.URL}
-	if r := c.signIn(opName, opPass); r.status != 303 {
-		t.Fatalf("sign in: %d", r.status)
-	}
+	c.mustSignIn(opName, opPass)
 	tp := "/console/tenants/" + s.Tenant.ID
 	r := c.do("GET", tp, nil)
 	if r.status != 200 || !strings.Contains(r.body, `id="limits-form"`) || !strings.Contains(r.body, `name="quota" id="quota" min="-1" step="1" required value="-1"`) {
