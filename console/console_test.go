@@ -123,9 +123,7 @@ func (c *client) mustSignIn(name, pw string) {
 
 func createSession(t *testing.T, s *apitest.Server, bizNo string) string {
 	t.Helper()
-	f := url.Values{"return_url": {"https://biz.example/return"}, "notify_url": {"https://biz.example/notify"},
-		"liveness_type": {"video_number"}, "idcard_name": {"张三"}, "idcard_number": {"11010519491231002X"},
-		"comparison_type": {"1"}, "biz_no": {bizNo}}
+	f := apitest.LiteForm("comparison_type", "1", "biz_no", bizNo)
 	var out struct {
 		BizToken string `json:"biz_token"`
 	}
@@ -257,8 +255,7 @@ func TestConsoleHTTP(t *testing.T) {
 	if !ten.KeyDisabled || !ten.Checks.LipSyncOff {
 		t.Fatalf("tenant after console changes: %+v", ten)
 	}
-	f := url.Values{"return_url": {"https://biz.example/return"}, "notify_url": {"https://biz.example/notify"}, "liveness_type": {"video_number"},
-		"idcard_name": {"张三"}, "idcard_number": {"11010519491231002X"}, "comparison_type": {"1"}}
+	f := apitest.LiteForm("comparison_type", "1")
 	var refused map[string]any
 	if st := s.PostForm(t, "/lite/v1/get_biz_token", f, &refused); st != 403 || refused["error"] != "AUTHORIZATION_ERROR:API_KEY_BE_DISCONTINUED" {
 		t.Fatalf("a disabled key still creates sessions: %d %v", st, refused)

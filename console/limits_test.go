@@ -80,8 +80,7 @@ func TestTenantLimits(t *testing.T) {
 		t.Fatalf("audit: %+v", es)
 	}
 	// the quota: used 1 of 1, the next session is refused
-	f := url.Values{"return_url": {"https://biz.example/return"}, "notify_url": {"https://biz.example/notify"}, "liveness_type": {"video_number"},
-		"idcard_name": {"张三"}, "idcard_number": {"11010519491231002X"}, "comparison_type": {"1"}}
+	f := apitest.LiteForm("comparison_type", "1")
 	var out map[string]any
 	if st := s.PostForm(t, "/lite/v1/get_biz_token", f, &out); st != 403 || out["error"] != "AUTHORIZATION_ERROR:BALANCE_NOT_ENOUGH" {
 		t.Fatalf("over the quota: %d %v", st, out)
