@@ -196,6 +196,30 @@ func (s *Store) changed(res sql.Result, err error, what, conflict string) error 
 	return nil
 }
 
+// guarded checks the outcome of an UPDATE guarded by a condition besides the row's key
+// (the quota, the version): no row changed is ENOTFOUND of what when the row is gone (the
+// query exists, of key, finds none), else the error refused makes (the condition did not
+// hold).
+func (s *Store) guarded(ctx context.Context, q rowQuerier, res sql.Result, err error, exists string, key any, what string, refused func() error) error {
+	if err != nil {
+		return err
+	}
+	if n, err := affected(res); err != nil || n > 0 {
+		return err
+	}
+	var one int
+	if err := q.QueryRowContext(ctx, s.drv.Rebind(exists), key).Scan(&one); errors.Is(err, sql.ErrNoRows) {
+		return notFound(what)
+	} else if err != nil {
+		return err
+	}
+	return refused()
+}
+
+type rowQuerier interface {
+	QueryRowContext(ctx context.Context, query string, args ...any) *sql.Row
+}
+
 type scanner interface{ Scan(...any) error }
 
 // collect is the loop of every list query: each row of rows (the result of a query that
@@ -319,19 +343,12 @@ func (s *Store) Tenants(ctx context.Context) ([]*faceverify.Tenant, error) {
 
 func (s *Store) ChargeTenant(ctx context.Context, id string) error {
 	res, err := s.exec(ctx, s.w, chargeQuery, id)
-	if err != nil {
-		return err
-	}
-	if n, err := affected(res); err != nil {
-		return err
-	} else if n == 0 {
-		if _, err := s.Tenant(ctx, id); err != nil {
-			return err
-		}
-		return faceverify.Errorf(faceverify.EQUOTA, "verification quota used up")
-	}
-	return nil
+	return s.guarded(ctx, s.w, res, err, tenantExists, id, "tenant", quotaUsedUp)
 }
+
+const tenantExists = `SELECT 1 FROM tenants WHERE id = ?`
+
+func quotaUsedUp() error { return faceverify.Errorf(faceverify.EQUOTA, "verification quota used up") }
 
 // ---- sessions --------------------------------------------------------------------------
 
@@ -345,17 +362,8 @@ func (s *Store) CreateSession(ctx context.Context, ss *faceverify.Session) error
 	}
 	err = s.tx(ctx, func(tx *sql.Tx) error {
 		res, err := tx.StmtContext(ctx, s.chargeStmt).ExecContext(ctx, ss.TenantID)
-		if err != nil {
+		if err := s.guarded(ctx, tx, res, err, tenantExists, ss.TenantID, "tenant", quotaUsedUp); err != nil {
 			return err
-		}
-		if n, err := affected(res); err != nil {
-			return err
-		} else if n == 0 {
-			var one int
-			if err := tx.QueryRowContext(ctx, s.drv.Rebind(`SELECT 1 FROM tenants WHERE id = ?`), ss.TenantID).Scan(&one); errors.Is(err, sql.ErrNoRows) {
-				return notFound("tenant")
-			}
-			return faceverify.Errorf(faceverify.EQUOTA, "verification quota used up")
 		}
 		_, err = tx.StmtContext(ctx, s.insertSessionStmt).ExecContext(ctx,
 			append([]any{ss.Token, ss.TenantID, string(ss.State), ss.Version, Ms(ss.CreatedAt), Ms(ss.ExpiresAt), Ms(ss.RetainUntil), data},
@@ -402,17 +410,9 @@ func (s *Store) UpdateSession(ctx context.Context, ss *faceverify.Session, jobs 
 		res, err := tx.StmtContext(ctx, s.updateSessionStmt).ExecContext(ctx,
 			append([]any{string(ss.State), next.Version, Ms(ss.ExpiresAt), Ms(ss.RetainUntil), data},
 				append(s.listColumns(ss), ss.Token, ss.Version)...)...)
-		if err != nil {
+		if err := s.guarded(ctx, tx, res, err, `SELECT 1 FROM sessions WHERE token = ?`, ss.Token, "session",
+			func() error { return faceverify.Errorf(faceverify.ECONFLICT, "session changed concurrently") }); err != nil {
 			return err
-		}
-		if n, err := affected(res); err != nil {
-			return err
-		} else if n == 0 {
-			var v int64
-			if err := tx.QueryRowContext(ctx, s.drv.Rebind(`SELECT version FROM sessions WHERE token=?`), ss.Token).Scan(&v); errors.Is(err, sql.ErrNoRows) {
-				return notFound("session")
-			}
-			return faceverify.Errorf(faceverify.ECONFLICT, "session changed concurrently")
 		}
 		if err := s.appendChanges(ctx, tx, ss); err != nil {
 			return err
