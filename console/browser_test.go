@@ -14,7 +14,6 @@ package console_test
 import (
 	"bytes"
 	"context"
-	"encoding/json"
 	"fmt"
 	"io"
 	"mime/multipart"
@@ -60,26 +59,6 @@ func (o *bout) value(as string) string {
 	return "<no step " + as + ">"
 }
 
-func browserDir(t *testing.T) string {
-	t.Helper()
-	testenv.Tool(t, "node")
-	testenv.Tool(t, "ffmpeg")
-	if _, err := os.Stat("/usr/bin/chromium"); err != nil {
-		if testenv.InCI() {
-			t.Fatal("chromium missing (CI=true): run `make setup`")
-		}
-		t.Skip("chromium missing: run `make setup`")
-	}
-	dir := filepath.Join(testenv.RepoRoot(), "test", "browser")
-	if _, err := os.Stat(filepath.Join(dir, "node_modules", "playwright-core")); err != nil {
-		if testenv.InCI() {
-			t.Fatal("playwright-core missing (CI=true): run `make setup`")
-		}
-		t.Skip("playwright-core missing: run `make setup`")
-	}
-	return dir
-}
-
 func browseConsole(t *testing.T, locale string, steps []bstep) *bout {
 	t.Helper()
 	return browseConsoleAt(t, locale, nil, steps)
@@ -92,26 +71,14 @@ var tablet = map[string]any{"width": 820, "height": 1180}
 // is a touch screen).
 func browseConsoleAt(t *testing.T, locale string, viewport map[string]any, steps []bstep) *bout {
 	t.Helper()
-	dir := browserDir(t)
 	screens := filepath.Join(testenv.RepoRoot(), "test", "out", "screens")
 	os.MkdirAll(screens, 0o755)
 	cfg := map[string]any{"screens": screens, "locale": locale, "steps": steps}
 	if viewport != nil {
 		cfg["viewport"], cfg["touch"] = viewport, true
 	}
-	js, _ := json.Marshal(cfg)
-	ctx, cancel := context.WithTimeout(context.Background(), 4*time.Minute)
-	defer cancel()
-	cmd := exec.CommandContext(ctx, "node", filepath.Join(dir, "console.mjs"), string(js))
-	cmd.Dir = dir
-	var stderr bytes.Buffer
-	cmd.Stderr = &stderr
-	b, err := cmd.Output()
-	lines := bytes.Split(bytes.TrimSpace(b), []byte("\n"))
 	var o bout
-	if jerr := json.Unmarshal(lines[len(lines)-1], &o); jerr != nil {
-		t.Fatalf("browser driver: %v %v\n%s\n%s", err, jerr, b, stderr.String())
-	}
+	testenv.Browse(t, "console.mjs", cfg, &o)
 	for _, s := range o.Out {
 		if s.Value != nil {
 			t.Logf("  %v → %.120v", s.Step, s.Value)
@@ -155,8 +122,7 @@ func frame(t *testing.T, clip string) []byte {
 }
 
 func TestConsoleBrowser(t *testing.T) {
-	browserDir(t)
-	testenv.Tool(t, "ffmpeg")
+	testenv.BrowserDir(t)
 	// callbacks give up after 3 s, so the failing one ends "failed" quickly
 	s := apitest.Start(t, apitest.Options{Engine: true, Flags: []string{"--notify-for", "3s", "--metrics-addr", "127.0.0.1:0"}})
 	ctx := context.Background()

@@ -737,30 +737,41 @@ func (h *Handler) tenant(w http.ResponseWriter, r *http.Request, keys *verify.Cr
 	h.render(w, r, http.StatusOK, "tenant", page{Data: tenantData{T: t, Usage: usageRows(us), Keys: keys, Audit: au}})
 }
 
+// switches are the tenant page's on/off buttons: the action that sets each setting and
+// the one that clears it (the words of `admin app update --disable-key`, … with '_').
+var switches = []struct {
+	set, clear string
+	field      func(*verify.TenantChange) **bool
+}{
+	{"disable", "enable", func(c *verify.TenantChange) **bool { return &c.Disabled }},
+	{"disable_key", "enable_key", func(c *verify.TenantChange) **bool { return &c.KeyDisabled }},
+	{"lip_sync_off", "lip_sync_on", func(c *verify.TenantChange) **bool { return &c.LipSyncOff }},
+}
+
+// setSwitch makes ch set or clear the setting that action names; false for any other action.
+func setSwitch(ch *verify.TenantChange, action string) bool {
+	for _, sw := range switches {
+		if action == sw.set || action == sw.clear {
+			v := action == sw.set
+			*sw.field(ch) = &v
+			return true
+		}
+	}
+	return false
+}
+
 func (h *Handler) handleTenantChange(w http.ResponseWriter, r *http.Request) {
 	id := r.PathValue("id")
-	yes, no := true, false
 	var ch verify.TenantChange
-	switch r.PostForm.Get("action") {
-	case "disable_key":
-		ch.KeyDisabled = &yes
-	case "enable_key":
-		ch.KeyDisabled = &no
-	case "lip_sync_off":
-		ch.LipSyncOff = &yes
-	case "lip_sync_on":
-		ch.LipSyncOff = &no
-	case "disable":
-		ch.Disabled = &yes
-	case "enable":
-		ch.Disabled = &no
-	case "limits": // quota and concurrency, as `admin app update --quota N --concurrency N`
+	switch action := r.PostForm.Get("action"); {
+	case setSwitch(&ch, action):
+	case action == "limits": // quota and concurrency, as `admin app update --quota N --concurrency N`
 		var ok bool
 		if ch.Quota, ch.Concurrency, ok = limits(r.PostForm.Get("quota"), r.PostForm.Get("concurrency")); !ok {
 			h.errorPage(w, r, signedIn(r), http.StatusBadRequest)
 			return
 		}
-	case "rotate_keys":
+	case action == "rotate_keys":
 		keys, err := h.uc.RotateKeys(r.Context(), signedIn(r), id)
 		if err != nil {
 			h.fail(w, r, err)

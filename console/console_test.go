@@ -103,11 +103,27 @@ func noLeak(t *testing.T, r resp) {
 	}
 }
 
+// startConsole starts the real service with opts and creates the operator opName.
+func startConsole(t *testing.T, opts apitest.Options) *apitest.Server {
+	t.Helper()
+	s := apitest.Start(t, opts)
+	if _, err := s.App.Console.CreateOperator(context.Background(), opName, opPass); err != nil {
+		t.Fatal(err)
+	}
+	return s
+}
+
+// mustSignIn signs c in as name and fails unless the console answers with its redirect.
+func (c *client) mustSignIn(name, pw string) {
+	c.t.Helper()
+	if r := c.signIn(name, pw); r.status != 303 {
+		c.t.Fatalf("sign in as %s: %d", name, r.status)
+	}
+}
+
 func createSession(t *testing.T, s *apitest.Server, bizNo string) string {
 	t.Helper()
-	f := url.Values{"return_url": {"https://biz.example/return"}, "notify_url": {"https://biz.example/notify"},
-		"liveness_type": {"video_number"}, "idcard_name": {"张三"}, "idcard_number": {"11010519491231002X"},
-		"comparison_type": {"1"}, "biz_no": {bizNo}}
+	f := apitest.LiteForm("comparison_type", "1", "biz_no", bizNo)
 	var out struct {
 		BizToken string `json:"biz_token"`
 	}
@@ -120,11 +136,8 @@ func createSession(t *testing.T, s *apitest.Server, bizNo string) string {
 // TestConsoleHTTP: sign-in, cookie flags, masking, reveal and its audit entry, CSRF,
 // bad input, tenants (same effects as the CLI), erase, sign-out and replay, rate limit.
 func TestConsoleHTTP(t *testing.T) {
-	s := apitest.Start(t, apitest.Options{})
+	s := startConsole(t, apitest.Options{})
 	ctx := context.Background()
-	if _, err := s.App.Console.CreateOperator(ctx, opName, opPass); err != nil {
-		t.Fatal(err)
-	}
 	tok := createSession(t, s, "order-42")
 	other := createSession(t, s, "order-43")
 	c := &client{t: t, base: s.URL}
@@ -242,8 +255,7 @@ func TestConsoleHTTP(t *testing.T) {
 	if !ten.KeyDisabled || !ten.Checks.LipSyncOff {
 		t.Fatalf("tenant after console changes: %+v", ten)
 	}
-	f := url.Values{"return_url": {"https://biz.example/return"}, "notify_url": {"https://biz.example/notify"}, "liveness_type": {"video_number"},
-		"idcard_name": {"张三"}, "idcard_number": {"11010519491231002X"}, "comparison_type": {"1"}}
+	f := apitest.LiteForm("comparison_type", "1")
 	var refused map[string]any
 	if st := s.PostForm(t, "/lite/v1/get_biz_token", f, &refused); st != 403 || refused["error"] != "AUTHORIZATION_ERROR:API_KEY_BE_DISCONTINUED" {
 		t.Fatalf("a disabled key still creates sessions: %d %v", st, refused)
@@ -358,13 +370,9 @@ func TestAdminUserCreate(t *testing.T) {
 	// both sign in (through the use case the console calls)
 	s := apitest.Start(t, apitest.Options{Flags: []string{"--data", dir}})
 	c := &client{t: t, base: s.URL}
-	if r := c.signIn("gen", gen.Password); r.status != 303 {
-		t.Fatalf("generated password: %d", r.status)
-	}
+	c.mustSignIn("gen", gen.Password) // the generated password
 	c.cookie = ""
-	if r := c.signIn("piped", opPass); r.status != 303 {
-		t.Fatalf("piped password: %d", r.status)
-	}
+	c.mustSignIn("piped", opPass)
 	out, err = run("", "audit", "list")
 	if err != nil || strings.Count(out, `"action":"sign_in"`) != 2 {
 		t.Fatalf("audit list: %q %v", out, err)
@@ -387,9 +395,7 @@ func TestStoreUnreachable(t *testing.T) {
 	h := console.New(uc, console.Options{})
 	srv := newServer(t, h)
 	c := &client{t: t, base: srv}
-	if r := c.signIn(opName, opPass); r.status != 303 {
-		t.Fatalf("sign in: %d", r.status)
-	}
+	c.mustSignIn(opName, opPass)
 	st.Close()
 	for _, p := range []string{"/console/sessions", "/console/tenants", "/console/sessions/x"} {
 		r := c.do("GET", p, nil)
@@ -457,9 +463,7 @@ func TestTenantOperator(t *testing.T) {
 	all.do("GET", "/console/sessions/"+url.PathEscape(tok), nil) // an entry b-op must not see
 
 	c := &client{t: t, base: s.URL}
-	if r := c.signIn("b-op", opPass); r.status != 303 {
-		t.Fatalf("sign in: %d", r.status)
-	}
+	c.mustSignIn("b-op", opPass)
 	r := c.do("GET", "/console/sessions", nil)
 	csrf := csrfOf(t, r.body)
 	if r.status != 200 || strings.Contains(r.body, tok) || !strings.Contains(r.body, `id="empty"`) {

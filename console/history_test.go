@@ -15,11 +15,8 @@ import (
 // opened by the page, cancelled by the user), in zh and en; a session stored before the
 // history was kept still shows a timeline assembled from the session itself.
 func TestDetailShowsHistory(t *testing.T) {
-	s := apitest.Start(t, apitest.Options{})
+	s := startConsole(t, apitest.Options{})
 	ctx := context.Background()
-	if _, err := s.App.Console.CreateOperator(ctx, opName, opPass); err != nil {
-		t.Fatal(err)
-	}
 	tok := createSession(t, s, "order-history")
 	if _, err := s.App.Service.Page(ctx, tok); err != nil {
 		t.Fatal(err)
@@ -34,9 +31,7 @@ func TestDetailShowsHistory(t *testing.T) {
 	}
 
 	c := &client{t: t, base: s.URL}
-	if r := c.signIn(opName, opPass); r.status != 303 {
-		t.Fatalf("sign in: %d", r.status)
-	}
+	c.mustSignIn(opName, opPass)
 	for _, lc := range []struct{ accept, opened, cancel, actor string }{
 		{"zh-CN", "用户打开页面", "用户取消", "用户页面"}, {"en-US", "the user opened the page", "the user cancelled", "page"}} {
 		r := c.do("GET", "/console/sessions/"+url.PathEscape(tok), nil, "Accept-Language", lc.accept)

@@ -20,16 +20,11 @@ import (
 // changed) and is not a tenant operator's to make.
 func TestTenantLimits(t *testing.T) {
 	dir := t.TempDir()
-	s := apitest.Start(t, apitest.Options{Flags: []string{"--data", dir}})
+	s := startConsole(t, apitest.Options{Flags: []string{"--data", dir}})
 	ctx := context.Background()
-	if _, err := s.App.Console.CreateOperator(ctx, opName, opPass); err != nil {
-		t.Fatal(err)
-	}
 	createSession(t, s, "order-limits") // used 1
 	c := &client{t: t, base: s.URL}
-	if r := c.signIn(opName, opPass); r.status != 303 {
-		t.Fatalf("sign in: %d", r.status)
-	}
+	c.mustSignIn(opName, opPass)
 	tp := "/console/tenants/" + s.Tenant.ID
 	r := c.do("GET", tp, nil)
 	if r.status != 200 || !strings.Contains(r.body, `id="limits-form"`) || !strings.Contains(r.body, `name="quota" id="quota" min="-1" step="1" required value="-1"`) {
@@ -85,8 +80,7 @@ func TestTenantLimits(t *testing.T) {
 		t.Fatalf("audit: %+v", es)
 	}
 	// the quota: used 1 of 1, the next session is refused
-	f := url.Values{"return_url": {"https://biz.example/return"}, "notify_url": {"https://biz.example/notify"}, "liveness_type": {"video_number"},
-		"idcard_name": {"张三"}, "idcard_number": {"11010519491231002X"}, "comparison_type": {"1"}}
+	f := apitest.LiteForm("comparison_type", "1")
 	var out map[string]any
 	if st := s.PostForm(t, "/lite/v1/get_biz_token", f, &out); st != 403 || out["error"] != "AUTHORIZATION_ERROR:BALANCE_NOT_ENOUGH" {
 		t.Fatalf("over the quota: %d %v", st, out)

@@ -1,7 +1,6 @@
 package console_test
 
 import (
-	"context"
 	"fmt"
 	"net/url"
 	"testing"
@@ -15,7 +14,6 @@ import (
 // counts, so clients behind one proxy are limited apart and an entry the client put in
 // front of the proxy's is ignored.
 func TestSignInLimitBehindProxy(t *testing.T) {
-	ctx := context.Background()
 	fail := func(c *client, i int, xff string) {
 		t.Helper()
 		if r := c.do("POST", "/console/login", form("guess"+fmt.Sprint(i), "wrong password!!"), "X-Forwarded-For", xff); r.status != 401 {
@@ -24,10 +22,7 @@ func TestSignInLimitBehindProxy(t *testing.T) {
 	}
 
 	t.Run("untrusted peer: X-Forwarded-For ignored", func(t *testing.T) {
-		s := apitest.Start(t, apitest.Options{})
-		if _, err := s.App.Console.CreateOperator(ctx, opName, opPass); err != nil {
-			t.Fatal(err)
-		}
+		s := startConsole(t, apitest.Options{})
 		c := &client{t: t, base: s.URL}
 		for i := 0; i < 5; i++ { // five names, five forged addresses: one peer
 			fail(c, i, fmt.Sprintf("198.51.100.%d", i+1))
@@ -38,10 +33,7 @@ func TestSignInLimitBehindProxy(t *testing.T) {
 	})
 
 	t.Run("trusted proxy: the forwarded client counts", func(t *testing.T) {
-		s := apitest.Start(t, apitest.Options{Flags: []string{"--trusted-proxies", "127.0.0.1/32,::1"}})
-		if _, err := s.App.Console.CreateOperator(ctx, opName, opPass); err != nil {
-			t.Fatal(err)
-		}
+		s := startConsole(t, apitest.Options{Flags: []string{"--trusted-proxies", "127.0.0.1/32,::1"}})
 		c := &client{t: t, base: s.URL}
 		for i := 0; i < 5; i++ {
 			fail(c, i, "203.0.113.9")

@@ -15,11 +15,8 @@ import (
 // The detail page of a decided session says which liveness rule decided, in zh and en;
 // a session whose liveness carries no rule (rows stored before it was kept) shows none.
 func TestDetailShowsDecidingRule(t *testing.T) {
-	s := apitest.Start(t, apitest.Options{})
+	s := startConsole(t, apitest.Options{})
 	ctx := context.Background()
-	if _, err := s.App.Console.CreateOperator(ctx, opName, opPass); err != nil {
-		t.Fatal(err)
-	}
 	tok := createSession(t, s, "order-rule")
 	old := createSession(t, s, "order-norule")
 	const rule = "low_quality: quality 12.346 < MinQuality 20 → FACE_QUALITY_TOO_LOW"
@@ -42,9 +39,7 @@ func TestDetailShowsDecidingRule(t *testing.T) {
 	decide(old, "")
 
 	c := &client{t: t, base: s.URL}
-	if r := c.signIn(opName, opPass); r.status != 303 {
-		t.Fatalf("sign in: %d", r.status)
-	}
+	c.mustSignIn(opName, opPass)
 	for _, lc := range []struct{ accept, label string }{{"zh-CN", "判定规则"}, {"en-US", "Decided by rule"}} {
 		r := c.do("GET", "/console/sessions/"+url.PathEscape(tok), nil, "Accept-Language", lc.accept)
 		if r.status != 200 {

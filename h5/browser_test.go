@@ -21,7 +21,6 @@ import (
 	"net/http"
 	"net/url"
 	"os"
-	"os/exec"
 	"path/filepath"
 	"strings"
 	"sync"
@@ -77,39 +76,24 @@ var browserMu sync.Mutex // one chromium at a time (2 shared cores)
 
 func browserDir(t *testing.T) string {
 	t.Helper()
-	testenv.Tool(t, "node")
-	testenv.Tool(t, "ffmpeg")
 	testenv.Tool(t, "espeak-ng")
 	testenv.Tool(t, "sox")
-	testenv.Need(t, "/usr/bin/chromium", "chromium", "run `make setup`")
-	dir := filepath.Join(testenv.RepoRoot(), "test", "browser")
-	testenv.Need(t, filepath.Join(dir, "node_modules", "playwright-core"), "playwright-core", "run `make setup`")
-	return dir
+	return testenv.BrowserDir(t)
 }
 
 // browse runs one chromium session; allowed lists console error substrings the case expects.
 func browse(t *testing.T, r run, allowed ...string) *runOut {
 	t.Helper()
-	dir := browserDir(t)
+	browserDir(t)
 	if r.Screens == "" {
 		r.Screens = screensDir(t)
 	}
 	cfg := map[string]any{"camera": r.Camera, "mic": r.Mic, "deny": r.Deny, "locale": r.Locale,
 		"screens": r.Screens, "steps": r.Steps, "init": r.Init}
-	js, _ := json.Marshal(cfg)
 	browserMu.Lock()
 	defer browserMu.Unlock()
-	ctx, cancel := context.WithTimeout(context.Background(), 4*time.Minute)
-	defer cancel()
-	cmd := exec.CommandContext(ctx, "node", filepath.Join(dir, "h5.mjs"), string(js))
-	cmd.Dir = dir
-	var stderr bytes.Buffer
-	cmd.Stderr = &stderr
-	outb, err := cmd.Output()
 	var o runOut
-	if jerr := json.Unmarshal(lastLine(outb), &o); jerr != nil {
-		t.Fatalf("browser driver: %v %v\nstdout: %s\nstderr: %s", err, jerr, outb, stderr.String())
-	}
+	testenv.Browse(t, "h5.mjs", cfg, &o)
 	for _, s := range o.Out {
 		t.Logf("  %6d ms  %v %v", s.MS, s.Step, valueOr(s.Value))
 	}
@@ -135,11 +119,6 @@ func valueOr(v any) string {
 		return ""
 	}
 	return fmt.Sprintf("→ %v", v)
-}
-
-func lastLine(b []byte) []byte {
-	lines := bytes.Split(bytes.TrimSpace(b), []byte("\n"))
-	return lines[len(lines)-1]
 }
 
 func screensDir(t *testing.T) string {

@@ -109,7 +109,7 @@ func TestLiteFlowEndToEnd(t *testing.T) {
 	rcv := testenv.NewRecorder(t, nil)
 
 	create := func(name, num string) string {
-		f := validForm()
+		f := apitest.LiteForm()
 		f.Set("notify_url", rcv.URL+"/notify")
 		f.Set("idcard_name", name)
 		f.Set("idcard_number", num)
@@ -266,7 +266,7 @@ func TestReferenceImages(t *testing.T) {
 	}
 	for _, c := range cases {
 		t.Run(c.name, func(t *testing.T) {
-			f := validForm()
+			f := apitest.LiteForm()
 			f.Set("comparison_type", "0")
 			f.Set("uuid", "user-"+strconv.Itoa(len(c.name)))
 			f.Del("idcard_name")

@@ -51,7 +51,7 @@ func uploadFrom(t *testing.T, s *apitest.Server, token, what string, body []byte
 func newToken(t *testing.T, s *apitest.Server) string {
 	t.Helper()
 	var c liteResp
-	if st := s.PostForm(t, "/lite/v1/get_biz_token", validForm(), &c); st != 200 {
+	if st := s.PostForm(t, "/lite/v1/get_biz_token", apitest.LiteForm(), &c); st != 200 {
 		t.Fatalf("create: %d %+v", st, c)
 	}
 	return c.BizToken
@@ -158,7 +158,7 @@ func TestConcurrencyLimitUnderLoad(t *testing.T) {
 	}
 	results := make(chan res, n)
 	var started sync.WaitGroup
-	body := validForm().Encode()
+	body := apitest.LiteForm().Encode()
 	for i := 0; i < n; i++ {
 		started.Add(1)
 		go func() {
@@ -210,7 +210,7 @@ func TestConcurrencyLimitUnderLoad(t *testing.T) {
 func TestReplayedTokenRefused(t *testing.T) {
 	t.Parallel()
 	s := apitest.Start(t, apitest.Options{Flags: []string{"--max-video-mb", "1"}})
-	f := validForm()
+	f := apitest.LiteForm()
 	f.Set("liveness_retry_count", "1")
 	var c liteResp
 	s.PostForm(t, "/lite/v1/get_biz_token", f, &c)

@@ -17,13 +17,6 @@ import (
 	"github.com/faceverify/faceverify/internal/testenv"
 )
 
-func validForm() url.Values {
-	return url.Values{
-		"return_url": {"https://biz.example/return"}, "notify_url": {"https://biz.example/notify"},
-		"liveness_type": {"video_number"}, "idcard_name": {"张三"}, "idcard_number": {"11010519491231002X"},
-	}
-}
-
 type liteResp struct {
 	RequestID     string                    `json:"request_id"`
 	TimeUsed      *int64                    `json:"time_used"`
@@ -51,14 +44,14 @@ func checkEnvelope(t *testing.T, r liteResp) {
 
 func TestGetBizTokenParameters(t *testing.T) {
 	s := apitest.Start(t, apitest.Options{})
-	with := func(kv ...string) url.Values { return apitest.EditForm(validForm(), "<del>", kv...) }
+	with := apitest.LiteForm
 	cases := []struct {
 		name   string
 		form   url.Values
 		status int
 		err    string
 	}{
-		{"ok", validForm(), 200, ""},
+		{"ok", apitest.LiteForm(), 200, ""},
 		{"missing return_url", with("return_url", "<del>"), 400, "MISSING_ARGUMENTS:return_url"},
 		{"return_url not http", with("return_url", "ftp://x.example/"), 400, "BAD_ARGUMENTS:return_url"},
 		{"return_url javascript", with("return_url", "javascript:alert(1)"), 400, "BAD_ARGUMENTS:return_url"},
@@ -124,7 +117,7 @@ func rawPost(t *testing.T, s *apitest.Server, path, contentType string, body []b
 func TestGetBizTokenTransport(t *testing.T) {
 	s := apitest.Start(t, apitest.Options{})
 	auth := "APPCODE " + s.Tenant.AppCode
-	form := []byte(validForm().Encode())
+	form := []byte(apitest.LiteForm().Encode())
 	cases := []struct {
 		name, ct string
 		body     []byte
@@ -154,7 +147,7 @@ func TestGetBizTokenTransport(t *testing.T) {
 		})
 	}
 	t.Run("multipart ok", func(t *testing.T) {
-		body, ct := testenv.Multipart(validForm())
+		body, ct := testenv.Multipart(apitest.LiteForm())
 		status, r := rawPost(t, s, "/lite/v1/get_biz_token", ct, body, auth)
 		if status != 200 || !tokenRE.MatchString(r.BizToken) {
 			t.Fatalf("multipart: %d %+v", status, r)
@@ -175,7 +168,7 @@ func getResult(t *testing.T, s *apitest.Server, appcode, token string) (int, lit
 func TestGetResultStates(t *testing.T) {
 	clock := testclock.New(time.Now())
 	s := apitest.Start(t, apitest.Options{Clock: clock})
-	f := validForm()
+	f := apitest.LiteForm()
 	f.Set("biz_no", "order-42")
 	var created liteResp
 	if s.PostForm(t, "/lite/v1/get_biz_token", f, &created) != 200 {
@@ -228,7 +221,7 @@ func TestGetResultStates(t *testing.T) {
 
 	// expiry: a token unused for an hour is refused by the page
 	var c2 liteResp
-	s.PostForm(t, "/lite/v1/get_biz_token", validForm(), &c2)
+	s.PostForm(t, "/lite/v1/get_biz_token", apitest.LiteForm(), &c2)
 	clock.Advance(time.Hour + time.Second)
 	req, _ = http.NewRequest(http.MethodGet, s.URL+"/h5/v1/sessions/"+c2.BizToken, nil)
 	if apitest.Do(t, req, &view) != 200 || view["state"] != "expired" || view["step"] != "expired" {
@@ -247,7 +240,7 @@ func TestGetResultStates(t *testing.T) {
 func TestDeleteResult(t *testing.T) {
 	s := apitest.Start(t, apitest.Options{})
 	var c liteResp
-	s.PostForm(t, "/lite/v1/get_biz_token", validForm(), &c)
+	s.PostForm(t, "/lite/v1/get_biz_token", apitest.LiteForm(), &c)
 	var d map[string]any
 	if st := s.PostForm(t, "/lite/v1/delete_result", url.Values{"biz_token": {c.BizToken}}, &d); st != 200 || d["deleted"] != true {
 		t.Fatalf("delete: %d %+v", st, d)
@@ -267,29 +260,29 @@ func TestTenantLimits(t *testing.T) {
 	s.Tenant.Quota = 1
 	s.App.Store.UpdateTenant(ctx, s.Tenant)
 	var r liteResp
-	if st := s.PostForm(t, "/lite/v1/get_biz_token", validForm(), &r); st != 200 {
+	if st := s.PostForm(t, "/lite/v1/get_biz_token", apitest.LiteForm(), &r); st != 200 {
 		t.Fatalf("first: %d %+v", st, r)
 	}
-	if st := s.PostForm(t, "/lite/v1/get_biz_token", validForm(), &r); st != 403 || r.Error != "AUTHORIZATION_ERROR:BALANCE_NOT_ENOUGH" {
+	if st := s.PostForm(t, "/lite/v1/get_biz_token", apitest.LiteForm(), &r); st != 403 || r.Error != "AUTHORIZATION_ERROR:BALANCE_NOT_ENOUGH" {
 		t.Fatalf("over quota: %d %+v", st, r)
 	}
 	s.Tenant.Quota = -1
 	s.Tenant.KeyDisabled = true
 	s.App.Store.UpdateTenant(ctx, s.Tenant)
-	if st := s.PostForm(t, "/lite/v1/get_biz_token", validForm(), &r); st != 403 || r.Error != "AUTHORIZATION_ERROR:API_KEY_BE_DISCONTINUED" {
+	if st := s.PostForm(t, "/lite/v1/get_biz_token", apitest.LiteForm(), &r); st != 403 || r.Error != "AUTHORIZATION_ERROR:API_KEY_BE_DISCONTINUED" {
 		t.Fatalf("key disabled: %d %+v", st, r)
 	}
 	s.Tenant.KeyDisabled = false
 	s.Tenant.Disabled = true
 	s.App.Store.UpdateTenant(ctx, s.Tenant)
-	if st := s.PostForm(t, "/lite/v1/get_biz_token", validForm(), &r); st != 403 || r.Error != "AUTHORIZATION_ERROR:ACCOUNT_DISABLED" {
+	if st := s.PostForm(t, "/lite/v1/get_biz_token", apitest.LiteForm(), &r); st != 403 || r.Error != "AUTHORIZATION_ERROR:ACCOUNT_DISABLED" {
 		t.Fatalf("account disabled: %d %+v", st, r)
 	}
 	// a session whose tenant is disabled after creation ends with 5000 ACCOUNT_DISABLED
 	s.Tenant.Disabled = false
 	s.App.Store.UpdateTenant(ctx, s.Tenant)
 	var c liteResp
-	if st := s.PostForm(t, "/lite/v1/get_biz_token", validForm(), &c); st != 200 {
+	if st := s.PostForm(t, "/lite/v1/get_biz_token", apitest.LiteForm(), &c); st != 200 {
 		t.Fatalf("create: %d %+v", st, c)
 	}
 	s.Tenant.Disabled = true

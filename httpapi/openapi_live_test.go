@@ -73,13 +73,13 @@ func TestOpenAPILive(t *testing.T) {
 		return req
 	}
 	app := s.Tenant.AppCode
-	created := check("lite", "/lite/v1/get_biz_token", "POST", lite("POST", "/lite/v1/get_biz_token", validForm(), app))
+	created := check("lite", "/lite/v1/get_biz_token", "POST", lite("POST", "/lite/v1/get_biz_token", apitest.LiteForm(), app))
 	token, _ := created["biz_token"].(string)
 	if token == "" {
 		t.Fatalf("no biz_token: %v", created)
 	}
 	check("lite", "/lite/v1/get_biz_token", "POST", lite("POST", "/lite/v1/get_biz_token", url.Values{"return_url": {"https://a.example/"}}, app))
-	check("lite", "/lite/v1/get_biz_token", "POST", lite("POST", "/lite/v1/get_biz_token", validForm(), "wrong"))
+	check("lite", "/lite/v1/get_biz_token", "POST", lite("POST", "/lite/v1/get_biz_token", apitest.LiteForm(), "wrong"))
 	check("lite", "/lite/v1/get_result", "GET", lite("GET", "/lite/v1/get_result", url.Values{"biz_token": {token}}, app))
 	check("lite", "/lite/v1/get_result", "POST", lite("POST", "/lite/v1/get_result", url.Values{"biz_token": {"nope"}}, app))
 

@@ -76,7 +76,7 @@ func TestHTTPRegistryEndToEnd(t *testing.T) {
 		t.Fatal(err)
 	}
 	verdict := func(name, num string) liteResp {
-		f := validForm()
+		f := apitest.LiteForm()
 		f.Set("idcard_name", name)
 		f.Set("idcard_number", num)
 		var r liteResp

@@ -18,7 +18,7 @@ import (
 func TestVideoUploadIsStreamed(t *testing.T) {
 	s := apitest.Start(t, apitest.Options{Flags: []string{"--workers", "0"}})
 	var c liteResp
-	s.PostForm(t, "/lite/v1/get_biz_token", validForm(), &c)
+	s.PostForm(t, "/lite/v1/get_biz_token", apitest.LiteForm(), &c)
 	tok := c.BizToken
 	req, _ := http.NewRequest(http.MethodGet, s.URL+"/h5/v1/sessions/"+tok, nil)
 	apitest.Do(t, req, nil)

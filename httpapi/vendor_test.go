@@ -32,7 +32,7 @@ import (
 // opens its page.
 func liteCreate(t *testing.T, s *apitest.Server, rcv *testenv.Recorder, kv ...string) (string, map[string]any) {
 	t.Helper()
-	f := validForm()
+	f := apitest.LiteForm()
 	if rcv != nil {
 		f.Set("notify_url", rcv.URL+"/notify")
 	}
@@ -237,7 +237,7 @@ func TestLiteImageRefAsText(t *testing.T) {
 	for _, c := range cases {
 		for _, multi := range []bool{false, true} {
 			t.Run(fmt.Sprintf("%s multipart=%v", c.name, multi), func(t *testing.T) {
-				f := validForm()
+				f := apitest.LiteForm()
 				for i := 0; i < len(c.kv); i += 2 {
 					f.Set(c.kv[i], c.kv[i+1])
 				}
@@ -270,7 +270,7 @@ func TestLitePanicKeepsEnvelope(t *testing.T) {
 	defer srv.Close()
 	s := &apitest.Server{URL: srv.URL, Tenant: &faceverify.Tenant{AppCode: "any"}}
 	for _, path := range []string{"/lite/v1/get_biz_token", "/lite/v1/get_result", "/lite/v1/delete_result"} {
-		status, r := rawPost(t, s, path, "application/x-www-form-urlencoded", []byte(validForm().Encode()), "APPCODE any")
+		status, r := rawPost(t, s, path, "application/x-www-form-urlencoded", []byte(apitest.LiteForm().Encode()), "APPCODE any")
 		if status != 500 || r.Error != "INTERNAL_ERROR" { // rawPost checked request_id and time_used
 			t.Fatalf("%s: %d %+v", path, status, r)
 		}
@@ -281,7 +281,7 @@ func TestLitePanicKeepsEnvelope(t *testing.T) {
 // here refused for its oversized field, 400), one byte more is 413.
 func TestLiteBodyLimit20MiB(t *testing.T) {
 	s := apitest.Start(t, apitest.Options{})
-	head := validForm().Encode() + "&pad="
+	head := apitest.LiteForm().Encode() + "&pad="
 	body := []byte(head + strings.Repeat("x", 20<<20-len(head)))
 	if len(body) != 20_971_520 {
 		t.Fatal(len(body))

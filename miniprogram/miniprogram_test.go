@@ -34,11 +34,7 @@ func nodeModules(t *testing.T, dir string) {
 }
 
 func form(kv ...string) url.Values {
-	f := url.Values{
-		"return_url": {"https://biz.example/return"}, "notify_url": {"https://biz.example/notify"},
-		"liveness_type": {"video_number"}, "idcard_name": {"张三"}, "idcard_number": {"11010519491231002X"},
-	}
-	return apitest.EditForm(f, "", kv...)
+	return apitest.EditForm(apitest.LiteForm(), "", kv...)
 }
 
 func bizToken(t *testing.T, s *apitest.Server, f url.Values) string {

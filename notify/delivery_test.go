@@ -133,10 +133,7 @@ func (r *receiver) ServeHTTP(w http.ResponseWriter, req *http.Request) {
 
 func createSession(t *testing.T, s *apitest.Server, notifyURL string) string {
 	t.Helper()
-	f := url.Values{
-		"return_url": {"https://biz.example/return"}, "notify_url": {notifyURL},
-		"liveness_type": {"video_number"}, "idcard_name": {"张三"}, "idcard_number": {"11010519491231002X"},
-	}
+	f := apitest.LiteForm("notify_url", notifyURL)
 	var r struct {
 		BizToken string `json:"biz_token"`
 		Error    string `json:"error"`

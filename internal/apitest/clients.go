@@ -52,6 +52,17 @@ func AwaitDescribe(t testing.TB, c *cloudauth.Client, newReq func() *cloudauth.D
 	}
 }
 
+// LiteForm is a valid get_biz_token form (a video_number session for 张三 and a well-formed
+// ID number, results to https://biz.example/notify) with the pairs kv set on it as
+// EditForm does; a value "<del>" removes the key.
+func LiteForm(kv ...string) url.Values {
+	f := url.Values{
+		"return_url": {"https://biz.example/return"}, "notify_url": {"https://biz.example/notify"},
+		"liveness_type": {"video_number"}, "idcard_name": {"张三"}, "idcard_number": {"11010519491231002X"},
+	}
+	return EditForm(f, "<del>", kv...)
+}
+
 // EditForm sets each key/value pair of kv on f and returns f; a pair whose value is del
 // removes the key instead.
 func EditForm(f url.Values, del string, kv ...string) url.Values {

@@ -34,6 +34,8 @@ import (
 	"github.com/jackc/pgx/v5/stdlib"
 )
 
+// migrations are PostgreSQL's own (0001); the later ones are sqlstore's, written once.
+//
 //go:embed migrations/*.sql
 var migrations embed.FS
 
@@ -195,6 +197,9 @@ type driver struct{}
 
 func (driver) Name() string       { return "postgres" }
 func (driver) SkipLocked() string { return "FOR UPDATE SKIP LOCKED" }
+func (driver) Types() sqlstore.Types {
+	return sqlstore.Types{Int64: "BIGINT", Bytes: "BYTEA", ID: "BIGSERIAL PRIMARY KEY"}
+}
 
 func (driver) IsUnique(err error) bool {
 	var pg *pgconn.PgError

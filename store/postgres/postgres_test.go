@@ -7,6 +7,8 @@ import (
 	"log/slog"
 	"os"
 	"path/filepath"
+	"regexp"
+	"slices"
 	"strings"
 	"testing"
 
@@ -147,4 +149,51 @@ func TestBackfillUnreadableIsLogged(t *testing.T) {
 	}
 	defer raw.Close()
 	storetest.RunBackfillUnreadable(t, open, func(q string) error { _, err := raw.Exec(q); return err })
+}
+
+// The partial indexes of migration 0001 name states as literals (DDL takes no parameters);
+// they must be the domain's lists, which the queries render from the constants, or the
+// indexes stop applying: sessions_waiting is faceverify.WaitingStates, jobs_queued and
+// jobs_leased the queued and running job states.
+func TestPartialIndexesNameTheDomainStates(t *testing.T) {
+	c := pgtest.Start(t)
+	ctx := context.Background()
+	box, _ := seal.New(seal.NewKey(1))
+	dsn := c.NewDatabase(t)
+	s, err := postgres.Open(ctx, dsn, box, nil)
+	if err != nil {
+		t.Fatal(err)
+	}
+	s.Close()
+	db, err := sql.Open("pgx", dsn)
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer db.Close()
+	var waiting []string
+	for _, st := range faceverify.WaitingStates {
+		waiting = append(waiting, string(st))
+	}
+	literal := regexp.MustCompile(`'([^']*)'`)
+	for index, want := range map[string][]string{
+		"sessions_waiting": waiting,
+		"jobs_queued":      {faceverify.JobQueued},
+		"jobs_leased":      {faceverify.JobRunning},
+	} {
+		var pred string
+		if err := db.QueryRowContext(ctx, `SELECT pg_get_expr(i.indpred, i.indrelid) FROM pg_index i
+			JOIN pg_class c ON c.oid = i.indexrelid WHERE c.relname = $1`, index).Scan(&pred); err != nil {
+			t.Fatalf("%s: %v", index, err)
+		}
+		var got []string
+		for _, m := range literal.FindAllStringSubmatch(pred, -1) {
+			got = append(got, m[1])
+		}
+		slices.Sort(got)
+		want = slices.Clone(want)
+		slices.Sort(want)
+		if !slices.Equal(got, want) {
+			t.Errorf("%s WHERE %s: states %v, the domain's %v", index, pred, got, want)
+		}
+	}
 }

@@ -22,6 +22,8 @@ import (
 	_ "modernc.org/sqlite" // database/sql driver "sqlite"
 )
 
+// migrations are SQLite's own (0001); the later ones are sqlstore's, written once.
+//
 //go:embed migrations/*.sql
 var migrations embed.FS
 
@@ -41,6 +43,9 @@ func (driver) Name() string            { return "sqlite" }
 func (driver) Rebind(q string) string  { return q }
 func (driver) SkipLocked() string      { return "" }
 func (driver) IsUnique(err error) bool { return err != nil && strings.Contains(err.Error(), "UNIQUE") }
+func (driver) Types() sqlstore.Types {
+	return sqlstore.Types{Int64: "INTEGER", Bytes: "BLOB", ID: "INTEGER PRIMARY KEY AUTOINCREMENT"}
+}
 
 // Open opens (creating if needed) the database at path and applies migrations; opts
 // configure the SQL core (sqlstore.WithLogger).

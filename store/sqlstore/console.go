@@ -145,23 +145,15 @@ func (s *Store) AuditLog(ctx context.Context, target, operator string, beforeID 
 	q += ` ORDER BY id DESC LIMIT ?`
 	args = append(args, limit)
 	rows, err := s.r.QueryContext(ctx, s.drv.Rebind(q), args...)
-	if err != nil {
-		return nil, err
-	}
-	defer rows.Close()
-	var out []faceverify.AuditEntry
-	for rows.Next() {
+	return collect(rows, err, func(row scanner) (faceverify.AuditEntry, error) {
 		var (
 			e  faceverify.AuditEntry
 			at int64
 		)
-		if err := rows.Scan(&e.ID, &at, &e.Operator, &e.Action, &e.Target, &e.Detail); err != nil {
-			return nil, err
-		}
+		err := row.Scan(&e.ID, &at, &e.Operator, &e.Action, &e.Target, &e.Detail)
 		e.At = time.UnixMilli(at)
-		out = append(out, e)
-	}
-	return out, rows.Err()
+		return e, err
+	})
 }
 
 // ---- session list ----------------------------------------------------------------------
@@ -172,24 +164,16 @@ func (s *Store) AuditLog(ctx context.Context, target, operator string, beforeID 
 func (s *Store) ListSessions(ctx context.Context, f faceverify.SessionFilter) ([]faceverify.SessionRow, error) {
 	q, args := s.ListQuery(f)
 	rows, err := s.r.QueryContext(ctx, q, args...)
-	if err != nil {
-		return nil, err
-	}
-	defer rows.Close()
-	var out []faceverify.SessionRow
-	for rows.Next() {
+	return collect(rows, err, func(row scanner) (faceverify.SessionRow, error) {
 		var (
 			r              faceverify.SessionRow
 			dialect, state string
 			created        int64
 		)
-		if err := rows.Scan(&r.Token, &r.TenantID, &dialect, &state, &r.ResultCode, &r.ResultMessage, &created); err != nil {
-			return nil, err
-		}
+		err := row.Scan(&r.Token, &r.TenantID, &dialect, &state, &r.ResultCode, &r.ResultMessage, &created)
 		r.Dialect, r.State, r.CreatedAt = faceverify.Dialect(dialect), faceverify.State(state), time.UnixMilli(created)
-		out = append(out, r)
-	}
-	return out, rows.Err()
+		return r, err
+	})
 }
 
 // ListQuery is the statement (rebound for the database) and the arguments ListSessions
@@ -245,10 +229,7 @@ func (s *Store) ListQuery(f faceverify.SessionFilter) (string, []any) {
 
 func (s *Store) SessionJobs(ctx context.Context, token string) ([]faceverify.Job, error) {
 	rows, err := s.r.QueryContext(ctx, s.drv.Rebind(`SELECT `+jobCols+` FROM jobs WHERE token = ? ORDER BY id`), token)
-	if err != nil {
-		return nil, err
-	}
-	return scanJobs(rows)
+	return collect(rows, err, scanJob)
 }
 
 const dayMs = 24 * 60 * 60 * 1000
@@ -257,23 +238,15 @@ func (s *Store) Usage(ctx context.Context, tenantID string, from, to time.Time) 
 	rows, err := s.r.QueryContext(ctx, s.drv.Rebind(`SELECT created_at / ? AS day, result_code, count(*) FROM sessions
 		WHERE tenant_id = ? AND created_at >= ? AND created_at < ? GROUP BY day, result_code ORDER BY day, result_code`),
 		int64(dayMs), tenantID, Ms(from), Ms(to))
-	if err != nil {
-		return nil, err
-	}
-	defer rows.Close()
-	var out []faceverify.UsageDay
-	for rows.Next() {
+	return collect(rows, err, func(row scanner) (faceverify.UsageDay, error) {
 		var (
 			day int64
 			u   faceverify.UsageDay
 		)
-		if err := rows.Scan(&day, &u.ResultCode, &u.Count); err != nil {
-			return nil, err
-		}
+		err := row.Scan(&day, &u.ResultCode, &u.Count)
 		u.Day = time.UnixMilli(day * dayMs).UTC()
-		out = append(out, u)
-	}
-	return out, rows.Err()
+		return u, err
+	})
 }
 
 // BackfillListColumns fills the list columns of sessions written before migration 0002
@@ -294,17 +267,10 @@ func (s *Store) BackfillListColumns(ctx context.Context, batch int) (int, error)
 			version int64
 			data    []byte
 		}
-		var olds []old
-		for rows.Next() {
-			var o old
-			if err := rows.Scan(&o.token, &o.version, &o.data); err != nil {
-				rows.Close()
-				return total, err
-			}
-			olds = append(olds, o)
-		}
-		rows.Close()
-		if err := rows.Err(); err != nil {
+		olds, err := collect(rows, err, func(row scanner) (o old, err error) {
+			return o, row.Scan(&o.token, &o.version, &o.data)
+		})
+		if err != nil {
 			return total, err
 		}
 		for _, o := range olds {

@@ -9,25 +9,20 @@ import (
 
 var _ faceverify.JobCounter = (*Store)(nil)
 
+// jobCountsQuery: the job states from the domain constants, never retyped.
+var jobCountsQuery = `SELECT kind, state, COUNT(*),
+		MIN(CASE state WHEN ` + quoted(faceverify.JobQueued) + ` THEN run_at WHEN ` + quoted(faceverify.JobRunning) + ` THEN updated_at ELSE created_at END)
+		FROM jobs WHERE state IN (` + quoted(faceverify.JobQueued, faceverify.JobRunning, faceverify.JobFailed) + `) GROUP BY kind, state ORDER BY kind, state`
+
 // JobCounts counts the queued, running and failed jobs by kind, with the oldest of each:
 // queued by due time, running by claim time (the metrics' queue depth and job age).
 func (s *Store) JobCounts(ctx context.Context) ([]faceverify.JobCount, error) {
-	rows, err := s.r.QueryContext(ctx, `SELECT kind, state, COUNT(*),
-		MIN(CASE state WHEN 'queued' THEN run_at WHEN 'running' THEN updated_at ELSE created_at END)
-		FROM jobs WHERE state IN ('queued', 'running', 'failed') GROUP BY kind, state ORDER BY kind, state`)
-	if err != nil {
-		return nil, err
-	}
-	defer rows.Close()
-	var out []faceverify.JobCount
-	for rows.Next() {
+	rows, err := s.r.QueryContext(ctx, jobCountsQuery)
+	return collect(rows, err, func(row scanner) (faceverify.JobCount, error) {
 		var c faceverify.JobCount
 		var oldest int64
-		if err := rows.Scan(&c.Kind, &c.State, &c.Count, &oldest); err != nil {
-			return nil, err
-		}
+		err := row.Scan(&c.Kind, &c.State, &c.Count, &oldest)
 		c.Oldest = time.UnixMilli(oldest)
-		out = append(out, c)
-	}
-	return out, rows.Err()
+		return c, err
+	})
 }

@@ -12,6 +12,7 @@ package sqlstore
 import (
 	"context"
 	"database/sql"
+	"embed"
 	"encoding/json"
 	"errors"
 	"fmt"
@@ -36,6 +37,16 @@ type Driver interface {
 	// SkipLocked is appended to the claim query's SELECT of due jobs: the clause that
 	// locks the rows and skips rows other claimers hold ("" where writers are serialised).
 	SkipLocked() string
+	// Types names the database's column types that the shared migrations leave open.
+	Types() Types
+}
+
+// Types are the column types that differ between databases, as data: the shared
+// migrations (this package's migrations/*.sql) write them {{int64}}, {{bytes}} and {{id}}.
+type Types struct {
+	Int64 string // a 64-bit integer column ("BIGINT"; SQLite "INTEGER")
+	Bytes string // a byte string column ("BYTEA"; SQLite "BLOB")
+	ID    string // an auto-numbered primary key ("BIGSERIAL PRIMARY KEY"; SQLite "INTEGER PRIMARY KEY AUTOINCREMENT")
 }
 
 // Store implements faceverify.Store over a writer and a reader handle (the same handle
@@ -185,7 +196,49 @@ func (s *Store) changed(res sql.Result, err error, what, conflict string) error 
 	return nil
 }
 
+// guarded checks the outcome of an UPDATE guarded by a condition besides the row's key
+// (the quota, the version): no row changed is ENOTFOUND of what when the row is gone (the
+// query exists, of key, finds none), else the error refused makes (the condition did not
+// hold).
+func (s *Store) guarded(ctx context.Context, q rowQuerier, res sql.Result, err error, exists string, key any, what string, refused func() error) error {
+	if err != nil {
+		return err
+	}
+	if n, err := affected(res); err != nil || n > 0 {
+		return err
+	}
+	var one int
+	if err := q.QueryRowContext(ctx, s.drv.Rebind(exists), key).Scan(&one); errors.Is(err, sql.ErrNoRows) {
+		return notFound(what)
+	} else if err != nil {
+		return err
+	}
+	return refused()
+}
+
+type rowQuerier interface {
+	QueryRowContext(ctx context.Context, query string, args ...any) *sql.Row
+}
+
 type scanner interface{ Scan(...any) error }
+
+// collect is the loop of every list query: each row of rows (the result of a query that
+// failed with err, if err is not nil) becomes a T by scan; rows is closed at the end.
+func collect[T any](rows *sql.Rows, err error, scan func(scanner) (T, error)) ([]T, error) {
+	if err != nil {
+		return nil, err
+	}
+	defer rows.Close()
+	var out []T
+	for rows.Next() {
+		v, err := scan(rows)
+		if err != nil {
+			return nil, err
+		}
+		out = append(out, v)
+	}
+	return out, rows.Err()
+}
 
 // openRow scans cols and then the sealed data column of row, and opens the data into rec
 // with the associated data aad names (called after the scan: it may use cols). No row is
@@ -285,36 +338,17 @@ func (s *Store) TenantByAccessKey(ctx context.Context, keyID string) (*faceverif
 
 func (s *Store) Tenants(ctx context.Context) ([]*faceverify.Tenant, error) {
 	rows, err := s.r.QueryContext(ctx, `SELECT id, used, data FROM tenants ORDER BY created_at, id`)
-	if err != nil {
-		return nil, err
-	}
-	defer rows.Close()
-	var out []*faceverify.Tenant
-	for rows.Next() {
-		t, err := s.scanTenant(rows)
-		if err != nil {
-			return nil, err
-		}
-		out = append(out, t)
-	}
-	return out, rows.Err()
+	return collect(rows, err, s.scanTenant)
 }
 
 func (s *Store) ChargeTenant(ctx context.Context, id string) error {
 	res, err := s.exec(ctx, s.w, chargeQuery, id)
-	if err != nil {
-		return err
-	}
-	if n, err := affected(res); err != nil {
-		return err
-	} else if n == 0 {
-		if _, err := s.Tenant(ctx, id); err != nil {
-			return err
-		}
-		return faceverify.Errorf(faceverify.EQUOTA, "verification quota used up")
-	}
-	return nil
+	return s.guarded(ctx, s.w, res, err, tenantExists, id, "tenant", quotaUsedUp)
 }
+
+const tenantExists = `SELECT 1 FROM tenants WHERE id = ?`
+
+func quotaUsedUp() error { return faceverify.Errorf(faceverify.EQUOTA, "verification quota used up") }
 
 // ---- sessions --------------------------------------------------------------------------
 
@@ -328,17 +362,8 @@ func (s *Store) CreateSession(ctx context.Context, ss *faceverify.Session) error
 	}
 	err = s.tx(ctx, func(tx *sql.Tx) error {
 		res, err := tx.StmtContext(ctx, s.chargeStmt).ExecContext(ctx, ss.TenantID)
-		if err != nil {
+		if err := s.guarded(ctx, tx, res, err, tenantExists, ss.TenantID, "tenant", quotaUsedUp); err != nil {
 			return err
-		}
-		if n, err := affected(res); err != nil {
-			return err
-		} else if n == 0 {
-			var one int
-			if err := tx.QueryRowContext(ctx, s.drv.Rebind(`SELECT 1 FROM tenants WHERE id = ?`), ss.TenantID).Scan(&one); errors.Is(err, sql.ErrNoRows) {
-				return notFound("tenant")
-			}
-			return faceverify.Errorf(faceverify.EQUOTA, "verification quota used up")
 		}
 		_, err = tx.StmtContext(ctx, s.insertSessionStmt).ExecContext(ctx,
 			append([]any{ss.Token, ss.TenantID, string(ss.State), ss.Version, Ms(ss.CreatedAt), Ms(ss.ExpiresAt), Ms(ss.RetainUntil), data},
@@ -385,17 +410,9 @@ func (s *Store) UpdateSession(ctx context.Context, ss *faceverify.Session, jobs 
 		res, err := tx.StmtContext(ctx, s.updateSessionStmt).ExecContext(ctx,
 			append([]any{string(ss.State), next.Version, Ms(ss.ExpiresAt), Ms(ss.RetainUntil), data},
 				append(s.listColumns(ss), ss.Token, ss.Version)...)...)
-		if err != nil {
+		if err := s.guarded(ctx, tx, res, err, `SELECT 1 FROM sessions WHERE token = ?`, ss.Token, "session",
+			func() error { return faceverify.Errorf(faceverify.ECONFLICT, "session changed concurrently") }); err != nil {
 			return err
-		}
-		if n, err := affected(res); err != nil {
-			return err
-		} else if n == 0 {
-			var v int64
-			if err := tx.QueryRowContext(ctx, s.drv.Rebind(`SELECT version FROM sessions WHERE token=?`), ss.Token).Scan(&v); errors.Is(err, sql.ErrNoRows) {
-				return notFound("session")
-			}
-			return faceverify.Errorf(faceverify.ECONFLICT, "session changed concurrently")
 		}
 		if err := s.appendChanges(ctx, tx, ss); err != nil {
 			return err
@@ -427,24 +444,16 @@ func (s *Store) appendChanges(ctx context.Context, ex execer, ss *faceverify.Ses
 func (s *Store) StateChanges(ctx context.Context, token string) ([]faceverify.StateChange, error) {
 	rows, err := s.r.QueryContext(ctx, s.drv.Rebind(`SELECT at, from_state, to_state, event, actor, result_code, result_message, detail
 		FROM session_events WHERE token = ? ORDER BY id`), token)
-	if err != nil {
-		return nil, err
-	}
-	defer rows.Close()
-	var out []faceverify.StateChange
-	for rows.Next() {
+	return collect(rows, err, func(row scanner) (faceverify.StateChange, error) {
 		var (
 			c        faceverify.StateChange
 			at       int64
 			from, to string
 		)
-		if err := rows.Scan(&at, &from, &to, &c.Event, &c.Actor, &c.Result.Code, &c.Result.Message, &c.Detail); err != nil {
-			return nil, err
-		}
+		err := row.Scan(&at, &from, &to, &c.Event, &c.Actor, &c.Result.Code, &c.Result.Message, &c.Detail)
 		c.At, c.From, c.To = time.UnixMilli(at), faceverify.State(from), faceverify.State(to)
-		out = append(out, c)
-	}
-	return out, rows.Err()
+		return c, err
+	})
 }
 
 func (s *Store) DeleteSession(ctx context.Context, token string) error {
@@ -465,19 +474,7 @@ func (s *Store) DeleteSession(ctx context.Context, token string) error {
 
 func (s *Store) tokens(ctx context.Context, q string, args ...any) ([]string, error) {
 	rows, err := s.r.QueryContext(ctx, s.drv.Rebind(q), args...)
-	if err != nil {
-		return nil, err
-	}
-	defer rows.Close()
-	var out []string
-	for rows.Next() {
-		var t string
-		if err := rows.Scan(&t); err != nil {
-			return nil, err
-		}
-		out = append(out, t)
-	}
-	return out, rows.Err()
+	return collect(rows, err, func(row scanner) (t string, err error) { return t, row.Scan(&t) })
 }
 
 func (s *Store) SessionsRetainedBefore(ctx context.Context, t time.Time, limit int) ([]string, error) {
@@ -560,21 +557,15 @@ func (s *Store) EnqueueJobs(ctx context.Context, jobs ...faceverify.Job) error {
 
 const jobCols = `id, kind, key, token, payload, attempt, max_attempts, run_at, state, last_error, created_at, updated_at`
 
-func scanJobs(rows *sql.Rows) ([]faceverify.Job, error) {
-	defer rows.Close()
-	var out []faceverify.Job
-	for rows.Next() {
-		var (
-			j                       faceverify.Job
-			runAt, created, updated int64
-		)
-		if err := rows.Scan(&j.ID, &j.Kind, &j.Key, &j.Token, &j.Payload, &j.Attempt, &j.MaxAttempts, &runAt, &j.State, &j.LastError, &created, &updated); err != nil {
-			return nil, err
-		}
-		j.RunAt, j.CreatedAt, j.UpdatedAt = time.UnixMilli(runAt), time.UnixMilli(created), time.UnixMilli(updated)
-		out = append(out, j)
-	}
-	return out, rows.Err()
+// scanJob scans the jobCols of a row.
+func scanJob(row scanner) (faceverify.Job, error) {
+	var (
+		j                       faceverify.Job
+		runAt, created, updated int64
+	)
+	err := row.Scan(&j.ID, &j.Kind, &j.Key, &j.Token, &j.Payload, &j.Attempt, &j.MaxAttempts, &runAt, &j.State, &j.LastError, &created, &updated)
+	j.RunAt, j.CreatedAt, j.UpdatedAt = time.UnixMilli(runAt), time.UnixMilli(created), time.UnixMilli(updated)
+	return j, err
 }
 
 // ClaimJobs leases up to n due jobs in one statement: the due jobs are selected (locked
@@ -601,10 +592,7 @@ func (s *Store) ClaimJobs(ctx context.Context, kinds []string, worker string, n 
 	var jobs []faceverify.Job
 	err := s.tx(ctx, func(tx *sql.Tx) error {
 		rows, err := tx.QueryContext(ctx, s.drv.Rebind(q), args...)
-		if err != nil {
-			return err
-		}
-		jobs, err = scanJobs(rows)
+		jobs, err = collect(rows, err, scanJob)
 		return err
 	})
 	if err != nil {
@@ -649,31 +637,20 @@ func (s *Store) FinishJob(ctx context.Context, j faceverify.Job, a faceverify.Jo
 func (s *Store) Jobs(ctx context.Context, kind, state string, limit int) ([]faceverify.Job, error) {
 	rows, err := s.r.QueryContext(ctx, s.drv.Rebind(`SELECT `+jobCols+` FROM jobs WHERE (? = '' OR kind = ?) AND (? = '' OR state = ?) ORDER BY id DESC LIMIT ?`),
 		kind, kind, state, state, limit)
-	if err != nil {
-		return nil, err
-	}
-	return scanJobs(rows)
+	return collect(rows, err, scanJob)
 }
 
 func (s *Store) JobAttempts(ctx context.Context, id int64) ([]faceverify.JobAttempt, error) {
 	rows, err := s.r.QueryContext(ctx, s.drv.Rebind(`SELECT job_id, attempt, at, error, detail, duration_ms FROM job_attempts WHERE job_id = ? ORDER BY attempt`), id)
-	if err != nil {
-		return nil, err
-	}
-	defer rows.Close()
-	var out []faceverify.JobAttempt
-	for rows.Next() {
+	return collect(rows, err, func(row scanner) (faceverify.JobAttempt, error) {
 		var (
 			a       faceverify.JobAttempt
 			at, dur int64
 		)
-		if err := rows.Scan(&a.JobID, &a.Attempt, &at, &a.Error, &a.Detail, &dur); err != nil {
-			return nil, err
-		}
+		err := row.Scan(&a.JobID, &a.Attempt, &at, &a.Error, &a.Detail, &dur)
 		a.At, a.Duration = time.UnixMilli(at), time.Duration(dur)*time.Millisecond
-		out = append(out, a)
-	}
-	return out, rows.Err()
+		return a, err
+	})
 }
 
 func (s *Store) RetryJob(ctx context.Context, id int64) error {
@@ -713,27 +690,65 @@ type Conn interface {
 	QueryRowContext(ctx context.Context, query string, args ...any) *sql.Row
 }
 
-// Migrations lists the versions of the migrations/*.sql files of fsys, in order.
-func Migrations(fsys fs.FS) ([]string, error) {
-	names, err := fs.Glob(fsys, "migrations/*.sql")
-	if err != nil {
-		return nil, err
+// shared holds the migrations written once for every database (from 0002 on); a driver's
+// own migrations/*.sql hold only what was written per database before (0001, whose
+// indexes differ: PostgreSQL's are partial).
+//
+//go:embed migrations/*.sql
+var shared embed.FS
+
+// Migrations lists the versions of the migrations of a driver: its own migrations/*.sql
+// files (own) and the shared ones, in order. A version in both is an error.
+func Migrations(own fs.FS) ([]string, error) {
+	var out []string
+	seen := map[string]bool{}
+	for _, fsys := range []fs.FS{own, shared} {
+		names, err := fs.Glob(fsys, "migrations/*.sql")
+		if err != nil {
+			return nil, err
+		}
+		for _, n := range names {
+			v := strings.TrimSuffix(strings.TrimPrefix(n, "migrations/"), ".sql")
+			if seen[v] {
+				return nil, fmt.Errorf("migration %s is both the driver's and shared", v)
+			}
+			seen[v] = true
+			out = append(out, v)
+		}
 	}
-	sort.Strings(names)
-	out := make([]string, len(names))
-	for i, n := range names {
-		out[i] = strings.TrimSuffix(strings.TrimPrefix(n, "migrations/"), ".sql")
-	}
+	sort.Strings(out)
 	return out, nil
 }
 
-// Migrate applies the migrations of fsys not yet recorded in schema_migrations, each in
-// its own transaction with its record. Callers that may start together hold a lock.
-func Migrate(ctx context.Context, c Conn, drv Driver, fsys fs.FS, now time.Time) error {
+// Migration is the SQL of migration v for drv: the driver's own file, or the shared one
+// with drv's column types put in.
+func Migration(drv Driver, own fs.FS, v string) (string, error) {
+	name := "migrations/" + v + ".sql"
+	if body, err := fs.ReadFile(own, name); err == nil {
+		return string(body), nil
+	} else if !errors.Is(err, fs.ErrNotExist) {
+		return "", err
+	}
+	body, err := fs.ReadFile(shared, name)
+	if err != nil {
+		return "", err
+	}
+	t := drv.Types()
+	q := strings.NewReplacer("{{int64}}", t.Int64, "{{bytes}}", t.Bytes, "{{id}}", t.ID).Replace(string(body))
+	if strings.Contains(q, "{{") || t.Int64 == "" || t.Bytes == "" || t.ID == "" {
+		return "", fmt.Errorf("%s: migration %s: a column type left open (driver types %+v)", drv.Name(), v, t)
+	}
+	return q, nil
+}
+
+// Migrate applies the migrations of own and the shared ones not yet recorded in
+// schema_migrations, each in its own transaction with its record. Callers that may start
+// together hold a lock.
+func Migrate(ctx context.Context, c Conn, drv Driver, own fs.FS, now time.Time) error {
 	if _, err := c.ExecContext(ctx, `CREATE TABLE IF NOT EXISTS schema_migrations (version TEXT PRIMARY KEY, applied_at BIGINT NOT NULL)`); err != nil {
 		return err
 	}
-	versions, err := Migrations(fsys)
+	versions, err := Migrations(own)
 	if err != nil {
 		return err
 	}
@@ -745,7 +760,7 @@ func Migrate(ctx context.Context, c Conn, drv Driver, fsys fs.FS, now time.Time)
 		if n > 0 {
 			continue
 		}
-		body, err := fs.ReadFile(fsys, "migrations/"+v+".sql")
+		body, err := Migration(drv, own, v)
 		if err != nil {
 			return err
 		}
@@ -753,7 +768,7 @@ func Migrate(ctx context.Context, c Conn, drv Driver, fsys fs.FS, now time.Time)
 		if err != nil {
 			return err
 		}
-		if _, err := tx.ExecContext(ctx, string(body)); err != nil {
+		if _, err := tx.ExecContext(ctx, body); err != nil {
 			tx.Rollback()
 			return fmt.Errorf("%s: migration %s: %w", drv.Name(), v, err)
 		}

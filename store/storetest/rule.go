@@ -12,11 +12,7 @@ import (
 // the failed attempt and with the verdict, and an attempt without one reads back empty.
 func testLivenessRule(t *testing.T, s faceverify.Store, c *testclock.Clock) {
 	ctx := context.Background()
-	mustTenant(t, s, "a")
-	ss := NewSession("a", c.Now())
-	if err := s.CreateSession(ctx, ss); err != nil {
-		t.Fatal(err)
-	}
+	ss := storedSession(t, s, c)
 	const (
 		failed = "low_quality: quality 12.3 < MinQuality 20 → FACE_QUALITY_TOO_LOW"
 		passed = "live: sync_score 0.91 >= MinSync 0.5 → SUCCESS"

@@ -524,7 +524,9 @@ func storedSession(t *testing.T, s faceverify.Store, c *testclock.Clock) *faceve
 	t.Helper()
 	mustTenant(t, s, "a")
 	ss := NewSession("a", c.Now())
-	s.CreateSession(context.Background(), ss)
+	if err := s.CreateSession(context.Background(), ss); err != nil {
+		t.Fatal(err)
+	}
 	return ss
 }
 

@@ -18,10 +18,10 @@ CREATE INDEX sessions_external ON sessions (external_index, created_at, token);
 CREATE TABLE operators (
   id            TEXT PRIMARY KEY,
   name          TEXT NOT NULL UNIQUE,
-  password_hash BYTEA NOT NULL,
+  password_hash {{bytes}} NOT NULL,
   disabled      INTEGER NOT NULL DEFAULT 0,
   tenant_id     TEXT NOT NULL DEFAULT '', -- '' = every tenant; else a tenant operator
-  created_at    BIGINT NOT NULL
+  created_at    {{int64}} NOT NULL
 );
 
 -- signed-in console sessions: the cookie value only as a SHA-256 hash
@@ -29,15 +29,15 @@ CREATE TABLE operator_logins (
   id_hash     TEXT PRIMARY KEY,
   operator_id TEXT NOT NULL,
   csrf        TEXT NOT NULL,
-  created_at  BIGINT NOT NULL,
-  last_seen   BIGINT NOT NULL,
-  expires_at  BIGINT NOT NULL
+  created_at  {{int64}} NOT NULL,
+  last_seen   {{int64}} NOT NULL,
+  expires_at  {{int64}} NOT NULL
 );
 CREATE INDEX operator_logins_exp ON operator_logins (expires_at);
 
 CREATE TABLE audit_log (
-  id       BIGSERIAL PRIMARY KEY,
-  at       BIGINT NOT NULL,
+  id       {{id}},
+  at       {{int64}} NOT NULL,
   operator TEXT NOT NULL,
   action   TEXT NOT NULL,
   target   TEXT NOT NULL DEFAULT '',

@@ -3,9 +3,9 @@
 -- personal data: states, the cause's vocabulary, result codes and rule texts only.
 -- Erased with the session (DeleteSession).
 CREATE TABLE session_events (
-  id             INTEGER PRIMARY KEY AUTOINCREMENT,
+  id             {{id}},
   token          TEXT NOT NULL,
-  at             INTEGER NOT NULL,
+  at             {{int64}} NOT NULL,
   from_state     TEXT NOT NULL, -- '' = the session was created
   to_state       TEXT NOT NULL,
   event          TEXT NOT NULL,
