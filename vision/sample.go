@@ -296,8 +296,9 @@ func (r *rectWarp) sepResize(outW, outH int, out []uint8) {
 		w := ya.w[ya.off[v] : ya.off[v]+ya.n[v]]
 		for k, wk := range w {
 			hr := row(ya.lo[v] + k)
-			for i, x := range hr {
-				acc[i] += x * wk
+			hr = hr[:len(acc)]
+			for i := range acc {
+				acc[i] += hr[i] * wk
 			}
 		}
 		o := out[3*v*outW : 3*(v+1)*outW]
@@ -310,11 +311,13 @@ func (r *rectWarp) sepResize(outW, outH int, out []uint8) {
 					p[c] = 255
 					continue
 				}
-				f := math.Floor(x)
-				if x-f < sepEdge || f+1-x < sepEdge {
+				// x > 0: truncation is the floor; x is on an edge when x ± sepEdge
+				// fall on either side of an integer
+				n := int(x + sepEdge)
+				if int(x-sepEdge) != n {
 					edge = true
 				}
-				p[c] = uint8(f)
+				p[c] = uint8(n)
 			}
 			if edge {
 				r.pixel(u, v, p)
