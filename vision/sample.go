@@ -362,10 +362,11 @@ func boxSum(pix []uint8, stride int, xt, yt []tap, ss, outW, outH int, inv float
 				r := int(p[0]) + int(q[0]) + int(s[0]) + int(t[0])
 				g := int(p[1]) + int(q[1]) + int(s[1]) + int(t[1])
 				bl := int(p[2]) + int(q[2]) + int(s[2]) + int(t[2])
+				// float32(s)*0.25+0.5 is exact for s ≤ 1020: its truncation is (s+2)>>2
 				oo := o[3*u : 3*u+3 : 3*u+3]
-				oo[0] = uint8(min(255, float32(r)*inv+0.5))
-				oo[1] = uint8(min(255, float32(g)*inv+0.5))
-				oo[2] = uint8(min(255, float32(bl)*inv+0.5))
+				oo[0] = uint8((r + 2) >> 2)
+				oo[1] = uint8((g + 2) >> 2)
+				oo[2] = uint8((bl + 2) >> 2)
 			}
 		}
 		return
