@@ -107,7 +107,7 @@ func warpAnyInto(out []uint8, src *image.RGBA, m affine, ss, outW, outH int) []u
 // they are computed once per column and once per row instead of per pixel; the arithmetic
 // is the same as warpRGB's, sample for sample, so the output is identical. Whole-factor
 // shrinks are a box sum (boxSum), the other warps a separable resize (sepResize), both
-// giving the very bytes of the per-sample loop (rectPixel).
+// giving the very bytes of the per-sample loop (rectWarp.pixel).
 func warpRectInto(out []uint8, src *image.RGBA, m affine, ss, outW, outH int) []uint8 {
 	out = out[:3*outW*outH]
 	w, h := src.Rect.Dx(), src.Rect.Dy()
@@ -195,7 +195,7 @@ func (r *rectWarp) pixel(u, v int, o []uint8) {
 }
 
 // separable selects sepResize for the axis-aligned warps that are not whole-factor
-// shrinks (false: the per-sample loop, rectPixel, for every pixel).
+// shrinks (false: the per-sample loop, rectWarp.pixel, for every pixel).
 var separable = true
 
 // sepAxis is one axis of a separable resize: output k reads the source indices
@@ -243,7 +243,7 @@ func sepAxisOf(t []tap, ss, n, size int) sepAxis {
 }
 
 // sepEdge is how close to a rounding edge (levels) the exact mean of a pixel's
-// sub-samples may come before the float32 sums of rectPixel could round it the other way.
+// sub-samples may come before the float32 sums of rectWarp.pixel could round it the other way.
 // Their error is below 5e-4 levels: at most ss²·4 products of a byte and a weight, each
 // through ≤ 23 float32 roundings (2⁻²⁴ each) of sums bounded by 255·ss², divided by ss², plus the
 // scaling by inv and the +0.5 (< 5e-5). The margin is 4× that. (A variable for the
@@ -254,7 +254,7 @@ var sepEdge = 2e-3
 // resampled horizontally once (into a ring of rows), then every output pixel is the
 // weighted sum of its window's rows — the exact mean of its bilinear sub-samples, whose
 // weights are separable. Where that mean lies within sepEdge of a rounding edge, the
-// pixel is made by the per-sample float32 loop (rectPixel) instead, so that every byte
+// pixel is made by the per-sample float32 loop (rectWarp.pixel) instead, so that every byte
 // is the reference's (TestWarpRectMatchesWarpAny).
 func (r *rectWarp) sepResize(outW, outH int, out []uint8) {
 	xa, ya := sepAxisOf(r.xt, r.ss, outW, r.w), sepAxisOf(r.yt, r.ss, outH, r.h)
