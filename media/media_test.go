@@ -8,13 +8,14 @@ import (
 	"os"
 	"os/exec"
 	"path/filepath"
+	"syscall"
 	"testing"
 	"time"
 
 	"github.com/faceverify/faceverify/internal/testenv"
 )
 
-func mk(t *testing.T, name string, args ...string) string {
+func mk(t testing.TB, name string, args ...string) string {
 	t.Helper()
 	testenv.Tool(t, "ffmpeg")
 	out := filepath.Join(t.TempDir(), name)
@@ -155,4 +156,33 @@ func TestExtractToStreamsEveryFrame(t *testing.T) {
 	if _, err := ExtractTo(context.Background(), filepath.Join(t.TempDir(), "none.mp4"), DefaultLimits(), &missing); err == nil || missing.waits != 1 {
 		t.Fatalf("missing file: err %v, waits %d", err, missing.waits)
 	}
+}
+
+type nopSink struct{}
+
+func (nopSink) Frame(int, *image.RGBA) {}
+func (nopSink) Wait()                  {}
+
+// BenchmarkExtractTo decodes a 5 s 640×480 25 fps H.264/AAC clip into streamed (off-heap)
+// frames, as the liveness check does, and reports the CPU per clip of this process (pipe
+// reads, frame buffers, log parsing: go-cpu-ms/op) and of ffmpeg (ffmpeg-cpu-ms/op).
+func BenchmarkExtractTo(b *testing.B) {
+	f := mk(b, "c.mp4", "-f", "lavfi", "-i", "testsrc2=size=640x480:rate=25:duration=5", "-f", "lavfi", "-i", "sine=d=5", "-c:v", "libx264", "-c:a", "aac")
+	cpu := func(who int) int64 {
+		var ru syscall.Rusage
+		syscall.Getrusage(who, &ru)
+		return ru.Utime.Nano() + ru.Stime.Nano()
+	}
+	b.ResetTimer()
+	self, kids := cpu(syscall.RUSAGE_SELF), cpu(syscall.RUSAGE_CHILDREN)
+	for i := 0; i < b.N; i++ {
+		c, err := ExtractTo(context.Background(), f, DefaultLimits(), nopSink{})
+		if err != nil || len(c.Frames) < 39 {
+			b.Fatal(err)
+		}
+		c.Release()
+	}
+	b.StopTimer()
+	b.ReportMetric(float64(cpu(syscall.RUSAGE_SELF)-self)/1e6/float64(b.N), "go-cpu-ms/op")
+	b.ReportMetric(float64(cpu(syscall.RUSAGE_CHILDREN)-kids)/1e6/float64(b.N), "ffmpeg-cpu-ms/op")
 }
