@@ -10,6 +10,7 @@ import (
 	"strings"
 	"syscall"
 	"testing"
+	"time"
 
 	"github.com/faceverify/faceverify/internal/synccorpus"
 	"github.com/faceverify/faceverify/internal/testenv"
@@ -335,4 +336,88 @@ func cpuSeconds() float64 {
 	var ru syscall.Rusage
 	syscall.Getrusage(syscall.RUSAGE_SELF, &ru)
 	return float64(ru.Utime.Nano()+ru.Stime.Nano()) / 1e9
+}
+
+// TestSyncCandidateCues: the session-7 candidate cues (per-word contrast, offset search,
+// regression) keep their null on independent mouth and sound (mean z near 0, few z ≥ 2)
+// and find a mouth that moves with the sound 60 ms ahead of it; the offset search also
+// refuses the same sound played 0.4 s late. Pure logic, no models.
+func TestSyncCandidateCues(t *testing.T) {
+	rng := newLCG(11)
+	const fps, dur, trials = 15.0, 5.0, 48
+	n, na := int(dur*fps), int(dur*100)
+	type row struct{ z [3][]float64 } // independent, coupled, late
+	names := []string{"wseg", "off", "reg"}
+	var got [3]row
+	for k := 0; k < trials; k++ {
+		env := make([]float64, na+100)
+		smoothRandom(env, rng, 12)
+		for v := 0; v < 3; v++ { // 0 independent, 1 coupled, 2 coupled but the sound 0.4 s late
+			m := mouthInput{FPS: fps}
+			other := make([]float64, na+100)
+			smoothRandom(other, rng, 12)
+			src := env
+			if v == 0 {
+				src = other
+			}
+			for i := 0; i < n; i++ {
+				m.T = append(m.T, secDur(float64(i)/fps))
+				m.OK = append(m.OK, true)
+				k := i*100/int(fps) + 6 // the sound 60 ms after the mouth
+				m.Open = append(m.Open, 0.2+0.05*src[k]+0.03*rng.norm())
+				c := make([]float32, cropW*cropH)
+				for q := range c {
+					c[q] = float32(120 + 15*src[k]*float64(q%7)/7 + 3*rng.norm())
+				}
+				m.Crops = append(m.Crops, c)
+			}
+			ms := mouthEvidence(&m)
+			a := audioSeries{energy: make([]float64, na), onset: make([]float64, na), vad: make([]float64, na)}
+			off := 0
+			if v == 2 {
+				off = -40
+			}
+			for q := range a.energy {
+				p := q + off
+				if p < 0 {
+					p += na
+				}
+				a.energy[q] = env[p]
+				a.vad[q] = math.Max(0, math.Copysign(1, env[p]))
+			}
+			for q := 5; q < na; q++ {
+				a.onset[q] = math.Max(0, a.energy[q]-a.energy[q-5])
+			}
+			a.segs = [][2]time.Duration{{0, secDur(1.4)}, {secDur(1.6), secDur(3.1)}, {secDur(3.3), secDur(5)}}
+			mouth := [][]float64{ms.motion, ms.rise, ms.lmOpen, ms.pxOpen}
+			audio := [][]float64{a.energy, a.onset, a.energy, a.energy}
+			cs := []cue{
+				calibratedSegJoint(&ms, 0, mouth, audio, wordSegments(&a, nil, false), minLag, maxLag),
+				calibratedOffset(&ms, 0, mouth, audio, minLag, maxLag),
+				calibratedReg(&ms, 0, [][]float64{ms.motion, ms.lmOpen, ms.pxOpen}, [][]float64{a.energy}, minLag, maxLag, 0.3),
+			}
+			for j, c := range cs {
+				got[j].z[v] = append(got[j].z[v], c.Z)
+			}
+		}
+	}
+	for j, name := range names {
+		ind, cpl, late := got[j].z[0], got[j].z[1], got[j].z[2]
+		hit := 0
+		for _, z := range ind {
+			if z >= 2 {
+				hit++
+			}
+		}
+		t.Logf("%s: independent mean z %.2f (P(z≥2) %.2f), coupled %.2f, 0.4 s late %.2f", name, mean(ind), float64(hit)/trials, mean(cpl), mean(late))
+		if math.Abs(mean(ind)) > 0.6 || float64(hit)/trials > 0.2 {
+			t.Errorf("%s: null z mean %.2f, P(z≥2) %.2f", name, mean(ind), float64(hit)/trials)
+		}
+		if mean(cpl) < 2 {
+			t.Errorf("%s: coupled mean z %.2f, want ≥ 2", name, mean(cpl))
+		}
+		if name == "off" && mean(late) > 0 {
+			t.Errorf("off: the sound 0.4 s late has mean z %.2f, want < 0", mean(late))
+		}
+	}
 }

@@ -452,12 +452,13 @@ func innerDark(c []float64) float64 {
 const audioStep = 10 * time.Millisecond
 
 type audioSeries struct {
-	energy []float64 // log band energy over one frame interval, smoothed like the mouth
-	vad    []float64 // 1 inside speech segments (voice activity), 0 in pauses
-	words  []float64 // 1 inside the recogniser's words, 0 elsewhere (nil: no words)
-	onset  []float64 // positive 50 ms rise of the energy
-	change []float64 // |energy change| over ±20 ms (the sound changes when the lips move)
-	segs   [][2]time.Duration
+	energy []float64          // log band energy over one frame interval, smoothed like the mouth
+	vad    []float64          // 1 inside speech segments (voice activity), 0 in pauses
+	words  []float64          // 1 inside the recogniser's words, 0 elsewhere (nil: no words)
+	onset  []float64          // positive 50 ms rise of the energy
+	change []float64          // |energy change| over ±20 ms (the sound changes when the lips move)
+	segs   [][2]time.Duration // voice-activity segments
+	spans  [][2]time.Duration // the recogniser's words (Start, End)
 }
 
 func audioEvidence(band []float64, fps float64, sres speech.Result) audioSeries {
@@ -514,6 +515,7 @@ func audioEvidence(band []float64, fps float64, sres speech.Result) audioSeries 
 	if len(sres.Words) > 0 {
 		a.words = make([]float64, n)
 		for _, w := range sres.Words {
+			a.spans = append(a.spans, [2]time.Duration{w.Start, w.End})
 			for k := max(0, int(w.Start/audioStep)); k < min(n, int(w.End/audioStep)+1); k++ {
 				a.words[k] = 1
 			}
@@ -805,8 +807,17 @@ func calibratedJoint(ms *mouthSeries, audioStart time.Duration, mouth, audio [][
 	return c
 }
 
-// syncExtNames name the cues of extCues.
-var syncExtNames = []string{"jhp"}
+// syncExtNames name the cues of extCues: jhp (session 5, in the model), then the session-7
+// candidates (computed only with SyncCandidateCues; docs/liveness.md): wseg / wsegw, the
+// per-word contrast on voice-activity segments / on the recogniser's words; off, the
+// audio-visual offset search; reg / hreg, the ridge regression of the sound on every mouth
+// signal (raw / high-passed).
+var syncExtNames = []string{"jhp", "wseg", "wsegw", "off", "reg", "hreg"}
+
+// SyncCandidateCues makes the lip-sync step compute the candidate cues of syncExtNames that
+// the model does not use (their z is 0 otherwise, and they are not reported). Dev tooling
+// only (synceval): they cost CPU the verdict does not need.
+var SyncCandidateCues = false
 
 // Band-limited joint cue: the pairs of joint_z with every series high-passed (its Gaussian
 // smoothing of σ = jhpSigma removed, at any frame rate): speech-vs-pause level, lighting and
@@ -815,13 +826,35 @@ var syncExtNames = []string{"jhp"}
 // 0.15/0.25/0.4/0.6 s on the dev folds (docs/liveness.md).
 const jhpSigma = 0.4
 
-// extCues are the cues added in session 5 (docs/liveness.md): jhp.
+// extCues are the cues added in session 5 and after (docs/liveness.md), in the order of
+// syncExtNames; the candidates only with SyncCandidateCues.
 func extCues(ms *mouthSeries, au *audioSeries, as time.Duration) []cue {
 	hpm := func(x []float64) []float64 { return highpass(x, jhpSigma*ms.fps) }
 	hpa := func(x []float64) []float64 { return highpass(x, jhpSigma/audioStep.Seconds()) }
-	jhp := calibratedJoint(ms, as, [][]float64{hpm(ms.motion), hpm(ms.motion), hpm(ms.rise), hpm(ms.lmOpen)},
-		[][]float64{hpa(au.energy), hpa(au.vad), hpa(au.onset), hpa(au.energy)}, minLag, maxLag)
-	return []cue{jhp}
+	hpMouth := [][]float64{hpm(ms.motion), nil, hpm(ms.rise), hpm(ms.lmOpen)}
+	hpMouth[1] = hpMouth[0]
+	hpAudio := [][]float64{hpa(au.energy), hpa(au.vad), hpa(au.onset), nil}
+	hpAudio[3] = hpAudio[0]
+	jhp := calibratedJoint(ms, as, hpMouth, hpAudio, minLag, maxLag)
+	out := make([]cue, len(syncExtNames))
+	out[0] = jhp
+	if !SyncCandidateCues {
+		return out
+	}
+	raw := [][]float64{ms.motion, ms.rise, ms.lmOpen, ms.pxOpen}
+	rawA := [][]float64{au.energy, au.onset, au.energy, au.energy}
+	out[1] = calibratedSegJoint(ms, as, raw, rawA, wordSegments(au, au.spans, false), minLag, maxLag)
+	out[2] = calibratedSegJoint(ms, as, raw, rawA, wordSegments(au, au.spans, true), minLag, maxLag)
+	out[3] = calibratedOffset(ms, as, hpMouth, hpAudio, minLag, maxLag)
+	regM := [][]float64{ms.motion, ms.motionIn, ms.rise, ms.lmOpen, ms.pxOpen}
+	regM = append(regM, ms.pcs...)
+	var hregM [][]float64
+	for _, m := range regM {
+		hregM = append(hregM, hpm(m))
+	}
+	out[4] = calibratedReg(ms, as, regM, [][]float64{au.energy, au.onset}, minLag, maxLag, 0.3)
+	out[5] = calibratedReg(ms, as, hregM, [][]float64{hpAudio[0], hpAudio[2]}, minLag, maxLag, 0.3)
+	return out
 }
 
 // highpass is x minus its Gaussian smoothing of σ sigma samples (NaN stays NaN): the slow
@@ -1133,6 +1166,9 @@ func reportSync(sc map[string]float64, sy syncResult) {
 		sc["sync_"+c.k+"_pct"] = round3(c.c.Pct)
 	}
 	for i, c := range sy.ext {
+		if i > 0 && !SyncCandidateCues {
+			break
+		}
 		sc["sync_"+syncExtNames[i]+"_z"] = round3(c.Z)
 		sc["sync_"+syncExtNames[i]+"_pct"] = round3(c.Pct)
 	}
