@@ -94,6 +94,21 @@ func bandpass(pcm []int16) []float64 {
 	return x
 }
 
+// SyncBandLow is the lower edge of the sound the lip-sync cues read: the 300–3400 Hz band
+// high-passed again at 1 kHz (two more RBJ biquads), i.e. ≈ 1–3.4 kHz — the second-formant
+// region, whose envelope follows the lip opening more closely than the low band's, which
+// the voicing (vowel energy whatever the lips do) dominates. Chosen on the dev folds
+// (leave-one-speaker-out) among ten bands (docs/liveness.md).
+const SyncBandLow = 1000
+
+// syncBand is the band the lip-sync cues read (SyncBandLow), from the 300–3400 Hz band.
+func syncBand(band []float64) []float64 {
+	x := append([]float64(nil), band...)
+	biquad(x, SyncBandLow, media.SampleRate, true)
+	biquad(x, SyncBandLow, media.SampleRate, true)
+	return x
+}
+
 func biquad(x []float64, f0 float64, fs float64, high bool) {
 	w0 := 2 * math.Pi * f0 / fs
 	alpha := math.Sin(w0) / (2 * 0.7071)
@@ -916,7 +931,7 @@ func syncScoresOf(mi *mouthInput, audioStart time.Duration, band []float64, sres
 	res.frames = len(mvs)
 	res.mouthStd = std(ops)
 	res.mouthMotion = median(mvs)
-	au := audioEvidence(band, ms.fps, sres)
+	au := audioEvidence(syncBand(band), ms.fps, sres)
 	if au.energy == nil {
 		res.logit, res.prob = fuse(res)
 		return res
@@ -1023,12 +1038,12 @@ const SyncRidge = 0.5
 
 // syncCoef: intercept first, then one weight per feature (SyncFeatureNames). Fitted on every
 // dev speaker's clips of the synccorpus full corpus (22 genuine, 276 attacks; class-balanced
-// weights, ridge SyncRidge, SyncModelFeatures only) by go run ./pipeline/cmd/synceval -eer;
-// the intercept is shifted so that MinSyncScore 0.5 is the equal-error point of the
-// leave-one-speaker-out scores (p 0.478 of the fitted model: logit −0.0875; fitted intercept
-// −0.7642). Figures of the same recipe in docs/liveness.md. Refit whenever a cue or the
-// speech model changes.
-var syncCoef = []float64{-0.6767, 0, 0, 0, 0, 0, 0.1517, 0, 0, 0, 0.3307, 0.3632}
+// weights, ridge SyncRidge, SyncModelFeatures only, the cues on the SyncBandLow band) by go
+// run ./pipeline/cmd/synceval -eer; the intercept is shifted so that MinSyncScore 0.5 is the
+// equal-error point of the leave-one-speaker-out scores (p 0.4487 of the fitted model: logit
+// −0.2059; fitted intercept −1.0284). Figures of the same recipe in docs/liveness.md. Refit
+// whenever a cue or the speech model changes.
+var syncCoef = []float64{-0.8225, 0, 0, 0, 0, 0, 0.2342, 0, 0, 0, 0.2951, 0.4162}
 
 func fuse(r syncResult) (logit, prob float64) {
 	x := syncFeatures(r)

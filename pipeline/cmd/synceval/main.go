@@ -259,6 +259,33 @@ func Report(w *os.File, ss, raw []pipeline.SyncSample, thr, bpcer, lambda float6
 	fmt.Fprintf(w, "LOSO operating point (%s): p ≥ %.4f (logit %.4f); intercept for MinSyncScore 0.5: %.4f\n", what, op, lt, beta[0]-lt)
 	fmt.Fprintf(w, "at that point (LOSO scores), per kind:\n")
 	tally(w, ss, func(i int) bool { return !gated(ss[i]) && prob[i] >= op })
+	fmt.Fprintf(w, "at that point (LOSO scores), per held-out face speaker:\n")
+	bySpeaker(w, ss, speakers, func(i int) bool { return !gated(ss[i]) && prob[i] >= op })
+}
+
+// bySpeaker prints, per face speaker, the genuine clips refused and the attacks accepted by
+// the accept rule.
+func bySpeaker(w *os.File, ss []pipeline.SyncSample, speakers []string, accept func(i int) bool) {
+	for _, spk := range speakers {
+		var g, gr, a, aa int
+		for i, s := range ss {
+			if s.Speaker != spk {
+				continue
+			}
+			if s.Genuine {
+				g++
+				if !accept(i) {
+					gr++
+				}
+			} else {
+				a++
+				if accept(i) {
+					aa++
+				}
+			}
+		}
+		fmt.Fprintf(w, "  %-22s genuine refused %d/%d  attacks accepted %2d/%d\n", spk, gr, g, aa, a)
+	}
 }
 
 func speakersOf(ss []pipeline.SyncSample) []string {
