@@ -5,7 +5,8 @@ package pipeline
 // -inputs (SYNCEXP_GOB=/tmp/sync-in.gob) and prints, for each variant cue of
 // syncexp_variants_test.go (SYNCEXP_ONLY=a,b: only those), its AUC alone and the LOSO
 // AUC / EER of fusions with the deployed cues; SYNCEXP_SETS="onset,jhp,v;…" scores given
-// sets. Skipped without SYNCEXP_GOB. Choices made with it were made on the dev folds only.
+// sets; the deployed cues are re-scored with the current code (SYNCEXP_STORED=1: the stored
+// features instead). Skipped without SYNCEXP_GOB. Choices made with it were made on the dev folds only.
 
 import (
 	"encoding/gob"
@@ -40,11 +41,19 @@ func loadExpFile(t *testing.T, f *os.File) []expClip {
 		t.Fatal(err)
 	}
 	var out []expClip
+	cfg := DefaultLivenessConfig()
 	for _, s := range ss {
+		if os.Getenv("SYNCEXP_STORED") == "" { // the deployed cues re-scored with the current code
+			s2, err := RescoreSync(cfg, s)
+			if err != nil {
+				t.Fatal(err)
+			}
+			s.Result, s.X = s2.Result, s2.X
+		}
 		e := expClip{s: s, in: s.In}
 		if s.In != nil {
 			e.ms = mouthEvidence(&s.In.Mouth)
-			e.au = audioEvidence(bandpass(s.In.PCM), e.ms.fps, s.In.Words)
+			e.au = audioEvidence(syncBand(bandpass(s.In.PCM)), e.ms.fps, s.In.Words)
 		}
 		e.s.In = nil
 		out = append(out, e)

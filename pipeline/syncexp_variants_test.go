@@ -159,6 +159,26 @@ func init() {
 	for _, b := range [][2]float64{{800, 2500}, {1000, 2500}, {1000, 4000}, {1500, 3500}, {2000, 4000}, {1000, 6000}, {700, 3000}} {
 		extraVariants[fmtBand(b)] = bandVariant(b[0], b[1], false, false)
 	}
+	extraVariants["jhp_pcs"] = func(c *expClip) cue {
+		return jhpWith(c, 0.4, func(c *expClip, s float64) [][]float64 {
+			m := m4(c, s)
+			for _, p := range c.ms.pcs {
+				m = append(m, hpM(c, p, s))
+			}
+			return m
+		}, func(c *expClip, s float64) [][]float64 {
+			a := a4(c, s)
+			return append(a, a[0], a[0], a[0])
+		}, minLag, maxLag)
+	}
+	extraVariants["jhp_in"] = func(c *expClip) cue {
+		return jhpWith(c, 0.4, func(c *expClip, s float64) [][]float64 {
+			m := m4(c, s)
+			mi := hpM(c, c.ms.motionIn, s)
+			m[0], m[1] = mi, mi
+			return m
+		}, a4, minLag, maxLag)
+	}
 	extraVariants["b1k3k_on"] = bandVariant(1000, 3000, true, false)
 	extraVariants["b1k3k_onvad"] = bandVariant(1000, 3000, true, true)
 }
@@ -219,5 +239,23 @@ func init() {
 	extraVariants["onsetf"] = func(c *expClip) cue {
 		au := bandAu(c, 1000, 3000, false)
 		return calibrated(&c.ms, c.in.AudioStart, c.ms.rise, au.onset, 0, 200*time.Millisecond)
+	}
+}
+
+func init() {
+	// jhp on the session-5 band (300–3400 Hz), to fuse with the deployed cues
+	extraVariants["jhp_old"] = func(c *expClip) cue {
+		au := audioEvidence(bandpass(c.in.PCM), c.ms.fps, c.in.Words)
+		return jhpWith(c, 0.4, m4, func(c *expClip, s float64) [][]float64 {
+			e := hpA(c, au.energy, s)
+			return [][]float64{e, hpA(c, au.vad, s), hpA(c, au.onset, s), e}
+		}, minLag, maxLag)
+	}
+	extraVariants["jhp_2k"] = func(c *expClip) cue {
+		au := bandAu(c, 2000, 3400, true)
+		return jhpWith(c, 0.4, m4, func(c *expClip, s float64) [][]float64 {
+			e := hpA(c, au.energy, s)
+			return [][]float64{e, hpA(c, au.vad, s), hpA(c, au.onset, s), e}
+		}, minLag, maxLag)
 	}
 }
