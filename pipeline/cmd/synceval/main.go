@@ -6,6 +6,7 @@
 //
 //	go run ./pipeline/cmd/synceval [-subset] [-json samples.json] [-refit samples.json]
 //	    [-inputs inputs.gob] [-use onset_z,joint_z,jhp_z|all] [-lambda 0.5] [-eer] [-bpcer 0.05]
+//	    [-sets "a,b;c,d"] [-fps 25]
 //
 // -inputs keeps every clip's lip-sync input (mouth crops, sound, word timings; ≈ 300 MB for
 // the full corpus): the first run measures and writes it, later runs re-score the corpus
