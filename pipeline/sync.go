@@ -171,6 +171,7 @@ type mouthSeries struct {
 	pxOpen   []float64   // dark share of the inner mouth crop (lip gap / cavity), smoothed
 	motion   []float64   // mean abs grey change of the aligned crop vs the previous frame, smoothed
 	motionIn []float64   // the same inside the lips region only (between the corners, ±1/3 width)
+	motionLo []float64   // the same below the corner line only (lower lip and jaw), between the corners
 	rise     []float64   // positive change of pxOpen + lmOpen (mouth opening), for onsets
 	pcs      [][]float64 // the first principal components of the crop sequence ("eigenlips"), smoothed
 	fps      float64
@@ -231,7 +232,7 @@ func mouthCrops(clip *media.Clip, track []frameFace) mouthInput {
 func mouthEvidence(mi *mouthInput) mouthSeries {
 	n := len(mi.T)
 	ms := mouthSeries{t: mi.T, ok: mi.OK, lmOpen: nanSlice(n),
-		pxOpen: nanSlice(n), motion: nanSlice(n), motionIn: nanSlice(n), rise: nanSlice(n), fps: mi.FPS}
+		pxOpen: nanSlice(n), motion: nanSlice(n), motionIn: nanSlice(n), motionLo: nanSlice(n), rise: nanSlice(n), fps: mi.FPS}
 	crops := make([][]float64, n)
 	for i := range crops {
 		if mi.OK[i] {
@@ -265,6 +266,13 @@ func mouthEvidence(mi *mouthInput) mouthSeries {
 				}
 			}
 			ms.motionIn[i] = si / float64(ni)
+			var sl float64
+			for y := cropH / 2; y < cropH; y++ {
+				for x := cropW / 4; x < 3*cropW/4; x++ {
+					sl += math.Abs(c[y*cropW+x] - crops[i-1][y*cropW+x])
+				}
+			}
+			ms.motionLo[i] = sl / float64(cropH/2*cropW/2)
 		}
 	}
 	ms.pcs = eigenlips(crops, 3)
@@ -276,6 +284,7 @@ func mouthEvidence(mi *mouthInput) mouthSeries {
 	ms.pxOpen = smoothNaN(ms.pxOpen, 0.05*ms.fps)
 	ms.motion = smoothNaN(ms.motion, 0.05*ms.fps)
 	ms.motionIn = smoothNaN(ms.motionIn, 0.05*ms.fps)
+	ms.motionLo = smoothNaN(ms.motionLo, 0.05*ms.fps)
 	lz, pz := standardise(ms.lmOpen), standardise(ms.pxOpen)
 	for i := 1; i < n; i++ {
 		d := 0.0
@@ -838,7 +847,9 @@ var SyncCandidateCues = false
 // smoothing of σ = jhpSigma removed, at any frame rate): speech-vs-pause level, lighting and
 // head drift are gone and the syllable-rate changes (≈ 1–8 Hz) carry the correlation, so a
 // clip has more independent stretches of evidence and its null is narrower. σ chosen among
-// 0.15/0.25/0.4/0.6 s on the dev folds (docs/liveness.md).
+// 0.15/0.25/0.4/0.6 s on the dev folds (docs/liveness.md). Since session 7 its crop change
+// is measured below the corner line only (motionLo: lower lip and jaw — the upper lip hardly
+// moves in speech), chosen on the dev folds among four crop regions.
 const jhpSigma = 0.4
 
 // extCues are the cues added in session 5 and after (docs/liveness.md), in the order of
@@ -846,7 +857,7 @@ const jhpSigma = 0.4
 func extCues(ms *mouthSeries, au *audioSeries, as time.Duration) []cue {
 	hpm := func(x []float64) []float64 { return highpass(x, jhpSigma*ms.fps) }
 	hpa := func(x []float64) []float64 { return highpass(x, jhpSigma/audioStep.Seconds()) }
-	hpMouth := [][]float64{hpm(ms.motion), nil, hpm(ms.rise), hpm(ms.lmOpen)}
+	hpMouth := [][]float64{hpm(ms.motionLo), nil, hpm(ms.rise), hpm(ms.lmOpen)}
 	hpMouth[1] = hpMouth[0]
 	hpAudio := [][]float64{hpa(au.energy), hpa(au.vad), hpa(au.onset), nil}
 	hpAudio[3] = hpAudio[0]
@@ -1038,12 +1049,12 @@ const SyncRidge = 0.5
 
 // syncCoef: intercept first, then one weight per feature (SyncFeatureNames). Fitted on every
 // dev speaker's clips of the synccorpus full corpus (22 genuine, 276 attacks; class-balanced
-// weights, ridge SyncRidge, SyncModelFeatures only, the cues on the SyncBandLow band) by go
-// run ./pipeline/cmd/synceval -eer; the intercept is shifted so that MinSyncScore 0.5 is the
-// equal-error point of the leave-one-speaker-out scores (p 0.4487 of the fitted model: logit
-// −0.2059; fitted intercept −1.0284). Figures of the same recipe in docs/liveness.md. Refit
-// whenever a cue or the speech model changes.
-var syncCoef = []float64{-0.8225, 0, 0, 0, 0, 0, 0.2342, 0, 0, 0, 0.2951, 0.4162}
+// weights, ridge SyncRidge, SyncModelFeatures only, the cues on the SyncBandLow band, jhp on
+// the lower-lip crop change) by go run ./pipeline/cmd/synceval -eer; the intercept is
+// shifted so that MinSyncScore 0.5 is the equal-error point of the leave-one-speaker-out
+// scores (p 0.4915 of the fitted model: logit −0.0339; fitted intercept −1.1366). Figures of
+// the same recipe in docs/liveness.md. Refit whenever a cue or the speech model changes.
+var syncCoef = []float64{-1.1027, 0, 0, 0, 0, 0, 0.2046, 0, 0, 0, 0.2863, 0.4639}
 
 func fuse(r syncResult) (logit, prob float64) {
 	x := syncFeatures(r)

@@ -259,3 +259,46 @@ func init() {
 		}, minLag, maxLag)
 	}
 }
+
+// regionMotion: mean abs grey change vs the previous frame inside crop rows [y0, y1) and
+// columns [x0, x1), smoothed like the mouth series.
+func regionMotion(c *expClip, x0, x1, y0, y1 int) []float64 {
+	cr := c.in.Mouth.Crops
+	out := nanSlice(len(cr))
+	for i := 1; i < len(cr); i++ {
+		if cr[i] == nil || cr[i-1] == nil {
+			continue
+		}
+		var s float64
+		for y := y0; y < y1; y++ {
+			for x := x0; x < x1; x++ {
+				d := float64(cr[i][y*cropW+x] - cr[i-1][y*cropW+x])
+				if d < 0 {
+					d = -d
+				}
+				s += d
+			}
+		}
+		out[i] = s / float64((y1-y0)*(x1-x0))
+	}
+	return smoothNaN(out, 0.05*c.ms.fps)
+}
+
+func motionVariant(x0, x1, y0, y1 int) func(c *expClip) cue {
+	return func(c *expClip) cue {
+		mr := regionMotion(c, x0, x1, y0, y1)
+		return jhpWith(c, 0.4, func(c *expClip, s float64) [][]float64 {
+			m := m4(c, s)
+			h := hpM(c, mr, s)
+			m[0], m[1] = h, h
+			return m
+		}, a4, minLag, maxLag)
+	}
+}
+
+func init() {
+	extraVariants["mv_low"] = motionVariant(cropW/4, 3*cropW/4, cropH/2, cropH)
+	extraVariants["mv_up"] = motionVariant(cropW/4, 3*cropW/4, 0, cropH/2)
+	extraVariants["mv_lowwide"] = motionVariant(0, cropW, cropH/2, cropH)
+	extraVariants["mv_mid"] = motionVariant(cropW/6, 5*cropW/6, cropH/4, 3*cropH/4)
+}
