@@ -18,6 +18,8 @@ func jhpWith(c *expClip, s float64, mouth func(*expClip, float64) [][]float64, a
 	return calibratedJoint(&c.ms, c.in.AudioStart, mouth(c, s), audio(c, s), lo, hi)
 }
 
+// m4 are the high-passed mouth signals of session 5's jhp (whole-crop change; the deployed jhp
+// takes the lower-lip change, motionLo — variant mv_low).
 func m4(c *expClip, s float64) [][]float64 {
 	m := hpM(c, c.ms.motion, s)
 	return [][]float64{m, m, hpM(c, c.ms.rise, s), hpM(c, c.ms.lmOpen, s)}
