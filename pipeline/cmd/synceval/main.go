@@ -6,6 +6,7 @@
 //
 //	go run ./pipeline/cmd/synceval [-subset] [-json samples.json] [-refit samples.json]
 //	    [-inputs inputs.gob] [-use onset_z,joint_z,jhp_z|all] [-lambda 0.5] [-eer] [-bpcer 0.05]
+//	    [-sets "a,b;c,d"] [-fps 25]
 //
 // -inputs keeps every clip's lip-sync input (mouth crops, sound, word timings; ≈ 300 MB for
 // the full corpus): the first run measures and writes it, later runs re-score the corpus
@@ -48,8 +49,10 @@ func main() {
 	buildOnly := flag.Bool("build", false, "only build (cache) the corpus and list it")
 	use := flag.String("use", strings.Join(pipeline.SyncModelFeatures, ","), "comma-separated features the model may use (others get weight 0; \"all\": every one)")
 	fps := flag.Float64("fps", pipeline.SyncFPS, "analysis frame rate (an experiment: the service uses SyncFPS)")
+	sets := flag.String("sets", "", "compare feature sets instead of the report: ';'-separated -use lists, each scored leave-one-speaker-out (AUC, EER, APCER at BPCER ≤ -bpcer)")
 	inputs := flag.String("inputs", "", "gob file of the measured lip-sync inputs: written when missing, else re-scored with the current cues (no model runs)")
 	flag.Parse()
+	pipeline.SyncCandidateCues = true
 	var samples []pipeline.SyncSample
 	if *inputs != "" {
 		if f, err := os.Open(*inputs); err == nil {
@@ -97,11 +100,24 @@ func main() {
 		b, _ := json.MarshalIndent(samples, "", " ")
 		check(os.WriteFile(*out, b, 0o644))
 	}
+	if *sets != "" {
+		for _, set := range strings.Split(*sets, ";") {
+			CompareSet(os.Stdout, restrict(samples, set), set, *lambda, *bpcer)
+		}
+		return
+	}
 	raw := samples
-	if *use != "all" {
+	samples = restrict(samples, *use)
+	Report(os.Stdout, samples, raw, *thr, *bpcer, *lambda, *eer)
+}
+
+// restrict returns the samples with every feature not in the comma-separated list use set
+// to 0 ("all": unchanged).
+func restrict(samples []pipeline.SyncSample, use string) []pipeline.SyncSample {
+	if use != "all" {
 		samples = append([]pipeline.SyncSample(nil), samples...)
 		keep := map[string]bool{}
-		for _, f := range strings.Split(*use, ",") {
+		for _, f := range strings.Split(use, ",") {
 			keep[f] = true
 		}
 		for i := range samples {
@@ -117,7 +133,20 @@ func main() {
 			samples[i].X = x
 		}
 	}
-	Report(os.Stdout, samples, raw, *thr, *bpcer, *lambda, *eer)
+	return samples
+}
+
+// CompareSet prints one line for a feature set: LOSO AUC, EER, BPCER / APCER at the
+// equal-error point, APCER at BPCER ≤ bpcer (thresholds on the LOSO scores).
+func CompareSet(w *os.File, ss []pipeline.SyncSample, name string, lambda, bpcer float64) {
+	prob := losoProbs(ss, speakersOf(ss), lambda, "")
+	pos, neg := split(ss, func(i int) float64 { return prob[i] })
+	eer, et := pipeline.EER(pos, neg)
+	t := thresholdAt(pos, bpcer)
+	fmt.Fprintf(w, "%-60s AUC %.3f  EER %5.1f %%  at EER BPCER %5.1f APCER %5.1f  APCER@BPCER≤%.0f%% %5.1f %%\n", name,
+		pipeline.AUC(pos, neg), 100*eer,
+		100*stats.Frac(pos, func(v float64) bool { return v < et }), 100*stats.Frac(neg, func(v float64) bool { return v >= et }),
+		100*bpcer, 100*stats.Frac(neg, func(v float64) bool { return v >= t }))
 }
 
 func check(err error) {
@@ -231,6 +260,33 @@ func Report(w *os.File, ss, raw []pipeline.SyncSample, thr, bpcer, lambda float6
 	fmt.Fprintf(w, "LOSO operating point (%s): p ≥ %.4f (logit %.4f); intercept for MinSyncScore 0.5: %.4f\n", what, op, lt, beta[0]-lt)
 	fmt.Fprintf(w, "at that point (LOSO scores), per kind:\n")
 	tally(w, ss, func(i int) bool { return !gated(ss[i]) && prob[i] >= op })
+	fmt.Fprintf(w, "at that point (LOSO scores), per held-out face speaker:\n")
+	bySpeaker(w, ss, speakers, func(i int) bool { return !gated(ss[i]) && prob[i] >= op })
+}
+
+// bySpeaker prints, per face speaker, the genuine clips refused and the attacks accepted by
+// the accept rule.
+func bySpeaker(w *os.File, ss []pipeline.SyncSample, speakers []string, accept func(i int) bool) {
+	for _, spk := range speakers {
+		var g, gr, a, aa int
+		for i, s := range ss {
+			if s.Speaker != spk {
+				continue
+			}
+			if s.Genuine {
+				g++
+				if !accept(i) {
+					gr++
+				}
+			} else {
+				a++
+				if accept(i) {
+					aa++
+				}
+			}
+		}
+		fmt.Fprintf(w, "  %-22s genuine refused %d/%d  attacks accepted %2d/%d\n", spk, gr, g, aa, a)
+	}
 }
 
 func speakersOf(ss []pipeline.SyncSample) []string {
