@@ -120,6 +120,7 @@ class Sampler:
         # evaluation builds them); loose: {ds/file: wav}
         self.p_loose = p_loose if loose else 0.0
         self.loose = {}
+        self.en_digit_p = None  # English digit draw weights (set_en_digit_weights), None = uniform
         self._floor = None
         # share of the noise floors added after the 8 kHz band (a full-band hiss of the recording
         # chain over narrow-band speech, e.g. a Bluetooth headset's 8 kHz voice in a 48 kHz capture)
@@ -150,6 +151,18 @@ class Sampler:
         self.conn = conn
         self.fill = fill
 
+    def set_en_digit_weights(self, spec):
+        """spec "3:2,6:2,...": draw these English digits that many times more often (the VAL
+        confusions' digits); "" = uniform (and the v7 example stream)."""
+        if not spec:
+            self.en_digit_p = None
+            return
+        w = np.ones(10)
+        for kv in spec.split(","):
+            k, v = kv.split(":")
+            w[int(k)] = float(v)
+        self.en_digit_p = w / w.sum()
+
     # --- pieces ---------------------------------------------------------------------------
     def digit_clips(self, lang, n, src=None):
         rng = self.rng
@@ -163,7 +176,7 @@ class Sampler:
         have = sorted(table)
         out = []
         for _ in range(n):
-            d = int(rng.integers(10))
+            d = int(rng.integers(10)) if lang != "en" or self.en_digit_p is None else int(rng.choice(10, p=self.en_digit_p))
             if d in table:
                 w = table[d][rng.integers(len(table[d]))]
             elif src == "real" and rng.random() < 0.5:
