@@ -2,7 +2,10 @@ package speech
 
 import (
 	"fmt"
+	"strings"
 	"testing"
+
+	"github.com/faceverify/faceverify/speech/model"
 )
 
 // TestDeterministic: a clip gives the same result whatever the recogniser heard before and
@@ -42,6 +45,37 @@ func TestDeterministic(t *testing.T) {
 					t.Errorf("clip %d again: %q, first: %q", i, got, first[i])
 				}
 			}
+		}
+	}
+}
+
+// TestCandidateModel: Config.ModelONNX (digiteval -model) runs the given graph instead of the
+// embedded one — the same bytes give the same result, bytes that are not a model are refused.
+func TestCandidateModel(t *testing.T) {
+	pcm := synth(t, "en-us", 150, spell("4821"))
+	want, err := recognizer(t).Verify(pcm, 16000, "4821")
+	if err != nil {
+		t.Fatal(err)
+	}
+	c, err := Open(Config{LibPath: testenvLib(t), Threads: 1, ModelONNX: append([]byte(nil), model.ONNX()...)})
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer c.Close()
+	if !strings.HasPrefix(c.Version, "candidate-") {
+		t.Errorf("candidate version %q", c.Version)
+	}
+	got, err := c.Verify(pcm, 16000, "4821")
+	if err != nil {
+		t.Fatal(err)
+	}
+	if got.Heard.Digits != want.Heard.Digits || got.Right != want.Right || got.Conf != want.Conf || got.Margins != want.Margins {
+		t.Errorf("candidate (same bytes) %+v, embedded %+v", got, want)
+	}
+	for _, bad := range [][]byte{{}, []byte("not an onnx graph")} {
+		if r, err := Open(Config{LibPath: testenvLib(t), Threads: 1, ModelONNX: bad}); err == nil {
+			r.Close()
+			t.Errorf("candidate %q accepted", bad)
 		}
 	}
 }

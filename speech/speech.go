@@ -58,6 +58,11 @@ type Config struct {
 	Threads int
 	// Thresholds overrides DefaultThresholds (nil = default); for tuning (digiteval).
 	Thresholds *Thresholds
+	// ModelONNX, when set, replaces the embedded model with a candidate graph of the same form
+	// (input audio, output logprobs [1,T,22], the frame shift of digits.json); it is not checked
+	// against model.SHA256. For evaluating a candidate before it is shipped (digiteval -model);
+	// the service always runs the embedded, pinned model.
+	ModelONNX []byte
 }
 
 // Word is one recognised digit. Digit is '0'…'9'; Start/End are relative to the start of
@@ -99,6 +104,14 @@ func Open(cfg Config) (*Recognizer, error) {
 	m, err := model.Meta()
 	if err != nil {
 		return nil, err
+	}
+	if cfg.ModelONNX != nil {
+		if len(cfg.ModelONNX) == 0 {
+			return nil, errors.New("speech: empty candidate model")
+		}
+		data = cfg.ModelONNX
+		sum = sha256.Sum256(data)
+		m.Version = "candidate-" + hex.EncodeToString(sum[:4])
 	}
 	if m.SampleRate != SampleRate {
 		return nil, fmt.Errorf("speech: model wants %d Hz, runtime feeds %d", m.SampleRate, SampleRate)

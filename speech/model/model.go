@@ -13,7 +13,7 @@ import (
 )
 
 // SHA256 pins the embedded digits.onnx (hex). model_test.go checks it.
-const SHA256 = "8c516e85fa383f8fa250ac631ce29096803c4bac75535bf91d19b85501928c95"
+const SHA256 = "b19176a7dcdc40d2f1abb1e5fe6feae379db7248729a059e05eafa4df6709ae0"
 
 //go:embed digits.onnx
 var onnxBytes []byte

@@ -112,8 +112,15 @@ def synth_rir(rng):
 
 class Sampler:
     def __init__(self, real, synth_spk, conn, fill, rng, p_synth=0.3, p_en=0.5, p_tel=0.15, p_tempo=0.0, p_eq=0.0,
-                 p_floor=0.0, snr_hi=30.0, p_floor_late=0.0):
+                 p_floor=0.0, snr_hi=30.0, p_floor_late=0.0, p_synth_en=None, loose=None, p_loose=0.0):
         self.rng = rng
+        # English strings from synthetic voices (default p_synth): lower = more weight on real speakers
+        self.p_synth_en = p_synth if p_synth_en is None else p_synth_en
+        # share of real speakers' strings built from loosely trimmed takes (data.trim_go, as the Go
+        # evaluation builds them); loose: {ds/file: wav}
+        self.p_loose = p_loose if loose else 0.0
+        self.loose = {}
+        self.en_digit_p = None  # English digit draw weights (set_en_digit_weights), None = uniform
         self._floor = None
         # share of the noise floors added after the 8 kHz band (a full-band hiss of the recording
         # chain over narrow-band speech, e.g. a Bluetooth headset's 8 kHz voice in a 48 kHz capture)
@@ -132,6 +139,8 @@ class Sampler:
         self.by_ds_digit = collections.defaultdict(list)
         for c in real:
             self.spk[c["lang"]]["real"][c["spk"]][c["digit"]].append(c["wav"])
+            if self.p_loose > 0 and c["ds"] + "/" + c["file"] in loose:
+                self.loose[id(c["wav"])] = loose[c["ds"] + "/" + c["file"]]
             self.by_ds_digit[c["lang"], c["digit"]].append(c["wav"])
         for c in synth_spk:
             self.spk[c["lang"]]["synth"][c["spk"]][c["digit"]].append(c["wav"])
@@ -142,10 +151,22 @@ class Sampler:
         self.conn = conn
         self.fill = fill
 
+    def set_en_digit_weights(self, spec):
+        """spec "3:2,6:2,...": draw these English digits that many times more often (the VAL
+        confusions' digits); "" = uniform (and the v7 example stream)."""
+        if not spec:
+            self.en_digit_p = None
+            return
+        w = np.ones(10)
+        for kv in spec.split(","):
+            k, v = kv.split(":")
+            w[int(k)] = float(v)
+        self.en_digit_p = w / w.sum()
+
     # --- pieces ---------------------------------------------------------------------------
     def digit_clips(self, lang, n, src=None):
         rng = self.rng
-        src = src or ("synth" if rng.random() < self.p_synth else "real")
+        src = src or ("synth" if rng.random() < (self.p_synth_en if lang == "en" else self.p_synth) else "real")
         names = self.spk_names[lang, src]
         if not names:
             src = "real" if src == "synth" else "synth"
@@ -155,7 +176,7 @@ class Sampler:
         have = sorted(table)
         out = []
         for _ in range(n):
-            d = int(rng.integers(10))
+            d = int(rng.integers(10)) if lang != "en" or self.en_digit_p is None else int(rng.choice(10, p=self.en_digit_p))
             if d in table:
                 w = table[d][rng.integers(len(table[d]))]
             elif src == "real" and rng.random() < 0.5:
@@ -165,6 +186,8 @@ class Sampler:
                 d = have[rng.integers(len(have))]
                 w = table[d][rng.integers(len(table[d]))]
             out.append((w, [label(lang, d)]))
+        if src == "real" and self.p_loose > 0 and rng.random() < self.p_loose:
+            out = [(self.loose.get(id(w), w), l) for w, l in out]
         f = rng.uniform(0.82, 1.22) if src == "real" else rng.uniform(0.9, 1.1)
         out = [(speed(w, f), l) for w, l in out]
         if src == "real" and self.p_tempo > 0 and rng.random() < self.p_tempo:

@@ -57,6 +57,38 @@ def load_real():
     return out
 
 
+def trim_go(x):
+    """speech.TrimIsolated of the Go side (what digiteval builds its strings from): 10 ms frames,
+    keep from the first to the last frame over max(10th-percentile frame + 6 dB, peak - 40 dB),
+    plus 50 ms. Looser than trim(): more of the take's own background, breath and lip noise
+    stays at the word's edges, then a hard junction to whatever the pause holds."""
+    fr = 160
+    v = np.clip(np.round(x * 32768), -32768, 32767)
+    nf = len(v) // fr
+    if nf < 5:
+        return x.astype(np.float32)
+    db = 10 * np.log10(np.mean(v[: nf * fr].reshape(nf, fr) ** 2, axis=1) + 1)
+    s = np.sort(db)
+    th = max(s[nf // 10] + 6, s[-1] - 40)
+    idx = np.nonzero(db > th)[0]
+    if len(idx) == 0:
+        return x.astype(np.float32)
+    return x[max(0, idx[0] - 5) * fr: min(nf, idx[-1] + 6) * fr].astype(np.float32)
+
+
+@cached("real-loose-v1.pkl")
+def load_real_loose():
+    """{file: wav} of the train split's real clips, trimmed as the Go side trims them (trim_go)."""
+    sm = split_map()
+    out = {}
+    for ds in ("fsdd", "en-digits", "zh-digits"):
+        with open(os.path.join(DATA, ds, "labels.csv"), newline="") as f:
+            for r in csv.DictReader(f):
+                if sm[ds, r["speaker"]] == "train":
+                    out[ds + "/" + r["file"]] = trim_go(read_wav(os.path.join(DATA, ds, r["file"])))
+    return out
+
+
 def espeak(text, voice, variant, speed, pitch, gap=None):
     v = voice + ("+" + variant if variant else "")
     cmd = ["espeak-ng", "-v", v, "-s", str(speed), "-p", str(pitch), "--stdout"]

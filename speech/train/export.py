@@ -1,5 +1,6 @@
 #!/usr/bin/env python3
-"""Export a checkpoint to speech/model/digits.onnx + digits.json and pin its sha256 in model.go."""
+"""Export a checkpoint to speech/model/digits.onnx + digits.json and pin its sha256 in model.go
+(--candidate F: only the ONNX, to F, for `digiteval -model F`)."""
 import argparse, datetime, hashlib, json, os, re, sys
 import numpy as np
 import torch
@@ -14,11 +15,12 @@ def main():
     ap.add_argument("--version", required=True)
     ap.add_argument("--channels", type=int, default=128)
     ap.add_argument("--info", default="")
+    ap.add_argument("--candidate", default="", help="write only this ONNX file (for digiteval -model); leave speech/model as it is")
     args = ap.parse_args()
     torch.set_num_threads(2)
     net = load(args.ckpt, args.channels)
     mdir = os.path.join(REPO, "speech", "model")
-    path = os.path.join(mdir, "digits.onnx")
+    path = args.candidate or os.path.join(mdir, "digits.onnx")
     x = torch.from_numpy(np.random.default_rng(0).standard_normal(SR * 3).astype(np.float32) * 0.05)[None]
     torch.onnx.export(Export(net), (x,), path, input_names=["audio"], output_names=["logprobs"],
                       dynamic_axes={"audio": {1: "n"}, "logprobs": {1: "t"}}, opset_version=13,
@@ -42,6 +44,9 @@ def main():
             print("ort vs torch max abs diff", n, float(np.abs(o - t).max()))
     except ImportError:
         print("onnxruntime (python) not installed: numerics checked by the Go side")
+    if args.candidate:
+        print("candidate", path, len(raw), "bytes sha256", sha)
+        return
     meta = dict(sample_rate=SR, frame_shift_ms=FRAME_SHIFT_MS, frame_offset_ms=FRAME_OFFSET_MS, labels=LABELS,
                 version=args.version, trained=datetime.date.today().isoformat(), sha256=sha, normalises=True,
                 input="audio", output="logprobs",

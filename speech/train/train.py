@@ -76,6 +76,9 @@ def main():
     ap.add_argument("--p-floor", type=float, default=0.0, help="share of joined strings with a faint noise floor (Sampler.floor)")
     ap.add_argument("--p-floor-late", type=float, default=0.0, help="share of those floors added after the telephone band")
     ap.add_argument("--snr-hi", type=float, default=30.0, help="additive noise SNR upper bound, dB")
+    ap.add_argument("--p-synth-en", type=float, default=None, help="share of English strings from synthetic voices (default 0.3 as for Mandarin)")
+    ap.add_argument("--p-loose", type=float, default=0.0, help="share of real strings from loosely trimmed takes (data.trim_go)")
+    ap.add_argument("--en-digit-weights", default="", help='draw English digits unevenly, e.g. "3:2,6:2" (the VAL confusions)')
     ap.add_argument("--keep", action="store_true", help="also keep every evaluated checkpoint (step-N.pt, for average.py)")
     ap.add_argument("--ce", type=float, default=0.0, help="weight of the frame-level CE auxiliary loss")
     args = ap.parse_args()
@@ -93,7 +96,9 @@ def main():
         time.time() - t0, len(real["train"]), len(spk), len(conn), len(fill), len(val)), flush=True)
     rng = np.random.default_rng(args.seed)
     samp = Sampler(real["train"], spk, conn, fill, rng, p_en=args.p_en, p_tel=args.p_tel, p_tempo=args.p_tempo, p_eq=args.p_eq,
-                   p_floor=args.p_floor, snr_hi=args.snr_hi, p_floor_late=args.p_floor_late)
+                   p_floor=args.p_floor, snr_hi=args.snr_hi, p_floor_late=args.p_floor_late, p_synth_en=args.p_synth_en,
+                   loose=data.load_real_loose() if args.p_loose > 0 else None, p_loose=args.p_loose)
+    samp.set_en_digit_weights(args.en_digit_weights)
     net = DigitNet(c=args.channels)
     net.specaug = True
     net.fe.use_fft = True
@@ -153,7 +158,7 @@ def main():
     info = dict(seed=args.seed, steps=args.steps, batch=args.batch, lr=args.lr, params=nparam,
                 channels=args.channels, train_seconds=round(time.time() - t0), best_val_mean_exact=best,
                 history=hist, synth=args.synth, p_codec=args.p_codec, codec_examples=len(codec), ce=args.ce, p_en=args.p_en, p_tel=args.p_tel, p_tempo=args.p_tempo, p_eq=args.p_eq, p_floor=args.p_floor, snr_hi=args.snr_hi, p_floor_late=args.p_floor_late,
-                real_train_clips=len(real["train"]), init=args.init)
+                p_synth_en=args.p_synth_en, p_loose=args.p_loose, en_digit_weights=args.en_digit_weights, real_train_clips=len(real["train"]), init=args.init)
     with open(os.path.join(args.out, "train.json"), "w") as f:
         json.dump(info, f, indent=1)
     print("done", json.dumps(info), flush=True)

@@ -13,6 +13,7 @@
 //	go run ./speech/cmd/digiteval -aug opus       # through an Opus round trip (ffmpeg)
 //	go run ./speech/cmd/digiteval -aug tel        # every take through an 8 kHz band first (a
 //	                                              # narrow-band voice; the pauses' hiss stays wide-band)
+//	go run ./speech/cmd/digiteval -split val -model /tmp/cand.onnx   # a candidate graph, before shipping it
 //
 // Thresholds may be overridden (-minconf, -minsub, -mindel) to tune on -split val only;
 // -sweep prints accept rates over a grid of thresholds from the same measurements.
@@ -76,6 +77,7 @@ func main() {
 	minDel := flag.Float64("mindel", math.NaN(), "override Thresholds.MinDelMargin")
 	langPrior := flag.Float64("langprior", math.NaN(), "override Thresholds.LangPrior")
 	quietDB := flag.Float64("quietdb", math.NaN(), "override Thresholds.QuietDB (0 = no quiet gate)")
+	modelPath := flag.String("model", "", "evaluate this candidate digits.onnx instead of the embedded model (same form; not pinned)")
 	sweep := flag.Bool("sweep", false, "print accept rates over a grid of thresholds")
 	verbose := flag.Bool("v", false, "print every sequence")
 	flag.Parse()
@@ -98,7 +100,12 @@ func main() {
 	}
 	language, err := speech.ParseLanguage(*lang)
 	check(err)
-	r, err := speech.Open(speech.Config{Threads: 1, Thresholds: &th})
+	cfg := speech.Config{Threads: 1, Thresholds: &th}
+	if *modelPath != "" {
+		cfg.ModelONNX, err = os.ReadFile(*modelPath)
+		check(err)
+	}
+	r, err := speech.Open(cfg)
 	check(err)
 	defer r.Close()
 	if *splitCSV == "" {
