@@ -67,7 +67,9 @@ var devShots = struct {
 //   - quad grown over papers or keys, refit from the labels and number read on the page: a
 //     front whose number was read in part (seed 2 card 18: 197612228), a back called cut
 //     (seed 2 card 2, keyboard), a back with the papers' text read as its issuer (seed 2
-//     card 11).
+//     card 11);
+//   - a refit page taken although it read less: a speck between 姓名 and the name emptied
+//     the name on the refit page, which read number and labels as well (seed 3 card 9).
 func TestPhotoFailureClasses(t *testing.T) {
 	if testing.Short() {
 		t.Skip("real OCR on photographed cards")
@@ -90,6 +92,7 @@ func TestPhotoFailureClasses(t *testing.T) {
 		{"front quad grown over papers", 2, 18, Front, []string{"idcard_number", "address", "birth"}},
 		{"back quad grown over a keyboard, called cut", 2, 2, Back, []string{"issued_by", "valid_date"}},
 		{"back quad grown over papers", 2, 11, Back, []string{"issued_by", "valid_date"}},
+		{"refit page with a speck in the name row", 3, 9, Front, []string{"name", "idcard_number", "address"}},
 	} {
 		t.Run(c.name, func(t *testing.T) {
 			data, truth := devShot(t, c.seed, c.card, c.side)

@@ -867,16 +867,37 @@ func (r *Reader) ppRead(ctx context.Context, side Side, img *image.RGBA, thresho
 				return nil, err
 			}
 			// Taken when it reads the front at least as well: a valid number first, then the
-			// labels seen (a layout other than the one the anchors know loses them).
-			score := func(p *page, n string) int {
+			// name and address read, then the labels seen (a layout other than the one the
+			// anchors know loses them; a speck the new page shows can empty the name).
+			score := func(p *page, n string, nl *tline) (int, error) {
 				s := labelCount(p)
 				if ValidateNumber(n) == nil {
-					s += 10
+					s += 20
 				}
-				return s
+				f := faceverify.IDCardResult{Number: n}
+				if _, err := r.pageFront(p, nl, &f); err != nil {
+					return 0, err
+				}
+				if f.Name != "" {
+					s += 5
+				}
+				if f.Address != "" {
+					s += 5
+				}
+				return s, nil
 			}
-			if nl != nil && len(n) >= min(len(number), 17) && score(np, n) >= score(best, number) {
-				best, number, numLine = np, n, nl
+			if nl != nil && len(n) >= min(len(number), 17) {
+				s0, err := score(best, number, numLine)
+				if err != nil {
+					return nil, err
+				}
+				s1, err := score(np, n, nl)
+				if err != nil {
+					return nil, err
+				}
+				if s1 >= s0 {
+					best, number, numLine = np, n, nl
+				}
 			}
 		}
 		return r.finishFront(best, number, numLine, threshold, measurePhoto(best, side, numLine, number, img.Rect.Dx(), img.Rect.Dy()))

@@ -205,12 +205,22 @@ func solve3(m [3][3]float64, b [3]float64) ([3]float64, bool) {
 // card's width of the page frame is read as it is.
 const refitMinShift = 0.03
 
+// refitOutlineShift is refitMinShift for a quad from the outline locator.
+const refitOutlineShift = 0.15
+
 // refitQuad is the card's quad in the photo as the anchors read on page p place it; ok =
 // false when the anchors do not place it, or place it where the page already is.
 func refitQuad(p *page, side Side) ([4]pt, bool) {
 	var q [4]pt
 	if p.v.cand.Whole {
 		return q, false
+	}
+	// An outline is the card's own edge (or a region grown far over papers): it is refit only
+	// when the anchors place the card well away from it — a card of another layout (the
+	// contest's copies, whose labels sit a few per cent elsewhere) is left where it is.
+	minShift := refitMinShift
+	if !p.v.cand.Text {
+		minShift = refitOutlineShift
 	}
 	ss := anchorPoints(p, side)
 	a, ok := fitAffine(ss, 0.03)
@@ -236,7 +246,7 @@ func refitQuad(p *page, side Side) ([4]pt, bool) {
 	if debugLocate {
 		fmt.Fprintf(os.Stderr, "refit %d anchors, affine %.3f, shift %.0f px → quad %v\n", len(ss), a, shift, q)
 	}
-	if shift < refitMinShift*CardW || !convex(q) {
+	if shift < minShift*CardW || !convex(q) {
 		return q, false
 	}
 	return q, true

@@ -57,6 +57,18 @@ func TestRefitQuad(t *testing.T) {
 	if q, ok := refitQuad(p, Front); ok {
 		t.Errorf("refit of a page already on the card: %v", q)
 	}
+	// A few per cent off: refit from a text-located quad, not from an outline (the card's
+	// own edge; the contest's copies print their labels a little elsewhere).
+	a = affine{1.08, 0, -30, 0, 1.08, -20}
+	p.lines = []tline{at("姓名", 65, 128, 139), at("出生1952年1月3日", 65, 253, 420), at("310104195201036592", 296, 477, 792)}
+	if _, ok := refitQuad(p, Front); !ok {
+		t.Error("no refit of a text-located quad 5 % off")
+	}
+	p.v.cand.Text = false
+	if q, ok := refitQuad(p, Front); ok {
+		t.Errorf("refit of an outline 5 %% off: %v", q)
+	}
+	p.v.cand.Text = true
 	// Too few anchors (the number alone) place nothing.
 	p.lines = []tline{at("310104195201036592", 296, 477, 792)}
 	if _, ok := refitQuad(p, Front); ok {
