@@ -223,6 +223,9 @@ func (r *Reader) readBackFields(v view, f *faceverify.IDCardResult) ([]line, err
 // fragment (签发机关) and anything after the final 局.
 func cleanIssuer(s string) string {
 	s = cjkOnly(s)
+	if start, _ := labelAt(s, "签发机关"); start { // the label with one character misread (蜜发机关)
+		s = string([]rune(s)[4:])
+	}
 	for _, p := range []string{"签发机关", "发机关", "机关", "关"} {
 		if strings.HasPrefix(s, p) {
 			s = s[len(p):]

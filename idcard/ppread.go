@@ -5,6 +5,7 @@ import (
 	"fmt"
 	"image"
 	"math"
+	"os"
 	"regexp"
 	"sort"
 	"strconv"
@@ -30,6 +31,10 @@ type page struct {
 	v     view
 	g     *gray // normalised luminance of v.rgba
 	lines []tline
+	boxes []box // the detected text boxes (page pixels, upright)
+	// mixed: the direction classifier's lines disagreed confidently (a card upside down
+	// among upright papers): the other orientation is worth reading when this one fails.
+	mixed bool
 }
 
 // detMaxSide is the long side of the detector input for a rectified card (900×568 → 736×448).
@@ -37,6 +42,12 @@ const detMaxSide = 736
 
 // readPage detects and recognises the text of a candidate card, turning it upright.
 func (r *Reader) readPage(c candidate, img viewSource, side Side) (*page, error) {
+	return r.readPageAs(c, img, side, true)
+}
+
+// readPageAs is readPage; with orient = false the candidate is known to be upright (its quad
+// was refit from text read upright) and the direction classifier is not run.
+func (r *Reader) readPageAs(c candidate, img viewSource, side Side, orient bool) (*page, error) {
 	v := img.view(c)
 	g := v.g.normalize()
 	// A card smaller than the canonical size in the photo was blown up by the warp: sharpen
@@ -59,7 +70,11 @@ func (r *Reader) readPage(c candidate, img viewSource, side Side) (*page, error)
 		return boxes[idx[a]].X1-boxes[idx[a]].X0 > boxes[idx[b]].X1-boxes[idx[b]].X0
 	})
 	var up, wsum float64
+	var ps []float64
 	for _, i := range idx[:min(6, len(idx))] {
+		if !orient {
+			break
+		}
 		b := boxes[i]
 		if b.X1-b.X0 < 2*(b.Y1-b.Y0) {
 			continue
@@ -71,20 +86,49 @@ func (r *Reader) readPage(c candidate, img viewSource, side Side) (*page, error)
 		w := float64(b.X1 - b.X0)
 		up += w * p
 		wsum += w
+		ps = append(ps, p)
 	}
-	if wsum > 0 && up/wsum > 0.5 {
-		// The quad turns with the page: page pixels keep mapping to the photo through it.
-		c := v.cand
-		c.Quad = [4]pt{c.Quad[2], c.Quad[3], c.Quad[0], c.Quad[1]}
-		v = view{cand: c, rgba: rotate180(v.rgba)}
-		v.g = grayOf(v.rgba)
-		g = g.rotate180()
-		for i, b := range boxes {
-			boxes[i] = box{X0: g.W - b.X1, Y0: g.H - b.Y1, X1: g.W - b.X0, Y1: g.H - b.Y0, Score: b.Score}
-		}
-		sortBoxes(boxes)
+	flip := wsum > 0 && up/wsum > 0.5
+	if debugLocate {
+		fmt.Fprintf(os.Stderr, "orientation votes %.2f → flip %v\n", ps, flip)
 	}
-	p := &page{v: v, g: g}
+	mixed := false
+	for _, p := range ps {
+		mixed = mixed || flip && p < 0.4 || !flip && p > 0.6
+	}
+	if flip {
+		v, g, boxes = turnPage(v, g, boxes)
+	}
+	return r.recognizePage(v, g, boxes, side, mixed)
+}
+
+// turnPage turns a page and its boxes by 180°. The quad turns with the page: page pixels
+// keep mapping to the photo through it.
+func turnPage(v view, g *gray, boxes []box) (view, *gray, []box) {
+	c := v.cand
+	c.Quad = [4]pt{c.Quad[2], c.Quad[3], c.Quad[0], c.Quad[1]}
+	v = view{cand: c, rgba: rotate180(v.rgba)}
+	v.g = grayOf(v.rgba)
+	g = g.rotate180()
+	out := make([]box, len(boxes))
+	for i, b := range boxes {
+		out[i] = box{X0: g.W - b.X1, Y0: g.H - b.Y1, X1: g.W - b.X0, Y1: g.H - b.Y0, Score: b.Score}
+	}
+	sortBoxes(out)
+	return v, g, out
+}
+
+// flipped reads page p turned by 180° (the direction classifier was outvoted by text
+// around the card), from the boxes already detected.
+func (r *Reader) flipped(p *page, side Side) (*page, error) {
+	v, g, boxes := turnPage(p.v, p.g, p.boxes)
+	return r.recognizePage(v, g, boxes, side, false)
+}
+
+// recognizePage reads every box of an upright page (but those no field of the side is read
+// from).
+func (r *Reader) recognizePage(v view, g *gray, boxes []box, side Side, mixed bool) (*page, error) {
+	p := &page{v: v, g: g, boxes: boxes, mixed: mixed}
 	for _, b := range boxes {
 		if unread(b, side, g.W, g.H) {
 			continue
@@ -778,6 +822,19 @@ func (r *Reader) ppRead(ctx context.Context, side Side, img *image.RGBA, thresho
 			if err != nil {
 				return nil, err
 			}
+			if (nl == nil || len(n) < 15) && p.mixed { // upside down among upright text?
+				fp, err := r.flipped(p, side)
+				if err != nil {
+					return nil, err
+				}
+				fn, fnl, err := r.pageNumber(fp)
+				if err != nil {
+					return nil, err
+				}
+				if fnl != nil && len(fn) > len(n) {
+					p, n, nl = fp, fn, fnl
+				}
+			}
 			if nl == nil || len(n) < 15 {
 				// The number's start under a stamp: still the front when its labels say so
 				// (the fields are read; the number fails validation → retake the front).
@@ -799,6 +856,50 @@ func (r *Reader) ppRead(ctx context.Context, side Side, img *image.RGBA, thresho
 		if best == nil {
 			return notSide(side, cands), nil
 		}
+		// The card where its labels and number say it is (a quad grown over papers).
+		np, err := r.refitPage(best, side, src)
+		if err != nil {
+			return nil, err
+		}
+		if np != nil {
+			n, nl, err := r.pageNumber(np)
+			if err != nil {
+				return nil, err
+			}
+			// Taken when it reads the front at least as well: a valid number first, then the
+			// name and address read, then the labels seen (a layout other than the one the
+			// anchors know loses them; a speck the new page shows can empty the name).
+			score := func(p *page, n string, nl *tline) (int, error) {
+				s := labelCount(p)
+				if ValidateNumber(n) == nil {
+					s += 20
+				}
+				f := faceverify.IDCardResult{Number: n}
+				if _, err := r.pageFront(p, nl, &f); err != nil {
+					return 0, err
+				}
+				if f.Name != "" {
+					s += 5
+				}
+				if f.Address != "" {
+					s += 5
+				}
+				return s, nil
+			}
+			if nl != nil && len(n) >= min(len(number), 17) {
+				s0, err := score(best, number, numLine)
+				if err != nil {
+					return nil, err
+				}
+				s1, err := score(np, n, nl)
+				if err != nil {
+					return nil, err
+				}
+				if s1 >= s0 {
+					best, number, numLine = np, n, nl
+				}
+			}
+		}
 		return r.finishFront(best, number, numLine, threshold, measurePhoto(best, side, numLine, number, img.Rect.Dx(), img.Rect.Dy()))
 	default:
 		var best *page
@@ -813,6 +914,15 @@ func (r *Reader) ppRead(ctx context.Context, side Side, img *image.RGBA, thresho
 				return nil, err
 			}
 			s, t := pageTitle(p)
+			if s < 4 && p.mixed { // upside down among upright text?
+				fp, err := r.flipped(p, side)
+				if err != nil {
+					return nil, err
+				}
+				if fs, ft := pageTitle(fp); fs > s {
+					p, s, t = fp, fs, ft
+				}
+			}
 			if s > bestScore {
 				best, bestScore, title = p, s, t
 			}
@@ -822,6 +932,38 @@ func (r *Reader) ppRead(ctx context.Context, side Side, img *image.RGBA, thresho
 		}
 		if best == nil || bestScore < 4 {
 			return notSide(side, cands), nil
+		}
+		np, err := r.refitPage(best, side, src)
+		if err != nil {
+			return nil, err
+		}
+		if np != nil {
+			// Taken when it reads the back at least as well: title, issuer, validity.
+			score := func(p *page) (int, string, error) {
+				s, t := pageTitle(p)
+				var f faceverify.IDCardResult
+				if _, err := r.pageBack(p, &f); err != nil {
+					return 0, "", err
+				}
+				if f.IssuedBy != "" {
+					s += 3
+				}
+				if f.ValidDateStart != "" && f.ValidDateEnd != "" {
+					s += 3
+				}
+				return s, t, nil
+			}
+			s0, _, err := score(best)
+			if err != nil {
+				return nil, err
+			}
+			s1, t, err := score(np)
+			if err != nil {
+				return nil, err
+			}
+			if n, _ := pageTitle(np); n >= 4 && s1 >= s0 {
+				best, title = np, t
+			}
 		}
 		return r.finishBack(best, title, threshold, measurePhoto(best, side, nil, "", img.Rect.Dx(), img.Rect.Dy()))
 	}
