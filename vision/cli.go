@@ -1,8 +1,6 @@
 package vision
 
 import (
-	"syscall"
-
 	"encoding/csv"
 	"encoding/json"
 	"errors"
@@ -93,10 +91,10 @@ func RunCompare(args []string, stdout io.Writer) error {
 		return fmt.Errorf("compare: %w", err)
 	}
 	start := time.Now()
-	cpu0, m0 := processCPU(), onnxrt.Snapshot()
+	cpu0, m0 := onnxrt.ProcessCPU(), onnxrt.Snapshot()
 	scores, nimg := e.ScorePairs(pairs, p, *workers)
 	secs := time.Since(start).Seconds()
-	cpu, floor := processCPU()-cpu0, onnxrt.Snapshot().Since(m0).Total()
+	cpu, floor := onnxrt.ProcessCPU()-cpu0, onnxrt.Snapshot().Since(m0).Total()
 	base := *root
 	if base == "" {
 		base = filepath.Dir(*pairsPath)
@@ -332,13 +330,4 @@ func SpoofSummary(live, spoof []float64, noFace int, thr float64) SpoofResult {
 		}
 	}
 	return r
-}
-
-// processCPU is the CPU time (user + system, all threads) of this process so far.
-func processCPU() time.Duration {
-	var ru syscall.Rusage
-	if syscall.Getrusage(syscall.RUSAGE_SELF, &ru) != nil {
-		return 0
-	}
-	return time.Duration(ru.Utime.Nano() + ru.Stime.Nano())
 }
