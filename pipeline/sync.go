@@ -706,20 +706,7 @@ func calibratedMax(ms *mouthSeries, audioStart time.Duration, sigs [][]float64, 
 		r, _ := best(x, shift)
 		return r
 	})
-	c.Shifts = len(null)
-	if len(null) < 3 {
-		return c
-	}
-	nm, nsd := mean(null), std(null)
-	nsd = math.Max(nsd, 0.02) // a near-constant null must not make any R look certain
-	c.Z = (c.R - nm) / nsd
-	below := 0
-	for _, r := range null {
-		if r < c.R {
-			below++
-		}
-	}
-	c.Pct = float64(below) / float64(len(null))
+	calibrateNull(&c, null)
 	return c
 }
 
@@ -733,49 +720,11 @@ func calibratedJoint(ms *mouthSeries, audioStart time.Duration, mouth, audio [][
 	if na < 20 {
 		return c
 	}
-	var base []int
-	var rows [][]float64
-	for i, t := range ms.t {
-		if !ms.ok[i] {
-			continue
-		}
-		k := int(math.Round(float64(t-audioStart) / float64(audioStep)))
-		bad := k < 0 || k >= na
-		for _, m := range mouth {
-			if math.IsNaN(m[i]) {
-				bad = true
-			}
-		}
-		if bad {
-			continue
-		}
-		row := make([]float64, len(mouth))
-		for j, m := range mouth {
-			row[j] = m[i]
-		}
-		base = append(base, k)
-		rows = append(rows, row)
-	}
+	base, mvs := jointFrames(ms, audioStart, mouth, na)
 	n := len(base)
 	c.N = n
 	if n < 10 {
 		return c
-	}
-	mvs := make([][]float64, len(mouth))
-	for j := range mouth {
-		mv := make([]float64, n)
-		for i := range mv {
-			mv[i] = rows[i][j]
-		}
-		mm, sd := mean(mv), std(mv)
-		for i := range mv {
-			if sd > 0 {
-				mv[i] = (mv[i] - mm) / sd
-			} else {
-				mv[i] = 0
-			}
-		}
-		mvs[j] = mv
 	}
 	av := make([]float64, n)
 	best := func(rev bool, shift int) (float64, float64) {
@@ -785,14 +734,7 @@ func calibratedJoint(ms *mouthSeries, audioStart time.Duration, mouth, audio [][
 			var sum float64
 			for j, a := range audio {
 				for q, k := range base {
-					p := (k + l + shift) % na
-					if p < 0 {
-						p += na
-					}
-					if rev {
-						p = na - 1 - p
-					}
-					av[q] = a[p]
+					av[q] = a[audioAt(k, l, shift, na, rev)]
 				}
 				am, as := mean(av), std(av)
 				if as == 0 {
@@ -811,23 +753,10 @@ func calibratedJoint(ms *mouthSeries, audioStart time.Duration, mouth, audio [][
 		return bestS, bestLag
 	}
 	c.R, c.LagMS = best(false, 0)
-	null := nullScores(na, func(reversed bool, shift int) float64 {
+	calibrateNull(&c, nullScores(na, func(reversed bool, shift int) float64 {
 		r, _ := best(reversed, shift)
 		return r
-	})
-	c.Shifts = len(null)
-	if len(null) < 3 {
-		return c
-	}
-	nm, nsd := mean(null), math.Max(std(null), 0.02)
-	c.Z = (c.R - nm) / nsd
-	below := 0
-	for _, r := range null {
-		if r < c.R {
-			below++
-		}
-	}
-	c.Pct = float64(below) / float64(len(null))
+	}))
 	return c
 }
 

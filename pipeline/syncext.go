@@ -68,7 +68,8 @@ func audioAt(k, l, shift, na int, rev bool) int {
 	return p
 }
 
-// calibrateNull sets c's Z and Pct from R and the null scores.
+// calibrateNull sets c's Z and Pct from R and the null scores (the null's spread at least
+// 0.02: a near-constant null must not make any R look certain).
 func calibrateNull(c *cue, null []float64) {
 	c.Shifts = len(null)
 	if len(null) < 3 {
