@@ -726,28 +726,19 @@ func calibratedJoint(ms *mouthSeries, audioStart time.Duration, mouth, audio [][
 	if n < 10 {
 		return c
 	}
-	av := make([]float64, n)
+	var lags []int
+	var lagMS []float64
+	for lag := lo; lag <= hi; lag += 20 * time.Millisecond {
+		lags = append(lags, int(lag/audioStep))
+		lagMS = append(lagMS, float64(lag.Milliseconds()))
+	}
+	prof := make([]float64, len(lags))
 	best := func(rev bool, shift int) (float64, float64) {
+		jointProfile(base, mvs, audio, lags, shift, rev, prof)
 		bestS, bestLag := math.Inf(-1), 0.0
-		for lag := lo; lag <= hi; lag += 20 * time.Millisecond {
-			l := int(lag / audioStep)
-			var sum float64
-			for j, a := range audio {
-				for q, k := range base {
-					av[q] = a[audioAt(k, l, shift, na, rev)]
-				}
-				am, as := mean(av), std(av)
-				if as == 0 {
-					continue
-				}
-				var s float64
-				for q := range av {
-					s += mvs[j][q] * (av[q] - am)
-				}
-				sum += s / as / float64(n-1)
-			}
+		for i, sum := range prof {
 			if sum > bestS {
-				bestS, bestLag = sum, float64(lag.Milliseconds())
+				bestS, bestLag = sum, lagMS[i]
 			}
 		}
 		return bestS, bestLag
