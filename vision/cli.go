@@ -1,11 +1,11 @@
 package vision
 
 import (
-	"encoding/csv"
 	"encoding/json"
 	"errors"
 	"flag"
 	"fmt"
+	"github.com/faceverify/faceverify/internal/csvfile"
 	"github.com/faceverify/faceverify/internal/onnxrt"
 	"io"
 	"math"
@@ -222,12 +222,7 @@ type liveItem struct {
 }
 
 func readLiveLabels(dir string) ([]liveItem, error) {
-	f, err := os.Open(filepath.Join(dir, "labels.csv"))
-	if err != nil {
-		return nil, err
-	}
-	defer f.Close()
-	recs, err := csv.NewReader(f).ReadAll()
+	recs, err := csvfile.Read(filepath.Join(dir, "labels.csv"))
 	if err != nil {
 		return nil, err
 	}
