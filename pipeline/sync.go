@@ -715,15 +715,8 @@ func calibratedMax(ms *mouthSeries, audioStart time.Duration, sigs [][]float64, 
 // and calibrates that against the clip's null like calibrated. Frames: those valid in every
 // mouth signal.
 func calibratedJoint(ms *mouthSeries, audioStart time.Duration, mouth, audio [][]float64, lo, hi time.Duration) cue {
-	var c cue
-	na := len(audio[0])
-	if na < 20 {
-		return c
-	}
-	base, mvs := jointFrames(ms, audioStart, mouth, na)
-	n := len(base)
-	c.N = n
-	if n < 10 {
+	c, na, base, mvs, ok := jointStart(ms, audioStart, mouth, audio)
+	if !ok {
 		return c
 	}
 	var lags []int

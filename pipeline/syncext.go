@@ -55,6 +55,18 @@ func jointFrames(ms *mouthSeries, audioStart time.Duration, mouth [][]float64, n
 	return base, mvs
 }
 
+// jointStart begins a joint cue on the frames of jointFrames: c.N is their number, and ok is
+// false (c to be returned as it is) with fewer than 20 audio steps or 10 frames.
+func jointStart(ms *mouthSeries, audioStart time.Duration, mouth, audio [][]float64) (c cue, na int, base []int, mvs [][]float64, ok bool) {
+	na = len(audio[0])
+	if na < 20 {
+		return c, na, nil, nil, false
+	}
+	base, mvs = jointFrames(ms, audioStart, mouth, na)
+	c.N = len(base)
+	return c, na, base, mvs, c.N >= 10
+}
+
 // audioAt is the audio grid position of a frame at grid position k, lag l and circular
 // shift, on the time-reversed audio when rev.
 func audioAt(k, l, shift, na int, rev bool) int {
@@ -134,15 +146,11 @@ const (
 // speech-vs-pause level is gone: what is left is whether the mouth opens and closes with
 // that word's syllables, which a dub's timing does not give.
 func calibratedSegJoint(ms *mouthSeries, audioStart time.Duration, mouth, audio [][]float64, seg []int, lo, hi time.Duration) cue {
-	var c cue
-	na := len(audio[0])
-	if na < 20 || len(seg) != na {
-		return c
+	if len(seg) != len(audio[0]) {
+		return cue{}
 	}
-	base, mvs := jointFrames(ms, audioStart, mouth, na)
-	n := len(base)
-	c.N = n
-	if n < 10 {
+	c, na, base, mvs, ok := jointStart(ms, audioStart, mouth, audio)
+	if !ok {
 		return c
 	}
 	nseg := 0
@@ -257,15 +265,8 @@ const (
 // the victim's own sound played late or early peaks outside; a dub has no peak. Calibrated
 // against the clip's circular-shift null.
 func calibratedOffset(ms *mouthSeries, audioStart time.Duration, mouth, audio [][]float64, lo, hi time.Duration) cue {
-	var c cue
-	na := len(audio[0])
-	if na < 20 {
-		return c
-	}
-	base, mvs := jointFrames(ms, audioStart, mouth, na)
-	n := len(base)
-	c.N = n
-	if n < 10 {
+	c, na, base, mvs, ok := jointStart(ms, audioStart, mouth, audio)
+	if !ok {
 		return c
 	}
 	var lags []int
@@ -315,16 +316,9 @@ func calibratedOffset(ms *mouthSeries, audioStart time.Duration, mouth, audio []
 // which pays for the regression's extra freedom alike. Which mix of opening, pixel change and
 // eigenlips goes with the sound differs from face to face; the regression finds it per clip.
 func calibratedReg(ms *mouthSeries, audioStart time.Duration, mouth, audio [][]float64, lo, hi time.Duration, ridge float64) cue {
-	var c cue
-	na := len(audio[0])
-	if na < 20 {
-		return c
-	}
-	base, mvs := jointFrames(ms, audioStart, mouth, na)
-	n := len(base)
-	c.N = n
-	p := len(mvs)
-	if n < 10 || p == 0 {
+	c, na, base, mvs, ok := jointStart(ms, audioStart, mouth, audio)
+	n, p := len(base), len(mvs)
+	if !ok || p == 0 {
 		return c
 	}
 	g := make([][]float64, p)
