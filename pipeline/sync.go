@@ -696,17 +696,12 @@ func calibratedMax(ms *mouthSeries, audioStart time.Duration, sigs [][]float64, 
 		}
 		return bestR, bestLag
 	}
-	c.R, c.LagMS = best(a, 0)
-	// The null: the audio circularly shifted and time-reversed (nullScores).
-	null := nullScores(na, func(reversed bool, shift int) float64 {
-		x := a
+	calibrateStat(&c, na, func(reversed bool, shift int) (float64, float64) {
 		if reversed {
-			x = rev
+			return best(rev, shift)
 		}
-		r, _ := best(x, shift)
-		return r
+		return best(a, shift)
 	})
-	calibrateNull(&c, null)
 	return c
 }
 
@@ -736,11 +731,7 @@ func calibratedJoint(ms *mouthSeries, audioStart time.Duration, mouth, audio [][
 		}
 		return bestS, bestLag
 	}
-	c.R, c.LagMS = best(false, 0)
-	calibrateNull(&c, nullScores(na, func(reversed bool, shift int) float64 {
-		r, _ := best(reversed, shift)
-		return r
-	}))
+	calibrateStat(&c, na, best)
 	return c
 }
 

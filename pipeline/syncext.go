@@ -80,6 +80,17 @@ func audioAt(k, l, shift, na int, rev bool) int {
 	return p
 }
 
+// calibrateStat sets c's R and LagMS from stat (the statistic and its best lag, in ms) on the
+// audio as it is, and calibrates R against the clip's null of the same statistic over the
+// circularly shifted and time-reversed audio (nullScores).
+func calibrateStat(c *cue, na int, stat func(rev bool, shift int) (float64, float64)) {
+	c.R, c.LagMS = stat(false, 0)
+	calibrateNull(c, nullScores(na, func(reversed bool, shift int) float64 {
+		r, _ := stat(reversed, shift)
+		return r
+	}))
+}
+
 // calibrateNull sets c's Z and Pct from R and the null scores (the null's spread at least
 // 0.02: a near-constant null must not make any R look certain).
 func calibrateNull(c *cue, null []float64) {
@@ -214,11 +225,7 @@ func calibratedSegJoint(ms *mouthSeries, audioStart time.Duration, mouth, audio 
 		}
 		return bestS, bestLag
 	}
-	c.R, c.LagMS = best(false, 0)
-	calibrateNull(&c, nullScores(na, func(reversed bool, shift int) float64 {
-		r, _ := best(reversed, shift)
-		return r
-	}))
+	calibrateStat(&c, na, best)
 	return c
 }
 
@@ -298,11 +305,7 @@ func calibratedOffset(ms *mouthSeries, audioStart time.Duration, mouth, audio []
 		}
 		return bi - bo, lag
 	}
-	c.R, c.LagMS = stat(false, 0)
-	calibrateNull(&c, nullScores(na, func(reversed bool, shift int) float64 {
-		r, _ := stat(reversed, shift)
-		return r
-	}))
+	calibrateStat(&c, na, stat)
 	return c
 }
 
@@ -381,10 +384,6 @@ func calibratedReg(ms *mouthSeries, audioStart time.Duration, mouth, audio [][]f
 		}
 		return bestS, bestLag
 	}
-	c.R, c.LagMS = stat(false, 0)
-	calibrateNull(&c, nullScores(na, func(reversed bool, shift int) float64 {
-		r, _ := stat(reversed, shift)
-		return r
-	}))
+	calibrateStat(&c, na, stat)
 	return c
 }
