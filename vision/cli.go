@@ -7,6 +7,7 @@ import (
 	"fmt"
 	"github.com/faceverify/faceverify/internal/csvfile"
 	"github.com/faceverify/faceverify/internal/onnxrt"
+	"github.com/faceverify/faceverify/internal/stats"
 	"io"
 	"math"
 	"os"
@@ -304,18 +305,7 @@ func SpoofSummary(live, spoof []float64, noFace int, thr float64) SpoofResult {
 	r.APCER = round4(apcer(thr))
 	r.BPCER = round4(bpcer(thr))
 	// EER and AUC
-	var auc float64
-	for _, l := range live {
-		for _, s := range spoof {
-			switch {
-			case l > s:
-				auc++
-			case l == s:
-				auc += 0.5
-			}
-		}
-	}
-	r.AUC = round4(auc / float64(len(live)*len(spoof)))
+	r.AUC = round4(stats.AUC(live, spoof))
 	best := 2.0
 	for _, t := range append(append([]float64{}, live...), spoof...) {
 		a, b := apcer(t), bpcer(t)
