@@ -91,6 +91,21 @@ func calibrateStat(c *cue, na int, stat func(rev bool, shift int) (float64, floa
 	}))
 }
 
+// bestOverLags is the largest value of f over the lags lo…hi, 20 ms apart (f takes the lag
+// in audio grid steps; ok false: no value at that lag), with its lag in ms (0, 0: none).
+func bestOverLags(lo, hi time.Duration, f func(l int) (v float64, ok bool)) (best, lagMS float64) {
+	best = math.Inf(-1)
+	for lag := lo; lag <= hi; lag += 20 * time.Millisecond {
+		if v, ok := f(int(lag / audioStep)); ok && v > best {
+			best, lagMS = v, float64(lag.Milliseconds())
+		}
+	}
+	if math.IsInf(best, -1) {
+		best = 0
+	}
+	return best, lagMS
+}
+
 // calibrateNull sets c's Z and Pct from R and the null scores (the null's spread at least
 // 0.02: a near-constant null must not make any R look certain).
 func calibrateNull(c *cue, null []float64) {
@@ -174,9 +189,7 @@ func calibratedSegJoint(ms *mouthSeries, audioStart time.Duration, mouth, audio 
 	type acc struct{ n, sx, sy, sxx, syy, sxy float64 }
 	accs := make([]acc, nseg)
 	best := func(rev bool, shift int) (float64, float64) {
-		bestS, bestLag := math.Inf(-1), 0.0
-		for lag := lo; lag <= hi; lag += 20 * time.Millisecond {
-			l := int(lag / audioStep)
+		return bestOverLags(lo, hi, func(l int) (float64, bool) {
 			var sum float64
 			var cnt int
 			for j, a := range audio {
@@ -213,17 +226,10 @@ func calibratedSegJoint(ms *mouthSeries, audioStart time.Duration, mouth, audio 
 				}
 			}
 			if cnt == 0 {
-				continue
+				return 0, false
 			}
-			sum /= math.Sqrt(float64(cnt))
-			if sum > bestS {
-				bestS, bestLag = sum, float64(lag.Milliseconds())
-			}
-		}
-		if math.IsInf(bestS, -1) {
-			bestS = 0
-		}
-		return bestS, bestLag
+			return sum / math.Sqrt(float64(cnt)), true
+		})
 	}
 	calibrateStat(&c, na, best)
 	return c
@@ -348,9 +354,7 @@ func calibratedReg(ms *mouthSeries, audioStart time.Duration, mouth, audio [][]f
 	av := make([]float64, n)
 	cv := make([]float64, p)
 	stat := func(rev bool, shift int) (float64, float64) {
-		bestS, bestLag := math.Inf(-1), 0.0
-		for lag := lo; lag <= hi; lag += 20 * time.Millisecond {
-			l := int(lag / audioStep)
+		return bestOverLags(lo, hi, func(l int) (float64, bool) {
 			var sum float64
 			for _, a := range audio {
 				for q, k := range base {
@@ -375,14 +379,8 @@ func calibratedReg(ms *mouthSeries, audioStart time.Duration, mouth, audio [][]f
 				}
 				sum += math.Sqrt(math.Max(0, r2))
 			}
-			if sum > bestS {
-				bestS, bestLag = sum, float64(lag.Milliseconds())
-			}
-		}
-		if math.IsInf(bestS, -1) {
-			bestS = 0
-		}
-		return bestS, bestLag
+			return sum, true
+		})
 	}
 	calibrateStat(&c, na, stat)
 	return c
