@@ -696,30 +696,12 @@ func calibratedMax(ms *mouthSeries, audioStart time.Duration, sigs [][]float64, 
 		}
 		return bestR, bestLag
 	}
-	c.R, c.LagMS = best(a, 0)
-	// The null: the audio circularly shifted and time-reversed (nullScores).
-	null := nullScores(na, func(reversed bool, shift int) float64 {
-		x := a
+	calibrateStat(&c, na, func(reversed bool, shift int) (float64, float64) {
 		if reversed {
-			x = rev
+			return best(rev, shift)
 		}
-		r, _ := best(x, shift)
-		return r
+		return best(a, shift)
 	})
-	c.Shifts = len(null)
-	if len(null) < 3 {
-		return c
-	}
-	nm, nsd := mean(null), std(null)
-	nsd = math.Max(nsd, 0.02) // a near-constant null must not make any R look certain
-	c.Z = (c.R - nm) / nsd
-	below := 0
-	for _, r := range null {
-		if r < c.R {
-			below++
-		}
-	}
-	c.Pct = float64(below) / float64(len(null))
 	return c
 }
 
@@ -728,106 +710,28 @@ func calibratedMax(ms *mouthSeries, audioStart time.Duration, sigs [][]float64, 
 // and calibrates that against the clip's null like calibrated. Frames: those valid in every
 // mouth signal.
 func calibratedJoint(ms *mouthSeries, audioStart time.Duration, mouth, audio [][]float64, lo, hi time.Duration) cue {
-	var c cue
-	na := len(audio[0])
-	if na < 20 {
+	c, na, base, mvs, ok := jointStart(ms, audioStart, mouth, audio)
+	if !ok {
 		return c
 	}
-	var base []int
-	var rows [][]float64
-	for i, t := range ms.t {
-		if !ms.ok[i] {
-			continue
-		}
-		k := int(math.Round(float64(t-audioStart) / float64(audioStep)))
-		bad := k < 0 || k >= na
-		for _, m := range mouth {
-			if math.IsNaN(m[i]) {
-				bad = true
-			}
-		}
-		if bad {
-			continue
-		}
-		row := make([]float64, len(mouth))
-		for j, m := range mouth {
-			row[j] = m[i]
-		}
-		base = append(base, k)
-		rows = append(rows, row)
+	var lags []int
+	var lagMS []float64
+	for lag := lo; lag <= hi; lag += 20 * time.Millisecond {
+		lags = append(lags, int(lag/audioStep))
+		lagMS = append(lagMS, float64(lag.Milliseconds()))
 	}
-	n := len(base)
-	c.N = n
-	if n < 10 {
-		return c
-	}
-	mvs := make([][]float64, len(mouth))
-	for j := range mouth {
-		mv := make([]float64, n)
-		for i := range mv {
-			mv[i] = rows[i][j]
-		}
-		mm, sd := mean(mv), std(mv)
-		for i := range mv {
-			if sd > 0 {
-				mv[i] = (mv[i] - mm) / sd
-			} else {
-				mv[i] = 0
-			}
-		}
-		mvs[j] = mv
-	}
-	av := make([]float64, n)
+	prof := make([]float64, len(lags))
 	best := func(rev bool, shift int) (float64, float64) {
+		jointProfile(base, mvs, audio, lags, shift, rev, prof)
 		bestS, bestLag := math.Inf(-1), 0.0
-		for lag := lo; lag <= hi; lag += 20 * time.Millisecond {
-			l := int(lag / audioStep)
-			var sum float64
-			for j, a := range audio {
-				for q, k := range base {
-					p := (k + l + shift) % na
-					if p < 0 {
-						p += na
-					}
-					if rev {
-						p = na - 1 - p
-					}
-					av[q] = a[p]
-				}
-				am, as := mean(av), std(av)
-				if as == 0 {
-					continue
-				}
-				var s float64
-				for q := range av {
-					s += mvs[j][q] * (av[q] - am)
-				}
-				sum += s / as / float64(n-1)
-			}
+		for i, sum := range prof {
 			if sum > bestS {
-				bestS, bestLag = sum, float64(lag.Milliseconds())
+				bestS, bestLag = sum, lagMS[i]
 			}
 		}
 		return bestS, bestLag
 	}
-	c.R, c.LagMS = best(false, 0)
-	null := nullScores(na, func(reversed bool, shift int) float64 {
-		r, _ := best(reversed, shift)
-		return r
-	})
-	c.Shifts = len(null)
-	if len(null) < 3 {
-		return c
-	}
-	nm, nsd := mean(null), math.Max(std(null), 0.02)
-	c.Z = (c.R - nm) / nsd
-	below := 0
-	for _, r := range null {
-		if r < c.R {
-			below++
-		}
-	}
-	c.Pct = float64(below) / float64(len(null))
+	calibrateStat(&c, na, best)
 	return c
 }
 

@@ -55,6 +55,18 @@ func jointFrames(ms *mouthSeries, audioStart time.Duration, mouth [][]float64, n
 	return base, mvs
 }
 
+// jointStart begins a joint cue on the frames of jointFrames: c.N is their number, and ok is
+// false (c to be returned as it is) with fewer than 20 audio steps or 10 frames.
+func jointStart(ms *mouthSeries, audioStart time.Duration, mouth, audio [][]float64) (c cue, na int, base []int, mvs [][]float64, ok bool) {
+	na = len(audio[0])
+	if na < 20 {
+		return c, na, nil, nil, false
+	}
+	base, mvs = jointFrames(ms, audioStart, mouth, na)
+	c.N = len(base)
+	return c, na, base, mvs, c.N >= 10
+}
+
 // audioAt is the audio grid position of a frame at grid position k, lag l and circular
 // shift, on the time-reversed audio when rev.
 func audioAt(k, l, shift, na int, rev bool) int {
@@ -68,7 +80,34 @@ func audioAt(k, l, shift, na int, rev bool) int {
 	return p
 }
 
-// calibrateNull sets c's Z and Pct from R and the null scores.
+// calibrateStat sets c's R and LagMS from stat (the statistic and its best lag, in ms) on the
+// audio as it is, and calibrates R against the clip's null of the same statistic over the
+// circularly shifted and time-reversed audio (nullScores).
+func calibrateStat(c *cue, na int, stat func(rev bool, shift int) (float64, float64)) {
+	c.R, c.LagMS = stat(false, 0)
+	calibrateNull(c, nullScores(na, func(reversed bool, shift int) float64 {
+		r, _ := stat(reversed, shift)
+		return r
+	}))
+}
+
+// bestOverLags is the largest value of f over the lags lo…hi, 20 ms apart (f takes the lag
+// in audio grid steps; ok false: no value at that lag), with its lag in ms (0, 0: none).
+func bestOverLags(lo, hi time.Duration, f func(l int) (v float64, ok bool)) (best, lagMS float64) {
+	best = math.Inf(-1)
+	for lag := lo; lag <= hi; lag += 20 * time.Millisecond {
+		if v, ok := f(int(lag / audioStep)); ok && v > best {
+			best, lagMS = v, float64(lag.Milliseconds())
+		}
+	}
+	if math.IsInf(best, -1) {
+		best = 0
+	}
+	return best, lagMS
+}
+
+// calibrateNull sets c's Z and Pct from R and the null scores (the null's spread at least
+// 0.02: a near-constant null must not make any R look certain).
 func calibrateNull(c *cue, null []float64) {
 	c.Shifts = len(null)
 	if len(null) < 3 {
@@ -133,15 +172,11 @@ const (
 // speech-vs-pause level is gone: what is left is whether the mouth opens and closes with
 // that word's syllables, which a dub's timing does not give.
 func calibratedSegJoint(ms *mouthSeries, audioStart time.Duration, mouth, audio [][]float64, seg []int, lo, hi time.Duration) cue {
-	var c cue
-	na := len(audio[0])
-	if na < 20 || len(seg) != na {
-		return c
+	if len(seg) != len(audio[0]) {
+		return cue{}
 	}
-	base, mvs := jointFrames(ms, audioStart, mouth, na)
-	n := len(base)
-	c.N = n
-	if n < 10 {
+	c, na, base, mvs, ok := jointStart(ms, audioStart, mouth, audio)
+	if !ok {
 		return c
 	}
 	nseg := 0
@@ -154,9 +189,7 @@ func calibratedSegJoint(ms *mouthSeries, audioStart time.Duration, mouth, audio 
 	type acc struct{ n, sx, sy, sxx, syy, sxy float64 }
 	accs := make([]acc, nseg)
 	best := func(rev bool, shift int) (float64, float64) {
-		bestS, bestLag := math.Inf(-1), 0.0
-		for lag := lo; lag <= hi; lag += 20 * time.Millisecond {
-			l := int(lag / audioStep)
+		return bestOverLags(lo, hi, func(l int) (float64, bool) {
 			var sum float64
 			var cnt int
 			for j, a := range audio {
@@ -193,23 +226,12 @@ func calibratedSegJoint(ms *mouthSeries, audioStart time.Duration, mouth, audio 
 				}
 			}
 			if cnt == 0 {
-				continue
+				return 0, false
 			}
-			sum /= math.Sqrt(float64(cnt))
-			if sum > bestS {
-				bestS, bestLag = sum, float64(lag.Milliseconds())
-			}
-		}
-		if math.IsInf(bestS, -1) {
-			bestS = 0
-		}
-		return bestS, bestLag
+			return sum / math.Sqrt(float64(cnt)), true
+		})
 	}
-	c.R, c.LagMS = best(false, 0)
-	calibrateNull(&c, nullScores(na, func(reversed bool, shift int) float64 {
-		r, _ := best(reversed, shift)
-		return r
-	}))
+	calibrateStat(&c, na, best)
 	return c
 }
 
@@ -256,15 +278,8 @@ const (
 // the victim's own sound played late or early peaks outside; a dub has no peak. Calibrated
 // against the clip's circular-shift null.
 func calibratedOffset(ms *mouthSeries, audioStart time.Duration, mouth, audio [][]float64, lo, hi time.Duration) cue {
-	var c cue
-	na := len(audio[0])
-	if na < 20 {
-		return c
-	}
-	base, mvs := jointFrames(ms, audioStart, mouth, na)
-	n := len(base)
-	c.N = n
-	if n < 10 {
+	c, na, base, mvs, ok := jointStart(ms, audioStart, mouth, audio)
+	if !ok {
 		return c
 	}
 	var lags []int
@@ -296,11 +311,7 @@ func calibratedOffset(ms *mouthSeries, audioStart time.Duration, mouth, audio []
 		}
 		return bi - bo, lag
 	}
-	c.R, c.LagMS = stat(false, 0)
-	calibrateNull(&c, nullScores(na, func(reversed bool, shift int) float64 {
-		r, _ := stat(reversed, shift)
-		return r
-	}))
+	calibrateStat(&c, na, stat)
 	return c
 }
 
@@ -314,16 +325,9 @@ func calibratedOffset(ms *mouthSeries, audioStart time.Duration, mouth, audio []
 // which pays for the regression's extra freedom alike. Which mix of opening, pixel change and
 // eigenlips goes with the sound differs from face to face; the regression finds it per clip.
 func calibratedReg(ms *mouthSeries, audioStart time.Duration, mouth, audio [][]float64, lo, hi time.Duration, ridge float64) cue {
-	var c cue
-	na := len(audio[0])
-	if na < 20 {
-		return c
-	}
-	base, mvs := jointFrames(ms, audioStart, mouth, na)
-	n := len(base)
-	c.N = n
-	p := len(mvs)
-	if n < 10 || p == 0 {
+	c, na, base, mvs, ok := jointStart(ms, audioStart, mouth, audio)
+	n, p := len(base), len(mvs)
+	if !ok || p == 0 {
 		return c
 	}
 	g := make([][]float64, p)
@@ -350,9 +354,7 @@ func calibratedReg(ms *mouthSeries, audioStart time.Duration, mouth, audio [][]f
 	av := make([]float64, n)
 	cv := make([]float64, p)
 	stat := func(rev bool, shift int) (float64, float64) {
-		bestS, bestLag := math.Inf(-1), 0.0
-		for lag := lo; lag <= hi; lag += 20 * time.Millisecond {
-			l := int(lag / audioStep)
+		return bestOverLags(lo, hi, func(l int) (float64, bool) {
 			var sum float64
 			for _, a := range audio {
 				for q, k := range base {
@@ -377,19 +379,9 @@ func calibratedReg(ms *mouthSeries, audioStart time.Duration, mouth, audio [][]f
 				}
 				sum += math.Sqrt(math.Max(0, r2))
 			}
-			if sum > bestS {
-				bestS, bestLag = sum, float64(lag.Milliseconds())
-			}
-		}
-		if math.IsInf(bestS, -1) {
-			bestS = 0
-		}
-		return bestS, bestLag
+			return sum, true
+		})
 	}
-	c.R, c.LagMS = stat(false, 0)
-	calibrateNull(&c, nullScores(na, func(reversed bool, shift int) float64 {
-		r, _ := stat(reversed, shift)
-		return r
-	}))
+	calibrateStat(&c, na, stat)
 	return c
 }

@@ -165,24 +165,8 @@ func solve(a [][]float64, b []float64) []float64 {
 	return x
 }
 
-// AUC is the probability that a random positive scores above a random negative.
-func AUC(pos, neg []float64) float64 {
-	if len(pos) == 0 || len(neg) == 0 {
-		return 0
-	}
-	var s float64
-	for _, p := range pos {
-		for _, n := range neg {
-			switch {
-			case p > n:
-				s++
-			case p == n:
-				s += 0.5
-			}
-		}
-	}
-	return s / float64(len(pos)*len(neg))
-}
+// AUC is the probability that a random positive scores above a random negative (stats.AUC).
+func AUC(pos, neg []float64) float64 { return stats.AUC(pos, neg) }
 
 // EER returns the equal error rate and its threshold (accept when score ≥ threshold).
 func EER(pos, neg []float64) (eer, thr float64) {

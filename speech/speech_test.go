@@ -2,7 +2,6 @@ package speech
 
 import (
 	"encoding/binary"
-	"encoding/csv"
 	"errors"
 	"fmt"
 	"math"
@@ -15,6 +14,7 @@ import (
 	"sync"
 	"testing"
 
+	"github.com/faceverify/faceverify/internal/csvfile"
 	"github.com/faceverify/faceverify/internal/testenv"
 )
 
@@ -320,12 +320,7 @@ func TestRealSpeakers(t *testing.T) {
 	root := testenv.Datasets(t, "speech")
 	r := recognizer(t)
 	split := map[string]string{}
-	f, err := os.Open(filepath.Join(testenv.RepoRoot(), "speech", "train", "split.csv"))
-	if err != nil {
-		t.Fatal(err)
-	}
-	rows, err := csv.NewReader(f).ReadAll()
-	f.Close()
+	rows, err := csvfile.Read(filepath.Join(testenv.RepoRoot(), "speech", "train", "split.csv"))
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -335,12 +330,7 @@ func TestRealSpeakers(t *testing.T) {
 	type dset struct{ name, lang string }
 	n, accepted := map[string]int{}, map[string]int{}
 	for _, ds := range []dset{{"fsdd", "en"}, {"en-digits", "en"}, {"zh-digits", "zh"}} {
-		lf, err := os.Open(filepath.Join(root, "speech", ds.name, "labels.csv"))
-		if err != nil {
-			t.Fatal(err)
-		}
-		lrows, err := csv.NewReader(lf).ReadAll()
-		lf.Close()
+		lrows, err := csvfile.Read(filepath.Join(root, "speech", ds.name, "labels.csv"))
 		if err != nil {
 			t.Fatal(err)
 		}

@@ -1,14 +1,13 @@
 package vision
 
 import (
-	"syscall"
-
-	"encoding/csv"
 	"encoding/json"
 	"errors"
 	"flag"
 	"fmt"
+	"github.com/faceverify/faceverify/internal/csvfile"
 	"github.com/faceverify/faceverify/internal/onnxrt"
+	"github.com/faceverify/faceverify/internal/stats"
 	"io"
 	"math"
 	"os"
@@ -93,10 +92,10 @@ func RunCompare(args []string, stdout io.Writer) error {
 		return fmt.Errorf("compare: %w", err)
 	}
 	start := time.Now()
-	cpu0, m0 := processCPU(), onnxrt.Snapshot()
+	cpu0, m0 := onnxrt.ProcessCPU(), onnxrt.Snapshot()
 	scores, nimg := e.ScorePairs(pairs, p, *workers)
 	secs := time.Since(start).Seconds()
-	cpu, floor := processCPU()-cpu0, onnxrt.Snapshot().Since(m0).Total()
+	cpu, floor := onnxrt.ProcessCPU()-cpu0, onnxrt.Snapshot().Since(m0).Total()
 	base := *root
 	if base == "" {
 		base = filepath.Dir(*pairsPath)
@@ -224,12 +223,7 @@ type liveItem struct {
 }
 
 func readLiveLabels(dir string) ([]liveItem, error) {
-	f, err := os.Open(filepath.Join(dir, "labels.csv"))
-	if err != nil {
-		return nil, err
-	}
-	defer f.Close()
-	recs, err := csv.NewReader(f).ReadAll()
+	recs, err := csvfile.Read(filepath.Join(dir, "labels.csv"))
 	if err != nil {
 		return nil, err
 	}
@@ -311,18 +305,7 @@ func SpoofSummary(live, spoof []float64, noFace int, thr float64) SpoofResult {
 	r.APCER = round4(apcer(thr))
 	r.BPCER = round4(bpcer(thr))
 	// EER and AUC
-	var auc float64
-	for _, l := range live {
-		for _, s := range spoof {
-			switch {
-			case l > s:
-				auc++
-			case l == s:
-				auc += 0.5
-			}
-		}
-	}
-	r.AUC = round4(auc / float64(len(live)*len(spoof)))
+	r.AUC = round4(stats.AUC(live, spoof))
 	best := 2.0
 	for _, t := range append(append([]float64{}, live...), spoof...) {
 		a, b := apcer(t), bpcer(t)
@@ -332,13 +315,4 @@ func SpoofSummary(live, spoof []float64, noFace int, thr float64) SpoofResult {
 		}
 	}
 	return r
-}
-
-// processCPU is the CPU time (user + system, all threads) of this process so far.
-func processCPU() time.Duration {
-	var ru syscall.Rusage
-	if syscall.Getrusage(syscall.RUSAGE_SELF, &ru) != nil {
-		return 0
-	}
-	return time.Duration(ru.Utime.Nano() + ru.Stime.Nano())
 }

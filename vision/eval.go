@@ -153,31 +153,25 @@ func ReadPairs(path, root string) ([]Pair, error) {
 			perFold, _ = strconv.Atoi(f[1])
 			continue
 		}
-		var p Pair
+		// name idx idx (same person) or name idx name idx (two people)
+		var na, ia, nb, ib string
 		switch len(f) {
 		case 3:
-			a, err := img(f[0], f[1])
-			if err != nil {
-				return nil, err
-			}
-			b, err := img(f[0], f[2])
-			if err != nil {
-				return nil, err
-			}
-			p = Pair{A: a, B: b, Same: true}
+			na, ia, nb, ib = f[0], f[1], f[0], f[2]
 		case 4:
-			a, err := img(f[0], f[1])
-			if err != nil {
-				return nil, err
-			}
-			b, err := img(f[2], f[3])
-			if err != nil {
-				return nil, err
-			}
-			p = Pair{A: a, B: b}
+			na, ia, nb, ib = f[0], f[1], f[2], f[3]
 		default:
 			return nil, fmt.Errorf("pairs line %d: want 3 or 4 fields", line)
 		}
+		a, err := img(na, ia)
+		if err != nil {
+			return nil, err
+		}
+		b, err := img(nb, ib)
+		if err != nil {
+			return nil, err
+		}
+		p := Pair{A: a, B: b, Same: len(f) == 3}
 		if perFold > 0 {
 			p.Fold = len(pairs) / (2 * perFold)
 		}

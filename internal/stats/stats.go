@@ -1,5 +1,5 @@
 // Package stats holds the few summary statistics the pipeline and its evaluation tools
-// share (mean, median, share of values meeting a condition). Pure functions over float64
+// share (mean, median, share of values meeting a condition, ROC area). Pure functions over float64
 // slices; no allocation beyond Median's sorted copy. It must not grow models or I/O.
 package stats
 
@@ -42,4 +42,24 @@ func Frac(v []float64, f func(float64) bool) float64 {
 		}
 	}
 	return float64(n) / float64(len(v))
+}
+
+// AUC is the area under the ROC curve: the probability that a random positive scores above
+// a random negative, ties counting half (0 when either side is empty).
+func AUC(pos, neg []float64) float64 {
+	if len(pos) == 0 || len(neg) == 0 {
+		return 0
+	}
+	var s float64
+	for _, p := range pos {
+		for _, n := range neg {
+			switch {
+			case p > n:
+				s++
+			case p == n:
+				s += 0.5
+			}
+		}
+	}
+	return s / float64(len(pos)*len(neg))
 }

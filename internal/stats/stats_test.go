@@ -14,3 +14,20 @@ func TestStats(t *testing.T) {
 		t.Errorf("empty input")
 	}
 }
+
+func TestAUC(t *testing.T) {
+	for _, c := range []struct {
+		pos, neg []float64
+		want     float64
+	}{
+		{[]float64{3, 4}, []float64{1, 2}, 1},
+		{[]float64{1, 2}, []float64{3, 4}, 0},
+		{[]float64{1, 3}, []float64{2}, 0.5},
+		{[]float64{2}, []float64{2, 1}, 0.75}, // a tie counts half
+		{nil, []float64{1}, 0},
+	} {
+		if got := AUC(c.pos, c.neg); got != c.want {
+			t.Errorf("AUC(%v, %v) = %v, want %v", c.pos, c.neg, got, c.want)
+		}
+	}
+}

@@ -10,7 +10,6 @@
 package synccorpus
 
 import (
-	"encoding/csv"
 	"encoding/json"
 	"fmt"
 	"os"
@@ -22,6 +21,7 @@ import (
 	"sync"
 	"syscall"
 
+	"github.com/faceverify/faceverify/internal/csvfile"
 	"github.com/faceverify/faceverify/internal/testenv"
 )
 
@@ -55,12 +55,7 @@ type Clip struct {
 
 // Clips lists the talking clips of at least minDur seconds (labels.csv order).
 func Clips(ds string, minDur float64) ([]Clip, error) {
-	f, err := os.Open(filepath.Join(ds, "talking", "labels.csv"))
-	if err != nil {
-		return nil, err
-	}
-	defer f.Close()
-	rows, err := csv.NewReader(f).ReadAll()
+	rows, err := csvfile.Read(filepath.Join(ds, "talking", "labels.csv"))
 	if err != nil {
 		return nil, err
 	}
@@ -413,12 +408,7 @@ type voice struct {
 func (b *builder) digitVoices() (map[string][]voice, error) {
 	out := map[string][]voice{}
 	for _, set := range []string{"fsdd", "en-digits", "zh-digits"} {
-		f, err := os.Open(filepath.Join(b.ds, "speech", set, "labels.csv"))
-		if err != nil {
-			return nil, err
-		}
-		rows, err := csv.NewReader(f).ReadAll()
-		f.Close()
+		rows, err := csvfile.Read(filepath.Join(b.ds, "speech", set, "labels.csv"))
 		if err != nil {
 			return nil, err
 		}

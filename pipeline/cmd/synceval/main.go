@@ -268,25 +268,31 @@ func Report(w *os.File, ss, raw []pipeline.SyncSample, thr, bpcer, lambda float6
 // the accept rule.
 func bySpeaker(w *os.File, ss []pipeline.SyncSample, speakers []string, accept func(i int) bool) {
 	for _, spk := range speakers {
-		var g, gr, a, aa int
-		for i, s := range ss {
-			if s.Speaker != spk {
-				continue
-			}
-			if s.Genuine {
-				g++
-				if !accept(i) {
-					gr++
-				}
-			} else {
-				a++
-				if accept(i) {
-					aa++
-				}
-			}
-		}
+		g, gr, a, aa := outcomes(ss, func(s pipeline.SyncSample) bool { return s.Speaker == spk }, accept)
 		fmt.Fprintf(w, "  %-22s genuine refused %d/%d  attacks accepted %2d/%d\n", spk, gr, g, aa, a)
 	}
+}
+
+// outcomes counts, over the samples for which in holds, the genuine ones and those of them
+// refused, and the attacks and those of them accepted, by the accept rule.
+func outcomes(ss []pipeline.SyncSample, in func(pipeline.SyncSample) bool, accept func(i int) bool) (g, gr, a, aa int) {
+	for i, s := range ss {
+		if !in(s) {
+			continue
+		}
+		if s.Genuine {
+			g++
+			if !accept(i) {
+				gr++
+			}
+		} else {
+			a++
+			if accept(i) {
+				aa++
+			}
+		}
+	}
+	return g, gr, a, aa
 }
 
 func speakersOf(ss []pipeline.SyncSample) []string {
@@ -458,23 +464,7 @@ func tally(w *os.File, ss []pipeline.SyncSample, accept func(i int) bool) {
 	fmt.Fprintf(w, "  ALL: BPCER %d/%d = %.1f %%, APCER %d/%d = %.1f %%\n", gn-ga, gn, 100*float64(gn-ga)/float64(gn), aa, an, 100*float64(aa)/float64(an))
 	fmt.Fprint(w, "  by clip length:")
 	for _, b := range [][2]float64{{2, 3.5}, {3.5, 6}, {6, 20.5}} {
-		var g, gr, a, aacc int
-		for i, s := range ss {
-			if s.Duration < b[0] || s.Duration >= b[1] {
-				continue
-			}
-			if s.Genuine {
-				g++
-				if !accept(i) {
-					gr++
-				}
-			} else {
-				a++
-				if accept(i) {
-					aacc++
-				}
-			}
-		}
+		g, gr, a, aacc := outcomes(ss, func(s pipeline.SyncSample) bool { return !(s.Duration < b[0] || s.Duration >= b[1]) }, accept)
 		fmt.Fprintf(w, "  %.1f–%.1f s BPCER %d/%d APCER %d/%d;", b[0], b[1], gr, g, aacc, a)
 	}
 	fmt.Fprintln(w)

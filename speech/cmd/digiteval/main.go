@@ -22,7 +22,6 @@ package main
 import (
 	"bytes"
 	"encoding/binary"
-	"encoding/csv"
 	"errors"
 	"flag"
 	"fmt"
@@ -34,6 +33,7 @@ import (
 	"sort"
 	"syscall"
 
+	"github.com/faceverify/faceverify/internal/csvfile"
 	"github.com/faceverify/faceverify/speech"
 	"github.com/faceverify/faceverify/verify"
 )
@@ -651,10 +651,7 @@ func readWav(path string) ([]int16, int) {
 }
 
 func readCSV(path string) []map[string]string {
-	f, err := os.Open(path)
-	check(err)
-	defer f.Close()
-	rows, err := csv.NewReader(f).ReadAll()
+	rows, err := csvfile.Read(path)
 	check(err)
 	var out []map[string]string
 	for _, r := range rows[1:] {
