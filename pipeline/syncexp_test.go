@@ -65,8 +65,8 @@ func expGated(s SyncSample) bool {
 	return s.X == nil || s.Result != "SR_ERROR" && s.Result != "LIP_VOICE_NOT_SYNC"
 }
 
-func expAUC(cs []expClip, z []float64) float64 {
-	var pos, neg []float64
+// expSplit: the genuine and attack scores, a gated clip scoring −∞ (refused before the fusion).
+func expSplit(cs []expClip, z []float64) (pos, neg []float64) {
 	for i, c := range cs {
 		v := math.Inf(-1)
 		if !expGated(c.s) {
@@ -78,6 +78,11 @@ func expAUC(cs []expClip, z []float64) float64 {
 			neg = append(neg, v)
 		}
 	}
+	return pos, neg
+}
+
+func expAUC(cs []expClip, z []float64) float64 {
+	pos, neg := expSplit(cs, z)
 	return AUC(pos, neg)
 }
 
@@ -105,18 +110,7 @@ func losoExp(cs []expClip, feats [][]float64, lambda float64) (auc, eer float64)
 			}
 		}
 	}
-	var pos, neg []float64
-	for i, c := range cs {
-		v := math.Inf(-1)
-		if !expGated(c.s) {
-			v = prob[i]
-		}
-		if c.s.Genuine {
-			pos = append(pos, v)
-		} else {
-			neg = append(neg, v)
-		}
-	}
+	pos, neg := expSplit(cs, prob)
 	e, _ := EER(pos, neg)
 	return AUC(pos, neg), e
 }

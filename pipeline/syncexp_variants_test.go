@@ -75,7 +75,10 @@ func rankT(x []float64) []float64 {
 }
 
 // subband log energy like audioEvidence.energy, of pcm band-passed to [lo, hi].
-func subEnergy(c *expClip, lo, hi float64) []float64 {
+func subEnergy(c *expClip, lo, hi float64) []float64 { return subBand(c, lo, hi).energy }
+
+// subBand: audioEvidence of pcm band-passed to [lo, hi] (two high-pass and two low-pass biquads).
+func subBand(c *expClip, lo, hi float64) audioSeries {
 	x := make([]float64, len(c.in.PCM))
 	for i, v := range c.in.PCM {
 		x[i] = float64(v)
@@ -84,7 +87,7 @@ func subEnergy(c *expClip, lo, hi float64) []float64 {
 	biquad(x, lo, 16000, true)
 	biquad(x, hi, 16000, false)
 	biquad(x, hi, 16000, false)
-	return audioEvidence(x, c.ms.fps, c.in.Words).energy
+	return audioEvidence(x, c.ms.fps, c.in.Words)
 }
 
 func init() {
@@ -98,24 +101,8 @@ func init() {
 				return m
 			}, a4, minLag, maxLag)
 		},
-		"jhp_1k3k": func(c *expClip) cue {
-			e := subEnergy(c, 1000, 3000)
-			return jhpWith(c, 0.4, m4, func(c *expClip, s float64) [][]float64 {
-				a := a4(c, s)
-				he := hpA(c, e, s)
-				a[0], a[3] = he, he
-				return a
-			}, minLag, maxLag)
-		},
-		"jhp_300_1k": func(c *expClip) cue {
-			e := subEnergy(c, 300, 1000)
-			return jhpWith(c, 0.4, m4, func(c *expClip, s float64) [][]float64 {
-				a := a4(c, s)
-				he := hpA(c, e, s)
-				a[0], a[3] = he, he
-				return a
-			}, minLag, maxLag)
-		},
+		"jhp_1k3k":   bandVariant(1000, 3000, false, false),
+		"jhp_300_1k": bandVariant(300, 1000, false, false),
 		"jhp_2band": func(c *expClip) cue {
 			e1 := hpA(c, subEnergy(c, 300, 1000), 0.4)
 			e2 := hpA(c, subEnergy(c, 1000, 3400), 0.4)
@@ -133,15 +120,7 @@ func init() {
 
 func bandVariant(lo, hi float64, onsetToo, vadToo bool) func(c *expClip) cue {
 	return func(c *expClip) cue {
-		x := make([]float64, len(c.in.PCM))
-		for i, v := range c.in.PCM {
-			x[i] = float64(v)
-		}
-		biquad(x, lo, 16000, true)
-		biquad(x, lo, 16000, true)
-		biquad(x, hi, 16000, false)
-		biquad(x, hi, 16000, false)
-		au := audioEvidence(x, c.ms.fps, c.in.Words)
+		au := subBand(c, lo, hi)
 		return jhpWith(c, 0.4, m4, func(c *expClip, s float64) [][]float64 {
 			a := a4(c, s)
 			he := hpA(c, au.energy, s)
@@ -196,26 +175,17 @@ func itoa(i int) string {
 }
 
 func bandAu(c *expClip, lo, hi float64, fromBand bool) audioSeries {
-	var x []float64
 	if fromBand {
-		x = bandpass(c.in.PCM)
+		x := bandpass(c.in.PCM)
 		biquad(x, lo, 16000, true)
 		biquad(x, lo, 16000, true)
 		if hi < 3400 {
 			biquad(x, hi, 16000, false)
 			biquad(x, hi, 16000, false)
 		}
-	} else {
-		x = make([]float64, len(c.in.PCM))
-		for i, v := range c.in.PCM {
-			x[i] = float64(v)
-		}
-		biquad(x, lo, 16000, true)
-		biquad(x, lo, 16000, true)
-		biquad(x, hi, 16000, false)
-		biquad(x, hi, 16000, false)
+		return audioEvidence(x, c.ms.fps, c.in.Words)
 	}
-	return audioEvidence(x, c.ms.fps, c.in.Words)
+	return subBand(c, lo, hi)
 }
 
 func jfVariant(lo, hi, sigma float64, fromBand bool) func(c *expClip) cue {
