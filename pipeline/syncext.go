@@ -238,6 +238,15 @@ func calibratedSegJoint(ms *mouthSeries, audioStart time.Duration, mouth, audio 
 // ---------------------------------------------------------------------------------------
 // Audio-visual offset search
 
+// audioFrames fills av with the audio series a at the mouth frames base (lag l, circular
+// shift shift, reversed if rev) and returns its mean and standard deviation.
+func audioFrames(av, a []float64, base []int, l, shift, na int, rev bool) (am, as float64) {
+	for q, k := range base {
+		av[q] = a[audioAt(k, l, shift, na, rev)]
+	}
+	return mean(av), std(av)
+}
+
 // jointProfile is the joint statistic of calibratedJoint (the pairs' correlations summed)
 // at every lag of lags (audio grid steps), for the audio circularly shifted by shift.
 func jointProfile(base []int, mvs, audio [][]float64, lags []int, shift int, rev bool, out []float64) {
@@ -247,10 +256,7 @@ func jointProfile(base []int, mvs, audio [][]float64, lags []int, shift int, rev
 	for li, l := range lags {
 		var sum float64
 		for j, a := range audio {
-			for q, k := range base {
-				av[q] = a[audioAt(k, l, shift, na, rev)]
-			}
-			am, as := mean(av), std(av)
+			am, as := audioFrames(av, a, base, l, shift, na, rev)
 			if as == 0 {
 				continue
 			}
@@ -357,10 +363,7 @@ func calibratedReg(ms *mouthSeries, audioStart time.Duration, mouth, audio [][]f
 		return bestOverLags(lo, hi, func(l int) (float64, bool) {
 			var sum float64
 			for _, a := range audio {
-				for q, k := range base {
-					av[q] = a[audioAt(k, l, shift, na, rev)]
-				}
-				am, as := mean(av), std(av)
+				am, as := audioFrames(av, a, base, l, shift, na, rev)
 				if as == 0 {
 					continue
 				}
