@@ -81,7 +81,6 @@ func expSplit(cs []expClip, z []float64) (pos, neg []float64) {
 	return pos, neg
 }
 
-
 // losoExp: LOSO fusion of the columns feats (per clip), class-balanced ridge logistic.
 func losoExp(cs []expClip, feats [][]float64, lambda float64) expFig {
 	spk := map[string]bool{}
