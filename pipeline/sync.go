@@ -967,11 +967,12 @@ const SyncRidge = 0.5
 // syncCoef: intercept first, then one weight per feature (SyncFeatureNames). Fitted on every
 // dev speaker's clips of the synccorpus full corpus (22 genuine, 276 attacks; class-balanced
 // weights, ridge SyncRidge, SyncModelFeatures only, the cues on the SyncBandLow band, jhp on
-// the lower-lip crop change) by go run ./pipeline/cmd/synceval -eer; the intercept is
-// shifted so that MinSyncScore 0.5 is the equal-error point of the leave-one-speaker-out
-// scores (p 0.4915 of the fitted model: logit −0.0339; fitted intercept −1.1366). Figures of
-// the same recipe in docs/liveness.md. Refit whenever a cue or the speech model changes.
-var syncCoef = []float64{-1.1027, 0, 0, 0, 0, 0, 0.2046, 0, 0, 0, 0.2863, 0.4639}
+// the session-8 pairs: lower-lip change, lip gap, optical-flow opening) by go run
+// ./pipeline/cmd/synceval -eer; the intercept is shifted so that MinSyncScore 0.5 is the
+// equal-error point of the leave-one-speaker-out scores (p 0.4845 of the fitted model: logit
+// −0.0620; fitted intercept −1.2759). Figures of the same recipe in docs/liveness.md. Refit
+// whenever a cue or the speech model changes.
+var syncCoef = []float64{-1.2139, 0, 0, 0, 0, 0, 0.1849, 0, 0, 0, 0.2853, 0.5018}
 
 func fuse(r syncResult) (logit, prob float64) {
 	x := syncFeatures(r)
