@@ -110,10 +110,14 @@ func lipFlow(crops [][]float64) []float64 {
 }
 
 // lipGap is the lip gap height of a crop from its vertical intensity profile: the mean grey
-// level of each row over the middle half between the corners, and the summed depth of the
-// rows around the corner line (±cropH/4) below the profile's midpoint between its darkest and
-// brightest rows, in rows (0 when the profile is flat). The gap between the lips and the
-// open cavity are the dark rows; a closed mouth leaves only the thin lip line.
+// level of each row over the middle quarter between the corners, and the summed depth of the
+// rows around the corner line (±cropH/4) below the midpoint between the profile's darkest and
+// brightest rows there, relative to that half range — in rows (0 when the profile is flat).
+// The dark rows are the gap between the lips and the open cavity; a closed mouth leaves only
+// the thin dark line where the lips meet (the lips themselves are a little darker than the
+// skin, far above the midpoint). Relative to the profile's own range, so the lighting does
+// not move it. (Measured on the dev folds against the plain darkness below the skin level,
+// which the lips' own colour dominates: docs/liveness.md.)
 func lipGap(c []float64) float64 {
 	x0, x1 := 3*cropW/8, 5*cropW/8
 	prof := make([]float64, cropH)
