@@ -35,9 +35,17 @@ type flowSig struct{ v, pos, abs, cum, gap []float64 }
 
 var flowCache = map[*expClip]flowSig{}
 
+// flowRegions, when set, replace flowUp / flowLo for the flow variants (flowCache cleared).
+var flowRegions *[2][4]int
+
 func flowOf(c *expClip) flowSig {
 	if f, ok := flowCache[c]; ok {
 		return f
+	}
+	if flowRegions != nil {
+		u, l := flowUp, flowLo
+		flowUp, flowLo = flowRegions[0], flowRegions[1]
+		defer func() { flowUp, flowLo = u, l }()
 	}
 	cr := cropsF64(c)
 	v := lipFlow(cr)
@@ -127,10 +135,14 @@ func init() {
 // lm, pos (opening flow > 0), cum (integrated flow), gap (lip gap), abs (|flow|), in
 // (motionIn), px; audio: e (energy), vad, on (onset).
 func combo(pairs string, lo, hi time.Duration) func(c *expClip) cue {
+	return comboS(pairs, lo, hi, 0.4)
+}
+
+func comboS(pairs string, lo, hi time.Duration, sigma float64) func(c *expClip) cue {
 	return func(c *expClip) cue {
 		var ms, as [][]float64
 		f := flowOf(c)
-		hpa := a4(c, 0.4)
+		hpa := a4(c, sigma)
 		for _, p := range strings.Fields(pairs) {
 			mv := strings.Split(p, ":")
 			var m []float64
@@ -156,7 +168,7 @@ func combo(pairs string, lo, hi time.Duration) func(c *expClip) cue {
 			case "px":
 				m = c.ms.pxOpen
 			}
-			ms = append(ms, hpM(c, m, 0.4))
+			ms = append(ms, hpM(c, m, sigma))
 			as = append(as, hpa[map[string]int{"e": 0, "vad": 1, "on": 2}[mv[1]]])
 		}
 		return calibratedJoint(&c.ms, c.in.AudioStart, ms, as, lo, hi)
@@ -241,4 +253,22 @@ func TestSyncShortNull(t *testing.T) {
 				frac(z, func(v float64) bool { return v >= 1.65 }), frac(z, func(v float64) bool { return v >= 2.33 }))
 		}
 	}
+}
+
+func init() {
+	dep8 := "lo:e lo:vad rise:on gap:e pos:on"
+	extraVariants["d8_s03"] = comboS(dep8, minLag, maxLag, 0.3)
+	extraVariants["d8_s05"] = comboS(dep8, minLag, maxLag, 0.5)
+	regions := func(r [2][4]int) func(c *expClip) cue {
+		return func(c *expClip) cue {
+			flowRegions = &r
+			delete(flowCache, c)
+			defer func() { flowRegions = nil; delete(flowCache, c) }()
+			return combo(dep8, minLag, maxLag)(c)
+		}
+	}
+	extraVariants["d8_gap2"] = regions([2][4]int{{cropW / 4, 3 * cropW / 4, 2, cropH/2 - 2}, {cropW / 4, 3 * cropW / 4, cropH/2 + 2, cropH - 2}})
+	extraVariants["d8_wide"] = regions([2][4]int{{cropW / 8, 7 * cropW / 8, 2, cropH / 2}, {cropW / 8, 7 * cropW / 8, cropH / 2, cropH - 2}})
+	extraVariants["d8_mid"] = regions([2][4]int{{3 * cropW / 8, 5 * cropW / 8, 2, cropH / 2}, {3 * cropW / 8, 5 * cropW / 8, cropH / 2, cropH - 2}})
+	extraVariants["d8"] = combo(dep8, minLag, maxLag)
 }
