@@ -173,6 +173,8 @@ type mouthSeries struct {
 	motionIn []float64   // the same inside the lips region only (between the corners, ±1/3 width)
 	motionLo []float64   // the same below the corner line only (lower lip and jaw), between the corners
 	rise     []float64   // positive change of pxOpen + lmOpen (mouth opening), for onsets
+	flowOpen []float64   // opening speed of the lips by optical flow (lipFlow, > 0 part), smoothed
+	gap      []float64   // lip gap height from the crop's vertical profile (lipGap), smoothed
 	pcs      [][]float64 // the first principal components of the crop sequence ("eigenlips"), smoothed
 	fps      float64
 }
@@ -232,7 +234,8 @@ func mouthCrops(clip *media.Clip, track []frameFace) mouthInput {
 func mouthEvidence(mi *mouthInput) mouthSeries {
 	n := len(mi.T)
 	ms := mouthSeries{t: mi.T, ok: mi.OK, lmOpen: nanSlice(n),
-		pxOpen: nanSlice(n), motion: nanSlice(n), motionIn: nanSlice(n), motionLo: nanSlice(n), rise: nanSlice(n), fps: mi.FPS}
+		pxOpen: nanSlice(n), motion: nanSlice(n), motionIn: nanSlice(n), motionLo: nanSlice(n), rise: nanSlice(n),
+		gap: nanSlice(n), fps: mi.FPS}
 	crops := make([][]float64, n)
 	for i := range crops {
 		if mi.OK[i] {
@@ -251,6 +254,7 @@ func mouthEvidence(mi *mouthInput) mouthSeries {
 			continue
 		}
 		ms.pxOpen[i] = innerDark(c)
+		ms.gap[i] = lipGap(c)
 		if i > 0 && crops[i-1] != nil {
 			var s float64
 			for k := range c {
@@ -275,6 +279,10 @@ func mouthEvidence(mi *mouthInput) mouthSeries {
 			ms.motionLo[i] = sl / float64(cropH/2*cropW/2)
 		}
 	}
+	ms.flowOpen = lipFlow(crops)
+	for i, v := range ms.flowOpen {
+		ms.flowOpen[i] = math.Max(0, v) // NaN stays NaN
+	}
 	ms.pcs = eigenlips(crops, 3)
 	for k := range ms.pcs {
 		ms.pcs[k] = smoothNaN(ms.pcs[k], 0.05*ms.fps)
@@ -285,6 +293,8 @@ func mouthEvidence(mi *mouthInput) mouthSeries {
 	ms.motion = smoothNaN(ms.motion, 0.05*ms.fps)
 	ms.motionIn = smoothNaN(ms.motionIn, 0.05*ms.fps)
 	ms.motionLo = smoothNaN(ms.motionLo, 0.05*ms.fps)
+	ms.flowOpen = smoothNaN(ms.flowOpen, 0.05*ms.fps)
+	ms.gap = smoothNaN(ms.gap, 0.05*ms.fps)
 	lz, pz := standardise(ms.lmOpen), standardise(ms.pxOpen)
 	for i := 1; i < n; i++ {
 		d := 0.0
@@ -753,7 +763,11 @@ var SyncCandidateCues = false
 // clip has more independent stretches of evidence and its null is narrower. σ chosen among
 // 0.15/0.25/0.4/0.6 s on the dev folds (docs/liveness.md). Since session 7 its crop change
 // is measured below the corner line only (motionLo: lower lip and jaw — the upper lip hardly
-// moves in speech), chosen on the dev folds among four crop regions.
+// moves in speech), chosen on the dev folds among four crop regions. Since session 8 its
+// five pairs are: lower-lip change vs energy and vs voice activity, opening rise vs energy
+// rise, the lip gap height (lipGap, instead of the jittery landmark opening) vs energy, and
+// the lips' opening speed by optical flow (lipFlow) vs energy rise — chosen on the dev folds
+// among twelve pair sets (docs/liveness.md).
 const jhpSigma = 0.4
 
 // extCues are the cues added in session 5 and after (docs/liveness.md), in the order of
@@ -761,10 +775,9 @@ const jhpSigma = 0.4
 func extCues(ms *mouthSeries, au *audioSeries, as time.Duration) []cue {
 	hpm := func(x []float64) []float64 { return highpass(x, jhpSigma*ms.fps) }
 	hpa := func(x []float64) []float64 { return highpass(x, jhpSigma/audioStep.Seconds()) }
-	hpMouth := [][]float64{hpm(ms.motionLo), nil, hpm(ms.rise), hpm(ms.lmOpen)}
-	hpMouth[1] = hpMouth[0]
-	hpAudio := [][]float64{hpa(au.energy), hpa(au.vad), hpa(au.onset), nil}
-	hpAudio[3] = hpAudio[0]
+	lo, energy, onset := hpm(ms.motionLo), hpa(au.energy), hpa(au.onset)
+	hpMouth := [][]float64{lo, lo, hpm(ms.rise), hpm(ms.gap), hpm(ms.flowOpen)}
+	hpAudio := [][]float64{energy, hpa(au.vad), onset, energy, onset}
 	jhp := calibratedJoint(ms, as, hpMouth, hpAudio, minLag, maxLag)
 	out := make([]cue, len(syncExtNames))
 	out[0] = jhp
@@ -954,11 +967,12 @@ const SyncRidge = 0.5
 // syncCoef: intercept first, then one weight per feature (SyncFeatureNames). Fitted on every
 // dev speaker's clips of the synccorpus full corpus (22 genuine, 276 attacks; class-balanced
 // weights, ridge SyncRidge, SyncModelFeatures only, the cues on the SyncBandLow band, jhp on
-// the lower-lip crop change) by go run ./pipeline/cmd/synceval -eer; the intercept is
-// shifted so that MinSyncScore 0.5 is the equal-error point of the leave-one-speaker-out
-// scores (p 0.4915 of the fitted model: logit −0.0339; fitted intercept −1.1366). Figures of
-// the same recipe in docs/liveness.md. Refit whenever a cue or the speech model changes.
-var syncCoef = []float64{-1.1027, 0, 0, 0, 0, 0, 0.2046, 0, 0, 0, 0.2863, 0.4639}
+// the session-8 pairs: lower-lip change, lip gap, optical-flow opening) by go run
+// ./pipeline/cmd/synceval -eer; the intercept is shifted so that MinSyncScore 0.5 is the
+// equal-error point of the leave-one-speaker-out scores (p 0.4845 of the fitted model: logit
+// −0.0620; fitted intercept −1.2759). Figures of the same recipe in docs/liveness.md. Refit
+// whenever a cue or the speech model changes.
+var syncCoef = []float64{-1.2139, 0, 0, 0, 0, 0, 0.1849, 0, 0, 0, 0.2853, 0.5018}
 
 func fuse(r syncResult) (logit, prob float64) {
 	x := syncFeatures(r)

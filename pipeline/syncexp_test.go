@@ -81,13 +81,8 @@ func expSplit(cs []expClip, z []float64) (pos, neg []float64) {
 	return pos, neg
 }
 
-func expAUC(cs []expClip, z []float64) float64 {
-	pos, neg := expSplit(cs, z)
-	return AUC(pos, neg)
-}
-
 // losoExp: LOSO fusion of the columns feats (per clip), class-balanced ridge logistic.
-func losoExp(cs []expClip, feats [][]float64, lambda float64) (auc, eer float64) {
+func losoExp(cs []expClip, feats [][]float64, lambda float64) expFig {
 	spk := map[string]bool{}
 	for _, c := range cs {
 		spk[c.s.Speaker] = true
@@ -110,9 +105,23 @@ func losoExp(cs []expClip, feats [][]float64, lambda float64) (auc, eer float64)
 			}
 		}
 	}
-	pos, neg := expSplit(cs, prob)
+	return expFigOf(cs, prob)
+}
+
+// expFig: LOSO AUC, EER and APCER at BPCER ≤ 5 % (threshold: the second-lowest genuine score).
+type expFig struct{ auc, eer, ap5 float64 }
+
+func (f expFig) String() string {
+	return fmt.Sprintf("%.3f/%.1f/%.1f", f.auc, 100*f.eer, 100*f.ap5)
+}
+
+func expFigOf(cs []expClip, score []float64) expFig {
+	pos, neg := expSplit(cs, score)
 	e, _ := EER(pos, neg)
-	return AUC(pos, neg), e
+	s := append([]float64(nil), pos...)
+	sort.Float64s(s)
+	t := s[int(math.Floor(0.05*float64(len(s))+1e-9))]
+	return expFig{AUC(pos, neg), e, frac(neg, func(v float64) bool { return v >= t })}
 }
 
 func clz(v float64) float64 { return math.Max(-4, math.Min(8, v)) }
@@ -157,8 +166,7 @@ func TestSyncExperiments(t *testing.T) {
 		}
 		return out
 	}
-	a, e := losoExp(cs, mk(base...), 0.5)
-	t.Logf("%-12s single %.3f   base3 LOSO AUC %.3f EER %.1f", "baseline", expAUC(cs, base[2]), a, 100*e)
+	t.Logf("%-12s single %v   base3 LOSO AUC/EER/APCER@BPCER≤5 %v", "baseline", expFigOf(cs, base[2]), losoExp(cs, mk(base...), 0.5))
 	zs := map[string][]float64{"onset": base[0], "joint": base[1], "jhp": base[2]}
 	defer func() {
 		for _, set := range strings.Split(os.Getenv("SYNCEXP_SETS"), ";") {
@@ -170,8 +178,7 @@ func TestSyncExperiments(t *testing.T) {
 				cols = append(cols, zs[n])
 			}
 			for _, lam := range []float64{0.5} {
-				a, e := losoExp(cs, mk(cols...), lam)
-				t.Logf("set %-40s LOSO AUC %.3f EER %.1f", set, a, 100*e)
+				t.Logf("set %-40s LOSO AUC/EER/APCER@BPCER≤5 %v", set, losoExp(cs, mk(cols...), lam))
 			}
 		}
 	}()
@@ -186,10 +193,11 @@ func TestSyncExperiments(t *testing.T) {
 			c := variants[n](&cs[i])
 			z[i], lags[i] = clz(c.Z), c.LagMS
 		}
-		a1, e1 := losoExp(cs, mk(base[0], base[1], base[2], z), 0.5)
-		a2, e2 := losoExp(cs, mk(base[0], base[1], z), 0.5)
-		a3, e3 := losoExp(cs, mk(base[0], z), 0.5)
-		t.Logf("%-12s single %.3f  +base3 %.3f/%.1f  onset,joint,v %.3f/%.1f  onset,v %.3f/%.1f", n, expAUC(cs, z), a1, 100*e1, a2, 100*e2, a3, 100*e3)
+		t.Logf("%-12s single %v  +base3 %v  onset,joint,v %v  onset,v %v", n, expFigOf(cs, z),
+			losoExp(cs, mk(base[0], base[1], base[2], z), 0.5), losoExp(cs, mk(base[0], base[1], z), 0.5), losoExp(cs, mk(base[0], z), 0.5))
+		if os.Getenv("SYNCEXP_NULLDIAG") != "" {
+			t.Logf("  %s", nullDiag(cs, z))
+		}
 		if os.Getenv("SYNCEXP_DUMP") != "" {
 			var b strings.Builder
 			for i, c := range cs {
@@ -200,4 +208,26 @@ func TestSyncExperiments(t *testing.T) {
 			t.Log(b.String())
 		}
 	}
+}
+
+// nullDiag: the attacks' z (dubbed and shifted, past the gates) by clip length — mean, sd and
+// share ≥ 1.65 (N(0, 1): 5 %) — and the genuine clips' mean z, to check the null's calibration.
+func nullDiag(cs []expClip, z []float64) string {
+	var b strings.Builder
+	for _, r := range [][2]float64{{0, 3.5}, {3.5, 6}, {6, 30}} {
+		var att, gen []float64
+		for i, c := range cs {
+			if expGated(c.s) || c.s.Duration < r[0] || c.s.Duration >= r[1] {
+				continue
+			}
+			if c.s.Genuine {
+				gen = append(gen, z[i])
+			} else if strings.HasPrefix(c.s.Kind, "dub") || c.s.Kind == "shift" {
+				att = append(att, z[i])
+			}
+		}
+		fmt.Fprintf(&b, " %.1f–%.1f s: attacks n %d mean %.2f sd %.2f ≥1.65 %.2f; genuine n %d mean %.2f;", r[0], r[1], len(att), mean(att), std(att),
+			frac(att, func(v float64) bool { return v >= 1.65 }), len(gen), mean(gen))
+	}
+	return b.String()
 }

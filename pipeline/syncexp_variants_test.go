@@ -91,7 +91,10 @@ func subBand(c *expClip, lo, hi float64) audioSeries {
 }
 
 func init() {
-	extraVariants = map[string]func(c *expClip) cue{
+	if extraVariants == nil {
+		extraVariants = map[string]func(c *expClip) cue{}
+	}
+	for k, v := range map[string]func(c *expClip) cue{
 		"jhp_rank": func(c *expClip) cue {
 			return jhpWith(c, 0.4, func(c *expClip, s float64) [][]float64 {
 				m := m4(c, s)
@@ -115,6 +118,8 @@ func init() {
 				return append(a, e2, e2)
 			}, minLag, maxLag)
 		},
+	} {
+		extraVariants[k] = v
 	}
 }
 
