@@ -330,14 +330,8 @@ func floatData(t []pbField) ([]float32, bool) {
 		return nil, false
 	}
 	for _, f := range t {
-		switch {
-		case f.num == tensorRawData:
-			v := make([]float32, len(f.val)/4)
-			for i := range v {
-				v[i] = math.Float32frombits(binary.LittleEndian.Uint32(f.val[4*i:]))
-			}
-			return v, true
-		case f.num == tensorFloatDat && f.typ == protowire.BytesType: // packed
+		// raw_data, or float_data packed (proto3's encoding of a repeated float)
+		if f.num == tensorRawData || f.num == tensorFloatDat && f.typ == protowire.BytesType {
 			v := make([]float32, len(f.val)/4)
 			for i := range v {
 				v[i] = math.Float32frombits(binary.LittleEndian.Uint32(f.val[4*i:]))
