@@ -266,7 +266,7 @@ func alignFace(img *image.RGBA, lm [68]Point) []uint8 {
 
 // embed returns the L2-normalised embedding of an aligned face, fused with the embedding of
 // its mirror image: both in one run of the model, a batch of two (the same values as two
-// runs, TestBatchedEmbeddingMatchesSingle, for ≈ ⅕ less CPU than two runs).
+// runs, TestRewrittenModelsMatchOriginal; 2–5 % less CPU than two runs).
 func (e *Engine) embed(aligned []uint8) ([]float32, error) {
 	const n = 3 * 112 * 112
 	if !flipFusion {

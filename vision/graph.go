@@ -19,7 +19,7 @@ import (
 // the input's dimension", opset < 14 and opset ≥ 14 without allowzero alike). A graph with an
 // operator whose result could depend on the batch in another way (Shape, Flatten, Gather, a
 // Constant, value_info with fixed shapes …) is refused: batchFree knows only the operators
-// listed in batchSafeOps. Checked by TestBatchedEmbeddingMatchesSingle.
+// listed in batchSafeOps. Checked by TestRewrittenModelsMatchOriginal.
 
 // ONNX protobuf field numbers (onnx.proto3).
 const (
