@@ -379,7 +379,9 @@ func (l *Liveness) measureSamples(m *Measurements, rep *faceverify.Liveness, tra
 // speechScores reports the speech verification: digits_confirmed (the count the decision
 // uses), per position the challenge digit's posterior (digit_conf_i) and its margin over the
 // strongest competitor (digit_margin_i, nats, clamped to ±99), digits_inserted (digits said
-// beyond the challenge), speech_free_gap (free reading minus challenge, nats) and speech_lang
+// beyond the challenge), speech_free_gap (free reading minus challenge, nats), speech_len_gap
+// (the best path minus the best path of the challenge's length, nats: what the length prior
+// of digits_heard had to overcome, 999 when no path can hold four digits) and speech_lang
 // (0 = English … 1 = Mandarin: the share of the aligned digits' probability in the Mandarin
 // classes).
 func speechScores(sc map[string]float64, v speech.Verification) {
@@ -390,6 +392,7 @@ func speechScores(sc map[string]float64, v speech.Verification) {
 	}
 	sc["digits_inserted"] = float64(v.Inserted)
 	sc["speech_free_gap"] = round3(math.Min(999, v.FreeGap))
+	sc["speech_len_gap"] = round3(math.Min(999, v.LenGap))
 	sc["speech_lang"] = round3(v.Zh)
 }
 

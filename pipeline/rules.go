@@ -75,7 +75,7 @@ type Measurements struct {
 	MouthPixels     float64 `cue:"mouth_pixels"`     // median aligned mouth-crop change (syncResult.mouthMotion)
 	SyncScore       float64 `cue:"sync_score"`       // fused lip/voice sync probability
 	DigitsConfirmed int     `cue:"digits_confirmed"` // challenge digits speech verification confirmed
-	DigitsHeard     string  // the free decode
+	DigitsHeard     string  // the free decode, told the challenge length (speech.Thresholds.LenMargin)
 
 	sync syncResult // every sync statistic, for the report
 }

@@ -184,7 +184,7 @@ type token struct {
 // greedy is the free decode: the best class per frame, repeats merged, blanks dropped
 // (CTC best path). Fillers stay in the token list; Digits skips them.
 func greedy(p *post) (toks []token, score float64) {
-	prev := -1
+	path := make([]int, p.T)
 	for t := 0; t < p.T; t++ {
 		best, bk := math.Inf(-1), kBlank
 		for k := 0; k < nK; k++ {
@@ -193,20 +193,153 @@ func greedy(p *post) (toks []token, score float64) {
 			}
 		}
 		score += best
-		conf := math.Exp(best)
-		if bk >= kDigit0 && bk < kDigit0+10 {
-			conf = math.Exp(p.said[t*10+bk-kDigit0])
+		path[t] = bk
+	}
+	return pathTokens(p, path), score
+}
+
+// pathTokens reads the tokens off a per-frame class path: runs of one class merged, blanks
+// dropped; a digit's conf is its highest unweighted posterior (said) within the run.
+func pathTokens(p *post, path []int) []token {
+	var toks []token
+	prev := -1
+	for t, k := range path {
+		conf := math.Exp(p.at(t, k))
+		if isDigit(k) {
+			conf = math.Exp(p.said[t*10+k-kDigit0])
 		}
-		if bk != prev && bk != kBlank {
-			toks = append(toks, token{k: bk, s: t, e: t + 1, conf: conf})
-		} else if bk == prev && bk != kBlank {
+		switch {
+		case k == kBlank:
+		case k != prev:
+			toks = append(toks, token{k: k, s: t, e: t + 1, conf: conf})
+		default:
 			tk := &toks[len(toks)-1]
 			tk.e = t + 1
 			tk.conf = math.Max(tk.conf, conf)
 		}
-		prev = bk
+		prev = k
 	}
-	return toks, score
+	return toks
+}
+
+func isDigit(k int) bool { return k >= kDigit0 && k < kDigit0+10 }
+
+// tokenDigits is the digit string of toks ("0"–"9" each, fillers skipped).
+func tokenDigits(toks []token) string {
+	var b []byte
+	for _, tk := range toks {
+		if isDigit(tk.k) {
+			b = append(b, byte('0'+tk.k-kDigit0))
+		}
+	}
+	return string(b)
+}
+
+// digitCount is the number of digit tokens in toks.
+func digitCount(toks []token) int {
+	n := 0
+	for _, tk := range toks {
+		if isDigit(tk.k) {
+			n++
+		}
+	}
+	return n
+}
+
+// bestOfLength is the best path (the highest sum of frame log-probabilities, as greedy's)
+// among the paths whose tokens hold exactly n digits, fillers and blanks free: what the clip
+// says if it says n digits. ok is false when no such path exists (fewer frames than
+// digits). A Viterbi over (digits so far, class of the frame): a digit frame starts a new
+// digit unless it repeats the previous frame's digit (CTC: "7 7" needs a blank or a filler
+// between).
+func bestOfLength(p *post, n int) (toks []token, score float64, ok bool) {
+	if n < 0 || p.T == 0 {
+		return nil, math.Inf(-1), false
+	}
+	S := (n + 1) * nK // state c·nK + k
+	inf := math.Inf(-1)
+	cur, nxt := make([]float64, S), make([]float64, S)
+	bp := make([]int16, p.T*S)
+	for s := range cur {
+		cur[s] = inf
+	}
+	cur[kBlank], cur[kFiller] = p.at(0, kBlank), p.at(0, kFiller)
+	if n > 0 {
+		for d := 0; d < 10; d++ {
+			cur[nK+kDigit0+d] = p.at(0, kDigit0+d)
+		}
+	}
+	for t := 1; t < p.T; t++ {
+		for c := 0; c <= n; c++ {
+			// The best state of count c and the best of count c−1.
+			row := cur[c*nK : (c+1)*nK]
+			b1, a1 := inf, -1
+			for k, v := range row {
+				if v > b1 {
+					b1, a1 = v, k
+				}
+			}
+			pb, pa := inf, -1
+			if c > 0 {
+				for k, v := range cur[(c-1)*nK : c*nK] {
+					if v > pb {
+						pb, pa = v, k
+					}
+				}
+			}
+			for k := 0; k < nK; k++ {
+				s := c*nK + k
+				best, arg := inf, -1
+				if !isDigit(k) { // blank or filler: from any class of the same count
+					if a1 >= 0 {
+						best, arg = b1, c*nK+a1
+					}
+				} else {
+					best, arg = row[k], s // the same digit continues
+					if c > 0 {
+						// a new digit: from count c−1, any class but this digit
+						prevRow := cur[(c-1)*nK : c*nK]
+						v, a := pb, pa
+						if pa == k {
+							v, a = inf, -1
+							for kk, x := range prevRow {
+								if kk != k && x > v {
+									v, a = x, kk
+								}
+							}
+						}
+						if v > best {
+							best, arg = v, (c-1)*nK+a
+						}
+					}
+				}
+				if arg < 0 || math.IsInf(best, -1) {
+					nxt[s], bp[t*S+s] = inf, -1
+					continue
+				}
+				nxt[s] = best + p.at(t, k)
+				bp[t*S+s] = int16(arg)
+			}
+		}
+		cur, nxt = nxt, cur
+	}
+	best, arg := inf, -1
+	for k := 0; k < nK; k++ {
+		if v := cur[n*nK+k]; v > best {
+			best, arg = v, n*nK+k
+		}
+	}
+	if arg < 0 || math.IsInf(best, -1) {
+		return nil, inf, false
+	}
+	path := make([]int, p.T)
+	for t := p.T - 1; t >= 0; t-- {
+		path[t] = arg % nK
+		if t > 0 {
+			arg = int(bp[t*S+arg])
+		}
+	}
+	return pathTokens(p, path), best, true
 }
 
 // A graph is the CTC topology of a digit sequence in which every position may be said

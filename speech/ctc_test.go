@@ -2,7 +2,9 @@ package speech
 
 import (
 	"math"
+	"math/rand"
 	"testing"
+	"time"
 )
 
 // Unit tests of the decoding logic on synthetic log-probability matrices (no model).
@@ -66,13 +68,7 @@ func postOf(lang Language, fs []frame) *post {
 
 func heard(p *post) string {
 	toks, _ := greedy(p)
-	s := ""
-	for _, tk := range toks {
-		if tk.k >= kDigit0 && tk.k < kDigit0+10 {
-			s += string(byte('0' + tk.k - kDigit0))
-		}
-	}
-	return s
+	return tokenDigits(toks)
 }
 
 func TestGreedy(t *testing.T) {
@@ -309,5 +305,105 @@ func TestQuietGate(t *testing.T) {
 	gateQuiet(p, energy, 40, quietSpan)
 	if got := heard(p); got != "48621" {
 		t.Fatalf("gate dropped a digit at speech level: %q", got)
+	}
+}
+
+// TestBestOfLength: the length-constrained best path equals an exhaustive search over every
+// path of a short random matrix, for each number of digits.
+func TestBestOfLength(t *testing.T) {
+	const T = 5
+	rng := rand.New(rand.NewSource(3))
+	fs := make([]frame, T)
+	for i := range fs {
+		fs[i] = frame{}
+		for _, k := range []int{clsBlank, clsFiller, clsEn0 + rng.Intn(3), clsEn0 + 3 + rng.Intn(3), clsZh0 + rng.Intn(10)} {
+			fs[i][k] = 0.05 + 0.15*rng.Float64()
+		}
+	}
+	p := postOf(Any, fs)
+	want := map[int]float64{}
+	path := make([]int, T)
+	var walk func(t int, sc float64)
+	walk = func(t int, sc float64) {
+		if t == T {
+			n := digitCount(pathTokens(p, path))
+			if v, ok := want[n]; !ok || sc > v {
+				want[n] = sc
+			}
+			return
+		}
+		for k := 0; k < nK; k++ {
+			path[t] = k
+			walk(t+1, sc+p.at(t, k))
+		}
+	}
+	walk(0, 0)
+	for n := 0; n <= T+1; n++ {
+		toks, sc, ok := bestOfLength(p, n)
+		w, exists := want[n]
+		if ok != exists {
+			t.Fatalf("n=%d: ok %v, exhaustive search found a path: %v", n, ok, exists)
+		}
+		if !ok {
+			continue
+		}
+		if got := digitCount(toks); got != n {
+			t.Errorf("n=%d: path holds %d digits", n, got)
+		}
+		if math.Abs(sc-w) > 1e-9 {
+			t.Errorf("n=%d: score %.6f, exhaustive %.6f", n, sc, w)
+		}
+	}
+	// The unconstrained best path is the best of its own length.
+	toks, sc := greedy(p)
+	if _, lsc, _ := bestOfLength(p, digitCount(toks)); math.Abs(lsc-sc) > 1e-9 {
+		t.Errorf("greedy %.6f, best of its length %.6f", sc, lsc)
+	}
+}
+
+// TestLengthAwareDecode: told the challenge's length, the free decode mends a word split in
+// two and a weak word the best path lost, but a clip that really says three digits stays three
+// digits long; with LenMargin 0 the decode is the plain best path.
+func TestLengthAwareDecode(t *testing.T) {
+	r := &Recognizer{th: DefaultThresholds, hop: 480, shift: 30 * time.Millisecond}
+	decode := func(fs []frame, margin float64) (string, float64) {
+		r.th.LenMargin = margin
+		p := postOf(Any, fs)
+		res, _, gap := r.free(&clip{p: p, energy: make([]float64, p.T)}, 4)
+		return res.Digits, gap
+	}
+	// "seven" split: one frame in its middle where blank narrowly wins.
+	split := utter(10, en(4), en(8), tok{clsEn0 + 7, 2, 0.6}, en(1))
+	split = append(split[:35], append([]frame{{clsBlank: 0.5, clsEn0 + 7: 0.45}, {clsEn0 + 7: 0.6}}, split[35:]...)...)
+	// a weak "two": blank 0.55 over the digit's 0.4.
+	weak := utter(10, en(4), en(8), tok{clsEn0 + 2, 2, 0}, en(1))
+	for i := range weak {
+		if _, ok := weak[i][clsEn0+2]; ok {
+			weak[i] = frame{clsBlank: 0.55, clsEn0 + 2: 0.4}
+		}
+	}
+	three := utter(10, en(4), en(8), en(1))
+	for _, c := range []struct {
+		name       string
+		fs         []frame
+		plain, len string
+	}{
+		{"split word", split, "48771", "4871"},
+		{"weak word", weak, "481", "4821"},
+		{"three said", three, "481", "481"},
+		{"four said", utter(10, en(4), en(8), en(2), en(1)), "4821", "4821"},
+	} {
+		if got, _ := decode(c.fs, 0); got != c.plain {
+			t.Errorf("%s: plain decode %q, want %q", c.name, got, c.plain)
+		}
+		got, gap := decode(c.fs, DefaultThresholds.LenMargin)
+		t.Logf("%s: length-aware %q, gap %.2f nats", c.name, got, gap)
+		if DefaultThresholds.LenMargin > 0 && got != c.len {
+			t.Errorf("%s: length-aware decode %q, want %q (gap %.2f, margin %.2f)", c.name, got, c.len, gap, DefaultThresholds.LenMargin)
+		}
+	}
+	// A clip too short to hold four digits has no 4-digit path.
+	if got, gap := decode(utter(0, en(4)), 100); got != "4" || !math.IsInf(gap, 1) {
+		t.Errorf("two frames: %q, gap %v", got, gap)
 	}
 }

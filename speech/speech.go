@@ -255,28 +255,40 @@ func (r *Recognizer) DigitsIn(lang Language, pcm []int16, rate int) (Result, err
 	if err != nil {
 		return Result{}, err
 	}
-	res := r.free(c)
+	res, _, _ := r.free(c, 0)
 	if res.Digits == "" {
 		return res, ErrNoSpeech
 	}
 	return res, nil
 }
 
-func (r *Recognizer) free(c *clip) Result {
-	toks, _ := greedy(c.p)
+// free is the free decode (greedy). With n > 0 (the challenge's length) and
+// Thresholds.LenMargin > 0 it is length-aware: when the best path does not hold n digits but
+// the best path holding exactly n scores within LenMargin nats of it, that path is the
+// reading. The length is what the page asked for, never the digits. best is the plain best
+// path's digits whatever n; lenGap is the best path's score minus the best n-digit path's (0
+// when the best path already holds n digits, +Inf when no path can).
+func (r *Recognizer) free(c *clip, n int) (res Result, best string, lenGap float64) {
+	toks, sc := greedy(c.p)
+	best = tokenDigits(toks)
+	if n > 0 && digitCount(toks) != n {
+		lenGap = math.Inf(1)
+		if lt, ls, ok := bestOfLength(c.p, n); ok {
+			lenGap = sc - ls
+			if r.th.LenMargin > 0 && lenGap <= r.th.LenMargin {
+				toks = lt
+			}
+		}
+	}
 	var ds []int
 	var segs []segment
 	for _, tk := range toks {
-		if tk.k >= kDigit0 && tk.k < kDigit0+10 {
+		if isDigit(tk.k) {
 			ds = append(ds, tk.k-kDigit0)
 			segs = append(segs, segment{s: tk.s, e: tk.e, conf: tk.conf})
 		}
 	}
-	res := Result{Words: r.words(c, ds, segs)}
-	for _, d := range ds {
-		res.Digits += string(byte('0' + d))
-	}
-	return res
+	return Result{Digits: tokenDigits(toks), Words: r.words(c, ds, segs)}, best, lenGap
 }
 
 // Verify checks that pcm says the challenge (four digits), in either language.
@@ -289,7 +301,8 @@ func (r *Recognizer) Verify(pcm []int16, rate int, challenge string) (Verificati
 // its strongest competitors per position: every other digit in its place, the digit left
 // out, and one digit inserted; a position is confirmed when the challenge wins each by the
 // margins of the Thresholds and the digit's posterior at its alignment is high enough.
-// Heard is the free decode. ErrNoSpeech only for an empty or too-short clip.
+// Heard is the free decode, told only the challenge's length (Thresholds.LenMargin).
+// ErrNoSpeech only for an empty or too-short clip.
 func (r *Recognizer) VerifyIn(lang Language, pcm []int16, rate int, challenge string) (Verification, error) {
 	if err := checkChallenge(challenge); err != nil {
 		return Verification{}, err
@@ -299,7 +312,7 @@ func (r *Recognizer) VerifyIn(lang Language, pcm []int16, rate int, challenge st
 		return Verification{}, err
 	}
 	v, segs := verify(c.p, challenge, r.th)
-	v.Heard = r.free(c)
+	v.Heard, v.BestPath, v.LenGap = r.free(c, len(challenge))
 	if segs != nil {
 		v.Aligned = Result{Digits: challenge, Words: r.words(c, digitsOf(challenge), segs)}
 	}

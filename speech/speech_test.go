@@ -433,3 +433,30 @@ func BenchmarkRecognize5s(b *testing.B) {
 		}
 	}
 }
+
+// TestThreeDigitsSaid: a user who reads only three of the four challenge digits is reported
+// as saying three (the length prior of the free decode must not invent the fourth on real
+// audio), and is never confirmed four (preferences 2 refuses).
+func TestThreeDigitsSaid(t *testing.T) {
+	r := recognizer(t)
+	for _, c := range []voiced{
+		{"4821", "en-us", 150, spell}, {"5162", "en-gb", 140, spell}, {"7390", "en-us+f3", 170, spell},
+		{"3907", "cmn-latn-pinyin", 150, pinyin}, {"7340", "cmn-latn-pinyin+f2", 140, pinyin}, {"2658", "cmn-latn-pinyin+m3", 160, pinyin},
+	} {
+		for drop := 0; drop < 4; drop++ {
+			said := c.digits[:drop] + c.digits[drop+1:]
+			pcm := synth(t, c.voice, c.speed, c.text(said), "pad", "0.5", "0.5")
+			v, err := r.Verify(pcm, 16000, c.digits)
+			if err != nil {
+				t.Fatal(err)
+			}
+			t.Logf("%s asked, %s said (%s): heard %q, right %d, length gap %.1f", c.digits, said, c.voice, v.Heard.Digits, v.Right, v.LenGap)
+			if len(v.Heard.Digits) != 3 {
+				t.Errorf("%s asked, %s said (%s): heard %q", c.digits, said, c.voice, v.Heard.Digits)
+			}
+			if v.Right == 4 {
+				t.Errorf("%s asked, %s said (%s): all four confirmed", c.digits, said, c.voice)
+			}
+		}
+	}
+}

@@ -34,6 +34,14 @@ type Thresholds struct {
 	// or more below; without the gate the model sometimes hears such a floor as the /s/ of
 	// "six" or the burst of "eight". 0 = no gate.
 	QuietDB float64
+	// LenMargin (nats) makes the free decode of a challenge (Verification.Heard, the
+	// digits_heard a report shows) length-aware: the page asked for len(challenge) digits, so
+	// when the best path holds another number of digits (a word split in two, a weak word
+	// lost) but the best path holding exactly that many scores within LenMargin of it, the
+	// latter is the reading. Only the length is used, never the digits; a reading the audio
+	// does not support (a digit really left out costs a whole word's frames) stays as heard.
+	// 0 = plain best path.
+	LenMargin float64
 }
 
 // DefaultThresholds are the tuned decision thresholds (docs/speech.md, "## Runtime").
@@ -43,11 +51,13 @@ var DefaultThresholds = Thresholds{
 	MinDelMargin: 2.0,
 	LangPrior:    2,
 	QuietDB:      35,
+	LenMargin:    1,
 }
 
 // Verification is the outcome of checking a clip against a known challenge.
 type Verification struct {
-	// Heard is the free decode (any digits): what the user appears to have said.
+	// Heard is the free decode (any digits): what the user appears to have said, with the
+	// challenge's length as a prior (Thresholds.LenMargin).
 	Heard Result
 	// Aligned is the challenge forced onto the audio: where each challenge digit lies and,
 	// as Score, the posterior it reaches there. Always four words (unless ErrNoSpeech).
@@ -69,6 +79,13 @@ type Verification struct {
 	// FreeGap is the free path's score minus the challenge alignment's (≥ 0), in nats: how
 	// much the unconstrained best reading beats the challenge over the whole clip.
 	FreeGap float64
+	// BestPath is the digits of the plain best path (no length prior): the evidence Judge's
+	// shortcut trusts, so the length prior changes what Heard reports, never a verdict.
+	BestPath string
+	// LenGap is how much better (nats) the unconstrained best path scores than the best path
+	// holding exactly len(challenge) digits: 0 when the best path already holds that many,
+	// +Inf when no path can. Heard takes the latter when LenGap ≤ LenMargin.
+	LenGap float64
 	// Zh is the share of the aligned digits' probability held by the Mandarin classes
 	// (0 = English, 1 = Mandarin), averaged over the four positions.
 	Zh float64
@@ -141,12 +158,14 @@ func verify(p *post, challenge string, th Thresholds) (Verification, []segment) 
 // Digits said beyond the challenge (Inserted) then unconfirm the weakest confirmed
 // positions, so reading a long string that happens to contain the challenge does not pass.
 //
-// The free decode hearing exactly the challenge confirms all four (the audio cannot say
+// The best path hearing exactly the challenge confirms all four (the audio cannot say
 // both the real digits and a different challenge; other sounds practically never decode
-// to the one random string asked).
+// to the one random string asked). That is the plain best path (BestPath), not Heard: a
+// reading mended by the length prior could have been made up at a word's edge, and a user
+// who said three digits must not be confirmed four.
 func (v *Verification) Judge(th Thresholds) {
 	v.Right = 0
-	if v.Heard.Digits != "" && v.Heard.Digits == v.Aligned.Digits {
+	if v.BestPath != "" && v.BestPath == v.Aligned.Digits {
 		v.Match = [4]bool{true, true, true, true}
 		v.Right = 4
 		return
