@@ -68,6 +68,23 @@ func NewSession(tenant string, now time.Time) *faceverify.Session {
 	}
 }
 
+// FindJob returns the first of the jobs s lists for kind ("" any kind, at most limit) that
+// match is true of; the test fails with missing when there is none.
+func FindJob(t testing.TB, s faceverify.Store, kind string, limit int, match func(faceverify.Job) bool, missing string) faceverify.Job {
+	t.Helper()
+	js, err := s.Jobs(context.Background(), kind, "", limit)
+	if err != nil {
+		t.Fatal(err)
+	}
+	for _, j := range js {
+		if match(j) {
+			return j
+		}
+	}
+	t.Fatal(missing)
+	return faceverify.Job{}
+}
+
 func testTenants(t *testing.T, s faceverify.Store, _ *testclock.Clock) {
 	ctx := context.Background()
 	a := newTenant("a")
