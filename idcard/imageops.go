@@ -215,10 +215,7 @@ func warp(src *image.RGBA, q [4]pt, w, h int) *image.RGBA {
 	sw, sh := src.Rect.Dx(), src.Rect.Dy()
 	for y := 0; y < h; y++ {
 		for x := 0; x < w; x++ {
-			X, Y := float64(x)+0.5, float64(y)+0.5
-			d := hm[6]*X + hm[7]*Y + hm[8]
-			u := (hm[0]*X+hm[1]*Y+hm[2])/d - 0.5
-			v := (hm[3]*X+hm[4]*Y+hm[5])/d - 0.5
+			u, v := geom.Project(hm, x, y)
 			o := y*out.Stride + x*4
 			if u < -0.5 || v < -0.5 || u > float64(sw)-0.5 || v > float64(sh)-0.5 {
 				out.Pix[o+3] = 255 // black outside the photo
