@@ -561,42 +561,37 @@ func EncodeJPEG(img image.Image, q int) []byte {
 }
 
 func boxBlur(src *image.RGBA, r int) *image.RGBA {
-	w, h := src.Rect.Dx(), src.Rect.Dy()
 	tmp := image.NewRGBA(src.Rect)
 	out := image.NewRGBA(src.Rect)
-	for y := 0; y < h; y++ {
-		for x := 0; x < w; x++ {
-			var s [3]int
-			n := 0
-			for k := max(0, x-r); k <= min(w-1, x+r); k++ {
-				for c := 0; c < 3; c++ {
-					s[c] += int(src.Pix[y*src.Stride+k*4+c])
-				}
-				n++
-			}
-			for c := 0; c < 3; c++ {
-				tmp.Pix[y*tmp.Stride+x*4+c] = uint8(s[c] / n)
-			}
-			tmp.Pix[y*tmp.Stride+x*4+3] = 255
-		}
-	}
-	for y := 0; y < h; y++ {
-		for x := 0; x < w; x++ {
-			var s [3]int
-			n := 0
-			for k := max(0, y-r); k <= min(h-1, y+r); k++ {
-				for c := 0; c < 3; c++ {
-					s[c] += int(tmp.Pix[k*tmp.Stride+x*4+c])
-				}
-				n++
-			}
-			for c := 0; c < 3; c++ {
-				out.Pix[y*out.Stride+x*4+c] = uint8(s[c] / n)
-			}
-			out.Pix[y*out.Stride+x*4+3] = 255
-		}
-	}
+	blurPass(tmp, src, r, 1, 0)
+	blurPass(out, tmp, r, 0, 1)
 	return out
+}
+
+// blurPass sets every pixel of dst to the mean colour (opaque) of the pixels of src at most
+// r away along (dx, dy): (1, 0) a row, (0, 1) a column.
+func blurPass(dst, src *image.RGBA, r, dx, dy int) {
+	w, h := src.Rect.Dx(), src.Rect.Dy()
+	for y := 0; y < h; y++ {
+		for x := 0; x < w; x++ {
+			var s [3]int
+			n := 0
+			for k := -r; k <= r; k++ {
+				kx, ky := x+k*dx, y+k*dy
+				if kx < 0 || ky < 0 || kx >= w || ky >= h {
+					continue
+				}
+				for c := 0; c < 3; c++ {
+					s[c] += int(src.Pix[ky*src.Stride+kx*4+c])
+				}
+				n++
+			}
+			for c := 0; c < 3; c++ {
+				dst.Pix[y*dst.Stride+x*4+c] = uint8(s[c] / n)
+			}
+			dst.Pix[y*dst.Stride+x*4+3] = 255
+		}
+	}
 }
 
 // homography maps card pixel (u,v) to photo coordinates for corners q of (0,0),(W,0),(W,H),(0,H).
