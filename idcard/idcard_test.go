@@ -402,6 +402,21 @@ func TestReadRawContest(t *testing.T) {
 	}
 }
 
+// oneDeletion repairs one inserted character only when exactly one deletion validates.
+func TestOneDeletion(t *testing.T) {
+	const valid = "11010519491231002X"
+	for _, c := range []struct{ in, want string }{
+		{"110105719491231002X", valid}, // a 7 read into the middle
+		{valid + "5", valid},           // a character after the check digit
+		{"9" + valid, valid},           // one before the first digit
+		{"1101051949123100255", ""},    // no deletion validates
+	} {
+		if got := oneDeletion(c.in); got != c.want {
+			t.Errorf("oneDeletion(%q) = %q, want %q", c.in, got, c.want)
+		}
+	}
+}
+
 func TestBestNumber(t *testing.T) {
 	t.Parallel()
 	for _, tc := range []struct {

@@ -347,17 +347,7 @@ func bestNumber(reads []string) string {
 				}
 			}
 			if len(m) == 19 {
-				fix := ""
-				for i := 0; i < 19; i++ {
-					if c := m[:i] + m[i+1:]; ValidateNumber(c) == nil && c != fix {
-						if fix != "" {
-							fix = ""
-							break
-						}
-						fix = c
-					}
-				}
-				if fix != "" {
+				if fix := oneDeletion(m); fix != "" {
 					cands = append(cands, fix)
 				}
 			}

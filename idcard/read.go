@@ -219,18 +219,8 @@ func (r *Reader) readNumber(v view) (string, error) {
 				}
 			}
 		}
-		if len(m) == 19 { // one inserted character: repair only when exactly one deletion validates
-			fix := ""
-			for i := 0; i < 19; i++ {
-				if c := m[:i] + m[i+1:]; ValidateNumber(c) == nil && c != fix {
-					if fix != "" {
-						fix = ""
-						break
-					}
-					fix = c
-				}
-			}
-			if fix != "" {
+		if len(m) == 19 { // one inserted character
+			if fix := oneDeletion(m); fix != "" {
 				m = fix
 			}
 		}
@@ -242,6 +232,22 @@ func (r *Reader) readNumber(v view) (string, error) {
 		best = strings.ReplaceAll(best[:len(best)-1], "X", "") + best[len(best)-1:]
 	}
 	return best, nil
+}
+
+// oneDeletion repairs a 19-character number read with one character too many: the number
+// that deleting one character makes valid, when exactly one such number exists ("" when
+// none or several do).
+func oneDeletion(m string) string {
+	fix := ""
+	for i := 0; i < len(m); i++ {
+		if c := m[:i] + m[i+1:]; ValidateNumber(c) == nil && c != fix {
+			if fix != "" {
+				return ""
+			}
+			fix = c
+		}
+	}
+	return fix
 }
 
 // titleScore counts the title characters read in the title zone of a view (back side).
