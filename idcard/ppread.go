@@ -789,7 +789,10 @@ func (r *Reader) ppRead(ctx context.Context, side Side, img *image.RGBA, thresho
 		pre = p
 	}
 	cands := r.photoCandidatesFrom(img, base)
-	readPage := func(c candidate) (*page, error) {
+	readPage := func(c candidate) (*page, error) { // stops when ctx is done
+		if err := ctx.Err(); err != nil {
+			return nil, err
+		}
 		if pre != nil && c.Quad == base[0].Quad && !c.Text {
 			return pre, nil
 		}
@@ -801,9 +804,6 @@ func (r *Reader) ppRead(ctx context.Context, side Side, img *image.RGBA, thresho
 		var number string
 		var numLine *tline
 		for _, c := range cands {
-			if err := ctx.Err(); err != nil {
-				return nil, err
-			}
 			p, err := readPage(c)
 			if err != nil {
 				return nil, err
@@ -896,9 +896,6 @@ func (r *Reader) ppRead(ctx context.Context, side Side, img *image.RGBA, thresho
 		bestScore := 0
 		var title string
 		for _, c := range cands {
-			if err := ctx.Err(); err != nil {
-				return nil, err
-			}
 			p, err := readPage(c)
 			if err != nil {
 				return nil, err
