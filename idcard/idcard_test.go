@@ -169,6 +169,15 @@ func TestParsers(t *testing.T) {
 	if y, m, d, ok := parseBirth("1969年2月10日"); !ok || y != 1969 || m != 2 || d != 10 {
 		t.Errorf("parseBirth = %d %d %d %v", y, m, d, ok)
 	}
+	// both engines' date patterns: labels around the date allowed, a month or day out of range not
+	for _, parse := range []func(string) (int, int, int, bool){parseBirth, parseYMD} {
+		if y, m, d, ok := parse("出生1969年2月10日"); !ok || y != 1969 || m != 2 || d != 10 {
+			t.Errorf("labelled date = %d %d %d %v", y, m, d, ok)
+		}
+		if _, _, _, ok := parse("1969年13月10日"); ok {
+			t.Errorf("month 13 accepted")
+		}
+	}
 	for in, want := range map[string]string{"汉": "汉", "普米": "普米", "土家族": "土家", "维吾": "维吾尔", "崩龙": "崩龙", "xyz": ""} {
 		if got := snapEthnicity(in); got != want {
 			t.Errorf("snapEthnicity(%q) = %q, want %q", in, got, want)

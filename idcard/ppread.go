@@ -618,16 +618,7 @@ func (r *Reader) pageFront(p *page, numLine *tline, f *faceverify.IDCardResult) 
 }
 
 // parseYMD reads "1969年2月10日" (labels and noise around it allowed).
-func parseYMD(s string) (y, m, d int, ok bool) {
-	s = compact(s)
-	if mm := reYMD.FindStringSubmatch(s); mm != nil {
-		y, m, d = atoiTrim(mm[1]), atoiTrim(mm[2]), atoiTrim(mm[3])
-		if m >= 1 && m <= 12 && d >= 1 && d <= 31 {
-			return y, m, d, true
-		}
-	}
-	return 0, 0, 0, false
-}
+func parseYMD(s string) (y, m, d int, ok bool) { return parseDate(reYMD, s) }
 
 // pageTitle counts the back-side title characters on the upper part of a page, in lines
 // short enough to be the title's.
