@@ -83,13 +83,15 @@ func RunIDCard(args []string, stdout io.Writer) error {
 		fields   faceverify.IDCardResult
 		portrait []byte
 	)
-	ctx := context.Background()
-	if *front != "" {
-		data, err := os.ReadFile(*front)
+	read := func(path string, side Side) (*Outcome, error) {
+		data, err := os.ReadFile(path)
 		if err != nil {
-			return err
+			return nil, err
 		}
-		o, err := r.Read(ctx, Front, data, *threshold)
+		return r.Read(context.Background(), side, data, *threshold)
+	}
+	if *front != "" {
+		o, err := read(*front, Front)
 		if err != nil {
 			return err
 		}
@@ -101,11 +103,7 @@ func RunIDCard(args []string, stdout io.Writer) error {
 		out.NumberIsValid = ValidateNumber(o.Fields.Number) == nil
 	}
 	if *back != "" {
-		data, err := os.ReadFile(*back)
-		if err != nil {
-			return err
-		}
-		o, err := r.Read(ctx, Back, data, *threshold)
+		o, err := read(*back, Back)
 		if err != nil {
 			return err
 		}

@@ -160,9 +160,13 @@ func digitsOf(s string) string {
 }
 
 // parseBirth reads "1969年2月10日" (with OCR noise) into numbers.
-func parseBirth(s string) (y, m, d int, ok bool) {
+func parseBirth(s string) (y, m, d int, ok bool) { return parseDate(reBirth, s) }
+
+// parseDate reads a date matched by re (year, month, day submatches) into numbers; ok is
+// false without a match or with a month or day out of range.
+func parseDate(re *regexp.Regexp, s string) (y, m, d int, ok bool) {
 	s = compact(s)
-	if mm := reBirth.FindStringSubmatch(s); mm != nil {
+	if mm := re.FindStringSubmatch(s); mm != nil {
 		y, m, d = atoiTrim(mm[1]), atoiTrim(mm[2]), atoiTrim(mm[3])
 		if m >= 1 && m <= 12 && d >= 1 && d <= 31 {
 			return y, m, d, true

@@ -215,10 +215,7 @@ func warp(src *image.RGBA, q [4]pt, w, h int) *image.RGBA {
 	sw, sh := src.Rect.Dx(), src.Rect.Dy()
 	for y := 0; y < h; y++ {
 		for x := 0; x < w; x++ {
-			X, Y := float64(x)+0.5, float64(y)+0.5
-			d := hm[6]*X + hm[7]*Y + hm[8]
-			u := (hm[0]*X+hm[1]*Y+hm[2])/d - 0.5
-			v := (hm[3]*X+hm[4]*Y+hm[5])/d - 0.5
+			u, v := geom.Project(hm, x, y)
 			o := y*out.Stride + x*4
 			if u < -0.5 || v < -0.5 || u > float64(sw)-0.5 || v > float64(sh)-0.5 {
 				out.Pix[o+3] = 255 // black outside the photo
@@ -283,46 +280,37 @@ func (g *gray) removeLines(minH, minV, maxThick int) *gray {
 		}
 		return n
 	}
-	for y := 0; y < g.H; y++ {
-		for x := 0; x < g.W; {
-			if !m[y*g.W+x] {
-				x++
-				continue
-			}
-			e := x
-			for e < g.W && m[y*g.W+e] {
-				e++
-			}
-			if e-x >= minH {
-				for k := x; k < e; k++ {
-					if across(k, y, 0, 1) <= maxThick {
-						out.Pix[y*g.W+k] = 255
+	// along whitens the thin part of every run at least min long in direction (dx, dy):
+	// (1, 0) along the rows, (0, 1) along the columns; at(l, i) is pixel i of line l.
+	along := func(dx, dy, min int) {
+		length, lines := g.W, g.H
+		if dy == 1 {
+			length, lines = g.H, g.W
+		}
+		at := func(l, i int) int { return (i*dy+l*dx)*g.W + i*dx + l*dy }
+		for l := 0; l < lines; l++ {
+			for i := 0; i < length; {
+				if !m[at(l, i)] {
+					i++
+					continue
+				}
+				e := i
+				for e < length && m[at(l, e)] {
+					e++
+				}
+				if e-i >= min {
+					for k := i; k < e; k++ {
+						if across(k*dx+l*dy, k*dy+l*dx, dy, dx) <= maxThick {
+							out.Pix[at(l, k)] = 255
+						}
 					}
 				}
+				i = e
 			}
-			x = e
 		}
 	}
-	for x := 0; x < g.W; x++ {
-		for y := 0; y < g.H; {
-			if !m[y*g.W+x] {
-				y++
-				continue
-			}
-			e := y
-			for e < g.H && m[e*g.W+x] {
-				e++
-			}
-			if e-y >= minV {
-				for k := y; k < e; k++ {
-					if across(x, k, 1, 0) <= maxThick {
-						out.Pix[k*g.W+x] = 255
-					}
-				}
-			}
-			y = e
-		}
-	}
+	along(1, 0, minH)
+	along(0, 1, minV)
 	return out
 }
 

@@ -191,12 +191,7 @@ func benchPhoto(b *testing.B, side Side) {
 		img = c.Back
 	}
 	data, _ := g.Shoot(img, gen.ShotOptions{Orientation: "landscape", LongSide: 1600, MinFill: 0.7, MaxFill: 0.75})
-	defer cpuAndFloor(b)() // CPU per read (all threads): the figure that holds on a loaded machine
-	for i := 0; i < b.N; i++ {
-		if _, err := r.Read(context.Background(), side, data, 0); err != nil {
-			b.Fatal(err)
-		}
-	}
+	benchReads(b, r, side, data)
 }
 
 // BenchmarkLocateText is the text locator alone (one detection at ≤ 960 px + the edge fit)

@@ -347,17 +347,7 @@ func bestNumber(reads []string) string {
 				}
 			}
 			if len(m) == 19 {
-				fix := ""
-				for i := 0; i < 19; i++ {
-					if c := m[:i] + m[i+1:]; ValidateNumber(c) == nil && c != fix {
-						if fix != "" {
-							fix = ""
-							break
-						}
-						fix = c
-					}
-				}
-				if fix != "" {
+				if fix := oneDeletion(m); fix != "" {
 					cands = append(cands, fix)
 				}
 			}
@@ -628,16 +618,7 @@ func (r *Reader) pageFront(p *page, numLine *tline, f *faceverify.IDCardResult) 
 }
 
 // parseYMD reads "1969年2月10日" (labels and noise around it allowed).
-func parseYMD(s string) (y, m, d int, ok bool) {
-	s = compact(s)
-	if mm := reYMD.FindStringSubmatch(s); mm != nil {
-		y, m, d = atoiTrim(mm[1]), atoiTrim(mm[2]), atoiTrim(mm[3])
-		if m >= 1 && m <= 12 && d >= 1 && d <= 31 {
-			return y, m, d, true
-		}
-	}
-	return 0, 0, 0, false
-}
+func parseYMD(s string) (y, m, d int, ok bool) { return parseDate(reYMD, s) }
 
 // pageTitle counts the back-side title characters on the upper part of a page, in lines
 // short enough to be the title's.
@@ -799,7 +780,10 @@ func (r *Reader) ppRead(ctx context.Context, side Side, img *image.RGBA, thresho
 		pre = p
 	}
 	cands := r.photoCandidatesFrom(img, base)
-	readPage := func(c candidate) (*page, error) {
+	readPage := func(c candidate) (*page, error) { // stops when ctx is done
+		if err := ctx.Err(); err != nil {
+			return nil, err
+		}
 		if pre != nil && c.Quad == base[0].Quad && !c.Text {
 			return pre, nil
 		}
@@ -811,9 +795,6 @@ func (r *Reader) ppRead(ctx context.Context, side Side, img *image.RGBA, thresho
 		var number string
 		var numLine *tline
 		for _, c := range cands {
-			if err := ctx.Err(); err != nil {
-				return nil, err
-			}
 			p, err := readPage(c)
 			if err != nil {
 				return nil, err
@@ -906,9 +887,6 @@ func (r *Reader) ppRead(ctx context.Context, side Side, img *image.RGBA, thresho
 		bestScore := 0
 		var title string
 		for _, c := range cands {
-			if err := ctx.Err(); err != nil {
-				return nil, err
-			}
 			p, err := readPage(c)
 			if err != nil {
 				return nil, err

@@ -219,18 +219,8 @@ func (r *Reader) readNumber(v view) (string, error) {
 				}
 			}
 		}
-		if len(m) == 19 { // one inserted character: repair only when exactly one deletion validates
-			fix := ""
-			for i := 0; i < 19; i++ {
-				if c := m[:i] + m[i+1:]; ValidateNumber(c) == nil && c != fix {
-					if fix != "" {
-						fix = ""
-						break
-					}
-					fix = c
-				}
-			}
-			if fix != "" {
+		if len(m) == 19 { // one inserted character
+			if fix := oneDeletion(m); fix != "" {
 				m = fix
 			}
 		}
@@ -242,6 +232,22 @@ func (r *Reader) readNumber(v view) (string, error) {
 		best = strings.ReplaceAll(best[:len(best)-1], "X", "") + best[len(best)-1:]
 	}
 	return best, nil
+}
+
+// oneDeletion repairs a 19-character number read with one character too many: the number
+// that deleting one character makes valid, when exactly one such number exists ("" when
+// none or several do).
+func oneDeletion(m string) string {
+	fix := ""
+	for i := 0; i < len(m); i++ {
+		if c := m[:i] + m[i+1:]; ValidateNumber(c) == nil && c != fix {
+			if fix != "" {
+				return ""
+			}
+			fix = c
+		}
+	}
+	return fix
 }
 
 // titleScore counts the title characters read in the title zone of a view (back side).
@@ -380,14 +386,14 @@ func completeness(c candidate, contentOK bool) int {
 	return 2
 }
 
-// judgeFront finishes a front read by either OCR engine: completeness, the legality
-// signals, the portrait crop and its face, and the front's result. ls are the value lines
-// (their layout feeds Edited); temporary says 临时 was read on the card.
-func (r *Reader) judgeFront(v view, out *Outcome, ls []line, temporary bool, threshold float64, pm PhotoMeasures) (*Outcome, error) {
-	f := &out.Fields
-	f.FrontCompleteness = completeness(v.cand, f.Name != "" && f.Address != "")
+// judgeSide grades a side read by either OCR engine: its completeness (the photo's grade
+// when measured, else from the candidate and whether its content was read) and its
+// legality signals. ls are the text lines (their layout feeds Edited); temporary says 临时
+// was read on the card.
+func judgeSide(v view, ls []line, contentOK, temporary bool, threshold float64, pm PhotoMeasures) (int, faceverify.Legality) {
+	c := completeness(v.cand, contentOK)
 	if pm.Known && pm.CompletenessKnown {
-		f.FrontCompleteness = pm.Completeness
+		c = pm.Completeness
 	}
 	sig := measure(v)
 	sig.Misalign = misalignment(ls)
@@ -395,7 +401,15 @@ func (r *Reader) judgeFront(v view, out *Outcome, ls []line, temporary bool, thr
 		fmt.Fprintf(os.Stderr, "misalign %.2f %v\n", sig.Misalign, ls)
 	}
 	sig.Temporary = temporary
-	leg := legality(sig, threshold)
+	return c, legality(sig, threshold)
+}
+
+// judgeFront finishes a front read by either OCR engine: judgeSide, the portrait crop and
+// its face, and the front's result. ls are the value lines.
+func (r *Reader) judgeFront(v view, out *Outcome, ls []line, temporary bool, threshold float64, pm PhotoMeasures) (*Outcome, error) {
+	f := &out.Fields
+	var leg faceverify.Legality
+	f.FrontCompleteness, leg = judgeSide(v, ls, f.Name != "" && f.Address != "", temporary, threshold, pm)
 	f.FrontLegality = &leg
 
 	portrait := cropRGBA(v.rgba, zonePortrait[0], zonePortrait[1], zonePortrait[2], zonePortrait[3])
@@ -419,21 +433,11 @@ func (r *Reader) judgeFront(v view, out *Outcome, ls []line, temporary bool, thr
 	return out, nil
 }
 
-// judgeBack finishes a back read by either OCR engine: completeness, legality and the
-// back's result. title is the card title as read (临时 marks a temporary card).
+// judgeBack finishes a back read by either OCR engine: judgeSide and the back's result. title is the card title as read (临时 marks a temporary card).
 func (r *Reader) judgeBack(v view, out *Outcome, ls []line, title string, threshold float64, pm PhotoMeasures) *Outcome {
 	f := &out.Fields
-	f.BackCompleteness = completeness(v.cand, f.IssuedBy != "" && f.ValidDateStart != "")
-	if pm.Known && pm.CompletenessKnown {
-		f.BackCompleteness = pm.Completeness
-	}
-	sig := measure(v)
-	sig.Misalign = misalignment(ls)
-	if debugLocate {
-		fmt.Fprintf(os.Stderr, "misalign %.2f %v\n", sig.Misalign, ls)
-	}
-	sig.Temporary = strings.Contains(title, "临时")
-	leg := legality(sig, threshold)
+	var leg faceverify.Legality
+	f.BackCompleteness, leg = judgeSide(v, ls, f.IssuedBy != "" && f.ValidDateStart != "", strings.Contains(title, "临时"), threshold, pm)
 	f.BackLegality = &leg
 	var rule Rule
 	out.Result, rule = Decide(BackRules, SideMeasures{

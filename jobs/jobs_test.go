@@ -19,6 +19,7 @@ import (
 	"github.com/faceverify/faceverify/notify"
 	"github.com/faceverify/faceverify/seal"
 	"github.com/faceverify/faceverify/store/sqlite"
+	"github.com/faceverify/faceverify/store/storetest"
 )
 
 func setup(t *testing.T) (*sqlite.Store, *testclock.Clock, *jobs.Runner) {
@@ -42,29 +43,12 @@ func job(st *sqlite.Store, t *testing.T, key string, max int) faceverify.Job {
 	if err := st.EnqueueJobs(context.Background(), faceverify.Job{Kind: "k", Key: key, Token: key, MaxAttempts: max}); err != nil {
 		t.Fatal(err)
 	}
-	js, err := st.Jobs(context.Background(), "k", "", 1000)
-	if err != nil {
-		t.Fatal(err)
-	}
-	for _, j := range js {
-		if j.Key == key {
-			return j
-		}
-	}
-	t.Fatal("job not enqueued")
-	return faceverify.Job{}
+	return storetest.FindJob(t, st, "k", 1000, func(j faceverify.Job) bool { return j.Key == key }, "job not enqueued")
 }
 
 func get(t *testing.T, st *sqlite.Store, id int64) faceverify.Job {
 	t.Helper()
-	js, _ := st.Jobs(context.Background(), "", "", 1000)
-	for _, j := range js {
-		if j.ID == id {
-			return j
-		}
-	}
-	t.Fatalf("job %d gone", id)
-	return faceverify.Job{}
+	return storetest.FindJob(t, st, "", 1000, func(j faceverify.Job) bool { return j.ID == id }, fmt.Sprintf("job %d gone", id))
 }
 
 func TestBackoffExponentialWithJitter(t *testing.T) {

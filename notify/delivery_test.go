@@ -22,6 +22,7 @@ import (
 	"github.com/faceverify/faceverify/internal/apitest"
 	"github.com/faceverify/faceverify/internal/testclock"
 	"github.com/faceverify/faceverify/notify"
+	"github.com/faceverify/faceverify/store/storetest"
 )
 
 // receiver is a tenant's callback endpoint on loopback that verifies what it gets.
@@ -159,17 +160,7 @@ func cancel(t *testing.T, s *apitest.Server, token string) {
 
 func notifyJob(t *testing.T, s *apitest.Server, token string) faceverify.Job {
 	t.Helper()
-	js, err := s.App.Store.Jobs(context.Background(), faceverify.JobNotify, "", 100)
-	if err != nil {
-		t.Fatal(err)
-	}
-	for _, j := range js {
-		if j.Token == token {
-			return j
-		}
-	}
-	t.Fatalf("no notify job for the session")
-	return faceverify.Job{}
+	return storetest.FindJob(t, s.App.Store, faceverify.JobNotify, 100, func(j faceverify.Job) bool { return j.Token == token }, "no notify job for the session")
 }
 
 // waitAttempts waits until the notify job of token has n attempts and is not running.

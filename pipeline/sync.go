@@ -720,19 +720,13 @@ func calibratedMax(ms *mouthSeries, audioStart time.Duration, sigs [][]float64, 
 // and calibrates that against the clip's null like calibrated. Frames: those valid in every
 // mouth signal.
 func calibratedJoint(ms *mouthSeries, audioStart time.Duration, mouth, audio [][]float64, lo, hi time.Duration) cue {
-	c, na, base, mvs, ok := jointStart(ms, audioStart, mouth, audio)
-	if !ok {
-		return c
-	}
 	var lags []int
 	var lagMS []float64
 	for lag := lo; lag <= hi; lag += 20 * time.Millisecond {
 		lags = append(lags, int(lag/audioStep))
 		lagMS = append(lagMS, float64(lag.Milliseconds()))
 	}
-	prof := make([]float64, len(lags))
-	best := func(rev bool, shift int) (float64, float64) {
-		jointProfile(base, mvs, audio, lags, shift, rev, prof)
+	return calibratedLags(ms, audioStart, mouth, audio, lags, func(prof []float64) (float64, float64) {
 		bestS, bestLag := math.Inf(-1), 0.0
 		for i, sum := range prof {
 			if sum > bestS {
@@ -740,9 +734,7 @@ func calibratedJoint(ms *mouthSeries, audioStart time.Duration, mouth, audio [][
 			}
 		}
 		return bestS, bestLag
-	}
-	calibrateStat(&c, na, best)
-	return c
+	})
 }
 
 // syncExtNames name the cues of extCues: jhp (session 5, in the model), then the session-7

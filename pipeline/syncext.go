@@ -284,10 +284,6 @@ const (
 // the victim's own sound played late or early peaks outside; a dub has no peak. Calibrated
 // against the clip's circular-shift null.
 func calibratedOffset(ms *mouthSeries, audioStart time.Duration, mouth, audio [][]float64, lo, hi time.Duration) cue {
-	c, na, base, mvs, ok := jointStart(ms, audioStart, mouth, audio)
-	if !ok {
-		return c
-	}
 	var lags []int
 	var in []bool
 	for lag := -offSearch; lag <= offSearch; lag += offStep {
@@ -298,9 +294,7 @@ func calibratedOffset(ms *mouthSeries, audioStart time.Duration, mouth, audio []
 		lags = append(lags, int(lag/audioStep))
 		in = append(in, inside)
 	}
-	prof := make([]float64, len(lags))
-	stat := func(rev bool, shift int) (float64, float64) {
-		jointProfile(base, mvs, audio, lags, shift, rev, prof)
+	return calibratedLags(ms, audioStart, mouth, audio, lags, func(prof []float64) (float64, float64) {
 		bi, bo := math.Inf(-1), math.Inf(-1)
 		lag := 0.0
 		for i, v := range prof {
@@ -316,8 +310,22 @@ func calibratedOffset(ms *mouthSeries, audioStart time.Duration, mouth, audio []
 			return 0, 0
 		}
 		return bi - bo, lag
+	})
+}
+
+// calibratedLags is the joint statistic of the (mouth, audio) pairs at each of lags (audio
+// grid steps; jointProfile), reduced by stat to a value and its lag in ms, and calibrated
+// against the clip's circular-shift null (calibrateStat).
+func calibratedLags(ms *mouthSeries, audioStart time.Duration, mouth, audio [][]float64, lags []int, stat func(prof []float64) (float64, float64)) cue {
+	c, na, base, mvs, ok := jointStart(ms, audioStart, mouth, audio)
+	if !ok {
+		return c
 	}
-	calibrateStat(&c, na, stat)
+	prof := make([]float64, len(lags))
+	calibrateStat(&c, na, func(rev bool, shift int) (float64, float64) {
+		jointProfile(base, mvs, audio, lags, shift, rev, prof)
+		return stat(prof)
+	})
 	return c
 }
 

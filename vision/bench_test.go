@@ -27,6 +27,16 @@ func cpuClock(b *testing.B) func() {
 	}
 }
 
+// timed runs op b.N times, reporting cpu-ms/op; an error fails the benchmark.
+func timed(b *testing.B, op func() error) {
+	defer cpuClock(b)()
+	for i := 0; i < b.N; i++ {
+		if err := op(); err != nil {
+			b.Fatal(err)
+		}
+	}
+}
+
 func cpuNow() int64 {
 	var ru syscall.Rusage
 	syscall.Getrusage(syscall.RUSAGE_SELF, &ru)
@@ -45,78 +55,43 @@ func benchFace(b *testing.B) (*Engine, []byte, Face) {
 
 func BenchmarkDecodeJPEG250(b *testing.B) {
 	data := readData(b, lfwGul1)
-	defer cpuClock(b)()
-	for i := 0; i < b.N; i++ {
-		if _, err := Decode(data); err != nil {
-			b.Fatal(err)
-		}
-	}
+	timed(b, func() error { _, err := Decode(data); return err })
 }
 
 func BenchmarkDecodeJPEGLarge(b *testing.B) { // 1382×1868 phone-size photo
 	data := readData(b, dfJolie)
-	defer cpuClock(b)()
-	for i := 0; i < b.N; i++ {
-		if _, err := Decode(data); err != nil {
-			b.Fatal(err)
-		}
-	}
+	timed(b, func() error { _, err := Decode(data); return err })
 }
 
 func BenchmarkDetect(b *testing.B) {
 	e, data, _ := benchFace(b)
 	img, _ := Decode(data)
-	defer cpuClock(b)()
-	for i := 0; i < b.N; i++ {
-		if _, err := e.detectFaces(img); err != nil {
-			b.Fatal(err)
-		}
-	}
+	timed(b, func() error { _, err := e.detectFaces(img); return err })
 }
 
 func BenchmarkLandmarks(b *testing.B) { // two passes of the 68-point model
 	e, data, f := benchFace(b)
 	img, _ := Decode(data)
-	defer cpuClock(b)()
-	for i := 0; i < b.N; i++ {
-		if _, err := e.landmarks(img, f.Box); err != nil {
-			b.Fatal(err)
-		}
-	}
+	timed(b, func() error { _, err := e.landmarks(img, f.Box); return err })
 }
 
 func BenchmarkAlignEmbed(b *testing.B) { // alignment + embedding with flip fusion (2 runs)
 	e, data, f := benchFace(b)
 	img, _ := Decode(data)
-	defer cpuClock(b)()
-	for i := 0; i < b.N; i++ {
-		if _, err := e.embed(alignFace(img, f.Landmarks)); err != nil {
-			b.Fatal(err)
-		}
-	}
+	timed(b, func() error { _, err := e.embed(alignFace(img, f.Landmarks)); return err })
 }
 
 func BenchmarkAntiSpoof(b *testing.B) {
 	e, data, f := benchFace(b)
 	img, _ := Decode(data)
-	defer cpuClock(b)()
-	for i := 0; i < b.N; i++ {
-		if _, err := e.live(img, f.Box); err != nil {
-			b.Fatal(err)
-		}
-	}
+	timed(b, func() error { _, err := e.live(img, f.Box); return err })
 }
 
 func BenchmarkQuality(b *testing.B) { // pose model + eye model ×2 + image measures
 	e, data, f := benchFace(b)
 	img, _ := Decode(data)
 	al := alignFace(img, f.Landmarks)
-	defer cpuClock(b)()
-	for i := 0; i < b.N; i++ {
-		if _, err := e.quality(img, &f, al); err != nil {
-			b.Fatal(err)
-		}
-	}
+	timed(b, func() error { _, err := e.quality(img, &f, al); return err })
 }
 
 // BenchmarkCompare is one full 1:1 comparison of two LFW photos from bytes: decode, detect,

@@ -493,31 +493,19 @@ func (g *Generator) PhotoWith(card *image.RGBA, o PhotoOptions) []byte {
 	}
 	for y := 0; y < ph; y++ {
 		for x := 0; x < pw; x++ {
-			X, Y := float64(x)+0.5, float64(y)+0.5
-			d := inv[6]*X + inv[7]*Y + inv[8]
-			u := (inv[0]*X+inv[1]*Y+inv[2])/d - 0.5
-			v := (inv[3]*X+inv[4]*Y+inv[5])/d - 0.5
-			if u < 0 || v < 0 || u > W-1 || v > H-1 {
-				continue
-			}
-			// rounded corners (3 mm)
-			rc := 0.035 * W
-			ex, ey := math.Max(0, math.Max(rc-u, u-(W-1-rc))), math.Max(0, math.Max(rc-v, v-(H-1-rc)))
-			if math.Hypot(ex, ey) > rc {
+			u, v, ok := onCard(inv, x, y)
+			if !ok {
 				continue
 			}
 			i := y*dst.Stride + x*4
-			x0, y0 := int(u), int(v)
-			x1, y1 := min(x0+1, W-1), min(y0+1, H-1)
-			ax, ay := u-float64(x0), v-float64(y0)
 			gl := 0.0
 			if gr > 0 {
+				X, Y := float64(x)+0.5, float64(y)+0.5
 				gl = 150 * math.Exp(-(math.Pow(X-gx, 2)+math.Pow(Y-gy, 2))/(2*gr*gr))
 			}
+			p := geom.Bilinear(card, u, v)
 			for c := 0; c < 3; c++ {
-				p := (1-ay)*((1-ax)*float64(card.Pix[y0*card.Stride+x0*4+c])+ax*float64(card.Pix[y0*card.Stride+x1*4+c])) +
-					ay*((1-ax)*float64(card.Pix[y1*card.Stride+x0*4+c])+ax*float64(card.Pix[y1*card.Stride+x1*4+c]))
-				dst.Pix[i+c] = uint8(clamp(p+gl, 0, 255))
+				dst.Pix[i+c] = uint8(clamp(p[c]+gl, 0, 255))
 			}
 		}
 	}
@@ -573,46 +561,53 @@ func EncodeJPEG(img image.Image, q int) []byte {
 }
 
 func boxBlur(src *image.RGBA, r int) *image.RGBA {
-	w, h := src.Rect.Dx(), src.Rect.Dy()
 	tmp := image.NewRGBA(src.Rect)
 	out := image.NewRGBA(src.Rect)
-	for y := 0; y < h; y++ {
-		for x := 0; x < w; x++ {
-			var s [3]int
-			n := 0
-			for k := max(0, x-r); k <= min(w-1, x+r); k++ {
-				for c := 0; c < 3; c++ {
-					s[c] += int(src.Pix[y*src.Stride+k*4+c])
-				}
-				n++
-			}
-			for c := 0; c < 3; c++ {
-				tmp.Pix[y*tmp.Stride+x*4+c] = uint8(s[c] / n)
-			}
-			tmp.Pix[y*tmp.Stride+x*4+3] = 255
-		}
-	}
-	for y := 0; y < h; y++ {
-		for x := 0; x < w; x++ {
-			var s [3]int
-			n := 0
-			for k := max(0, y-r); k <= min(h-1, y+r); k++ {
-				for c := 0; c < 3; c++ {
-					s[c] += int(tmp.Pix[k*tmp.Stride+x*4+c])
-				}
-				n++
-			}
-			for c := 0; c < 3; c++ {
-				out.Pix[y*out.Stride+x*4+c] = uint8(s[c] / n)
-			}
-			out.Pix[y*out.Stride+x*4+3] = 255
-		}
-	}
+	blurPass(tmp, src, r, 1, 0)
+	blurPass(out, tmp, r, 0, 1)
 	return out
+}
+
+// blurPass sets every pixel of dst to the mean colour (opaque) of the pixels of src at most
+// r away along (dx, dy): (1, 0) a row, (0, 1) a column.
+func blurPass(dst, src *image.RGBA, r, dx, dy int) {
+	w, h := src.Rect.Dx(), src.Rect.Dy()
+	for y := 0; y < h; y++ {
+		for x := 0; x < w; x++ {
+			var s [3]int
+			n := 0
+			for k := -r; k <= r; k++ {
+				kx, ky := x+k*dx, y+k*dy
+				if kx < 0 || ky < 0 || kx >= w || ky >= h {
+					continue
+				}
+				for c := 0; c < 3; c++ {
+					s[c] += int(src.Pix[ky*src.Stride+kx*4+c])
+				}
+				n++
+			}
+			for c := 0; c < 3; c++ {
+				dst.Pix[y*dst.Stride+x*4+c] = uint8(s[c] / n)
+			}
+			dst.Pix[y*dst.Stride+x*4+3] = 255
+		}
+	}
 }
 
 // homography maps card pixel (u,v) to photo coordinates for corners q of (0,0),(W,0),(W,H),(0,H).
 func homography(q [4][2]float64) [9]float64 { return geom.Homography(q, W, H) }
+
+// onCard maps the photo pixel (x, y) through inv (photo → card) onto the card: ok is false
+// where it falls outside the card or its rounded corners (3 mm).
+func onCard(inv [9]float64, x, y int) (u, v float64, ok bool) {
+	u, v = geom.Project(inv, x, y)
+	if u < 0 || v < 0 || u > W-1 || v > H-1 {
+		return u, v, false
+	}
+	const rc = 0.035 * W
+	ex, ey := math.Max(0, math.Max(rc-u, u-(W-1-rc))), math.Max(0, math.Max(rc-v, v-(H-1-rc)))
+	return u, v, math.Hypot(ex, ey) <= rc
+}
 
 func invert3(m [9]float64) [9]float64 {
 	a, b, c, d, e, f, g, h, i := m[0], m[1], m[2], m[3], m[4], m[5], m[6], m[7], m[8]

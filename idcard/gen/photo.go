@@ -238,28 +238,16 @@ func (g *Generator) placeCard(dst, card *image.RGBA, q [4][2]float64) {
 		x0, y0, x1, y1 = math.Min(x0, c[0]), math.Min(y0, c[1]), math.Max(x1, c[0]), math.Max(y1, c[1])
 	}
 	pw, ph := dst.Rect.Dx(), dst.Rect.Dy()
-	rc := 0.035 * W
 	for y := max(0, int(y0)); y < min(ph, int(y1)+1); y++ {
 		for x := max(0, int(x0)); x < min(pw, int(x1)+1); x++ {
-			X, Y := float64(x)+0.5, float64(y)+0.5
-			d := inv[6]*X + inv[7]*Y + inv[8]
-			u := (inv[0]*X+inv[1]*Y+inv[2])/d - 0.5
-			v := (inv[3]*X+inv[4]*Y+inv[5])/d - 0.5
-			if u < 0 || v < 0 || u > W-1 || v > H-1 {
-				continue
-			}
-			ex, ey := math.Max(0, math.Max(rc-u, u-(W-1-rc))), math.Max(0, math.Max(rc-v, v-(H-1-rc)))
-			if math.Hypot(ex, ey) > rc {
+			u, v, ok := onCard(inv, x, y)
+			if !ok {
 				continue
 			}
 			i := y*dst.Stride + x*4
-			cx0, cy0 := int(u), int(v)
-			cx1, cy1 := min(cx0+1, W-1), min(cy0+1, H-1)
-			fx, fy := u-float64(cx0), v-float64(cy0)
+			p := geom.Bilinear(card, u, v)
 			for c := 0; c < 3; c++ {
-				p := (1-fy)*((1-fx)*float64(card.Pix[cy0*card.Stride+cx0*4+c])+fx*float64(card.Pix[cy0*card.Stride+cx1*4+c])) +
-					fy*((1-fx)*float64(card.Pix[cy1*card.Stride+cx0*4+c])+fx*float64(card.Pix[cy1*card.Stride+cx1*4+c]))
-				dst.Pix[i+c] = uint8(clamp(p, 0, 255))
+				dst.Pix[i+c] = uint8(clamp(p[c], 0, 255))
 			}
 			dst.Pix[i+3] = 255
 		}

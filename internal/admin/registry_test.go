@@ -170,13 +170,6 @@ func buildImport(t *testing.T) *importFixture {
 	return f
 }
 
-func run(t *testing.T, args ...string) (stdout, stderr string, err error) {
-	t.Helper()
-	var out, errb bytes.Buffer
-	err = admin.Run(context.Background(), args, func(string) string { return "" }, &out, &errb)
-	return out.String(), errb.String(), err
-}
-
 func TestRegistryImport(t *testing.T) {
 	if testing.Short() {
 		t.Skip("imports 1,000 photos")
@@ -306,31 +299,3 @@ func openApp(t *testing.T, data string) *app.App {
 }
 
 func flagSet() *flag.FlagSet { return flag.NewFlagSet("test", flag.ContinueOnError) }
-
-func TestAppUpdateRegistry(t *testing.T) {
-	dir := t.TempDir()
-	regFile := filepath.Join(dir, "registries.json")
-	os.WriteFile(regFile, []byte(`{"registries":{"crm":{"url":"https://crm.example/fv","secret":"0123456789abcdef0123"}}}`), 0o600)
-	data := filepath.Join(dir, "data")
-	out, _, err := run(t, "app", "create", "--name", "shop", "--data", data)
-	if err != nil {
-		t.Fatal(err)
-	}
-	var created struct{ ID string }
-	json.Unmarshal([]byte(out), &created)
-	if _, _, err := run(t, "app", "update", "--id", created.ID, "--registry", "crm", "--data", data); err == nil {
-		t.Fatal("a registry not in --registries was accepted")
-	}
-	out, _, err = run(t, "app", "update", "--id", created.ID, "--registry", "crm", "--registries", regFile, "--data", data)
-	if err != nil || !strings.Contains(out, `"registry":"crm"`) {
-		t.Fatalf("%q %v", out, err)
-	}
-	out, _, _ = run(t, "app", "list", "--registries", regFile, "--data", data)
-	if !strings.Contains(out, `"registry":"crm"`) {
-		t.Fatalf("list: %q", out)
-	}
-	out, _, err = run(t, "app", "update", "--id", created.ID, "--registry", "default", "--registries", regFile, "--data", data)
-	if err != nil || !strings.Contains(out, `"registry":"embedded"`) {
-		t.Fatalf("default: %q %v", out, err)
-	}
-}

@@ -19,14 +19,17 @@ function tokenOf(name) {
   return t;
 }
 
-// start mounts the component and accepts the consent screen.
-async function start(token, props) {
-  const c = h.mount(Object.assign({ token }, props));
+// start mounts the component for the session whose token is in the environment variable
+// name, accepts the consent screen and waits for screen.
+async function start(name, screen) {
+  const token = tokenOf(name);
+  const c = h.mount({ token });
   await h.waitScreen(c, 'intro');
   h.el(c, '.fv-consent').dispatchEvent('change', { detail: { value: ['agree'] } });
   await h.simulate.sleep(0);
   h.tap(c, '.fv-start');
-  return c;
+  await h.waitScreen(c, screen);
+  return { token, c };
 }
 
 // record taps record, waits until "done" is enabled (3 s), taps it.
@@ -41,9 +44,7 @@ describe('faceid-verify journey', { concurrency: true }, () => {
   after(h.stopAll);
 
   it('intro → video shows the server\'s 4 digits', async () => {
-    const token = tokenOf('FV_TOKEN_DIGITS');
-    const c = await start(token);
-    await h.waitScreen(c, 'video');
+    const { token, c } = await start('FV_TOKEN_DIGITS', 'video');
     const srv = await h.session(token);
     assert.equal(srv.body.step, 'video');
     assert.match(srv.body.digits, /^\d{4}$/);
@@ -53,9 +54,7 @@ describe('faceid-verify journey', { concurrency: true }, () => {
   });
 
   it('cancel → POST cancel → onFinish complete, session cancelled', async () => {
-    const token = tokenOf('FV_TOKEN_CANCEL');
-    const c = await start(token);
-    await h.waitScreen(c, 'video');
+    const { token, c } = await start('FV_TOKEN_CANCEL', 'video');
     h.tap(c, '.fv-cancel');
     const modal = h.el(c, '#fv-modal');
     await h.waitFor('modal', () => modal.querySelector('.fv-modal-confirm'));
@@ -72,9 +71,7 @@ describe('faceid-verify journey', { concurrency: true }, () => {
   });
 
   it('record → upload → processing → result → onFinish complete', async t => {
-    const token = tokenOf('FV_TOKEN_RESULT');
-    const c = await start(token);
-    await h.waitScreen(c, 'video');
+    const { token, c } = await start('FV_TOKEN_RESULT', 'video');
     await record(c);
     await h.waitFor('onFinish', () => c.finished.length, 40000, c);
     assert.deepEqual(c.finished, [{ token, status: 'complete' }]);
@@ -95,9 +92,7 @@ describe('faceid-verify journey', { concurrency: true }, () => {
   });
 
   it('failed attempt → retry screen with the server\'s text and attempts left → video again', async t => {
-    const token = tokenOf('FV_TOKEN_RETRY');
-    const c = await start(token);
-    await h.waitScreen(c, 'video');
+    const { token, c } = await start('FV_TOKEN_RETRY', 'video');
     const first = c.instance.data.digits;
     await record(c);
     await h.waitScreen(c, 'retry', 40000);
@@ -117,9 +112,7 @@ describe('faceid-verify journey', { concurrency: true }, () => {
   });
 
   it('system camera (wx.chooseMedia video) → upload → onFinish complete', async () => {
-    const token = tokenOf('FV_TOKEN_SYSCAM');
-    const c = await start(token);
-    await h.waitScreen(c, 'video');
+    const { token, c } = await start('FV_TOKEN_SYSCAM', 'video');
     h.picks.push({ tempFilePath: h.env.video, fileType: 'video' });
     h.tap(c, '.fv-system-camera');
     await h.waitFor('onFinish', () => c.finished.length, 40000, c);
@@ -128,9 +121,7 @@ describe('faceid-verify journey', { concurrency: true }, () => {
   });
 
   it('ID card step: a photo that is not a card → documented retake text, retakes left', async t => {
-    const token = tokenOf('FV_TOKEN_IDCARD');
-    const c = await start(token);
-    await h.waitScreen(c, 'idcard');
+    const { token, c } = await start('FV_TOKEN_IDCARD', 'idcard');
     assert.equal(h.el(c, '.fv-s-idcard').querySelector('.fv-base-title').dom.textContent, '拍摄身份证人像面');
     assert.equal(h.text(c, '.fv-idcard-left'), '还可重新拍摄 3 次');
     h.picks.push({ tempFilePath: h.env.image, fileType: 'image' });

@@ -28,13 +28,35 @@ func TestContract(t *testing.T) {
 		t.Fatal(err)
 	}
 	storetest.Run(t, func(t *testing.T, clock faceverify.Clock) faceverify.Store {
-		s, err := postgres.Open(context.Background(), c.NewDatabase(t), box, clock)
-		if err != nil {
-			t.Fatal(err)
-		}
-		t.Cleanup(func() { s.Close() })
-		return s
+		return openStore(t, c.NewDatabase(t), box, clock)
 	})
+}
+
+// openStore opens the store on dsn; it is closed when the test ends.
+func openStore(t *testing.T, dsn string, box *seal.Box, clock faceverify.Clock, opts ...sqlstore.Option) *postgres.Store {
+	t.Helper()
+	s, err := postgres.Open(context.Background(), dsn, box, clock, opts...)
+	if err != nil {
+		t.Fatal(err)
+	}
+	t.Cleanup(func() { s.Close() })
+	return s
+}
+
+// rawDB opens dsn through database/sql, around the store; it is closed when the test ends.
+func rawDB(t *testing.T, dsn string) *sql.DB {
+	t.Helper()
+	db, err := sql.Open("pgx", dsn)
+	if err != nil {
+		t.Fatal(err)
+	}
+	t.Cleanup(func() { db.Close() })
+	return db
+}
+
+// execOn is db's Exec as the backfill contracts take it, to write rows the old way.
+func execOn(db *sql.DB) func(q string) error {
+	return func(q string) error { _, err := db.Exec(q); return err }
 }
 
 // Personal data never reaches the database files in clear; migrations are idempotent and
@@ -101,17 +123,7 @@ func TestLegacyRows(t *testing.T) {
 	c := pgtest.Start(t)
 	storetest.RunLegacy(t, func(t *testing.T, box *seal.Box) (faceverify.Store, *sql.DB) {
 		dsn := c.NewDatabase(t)
-		s, err := postgres.Open(context.Background(), dsn, box, nil)
-		if err != nil {
-			t.Fatal(err)
-		}
-		t.Cleanup(func() { s.Close() })
-		db, err := sql.Open("pgx", dsn)
-		if err != nil {
-			t.Fatal(err)
-		}
-		t.Cleanup(func() { db.Close() })
-		return s, db
+		return openStore(t, dsn, box, nil), rawDB(t, dsn)
 	})
 }
 
@@ -119,36 +131,16 @@ func TestBackfillListColumns(t *testing.T) {
 	c := pgtest.Start(t)
 	box, _ := seal.New(seal.NewKey(1))
 	dsn := c.NewDatabase(t)
-	s, err := postgres.Open(context.Background(), dsn, box, nil)
-	if err != nil {
-		t.Fatal(err)
-	}
-	defer s.Close()
-	raw, err := sql.Open("pgx", dsn)
-	if err != nil {
-		t.Fatal(err)
-	}
-	defer raw.Close()
-	storetest.RunBackfill(t, s, func(q string) error { _, err := raw.Exec(q); return err })
+	storetest.RunBackfill(t, openStore(t, dsn, box, nil), execOn(rawDB(t, dsn)))
 }
 
 func TestBackfillUnreadableIsLogged(t *testing.T) {
 	c := pgtest.Start(t)
 	dsn := c.NewDatabase(t)
 	open := func(box *seal.Box, log *slog.Logger) storetest.Backfiller {
-		s, err := postgres.Open(context.Background(), dsn, box, nil, sqlstore.WithLogger(log))
-		if err != nil {
-			t.Fatal(err)
-		}
-		t.Cleanup(func() { s.Close() })
-		return s
+		return openStore(t, dsn, box, nil, sqlstore.WithLogger(log))
 	}
-	raw, err := sql.Open("pgx", dsn)
-	if err != nil {
-		t.Fatal(err)
-	}
-	defer raw.Close()
-	storetest.RunBackfillUnreadable(t, open, func(q string) error { _, err := raw.Exec(q); return err })
+	storetest.RunBackfillUnreadable(t, open, execOn(rawDB(t, dsn)))
 }
 
 // The partial indexes of migration 0001 name states as literals (DDL takes no parameters);
@@ -165,11 +157,7 @@ func TestPartialIndexesNameTheDomainStates(t *testing.T) {
 		t.Fatal(err)
 	}
 	s.Close()
-	db, err := sql.Open("pgx", dsn)
-	if err != nil {
-		t.Fatal(err)
-	}
-	defer db.Close()
+	db := rawDB(t, dsn)
 	var waiting []string
 	for _, st := range faceverify.WaitingStates {
 		waiting = append(waiting, string(st))

@@ -37,9 +37,9 @@ func Run(t *testing.T, newStore Factory) {
 		"JobsTransactional":   testJobsTransactional,
 		"JobsConcurrentClaim": testJobsConcurrentClaim,
 		"Nonces":              testNonces,
-		"JobCounts":           testJobCounts,    // job_counts.go
-		"Console":             testConsole,      // console.go
-		"LivenessRule":        testLivenessRule, // rule.go
+		"JobCounts":           testJobCounts,
+		"Console":             testConsole, // console.go
+		"LivenessRule":        testLivenessRule,
 		"StateHistory":        testStateHistory, // history.go
 	}
 	for name, fn := range tests {
@@ -66,6 +66,23 @@ func NewSession(tenant string, now time.Time) *faceverify.Session {
 		Options: faceverify.Options{ReturnURL: "https://example.test/r", ClaimedName: "张三",
 			ClaimedNumber: "110101199003077777", LivenessRetries: 3, SecurityLevel: 2},
 	}
+}
+
+// FindJob returns the first of the jobs s lists for kind ("" any kind, at most limit) that
+// match is true of; the test fails with missing when there is none.
+func FindJob(t testing.TB, s faceverify.Store, kind string, limit int, match func(faceverify.Job) bool, missing string) faceverify.Job {
+	t.Helper()
+	js, err := s.Jobs(context.Background(), kind, "", limit)
+	if err != nil {
+		t.Fatal(err)
+	}
+	for _, j := range js {
+		if match(j) {
+			return j
+		}
+	}
+	t.Fatal(missing)
+	return faceverify.Job{}
 }
 
 func testTenants(t *testing.T, s faceverify.Store, _ *testclock.Clock) {
@@ -234,6 +251,40 @@ func testSessionConflict(t *testing.T, s faceverify.Store, c *testclock.Clock) {
 	got, _ := s.Session(ctx, ss.Token)
 	if got.Challenge != "1111" {
 		t.Fatalf("lost update: %s", got.Challenge)
+	}
+}
+
+// testLivenessRule: the rule that decided a liveness result (Liveness.Rule) is kept with
+// the failed attempt and with the verdict, and an attempt without one reads back empty.
+func testLivenessRule(t *testing.T, s faceverify.Store, c *testclock.Clock) {
+	ctx := context.Background()
+	ss := storedSession(t, s, c)
+	const (
+		failed = "low_quality: quality 12.3 < MinQuality 20 → FACE_QUALITY_TOO_LOW"
+		passed = "live: sync_score 0.91 >= MinSync 0.5 → SUCCESS"
+	)
+	ss.LastAttempt = &faceverify.Liveness{Result: faceverify.ResultFaceQualityTooLow, Challenge: "1234", Rule: failed}
+	ss.Verdict = &faceverify.Verdict{Result: faceverify.ResultSuccess, DecidedAt: c.Now(),
+		Liveness: &faceverify.Liveness{Result: faceverify.ResultSuccess, Challenge: "4821", Rule: passed}}
+	if err := s.UpdateSession(ctx, ss); err != nil {
+		t.Fatal(err)
+	}
+	got, err := s.Session(ctx, ss.Token)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if got.LastAttempt == nil || got.LastAttempt.Rule != failed {
+		t.Fatalf("last attempt's rule: %+v", got.LastAttempt)
+	}
+	if got.Verdict == nil || got.Verdict.Liveness == nil || got.Verdict.Liveness.Rule != passed {
+		t.Fatalf("verdict's rule: %+v", got.Verdict)
+	}
+	got.LastAttempt = &faceverify.Liveness{Result: faceverify.ResultVideoTooLarge, Challenge: "1234"}
+	if err := s.UpdateSession(ctx, got); err != nil {
+		t.Fatal(err)
+	}
+	if again, err := s.Session(ctx, ss.Token); err != nil || again.LastAttempt.Rule != "" || again.Verdict.Liveness.Rule != passed {
+		t.Fatalf("attempt without a rule: %+v, %v", again, err)
 	}
 }
 
@@ -501,6 +552,50 @@ func testJobsConcurrentClaim(t *testing.T, s faceverify.Store, _ *testclock.Cloc
 	wg.Wait()
 	if len(seen) != n {
 		t.Fatalf("claimed %d of %d jobs", len(seen), n)
+	}
+}
+
+// testJobCounts: the queue figures of the metrics (depth by kind and state, oldest job).
+func testJobCounts(t *testing.T, s faceverify.Store, c *testclock.Clock) {
+	jc, ok := s.(faceverify.JobCounter)
+	if !ok {
+		t.Skip("store does not count jobs")
+	}
+	ctx := context.Background()
+	t0 := c.Now()
+	if err := s.EnqueueJobs(ctx,
+		faceverify.Job{Kind: faceverify.JobNotify, Key: "a", MaxAttempts: 3},
+		faceverify.Job{Kind: faceverify.JobNotify, Key: "b", MaxAttempts: 3, RunAt: t0.Add(time.Minute)},
+		faceverify.Job{Kind: faceverify.JobDecide, Key: "c", MaxAttempts: 3},
+	); err != nil {
+		t.Fatal(err)
+	}
+	c.Advance(5 * time.Second)
+	if _, err := s.ClaimJobs(ctx, []string{faceverify.JobDecide}, "w1", 10, time.Minute); err != nil {
+		t.Fatal(err)
+	}
+	got, err := jc.JobCounts(ctx)
+	if err != nil {
+		t.Fatal(err)
+	}
+	want := map[[2]string]int{{"notify", "queued"}: 2, {"decide", "running"}: 1}
+	if len(got) != len(want) {
+		t.Fatalf("counts %+v, want %v", got, want)
+	}
+	for _, g := range got {
+		if want[[2]string{g.Kind, g.State}] != g.Count {
+			t.Fatalf("counts %+v, want %v", got, want)
+		}
+		switch g.State {
+		case "queued": // oldest due: job a, due at t0
+			if !g.Oldest.Equal(t0.Truncate(time.Millisecond)) {
+				t.Errorf("oldest queued %v, want %v", g.Oldest, t0)
+			}
+		case "running": // claimed 5 s later
+			if !g.Oldest.Equal(t0.Add(5 * time.Second).Truncate(time.Millisecond)) {
+				t.Errorf("oldest running %v, want %v", g.Oldest, t0.Add(5*time.Second))
+			}
+		}
 	}
 }
 

@@ -9,7 +9,6 @@ import (
 	"fmt"
 	"os"
 	"path/filepath"
-	"sort"
 	"strings"
 	"time"
 
@@ -159,15 +158,7 @@ func main() {
 			fmt.Printf("%-14s %3d/%-3d %5.1f%%\n", fn, st.ok, st.n, 100*float64(st.ok)/float64(st.n))
 		}
 	}
-	var keys []string
-	for k := range results {
-		keys = append(keys, k)
-	}
-	sort.Strings(keys)
-	fmt.Println("\nresults:")
-	for _, k := range keys {
-		fmt.Printf("  %-40s %d\n", k, results[k])
-	}
+	printResults(results)
 	fmt.Printf("numbers passing strict validation: %d\n", numValid)
 	fmt.Printf("reads: %d, mean %.0f ms per Read (engine %s, workers=%d)\n", reads, float64(total.Milliseconds())/float64(reads), r.Engine(), *workers)
 }
