@@ -129,14 +129,20 @@ func (r *Reader) flipped(p *page, side Side) (*page, error) {
 // from).
 func (r *Reader) recognizePage(v view, g *gray, boxes []box, side Side, mixed bool) (*page, error) {
 	p := &page{v: v, g: g, boxes: boxes, mixed: mixed}
+	var read []box
+	var imgs []*gray
 	for _, b := range boxes {
-		if unread(b, side, g.W, g.H) {
-			continue
+		if !unread(b, side, g.W, g.H) {
+			read = append(read, b)
+			imgs = append(imgs, g.sub(b))
 		}
-		res, err := r.pp.recognize(g.sub(b), nil)
-		if err != nil {
-			return nil, err
-		}
+	}
+	results, err := r.pp.recognizeAll(imgs)
+	if err != nil {
+		return nil, err
+	}
+	for i, b := range read {
+		res := results[i]
 		if res.Text == "" {
 			continue
 		}
@@ -243,6 +249,22 @@ func (r *Reader) pageNumber(p *page) (string, *tline, error) {
 			u.X0, u.Y0, u.X1, u.Y1 = min(u.X0, l.X0), min(u.Y0, l.Y0), max(u.X1, l.X1), max(u.Y1, l.Y1)
 		}
 	}
+	// The number's own box ends the row (no stamp split it): its read on the page, decoded
+	// again restricted to 0-9X from its first digit on, is the constrained read without
+	// another run. Taken when it validates; otherwise the row is read again as one strip.
+	if al.X1 == u.X1 {
+		for _, c := range al.rec.Chars {
+			if c.R < '0' || c.R > '9' {
+				continue
+			}
+			con := r.pp.redecode(al.rec, r.ppDigits, c.Step-3)
+			if n := bestNumber([]string{con.Text, runOfDigits(al.Text)}); ValidateNumber(n) == nil {
+				x0 := clampI(stepX(al.box, c.Step), al.X0, (al.X0+al.X1)/2)
+				return n, &tline{box: box{X0: x0, Y0: u.Y0, X1: u.X1, Y1: u.Y1}, Text: con.Text, rec: con}, nil
+			}
+			break
+		}
+	}
 	strip := p.g.sub(u)
 	free, err := r.pp.recognize(strip, nil)
 	if err != nil {
@@ -252,7 +274,7 @@ func (r *Reader) pageNumber(p *page) (string, *tline, error) {
 	x0 := -1
 	for _, c := range free.Chars {
 		if c.R >= '0' && c.R <= '9' {
-			x0 = u.X0 + int(float64(c.Step)*8*float64(strip.H)/48) - strip.H/2
+			x0 = stepX(u, c.Step)
 			break
 		}
 	}
@@ -280,6 +302,13 @@ func (r *Reader) pageNumber(p *page) (string, *tline, error) {
 	}
 	out := &tline{box: box{X0: x0, Y0: u.Y0, X1: x1, Y1: u.Y1}, Text: con.Text, rec: con}
 	return bestNumber(reads), out, nil
+}
+
+// stepX is where, in a line box b read by recognize, half a character (half the line's
+// height) before time step t lies: a step is 8 px of the 48-px-high input.
+func stepX(b box, t int) int {
+	h := b.Y1 - b.Y0
+	return b.X0 + int(float64(t)*8*float64(h)/48) - h/2
 }
 
 // strayMark: a box holding one Latin letter or digit alone. No front value is printed so
@@ -533,11 +562,8 @@ func (r *Reader) pageFront(p *page, numLine *tline, f *faceverify.IDCardResult) 
 				if float64(l.X1) < 0.17*W {
 					continue
 				}
-				res, err := r.pp.recognize(p.g.sub(l.box), r.ppDate)
-				if err != nil {
-					return nil, err
-				}
-				if y, m, d, ok = parseYMD(res.Text); ok {
+				// The box was read freely on the page: decoded again (no second run).
+				if y, m, d, ok = parseYMD(r.pp.redecode(l.rec, r.ppDate, 0).Text); ok {
 					break
 				}
 			}
@@ -754,12 +780,8 @@ func (r *Reader) pageBack(p *page, f *faceverify.IDCardResult) ([]line, error) {
 	}
 	f.ValidDateStart, f.ValidDateEnd = parseValidity(b.String())
 	if f.ValidDateStart == "" || f.ValidDateEnd == "" {
-		for _, l := range validity { // constrained re-read
-			res, err := r.pp.recognize(p.g.sub(l.box), r.ppValidity)
-			if err != nil {
-				return nil, err
-			}
-			if s, e := parseValidity(res.Text); s != "" && e != "" {
+		for _, l := range validity { // constrained: the page's read decoded again
+			if s, e := parseValidity(r.pp.redecode(l.rec, r.ppValidity, 0).Text); s != "" && e != "" {
 				f.ValidDateStart, f.ValidDateEnd = s, e
 				break
 			}
