@@ -794,6 +794,11 @@ func (r *Reader) pageBack(p *page, f *faceverify.IDCardResult) ([]line, error) {
 func (r *Reader) ppRead(ctx context.Context, side Side, img *image.RGBA, threshold float64) (*Outcome, error) {
 	src := viewSource{img: img}
 	base := locate(img)
+	if debugLocate {
+		for _, c := range base {
+			fmt.Fprintf(os.Stderr, "outline %+v width %.0f\n", c, math.Max(dist(c.Quad[0], c.Quad[1]), dist(c.Quad[3], c.Quad[2])))
+		}
+	}
 	// Outline first (speed): a card outline seen whole inside the photo whose page shows the
 	// side in its printed layout is the card — the text locator's detection over the whole
 	// photo (a third of a read) is not needed. Otherwise its page is kept for the loop.
@@ -820,7 +825,7 @@ func (r *Reader) ppRead(ctx context.Context, side Side, img *image.RGBA, thresho
 		}
 		pre = p
 	}
-	cands := r.photoCandidatesFrom(img, base)
+	passes := &locatePasses{r: r, img: img, base: base}
 	readPage := func(c candidate) (*page, error) {
 		if pre != nil && c.Quad == base[0].Quad && !c.Text {
 			return pre, nil
@@ -832,51 +837,57 @@ func (r *Reader) ppRead(ctx context.Context, side Side, img *image.RGBA, thresho
 		var best *page
 		var number string
 		var numLine *tline
-		for _, c := range cands {
-			if err := ctx.Err(); err != nil {
-				return nil, err
+		for best == nil || len(number) < 15 {
+			cands := passes.next()
+			if cands == nil {
+				break
 			}
-			p, err := readPage(c)
-			if err != nil {
-				return nil, err
-			}
-			n, nl, err := r.pageNumber(p)
-			if err != nil {
-				return nil, err
-			}
-			if (nl == nil || len(n) < 15) && p.mixed { // upside down among upright text?
-				fp, err := r.flipped(p, side)
+			for _, c := range cands {
+				if err := ctx.Err(); err != nil {
+					return nil, err
+				}
+				p, err := readPage(c)
 				if err != nil {
 					return nil, err
 				}
-				fn, fnl, err := r.pageNumber(fp)
+				n, nl, err := r.pageNumber(p)
 				if err != nil {
 					return nil, err
 				}
-				if fnl != nil && len(fn) > len(n) {
-					p, n, nl = fp, fn, fnl
+				if (nl == nil || len(n) < 15) && p.mixed { // upside down among upright text?
+					fp, err := r.flipped(p, side)
+					if err != nil {
+						return nil, err
+					}
+					fn, fnl, err := r.pageNumber(fp)
+					if err != nil {
+						return nil, err
+					}
+					if fnl != nil && len(fn) > len(n) {
+						p, n, nl = fp, fn, fnl
+					}
 				}
-			}
-			if nl == nil || len(n) < 15 {
-				// The number's start under a stamp: still the front when its labels say so
-				// (the fields are read; the number fails validation → retake the front).
-				if nl != nil && len(n) >= 6 && labelCount(p) >= 4 && (best == nil || len(n) > len(number)) {
+				if nl == nil || len(n) < 15 {
+					// The number's start under a stamp: still the front when its labels say so
+					// (the fields are read; the number fails validation → retake the front).
+					if nl != nil && len(n) >= 6 && labelCount(p) >= 4 && (best == nil || len(n) > len(number)) {
+						best, number, numLine = p, n, nl
+					}
+					continue
+				}
+				if best != nil && len(number) < 15 {
+					best = nil
+				}
+				if best == nil || len(n) > len(number) && len(number) < 17 || ValidateNumber(n) == nil && ValidateNumber(number) != nil {
 					best, number, numLine = p, n, nl
 				}
-				continue
-			}
-			if best != nil && len(number) < 15 {
-				best = nil
-			}
-			if best == nil || len(n) > len(number) && len(number) < 17 || ValidateNumber(n) == nil && ValidateNumber(number) != nil {
-				best, number, numLine = p, n, nl
-			}
-			if len(number) >= 17 {
-				break
+				if len(number) >= 17 {
+					break
+				}
 			}
 		}
 		if best == nil {
-			return notSide(side, cands), nil
+			return notSide(side, passes.last), nil
 		}
 		// The card where its labels and number say it is (a quad grown over papers).
 		np, err := r.refitPage(best, side, src)
@@ -927,33 +938,39 @@ func (r *Reader) ppRead(ctx context.Context, side Side, img *image.RGBA, thresho
 		var best *page
 		bestScore := 0
 		var title string
-		for _, c := range cands {
-			if err := ctx.Err(); err != nil {
-				return nil, err
+		for best == nil || bestScore < 4 {
+			cands := passes.next()
+			if cands == nil {
+				break
 			}
-			p, err := readPage(c)
-			if err != nil {
-				return nil, err
-			}
-			s, t := pageTitle(p)
-			if s < 4 && p.mixed { // upside down among upright text?
-				fp, err := r.flipped(p, side)
+			for _, c := range cands {
+				if err := ctx.Err(); err != nil {
+					return nil, err
+				}
+				p, err := readPage(c)
 				if err != nil {
 					return nil, err
 				}
-				if fs, ft := pageTitle(fp); fs > s {
-					p, s, t = fp, fs, ft
+				s, t := pageTitle(p)
+				if s < 4 && p.mixed { // upside down among upright text?
+					fp, err := r.flipped(p, side)
+					if err != nil {
+						return nil, err
+					}
+					if fs, ft := pageTitle(fp); fs > s {
+						p, s, t = fp, fs, ft
+					}
 				}
-			}
-			if s > bestScore {
-				best, bestScore, title = p, s, t
-			}
-			if s >= 5 {
-				break
+				if s > bestScore {
+					best, bestScore, title = p, s, t
+				}
+				if s >= 5 {
+					break
+				}
 			}
 		}
 		if best == nil || bestScore < 4 {
-			return notSide(side, cands), nil
+			return notSide(side, passes.last), nil
 		}
 		np, err := r.refitPage(best, side, src)
 		if err != nil {
@@ -989,6 +1006,43 @@ func (r *Reader) ppRead(ctx context.Context, side Side, img *image.RGBA, thresho
 		}
 		return r.finishBack(best, title, threshold, measurePhoto(best, side, nil, "", img.Rect.Dx(), img.Rect.Dy()))
 	}
+}
+
+// locatePasses hands out the candidates of a photo coarse to fine (speed): first those of
+// the locating detection at textLocateFast px; only when none of them showed the side, the
+// new ones found at textLocateSide. The outlines come with the first pass.
+type locatePasses struct {
+	r     *Reader
+	img   *image.RGBA
+	base  []candidate
+	pass  int
+	tried []candidate
+	last  []candidate // every candidate of the last pass run, best first (notSide)
+}
+
+// next returns the next pass's untried candidates; nil when no pass is left.
+func (lp *locatePasses) next() []candidate {
+	for lp.pass < 2 {
+		side := [2]int{textLocateFast, textLocateSide}[lp.pass]
+		lp.pass++
+		all := lp.r.photoCandidatesFrom(lp.img, lp.base, side)
+		var out []candidate
+		for _, c := range all {
+			seen := false
+			for _, t := range lp.tried {
+				seen = seen || t.Text == c.Text && (c.Quad == t.Quad || c.Text && quadIoU(c.Quad, t.Quad) > 0.9)
+			}
+			if !seen {
+				out = append(out, c)
+				lp.tried = append(lp.tried, c)
+			}
+		}
+		lp.last = all
+		if len(out) > 0 {
+			return out
+		}
+	}
+	return nil
 }
 
 // frontInLayout: the page read from a candidate shows a front where GA 450 prints it — a
