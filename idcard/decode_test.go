@@ -35,13 +35,7 @@ func TestRedecodeKept(t *testing.T) {
 			out[i] = rng.Float32()
 		}
 		free := p.decode(out, C, nil, 0, nil)
-		K := len(p.keep)
-		free.kept = make([]float32, T*K)
-		for tt := 0; tt < T; tt++ {
-			for k, c := range p.keep {
-				free.kept[tt*K+k] = out[tt*C+c]
-			}
-		}
+		free.kept = p.keptOf(out, C)
 		for _, cs := range []string{digitsX, "0123456789年月日", "0123456789.-长期"} {
 			from := rng.IntN(10)
 			want := p.decode(out, C, p.charset(cs), from, nil)

@@ -206,15 +206,21 @@ func (p *ppocr) recognize(g *gray, allowed charset) (recResult, error) {
 		return recResult{}, err
 	}
 	T, C := int(shape[1]), int(shape[2])
-	res := p.decode(out, C, allowed, 0, nil)
-	K := len(p.keep)
-	res.kept = make([]float32, T*K)
+	res := p.decode(out[:T*C], C, allowed, 0, nil)
+	res.kept = p.keptOf(out[:T*C], C)
+	return res, nil
+}
+
+// keptOf is the columns p.keep of an output of C classes per step.
+func (p *ppocr) keptOf(out []float32, C int) []float32 {
+	T, K := len(out)/C, len(p.keep)
+	kept := make([]float32, T*K)
 	for t := 0; t < T; t++ {
 		for k, c := range p.keep {
-			res.kept[t*K+k] = out[t*C+c]
+			kept[t*K+k] = out[t*C+c]
 		}
 	}
-	return res, nil
+	return kept
 }
 
 // recognizeAll reads line images freely, p.workers at a time; results in the order given.
@@ -336,19 +342,6 @@ func (p *ppocr) upsideDown(g *gray) (float64, error) {
 	return float64(out[1]), nil
 }
 
-// detNorm maps a grey level to the detector's input per channel ((v/255 − mean) / std of
-// ImageNet, as PP-OCR normalises).
-var detNorm = func() (t [3][256]float32) {
-	mean := [3]float32{0.485, 0.456, 0.406}
-	std := [3]float32{0.229, 0.224, 0.225}
-	for c := range t {
-		for v := range t[c] {
-			t[c][v] = (float32(v)/255 - mean[c]) / std[c]
-		}
-	}
-	return
-}()
-
 // box is a detected text region: an axis-aligned rectangle in the coordinates of the image
 // given to detect, with the mean probability of its pixels.
 type box struct {
@@ -367,7 +360,7 @@ func (p *ppocr) detect(g *gray, maxSide int) ([]box, []float32, int, int, error)
 	s := g.resize(W, H)
 	in := make([]float32, 3*H*W)
 	for c := 0; c < 3; c++ {
-		lut, plane := &detNorm[c], in[c*H*W:(c+1)*H*W]
+		lut, plane := &vision.ImageNetLUT[c], in[c*H*W:(c+1)*H*W]
 		for i, v := range s.Pix {
 			plane[i] = lut[v]
 		}

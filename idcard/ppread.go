@@ -4,6 +4,7 @@ import (
 	"context"
 	"fmt"
 	"image"
+	"iter"
 	"math"
 	"os"
 	"regexp"
@@ -837,53 +838,47 @@ func (r *Reader) ppRead(ctx context.Context, side Side, img *image.RGBA, thresho
 		var best *page
 		var number string
 		var numLine *tline
-		for best == nil || len(number) < 15 {
-			cands := passes.next()
-			if cands == nil {
-				break
+		for c := range passes.while(func() bool { return best == nil || len(number) < 15 }) {
+			if err := ctx.Err(); err != nil {
+				return nil, err
 			}
-			for _, c := range cands {
-				if err := ctx.Err(); err != nil {
-					return nil, err
-				}
-				p, err := readPage(c)
+			p, err := readPage(c)
+			if err != nil {
+				return nil, err
+			}
+			n, nl, err := r.pageNumber(p)
+			if err != nil {
+				return nil, err
+			}
+			if (nl == nil || len(n) < 15) && p.mixed { // upside down among upright text?
+				fp, err := r.flipped(p, side)
 				if err != nil {
 					return nil, err
 				}
-				n, nl, err := r.pageNumber(p)
+				fn, fnl, err := r.pageNumber(fp)
 				if err != nil {
 					return nil, err
 				}
-				if (nl == nil || len(n) < 15) && p.mixed { // upside down among upright text?
-					fp, err := r.flipped(p, side)
-					if err != nil {
-						return nil, err
-					}
-					fn, fnl, err := r.pageNumber(fp)
-					if err != nil {
-						return nil, err
-					}
-					if fnl != nil && len(fn) > len(n) {
-						p, n, nl = fp, fn, fnl
-					}
+				if fnl != nil && len(fn) > len(n) {
+					p, n, nl = fp, fn, fnl
 				}
-				if nl == nil || len(n) < 15 {
-					// The number's start under a stamp: still the front when its labels say so
-					// (the fields are read; the number fails validation → retake the front).
-					if nl != nil && len(n) >= 6 && labelCount(p) >= 4 && (best == nil || len(n) > len(number)) {
-						best, number, numLine = p, n, nl
-					}
-					continue
-				}
-				if best != nil && len(number) < 15 {
-					best = nil
-				}
-				if best == nil || len(n) > len(number) && len(number) < 17 || ValidateNumber(n) == nil && ValidateNumber(number) != nil {
+			}
+			if nl == nil || len(n) < 15 {
+				// The number's start under a stamp: still the front when its labels say so
+				// (the fields are read; the number fails validation → retake the front).
+				if nl != nil && len(n) >= 6 && labelCount(p) >= 4 && (best == nil || len(n) > len(number)) {
 					best, number, numLine = p, n, nl
 				}
-				if len(number) >= 17 {
-					break
-				}
+				continue
+			}
+			if best != nil && len(number) < 15 {
+				best = nil
+			}
+			if best == nil || len(n) > len(number) && len(number) < 17 || ValidateNumber(n) == nil && ValidateNumber(number) != nil {
+				best, number, numLine = p, n, nl
+			}
+			if len(number) >= 17 {
+				break
 			}
 		}
 		if best == nil {
@@ -938,35 +933,29 @@ func (r *Reader) ppRead(ctx context.Context, side Side, img *image.RGBA, thresho
 		var best *page
 		bestScore := 0
 		var title string
-		for best == nil || bestScore < 4 {
-			cands := passes.next()
-			if cands == nil {
-				break
+		for c := range passes.while(func() bool { return best == nil || bestScore < 4 }) {
+			if err := ctx.Err(); err != nil {
+				return nil, err
 			}
-			for _, c := range cands {
-				if err := ctx.Err(); err != nil {
-					return nil, err
-				}
-				p, err := readPage(c)
+			p, err := readPage(c)
+			if err != nil {
+				return nil, err
+			}
+			s, t := pageTitle(p)
+			if s < 4 && p.mixed { // upside down among upright text?
+				fp, err := r.flipped(p, side)
 				if err != nil {
 					return nil, err
 				}
-				s, t := pageTitle(p)
-				if s < 4 && p.mixed { // upside down among upright text?
-					fp, err := r.flipped(p, side)
-					if err != nil {
-						return nil, err
-					}
-					if fs, ft := pageTitle(fp); fs > s {
-						p, s, t = fp, fs, ft
-					}
+				if fs, ft := pageTitle(fp); fs > s {
+					p, s, t = fp, fs, ft
 				}
-				if s > bestScore {
-					best, bestScore, title = p, s, t
-				}
-				if s >= 5 {
-					break
-				}
+			}
+			if s > bestScore {
+				best, bestScore, title = p, s, t
+			}
+			if s >= 5 {
+				break
 			}
 		}
 		if best == nil || bestScore < 4 {
@@ -1018,6 +1007,24 @@ type locatePasses struct {
 	pass  int
 	tried []candidate
 	last  []candidate // every candidate of the last pass run, best first (notSide)
+}
+
+// while yields the candidates pass after pass as long as more holds (it is asked before each
+// pass; breaking out of the loop ends every pass).
+func (lp *locatePasses) while(more func() bool) iter.Seq[candidate] {
+	return func(yield func(candidate) bool) {
+		for more() {
+			cands := lp.next()
+			if cands == nil {
+				return
+			}
+			for _, c := range cands {
+				if !yield(c) {
+					return
+				}
+			}
+		}
+	}
 }
 
 // next returns the next pass's untried candidates; nil when no pass is left.
