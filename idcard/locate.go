@@ -18,7 +18,6 @@ type candidate struct {
 	support float64 // textlocate: how well straight edges bound it (0–4)
 	sides   int     // textlocate: sides whose edge was found (the others come from the layout)
 	textCut bool    // textlocate: its text reaches the photo's border
-	tall    bool    // textlocate: its text block is taller than one card's can be (two cards' text joined)
 }
 
 // locate finds card-shaped regions: connected areas that differ from the photo's border

@@ -838,7 +838,7 @@ func (r *Reader) ppRead(ctx context.Context, side Side, img *image.RGBA, thresho
 		var best *page
 		var number string
 		var numLine *tline
-		for c := range passes.while(func() bool { return best == nil || len(number) < 15 || best.v.cand.tall }) {
+		for c := range passes.while(func() bool { return best == nil || len(number) < 15 }) {
 			if err := ctx.Err(); err != nil {
 				return nil, err
 			}
@@ -874,11 +874,10 @@ func (r *Reader) ppRead(ctx context.Context, side Side, img *image.RGBA, thresho
 			if best != nil && len(number) < 15 {
 				best = nil
 			}
-			if best == nil || len(n) > len(number) && len(number) < 17 || ValidateNumber(n) == nil && ValidateNumber(number) != nil ||
-				best.v.cand.tall && !p.v.cand.tall && len(n) >= min(len(number), 17) {
+			if best == nil || len(n) > len(number) && len(number) < 17 || ValidateNumber(n) == nil && ValidateNumber(number) != nil {
 				best, number, numLine = p, n, nl
 			}
-			if len(number) >= 17 && !best.v.cand.tall {
+			if len(number) >= 17 {
 				break
 			}
 		}
@@ -934,7 +933,7 @@ func (r *Reader) ppRead(ctx context.Context, side Side, img *image.RGBA, thresho
 		var best *page
 		bestScore := 0
 		var title string
-		for c := range passes.while(func() bool { return best == nil || bestScore < 4 || best.v.cand.tall }) {
+		for c := range passes.while(func() bool { return best == nil || bestScore < 4 }) {
 			if err := ctx.Err(); err != nil {
 				return nil, err
 			}
@@ -952,10 +951,10 @@ func (r *Reader) ppRead(ctx context.Context, side Side, img *image.RGBA, thresho
 					p, s, t = fp, fs, ft
 				}
 			}
-			if s > bestScore || best != nil && best.v.cand.tall && !p.v.cand.tall && s >= 4 {
+			if s > bestScore {
 				best, bestScore, title = p, s, t
 			}
-			if s >= 5 && !best.v.cand.tall {
+			if s >= 5 {
 				break
 			}
 		}
@@ -999,10 +998,8 @@ func (r *Reader) ppRead(ctx context.Context, side Side, img *image.RGBA, thresho
 }
 
 // locatePasses hands out the candidates of a photo coarse to fine (speed): first those of
-// the locating detection at textLocateFast px; only when none of them showed the side (or
-// the one that did is a text block taller than one card's: at 640 px the two cards of a
-// raw contest page join), the new ones found at textLocateSide. The outlines come with
-// the first pass.
+// the locating detection at textLocateFast px; only when none of them showed the side, the
+// new ones found at textLocateSide. The outlines come with the first pass.
 type locatePasses struct {
 	r     *Reader
 	img   *image.RGBA

@@ -121,8 +121,7 @@ func (r *Reader) locateText(img *image.RGBA, detSide int) ([]candidate, error) {
 		if !ok {
 			continue
 		}
-		c := candidate{Text: true, support: support, sides: sides, textCut: clusterTouches(cl, w, h),
-			tall: cl.v1-cl.v0 > 0.8*(cl.u1-cl.u0)}
+		c := candidate{Text: true, support: support, sides: sides, textCut: clusterTouches(cl, w, h)}
 		for k := range q {
 			c.Quad[k] = pt{q[k].X * sx, q[k].Y * sy}
 		}
