@@ -17,7 +17,7 @@ func (r *Reader) HasVision() bool { return r.vision != nil }
 // and texture (locate) when the text agrees with it, else the card found from its text
 // (locateText) first; then the remaining outlines and the whole photo.
 func (r *Reader) photoCandidates(img *image.RGBA) []candidate {
-	return r.photoCandidatesFrom(img, locate(img), textLocateFast)
+	return r.photoCandidatesFrom(img, locate(img), textLocateSide)
 }
 
 // photoCandidatesFrom is photoCandidates with the outlines (locate) already found and the
@@ -178,7 +178,7 @@ func measurePhoto(p *page, side Side, numLine *tline, number string, W, H int) P
 		if l := dist(toPhoto(x0, y), toPhoto(x1, y)); l > 0 {
 			pm.CardWidth = math.Min(pm.CardWidth, l/0.58)
 		}
-		// Conservative reach of the card beyond the number: its left edge at least 0.45 of
+		// Conservative reach of the card beyond the number: its left edge at least 0.5 of
 		// the number's length before it (printed: 0.57), its right edge 0.05 after (0.16).
 		// Along the text the number decides: cut when the card's reach beyond it is outside
 		// the photo. A quad partly placed by the layout (an edge not seen) is loose: its
@@ -201,7 +201,7 @@ func measurePhoto(p *page, side Side, numLine *tline, number string, W, H int) P
 			k := 0.11 * dist(a, b) / dl
 			below = pt{mid.X + k*(down.X-mid.X), mid.Y + k*(down.Y-mid.Y)}
 		}
-		for i, q := range []pt{toPhoto(x0-0.45*(x1-x0), y), toPhoto(x1+0.05*(x1-x0), y), below} {
+		for i, q := range []pt{toPhoto(x0-0.5*(x1-x0), y), toPhoto(x1+0.05*(x1-x0), y), below} {
 			if debugLocate {
 				fmt.Fprintf(os.Stderr, "number anchor %d → %v\n", i, q)
 			}

@@ -211,7 +211,7 @@ func BenchmarkLocateText(b *testing.B) {
 	}
 	b.ResetTimer()
 	for i := 0; i < b.N; i++ {
-		if _, err := r.locateText(img, textLocateFast); err != nil {
+		if _, err := r.locateText(img, textLocateSide); err != nil {
 			b.Fatal(err)
 		}
 	}

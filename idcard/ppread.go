@@ -260,7 +260,8 @@ func (r *Reader) pageNumber(p *page) (string, *tline, error) {
 			}
 			con := r.pp.redecode(al.rec, r.ppDigits, c.Step-3)
 			if n := bestNumber([]string{con.Text, runOfDigits(al.Text)}); ValidateNumber(n) == nil {
-				x0 := clampI(stepX(al.box, c.Step), al.X0, (al.X0+al.X1)/2)
+				// Half the row's height before the first digit, as the strip read places it.
+				x0 := clampI(stepX(al.box, c.Step, (u.Y1-u.Y0)/2), u.X0, (u.X0+u.X1)/2)
 				return n, &tline{box: box{X0: x0, Y0: u.Y0, X1: u.X1, Y1: u.Y1}, Text: con.Text, rec: con}, nil
 			}
 			break
@@ -275,7 +276,7 @@ func (r *Reader) pageNumber(p *page) (string, *tline, error) {
 	x0 := -1
 	for _, c := range free.Chars {
 		if c.R >= '0' && c.R <= '9' {
-			x0 = stepX(u, c.Step)
+			x0 = stepX(u, c.Step, strip.H/2)
 			break
 		}
 	}
@@ -305,11 +306,10 @@ func (r *Reader) pageNumber(p *page) (string, *tline, error) {
 	return bestNumber(reads), out, nil
 }
 
-// stepX is where, in a line box b read by recognize, half a character (half the line's
-// height) before time step t lies: a step is 8 px of the 48-px-high input.
-func stepX(b box, t int) int {
-	h := b.Y1 - b.Y0
-	return b.X0 + int(float64(t)*8*float64(h)/48) - h/2
+// stepX is where, in a line box b read by recognize, time step t lies less back px (a step
+// is 8 px of the 48-px-high input).
+func stepX(b box, t, back int) int {
+	return b.X0 + int(float64(t)*8*float64(b.Y1-b.Y0)/48) - back
 }
 
 // strayMark: a box holding one Latin letter or digit alone. No front value is printed so
@@ -997,9 +997,16 @@ func (r *Reader) ppRead(ctx context.Context, side Side, img *image.RGBA, thresho
 	}
 }
 
-// locatePasses hands out the candidates of a photo coarse to fine (speed): first those of
-// the locating detection at textLocateFast px; only when none of them showed the side, the
-// new ones found at textLocateSide. The outlines come with the first pass.
+// locateSides are the long sides of the locating detection's passes, coarse to fine. One
+// pass at textLocateSide: a first pass at 640 px (2.25× fewer pixels) read the dev seeds'
+// photos alike but found no text block on a card filling a 1200×1600 photo cut off at its
+// left (the outline was read, and the cut went unseen) and joined the two cards of a raw
+// contest page (docs/idcard.md, session 8).
+var locateSides = []int{textLocateSide}
+
+// locatePasses hands out the candidates of a photo coarse to fine: those of the locating
+// detection at locateSides[0] px, and only when none of them showed the side the new ones
+// of the next pass. The outlines come with the first pass.
 type locatePasses struct {
 	r     *Reader
 	img   *image.RGBA
@@ -1029,8 +1036,8 @@ func (lp *locatePasses) while(more func() bool) iter.Seq[candidate] {
 
 // next returns the next pass's untried candidates; nil when no pass is left.
 func (lp *locatePasses) next() []candidate {
-	for lp.pass < 2 {
-		side := [2]int{textLocateFast, textLocateSide}[lp.pass]
+	for lp.pass < len(locateSides) {
+		side := locateSides[lp.pass]
 		lp.pass++
 		all := lp.r.photoCandidatesFrom(lp.img, lp.base, side)
 		var out []candidate

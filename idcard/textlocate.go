@@ -19,12 +19,8 @@ import (
 // so the rectification reads full-resolution pixels (coarse to fine).
 
 // textLocateSide is the long side of the photo the card's edges are fitted on, and of the
-// locating detection when the first one (at textLocateFast, 2.25× fewer pixels) found no
-// card showing the side.
-const (
-	textLocateFast = 640
-	textLocateSide = 960
-)
+// locating detection (locateSides); a detection at fewer pixels has its lines scaled to it.
+const textLocateSide = 960
 
 var debugLocate = os.Getenv("IDCARD_DEBUG_LOCATE") != ""
 
