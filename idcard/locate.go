@@ -281,10 +281,43 @@ func components(m []bool, w, h int) [][]pt {
 }
 
 // convexHull (Andrew's monotone chain) of points, counter-clockwise in image coordinates.
+// Points of one column other than its highest and lowest are inside the hull (or on a
+// vertical edge, which the chain drops): only those two per column are sorted (speed: a
+// component holds thousands of pixels).
 func convexHull(ps []pt) []pt {
-	p := make([]pt, len(ps))
-	copy(p, ps)
-	sort.Slice(p, func(i, j int) bool { return p[i].X < p[j].X || p[i].X == p[j].X && p[i].Y < p[j].Y })
+	if len(ps) == 0 {
+		return nil
+	}
+	x0, x1 := ps[0].X, ps[0].X
+	for _, q := range ps {
+		x0, x1 = math.Min(x0, q.X), math.Max(x1, q.X)
+	}
+	var p []pt
+	if n := int(x1-x0) + 1; x1-x0 < 1e5 && allColumns(ps, x0) {
+		lo, hi := make([]float64, n), make([]float64, n)
+		for i := range lo {
+			lo[i], hi[i] = math.Inf(1), math.Inf(-1)
+		}
+		for _, q := range ps {
+			i := int(q.X - x0)
+			lo[i], hi[i] = math.Min(lo[i], q.Y), math.Max(hi[i], q.Y)
+		}
+		p = make([]pt, 0, 2*n)
+		for i := range lo {
+			if lo[i] > hi[i] {
+				continue
+			}
+			x := x0 + float64(i)
+			p = append(p, pt{x, lo[i]})
+			if hi[i] > lo[i] {
+				p = append(p, pt{x, hi[i]})
+			}
+		}
+	} else {
+		p = make([]pt, len(ps))
+		copy(p, ps)
+		sort.Slice(p, func(i, j int) bool { return p[i].X < p[j].X || p[i].X == p[j].X && p[i].Y < p[j].Y })
+	}
 	cross := func(o, a, b pt) float64 { return (a.X-o.X)*(b.Y-o.Y) - (a.Y-o.Y)*(b.X-o.X) }
 	var hull []pt
 	for _, q := range p {
@@ -303,6 +336,16 @@ func convexHull(ps []pt) []pt {
 	}
 	// Pixel centres: grow the hull by half a pixel outward is negligible at this scale.
 	return hull[:len(hull)-1]
+}
+
+// allColumns: every point lies on a whole-pixel column offset from x0 (pixel centres).
+func allColumns(ps []pt, x0 float64) bool {
+	for _, q := range ps {
+		if d := q.X - x0; d != math.Trunc(d) {
+			return false
+		}
+	}
+	return true
 }
 
 func polyArea(p []pt) float64 {

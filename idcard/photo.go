@@ -17,12 +17,13 @@ func (r *Reader) HasVision() bool { return r.vision != nil }
 // and texture (locate) when the text agrees with it, else the card found from its text
 // (locateText) first; then the remaining outlines and the whole photo.
 func (r *Reader) photoCandidates(img *image.RGBA) []candidate {
-	return r.photoCandidatesFrom(img, locate(img))
+	return r.photoCandidatesFrom(img, locate(img), textLocateSide)
 }
 
-// photoCandidatesFrom is photoCandidates with the outlines (locate) already found.
-func (r *Reader) photoCandidatesFrom(img *image.RGBA, base []candidate) []candidate {
-	text, err := r.locateText(img)
+// photoCandidatesFrom is photoCandidates with the outlines (locate) already found and the
+// locating detection at detSide px.
+func (r *Reader) photoCandidatesFrom(img *image.RGBA, base []candidate, detSide int) []candidate {
+	text, err := r.locateText(img, detSide)
 	if err != nil || len(text) == 0 {
 		return base
 	}
@@ -135,8 +136,12 @@ func completenessOf(c candidate, W, H int) (grade int, ok bool) {
 	for _, uv := range [][2]float64{{0.08, 0.12}, {0.94, 0.12}, {0.94, 0.9}, {0.08, 0.9}} {
 		u, v := uv[0]*CardW, uv[1]*CardH
 		d := hm[6]*u + hm[7]*v + hm[8]
-		// Only corners of edges actually seen are trusted this far.
-		if !inside(pt{(hm[0]*u + hm[1]*v + hm[2]) / d, (hm[3]*u + hm[4]*v + hm[5]) / d}) && (!c.Text || c.sides == 4) {
+		// Only corners of edges actually seen are trusted this far. The content's corners
+		// lie 6–12 % of the card inside its own, more than a corner's error: they are
+		// graded without the corners' slack (a card cut 12 % at the bottom shows its
+		// number, but not the content zone's last row, within that slack of the border).
+		q := pt{(hm[0]*u + hm[1]*v + hm[2]) / d, (hm[3]*u + hm[4]*v + hm[5]) / d}
+		if (q.X < 0 || q.Y < 0 || q.X > float64(W) || q.Y > float64(H)) && (!c.Text || c.sides == 4) {
 			return 2, true
 		}
 	}
@@ -173,7 +178,7 @@ func measurePhoto(p *page, side Side, numLine *tline, number string, W, H int) P
 		if l := dist(toPhoto(x0, y), toPhoto(x1, y)); l > 0 {
 			pm.CardWidth = math.Min(pm.CardWidth, l/0.58)
 		}
-		// Conservative reach of the card beyond the number: its left edge at least 0.45 of
+		// Conservative reach of the card beyond the number: its left edge at least 0.5 of
 		// the number's length before it (printed: 0.57), its right edge 0.05 after (0.16).
 		// Along the text the number decides: cut when the card's reach beyond it is outside
 		// the photo. A quad partly placed by the layout (an edge not seen) is loose: its
@@ -182,13 +187,25 @@ func measurePhoto(p *page, side Side, numLine *tline, number string, W, H int) P
 		if pm.Completeness == 2 && c.Text && c.sides < 4 {
 			pm.Completeness = 1
 		}
+		// Below the number the card runs on 0.18 of the number's length (its centre line at
+		// 0.84 of the card's height): at least 0.11 of it must be inside the photo (a card
+		// cut 12 % at the bottom shows its number whole, 0.05 of its length above the
+		// border). Measured in the photo from the number itself (the page's own scale is
+		// the quad's, loose when an outline ran into a hand), with no corner slack.
 		m := 0.02 * float64(max(W, H))
-		for _, u := range []float64{x0 - 0.45*(x1-x0), x1 + 0.05*(x1-x0)} {
-			q := toPhoto(u, y)
+		a, b := toPhoto(x0, y), toPhoto(x1, y)
+		mid, down := toPhoto((x0+x1)/2, y), toPhoto((x0+x1)/2, y+1)
+		dl := dist(mid, down)
+		below := pt{X: mid.X, Y: mid.Y}
+		if dl > 0 {
+			k := 0.11 * dist(a, b) / dl
+			below = pt{mid.X + k*(down.X-mid.X), mid.Y + k*(down.Y-mid.Y)}
+		}
+		for i, q := range []pt{toPhoto(x0-0.5*(x1-x0), y), toPhoto(x1+0.05*(x1-x0), y), below} {
 			if debugLocate {
-				fmt.Fprintf(os.Stderr, "number anchor u %.0f → %v\n", u, q)
+				fmt.Fprintf(os.Stderr, "number anchor %d → %v\n", i, q)
 			}
-			if q.X < -m || q.Y < -m || q.X > float64(W)+m || q.Y > float64(H)+m {
+			if m := map[bool]float64{true: m, false: 0}[i < 2]; q.X < -m || q.Y < -m || q.X > float64(W)+m || q.Y > float64(H)+m {
 				pm.Completeness, pm.CompletenessKnown = 2, true
 			}
 		}

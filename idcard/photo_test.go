@@ -206,7 +206,7 @@ func BenchmarkLocateText(b *testing.B) {
 	}
 	b.ResetTimer()
 	for i := 0; i < b.N; i++ {
-		if _, err := r.locateText(img); err != nil {
+		if _, err := r.locateText(img, textLocateSide); err != nil {
 			b.Fatal(err)
 		}
 	}

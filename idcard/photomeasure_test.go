@@ -59,6 +59,18 @@ func TestNumberAnchor(t *testing.T) {
 	if pm := measurePhoto(page(rect(300, 300, 1000), 4), Front, smallNum, number, W, H); pm.CardWidth >= minCardWidth {
 		t.Errorf("small card: width %.0f, want < %d", pm.CardWidth, minCardWidth)
 	}
+	// Cut 12 % at the bottom: a quad clipped at the photo's border (an outline, corners not
+	// graded) whose page shows the number whole at its very bottom — the card's last rows
+	// below it lie beyond the border. The same number higher up the page is inside.
+	clipped := page(rect(300, H-1000/1.585, 1000), 4)
+	clipped.v.cand.Text, clipped.v.cand.Touches = false, true
+	low := &tline{box: box{X0: num.X0, Y0: CardH - 40, X1: num.X1, Y1: CardH - 4}}
+	if pm := measurePhoto(clipped, Front, low, number, W, H); pm.Completeness != 2 {
+		t.Errorf("number at the bottom border: completeness %d, want 2", pm.Completeness)
+	}
+	if pm := measurePhoto(clipped, Front, num, number, W, H); pm.Completeness == 2 {
+		t.Errorf("number where it is printed on a clipped quad: completeness 2")
+	}
 	// Without a whole number nothing is anchored: the quad's own figures stand.
 	if pm := measurePhoto(page(rect(300, 300, 1000), 4), Front, smallNum, "1101", W, H); pm.CardWidth < 900 {
 		t.Errorf("short number anchored the width: %+v", pm)

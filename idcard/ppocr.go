@@ -9,6 +9,7 @@ import (
 	"path/filepath"
 	"sort"
 	"strings"
+	"sync"
 
 	"github.com/faceverify/faceverify/vision"
 	ort "github.com/yalue/onnxruntime_go"
@@ -31,6 +32,8 @@ type ppocr struct {
 	det, rec, cls *ort.DynamicAdvancedSession
 	keys          []string // CTC classes: 0 blank, 1…n ppocr_keys_v1, n+1 space
 	index         map[rune]int
+	keep          []int // classes whose probabilities a recognition keeps: blank, keptChars
+	workers       int   // lines recognised at once (recognizeAll)
 }
 
 func openPPOCR(dir, lib string, threads int) (*ppocr, error) {
@@ -66,7 +69,7 @@ func openPPOCR(dir, lib string, threads int) (*ppocr, error) {
 			}
 		}
 	}
-	load := func(file, out string) (*ort.DynamicAdvancedSession, error) {
+	load := func(file, out string, threads int) (*ort.DynamicAdvancedSession, error) {
 		path := filepath.Join(dir, file)
 		if _, err := os.Stat(path); err != nil {
 			return nil, fmt.Errorf("PP-OCR model: %w", err)
@@ -78,18 +81,28 @@ func openPPOCR(dir, lib string, threads int) (*ppocr, error) {
 		defer opts.Destroy()
 		return ort.NewDynamicAdvancedSession(path, []string{"x"}, []string{out}, opts)
 	}
-	if p.det, err = load(ppDetFile, "sigmoid_0.tmp_0"); err != nil {
+	if p.det, err = load(ppDetFile, "sigmoid_0.tmp_0", threads); err != nil {
 		p.close()
 		return nil, err
 	}
-	if p.rec, err = load(ppRecFile, "softmax_11.tmp_0"); err != nil {
+	// The recogniser runs one intra-op thread and a page's lines on `threads` goroutines
+	// at once (recognizeAll): a line is too small a tensor to keep two threads busy.
+	p.workers = threads
+	if p.rec, err = load(ppRecFile, "softmax_11.tmp_0", 1); err != nil {
 		p.close()
 		return nil, err
 	}
-	if p.cls, err = load(ppClsFile, "softmax_0.tmp_0"); err != nil {
+	if p.cls, err = load(ppClsFile, "softmax_0.tmp_0", threads); err != nil {
 		p.close()
 		return nil, err
 	}
+	p.keep = []int{0}
+	for _, r := range keptChars {
+		if i, ok := p.index[r]; ok {
+			p.keep = append(p.keep, i)
+		}
+	}
+	sort.Ints(p.keep) // decoded in class order, as a full read is
 	if n := len(p.keys); n != 6625 {
 		p.close()
 		return nil, fmt.Errorf("PP-OCR keys: %d classes, want 6625", n)
@@ -142,6 +155,10 @@ type recResult struct {
 	Chars []recChar
 	Conf  float64 // mean character probability (0 when empty)
 	Steps int     // output time steps (4 px of the 48-px-high input each... 8 px wide)
+	// kept: the probabilities of the blank and of the characters of the constrained reads
+	// (ppocr.keep: digits, X, 年月日, . - 长期) at every step, Steps × len(keep), so that a
+	// line read freely can be decoded again restricted to those without another run.
+	kept []float32
 }
 
 // charset restricts decoding to some characters (nil = all).
@@ -156,6 +173,10 @@ func (p *ppocr) charset(chars string) charset {
 	}
 	return cs
 }
+
+// keptChars are the characters of every constrained read (digits and X of the number,
+// 年月日 of the birth date, . - 长期 of the validity): recognize keeps their probabilities.
+const keptChars = "0123456789X年月日.-长期"
 
 // recognize reads one text line image (any height; it is scaled to 48 px). allowed restricts
 // the decoded characters (nil = no restriction; the blank is always allowed).
@@ -185,33 +206,109 @@ func (p *ppocr) recognize(g *gray, allowed charset) (recResult, error) {
 		return recResult{}, err
 	}
 	T, C := int(shape[1]), int(shape[2])
+	res := p.decode(out[:T*C], C, allowed, 0, nil)
+	res.kept = p.keptOf(out[:T*C], C)
+	return res, nil
+}
+
+// keptOf is the columns p.keep of an output of C classes per step.
+func (p *ppocr) keptOf(out []float32, C int) []float32 {
+	T, K := len(out)/C, len(p.keep)
+	kept := make([]float32, T*K)
+	for t := 0; t < T; t++ {
+		for k, c := range p.keep {
+			kept[t*K+k] = out[t*C+c]
+		}
+	}
+	return kept
+}
+
+// recognizeAll reads line images freely, p.workers at a time; results in the order given.
+func (p *ppocr) recognizeAll(gs []*gray) ([]recResult, error) {
+	out := make([]recResult, len(gs))
+	errs := make([]error, len(gs))
+	next := make(chan int, len(gs))
+	for i := range gs {
+		next <- i
+	}
+	close(next)
+	var wg sync.WaitGroup
+	for w := 0; w < min(max(1, p.workers), len(gs)); w++ {
+		wg.Add(1)
+		go func() {
+			defer wg.Done()
+			for i := range next {
+				out[i], errs[i] = p.recognize(gs[i], nil)
+			}
+		}()
+	}
+	wg.Wait()
+	for _, err := range errs {
+		if err != nil {
+			return nil, err
+		}
+	}
+	return out, nil
+}
+
+// redecode decodes a line read before again, restricted to allowed (a subset of
+// keptChars), from time step from on: the constrained read without another run.
+func (p *ppocr) redecode(res recResult, allowed charset, from int) recResult {
+	K := len(p.keep)
+	if len(res.kept) != res.Steps*K {
+		return recResult{}
+	}
+	// Over the kept classes only: class k of the restricted decode is p.keep[k].
+	sub := charset{}
+	for k, c := range p.keep {
+		if allowed[c] {
+			sub[k] = true
+		}
+	}
+	out := p.decode(res.kept, K, sub, from, p.keep)
+	out.kept = res.kept
+	return out
+}
+
+// decode is CTC greedy decoding of prob (steps × C classes, row-major), restricted to
+// allowed (nil = all; the blank, class 0, always), from step from on. Class c stands for
+// p.keys[class[c]] (class nil: for p.keys[c]).
+func (p *ppocr) decode(prob []float32, C int, allowed charset, from int, class []int) recResult {
+	T := len(prob) / C
+	key := func(c int) rune {
+		if class != nil {
+			c = class[c]
+		}
+		return []rune(p.keys[c])[0]
+	}
 	res := recResult{Steps: T}
 	prev := -1
 	var b strings.Builder
 	sum := 0.0
-	for t := 0; t < T; t++ {
-		row := out[t*C : (t+1)*C]
+	for t := max(0, from); t < T; t++ {
+		row := prob[t*C : (t+1)*C]
 		best, bp := 0, row[0]
 		alt, ap := 0, float32(-1)
 		for c := 1; c < C; c++ {
 			if allowed != nil && !allowed[c] {
 				continue
 			}
-			if row[c] > bp {
+			v := row[c]
+			if v > bp {
 				if best != 0 {
 					alt, ap = best, bp
 				}
-				best, bp = c, row[c]
-			} else if row[c] > ap {
-				alt, ap = c, row[c]
+				best, bp = c, v
+			} else if v > ap {
+				alt, ap = c, v
 			}
 		}
 		if best != 0 && best != prev {
-			r := []rune(p.keys[best])[0]
+			r := key(best)
 			b.WriteRune(r)
 			rc := recChar{R: r, P: bp, Step: t}
 			if alt != 0 {
-				rc.Alt, rc.AltP = []rune(p.keys[alt])[0], ap
+				rc.Alt, rc.AltP = key(alt), ap
 			}
 			res.Chars = append(res.Chars, rc)
 			sum += float64(bp)
@@ -222,7 +319,7 @@ func (p *ppocr) recognize(g *gray, allowed charset) (recResult, error) {
 	if len(res.Chars) > 0 {
 		res.Conf = sum / float64(len(res.Chars))
 	}
-	return res, nil
+	return res
 }
 
 // upsideDown runs the direction classifier on a text line: the probability that it is
@@ -262,12 +359,10 @@ func (p *ppocr) detect(g *gray, maxSide int) ([]box, []float32, int, int, error)
 	H := max(32, int(math.Round(float64(g.H)*f/32))*32)
 	s := g.resize(W, H)
 	in := make([]float32, 3*H*W)
-	mean := [3]float32{0.485, 0.456, 0.406}
-	std := [3]float32{0.229, 0.224, 0.225}
-	for i, v := range s.Pix {
-		x := float32(v) / 255
-		for c := 0; c < 3; c++ {
-			in[c*H*W+i] = (x - mean[c]) / std[c]
+	for c := 0; c < 3; c++ {
+		lut, plane := &vision.ImageNetLUT[c], in[c*H*W:(c+1)*H*W]
+		for i, v := range s.Pix {
+			plane[i] = lut[v]
 		}
 	}
 	prob, _, err := run("ocr/det", p.det, ort.NewShape(1, 3, int64(H), int64(W)), in)

@@ -4,6 +4,7 @@ import (
 	"context"
 	"fmt"
 	"image"
+	"iter"
 	"math"
 	"os"
 	"regexp"
@@ -129,14 +130,20 @@ func (r *Reader) flipped(p *page, side Side) (*page, error) {
 // from).
 func (r *Reader) recognizePage(v view, g *gray, boxes []box, side Side, mixed bool) (*page, error) {
 	p := &page{v: v, g: g, boxes: boxes, mixed: mixed}
+	var read []box
+	var imgs []*gray
 	for _, b := range boxes {
-		if unread(b, side, g.W, g.H) {
-			continue
+		if !unread(b, side, g.W, g.H) {
+			read = append(read, b)
+			imgs = append(imgs, g.sub(b))
 		}
-		res, err := r.pp.recognize(g.sub(b), nil)
-		if err != nil {
-			return nil, err
-		}
+	}
+	results, err := r.pp.recognizeAll(imgs)
+	if err != nil {
+		return nil, err
+	}
+	for i, b := range read {
+		res := results[i]
 		if res.Text == "" {
 			continue
 		}
@@ -243,6 +250,23 @@ func (r *Reader) pageNumber(p *page) (string, *tline, error) {
 			u.X0, u.Y0, u.X1, u.Y1 = min(u.X0, l.X0), min(u.Y0, l.Y0), max(u.X1, l.X1), max(u.Y1, l.Y1)
 		}
 	}
+	// The number's own box ends the row (no stamp split it): its read on the page, decoded
+	// again restricted to 0-9X from its first digit on, is the constrained read without
+	// another run. Taken when it validates; otherwise the row is read again as one strip.
+	if al.X1 == u.X1 {
+		for _, c := range al.rec.Chars {
+			if c.R < '0' || c.R > '9' {
+				continue
+			}
+			con := r.pp.redecode(al.rec, r.ppDigits, c.Step-3)
+			if n := bestNumber([]string{con.Text, runOfDigits(al.Text)}); ValidateNumber(n) == nil {
+				// Half the row's height before the first digit, as the strip read places it.
+				x0 := clampI(stepX(al.box, c.Step, (u.Y1-u.Y0)/2), u.X0, (u.X0+u.X1)/2)
+				return n, &tline{box: box{X0: x0, Y0: u.Y0, X1: u.X1, Y1: u.Y1}, Text: con.Text, rec: con}, nil
+			}
+			break
+		}
+	}
 	strip := p.g.sub(u)
 	free, err := r.pp.recognize(strip, nil)
 	if err != nil {
@@ -252,7 +276,7 @@ func (r *Reader) pageNumber(p *page) (string, *tline, error) {
 	x0 := -1
 	for _, c := range free.Chars {
 		if c.R >= '0' && c.R <= '9' {
-			x0 = u.X0 + int(float64(c.Step)*8*float64(strip.H)/48) - strip.H/2
+			x0 = stepX(u, c.Step, strip.H/2)
 			break
 		}
 	}
@@ -280,6 +304,12 @@ func (r *Reader) pageNumber(p *page) (string, *tline, error) {
 	}
 	out := &tline{box: box{X0: x0, Y0: u.Y0, X1: x1, Y1: u.Y1}, Text: con.Text, rec: con}
 	return bestNumber(reads), out, nil
+}
+
+// stepX is where, in a line box b read by recognize, time step t lies less back px (a step
+// is 8 px of the 48-px-high input).
+func stepX(b box, t, back int) int {
+	return b.X0 + int(float64(t)*8*float64(b.Y1-b.Y0)/48) - back
 }
 
 // strayMark: a box holding one Latin letter or digit alone. No front value is printed so
@@ -523,11 +553,8 @@ func (r *Reader) pageFront(p *page, numLine *tline, f *faceverify.IDCardResult) 
 				if float64(l.X1) < 0.17*W {
 					continue
 				}
-				res, err := r.pp.recognize(p.g.sub(l.box), r.ppDate)
-				if err != nil {
-					return nil, err
-				}
-				if y, m, d, ok = parseYMD(res.Text); ok {
+				// The box was read freely on the page: decoded again (no second run).
+				if y, m, d, ok = parseYMD(r.pp.redecode(l.rec, r.ppDate, 0).Text); ok {
 					break
 				}
 			}
@@ -735,12 +762,8 @@ func (r *Reader) pageBack(p *page, f *faceverify.IDCardResult) ([]line, error) {
 	}
 	f.ValidDateStart, f.ValidDateEnd = parseValidity(b.String())
 	if f.ValidDateStart == "" || f.ValidDateEnd == "" {
-		for _, l := range validity { // constrained re-read
-			res, err := r.pp.recognize(p.g.sub(l.box), r.ppValidity)
-			if err != nil {
-				return nil, err
-			}
-			if s, e := parseValidity(res.Text); s != "" && e != "" {
+		for _, l := range validity { // constrained: the page's read decoded again
+			if s, e := parseValidity(r.pp.redecode(l.rec, r.ppValidity, 0).Text); s != "" && e != "" {
 				f.ValidDateStart, f.ValidDateEnd = s, e
 				break
 			}
@@ -753,6 +776,11 @@ func (r *Reader) pageBack(p *page, f *faceverify.IDCardResult) ([]line, error) {
 func (r *Reader) ppRead(ctx context.Context, side Side, img *image.RGBA, threshold float64) (*Outcome, error) {
 	src := viewSource{img: img}
 	base := locate(img)
+	if debugLocate {
+		for _, c := range base {
+			fmt.Fprintf(os.Stderr, "outline %+v width %.0f\n", c, math.Max(dist(c.Quad[0], c.Quad[1]), dist(c.Quad[3], c.Quad[2])))
+		}
+	}
 	// Outline first (speed): a card outline seen whole inside the photo whose page shows the
 	// side in its printed layout is the card — the text locator's detection over the whole
 	// photo (a third of a read) is not needed. Otherwise its page is kept for the loop.
@@ -779,7 +807,7 @@ func (r *Reader) ppRead(ctx context.Context, side Side, img *image.RGBA, thresho
 		}
 		pre = p
 	}
-	cands := r.photoCandidatesFrom(img, base)
+	passes := &locatePasses{r: r, img: img, base: base}
 	readPage := func(c candidate) (*page, error) { // stops when ctx is done
 		if err := ctx.Err(); err != nil {
 			return nil, err
@@ -794,7 +822,7 @@ func (r *Reader) ppRead(ctx context.Context, side Side, img *image.RGBA, thresho
 		var best *page
 		var number string
 		var numLine *tline
-		for _, c := range cands {
+		for c := range passes.while(func() bool { return best == nil || len(number) < 15 }) {
 			p, err := readPage(c)
 			if err != nil {
 				return nil, err
@@ -835,7 +863,7 @@ func (r *Reader) ppRead(ctx context.Context, side Side, img *image.RGBA, thresho
 			}
 		}
 		if best == nil {
-			return notSide(side, cands), nil
+			return notSide(side, passes.last), nil
 		}
 		// The card where its labels and number say it is (a quad grown over papers).
 		np, err := r.refitPage(best, side, src)
@@ -886,7 +914,7 @@ func (r *Reader) ppRead(ctx context.Context, side Side, img *image.RGBA, thresho
 		var best *page
 		bestScore := 0
 		var title string
-		for _, c := range cands {
+		for c := range passes.while(func() bool { return best == nil || bestScore < 4 }) {
 			p, err := readPage(c)
 			if err != nil {
 				return nil, err
@@ -909,7 +937,7 @@ func (r *Reader) ppRead(ctx context.Context, side Side, img *image.RGBA, thresho
 			}
 		}
 		if best == nil || bestScore < 4 {
-			return notSide(side, cands), nil
+			return notSide(side, passes.last), nil
 		}
 		np, err := r.refitPage(best, side, src)
 		if err != nil {
@@ -945,6 +973,68 @@ func (r *Reader) ppRead(ctx context.Context, side Side, img *image.RGBA, thresho
 		}
 		return r.finishBack(best, title, threshold, measurePhoto(best, side, nil, "", img.Rect.Dx(), img.Rect.Dy()))
 	}
+}
+
+// locateSides are the long sides of the locating detection's passes, coarse to fine. One
+// pass at textLocateSide: a first pass at 640 px (2.25× fewer pixels) read the dev seeds'
+// photos alike but found no text block on a card filling a 1200×1600 photo cut off at its
+// left (the outline was read, and the cut went unseen) and joined the two cards of a raw
+// contest page (docs/idcard.md, session 8).
+var locateSides = []int{textLocateSide}
+
+// locatePasses hands out the candidates of a photo coarse to fine: those of the locating
+// detection at locateSides[0] px, and only when none of them showed the side the new ones
+// of the next pass. The outlines come with the first pass.
+type locatePasses struct {
+	r     *Reader
+	img   *image.RGBA
+	base  []candidate
+	pass  int
+	tried []candidate
+	last  []candidate // every candidate of the last pass run, best first (notSide)
+}
+
+// while yields the candidates pass after pass as long as more holds (it is asked before each
+// pass; breaking out of the loop ends every pass).
+func (lp *locatePasses) while(more func() bool) iter.Seq[candidate] {
+	return func(yield func(candidate) bool) {
+		for more() {
+			cands := lp.next()
+			if cands == nil {
+				return
+			}
+			for _, c := range cands {
+				if !yield(c) {
+					return
+				}
+			}
+		}
+	}
+}
+
+// next returns the next pass's untried candidates; nil when no pass is left.
+func (lp *locatePasses) next() []candidate {
+	for lp.pass < len(locateSides) {
+		side := locateSides[lp.pass]
+		lp.pass++
+		all := lp.r.photoCandidatesFrom(lp.img, lp.base, side)
+		var out []candidate
+		for _, c := range all {
+			seen := false
+			for _, t := range lp.tried {
+				seen = seen || t.Text == c.Text && (c.Quad == t.Quad || c.Text && quadIoU(c.Quad, t.Quad) > 0.9)
+			}
+			if !seen {
+				out = append(out, c)
+				lp.tried = append(lp.tried, c)
+			}
+		}
+		lp.last = all
+		if len(out) > 0 {
+			return out
+		}
+	}
+	return nil
 }
 
 // frontInLayout: the page read from a candidate shows a front where GA 450 prints it — a

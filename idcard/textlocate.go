@@ -18,7 +18,8 @@ import (
 // from the ID-1 layout: the card around its text. The quad is scaled back to the full photo,
 // so the rectification reads full-resolution pixels (coarse to fine).
 
-// textLocateSide is the long side of the photo for the locating detection.
+// textLocateSide is the long side of the photo the card's edges are fitted on, and of the
+// locating detection (locateSides); a detection at fewer pixels has its lines scaled to it.
 const textLocateSide = 960
 
 var debugLocate = os.Getenv("IDCARD_DEBUG_LOCATE") != ""
@@ -33,31 +34,42 @@ type textLine struct {
 
 // locateText returns up to two card candidates found from the text of the photo (the
 // largest text clusters), best first; none when the photo shows no text block.
-func (r *Reader) locateText(img *image.RGBA) ([]candidate, error) {
+//
+// The detection runs at a long side of detSide px; the edges are fitted at ≥ textLocateSide
+// (the lines found are scaled there), so a faster detection keeps the quad's precision.
+func (r *Reader) locateText(img *image.RGBA, detSide int) ([]candidate, error) {
 	W, H := img.Rect.Dx(), img.Rect.Dy()
 	if W < 64 || H < 64 {
 		return nil, nil
 	}
-	f := math.Min(1, float64(textLocateSide)/float64(max(W, H)))
-	w := max(32, int(math.Round(float64(W)*f/32))*32)
-	h := max(32, int(math.Round(float64(H)*f/32))*32)
+	scaled := func(side int) (int, int) {
+		f := math.Min(1, float64(side)/float64(max(W, H)))
+		return max(32, int(math.Round(float64(W)*f/32))*32), max(32, int(math.Round(float64(H)*f/32))*32)
+	}
+	w, h := scaled(max(detSide, textLocateSide))
 	s := grayOf(img).resize(w, h).normalize()
-	_, prob, pw, ph, err := r.pp.detect(s, max(w, h))
-	if err != nil || pw != w || ph != h {
+	ds, dw, dh := s, w, h
+	if detSide < textLocateSide {
+		dw, dh = scaled(detSide)
+		ds = s.resize(dw, dh)
+	}
+	_, prob, pw, ph, err := r.pp.detect(ds, max(dw, dh))
+	if err != nil || pw != dw || ph != dh {
 		return nil, err
 	}
-	mask := make([]bool, w*h)
+	kx, ky := float64(w)/float64(dw), float64(h)/float64(dh)
+	mask := make([]bool, dw*dh)
 	for i, v := range prob {
 		mask[i] = v > 0.3
 	}
 	var lines []textLine
-	for _, comp := range components(mask, w, h) {
+	for _, comp := range components(mask, dw, dh) {
 		if len(comp) < 8 {
 			continue
 		}
 		score := 0.0
 		for _, q := range comp {
-			score += float64(prob[int(q.Y)*w+int(q.X)])
+			score += float64(prob[int(q.Y)*dw+int(q.X)])
 		}
 		if score/float64(len(comp)) < 0.5 {
 			continue
@@ -66,7 +78,13 @@ func (r *Reader) locateText(img *image.RGBA) ([]candidate, error) {
 		if len(hull) < 3 {
 			continue
 		}
+		for i := range hull { // to the fitting resolution
+			hull[i] = pt{hull[i].X * kx, hull[i].Y * ky}
+		}
 		q, long, short := quadOf(hull)
+		// Pixel centres span one pixel less than the kernel: a coarser detection's pixel
+		// is k fitting pixels, so its lines measure k − 1 shorter.
+		long, short = long+(kx+ky)/2-1, short+(kx+ky)/2-1
 		a := math.Atan2(q[1].Y-q[0].Y, q[1].X-q[0].X)
 		if a < 0 {
 			a += math.Pi
@@ -77,7 +95,7 @@ func (r *Reader) locateText(img *image.RGBA) ([]candidate, error) {
 			cy += p.Y
 		}
 		n := float64(len(comp))
-		lines = append(lines, textLine{hull: hull, long: long, short: math.Max(short, 1), angle: math.Mod(a, math.Pi), cx: cx / n, cy: cy / n})
+		lines = append(lines, textLine{hull: hull, long: long, short: math.Max(short, 1), angle: math.Mod(a, math.Pi), cx: kx * cx / n, cy: ky * cy / n})
 	}
 	if debugLocate {
 		fmt.Fprintf(os.Stderr, "locateText %dx%d lines %d\n", w, h, len(lines))

@@ -61,7 +61,7 @@ func (e *Engine) headPose(img *image.RGBA, box [4]float32) (yaw, pitch float32, 
 	n := 224 * 224
 	in := buf.in
 	for c := 0; c < 3; c++ { // the ImageNet normalisation, a table lookup per byte
-		lut, plane := &poseLUT[c], in[c*n:(c+1)*n]
+		lut, plane := &ImageNetLUT[c], in[c*n:(c+1)*n]
 		for i := range plane {
 			plane[i] = lut[rgb[3*i+c]]
 		}
@@ -81,9 +81,10 @@ func (e *Engine) headPose(img *image.RGBA, box [4]float32) (yaw, pitch float32, 
 	return deg(out[0]), deg(out[1]), nil
 }
 
-// poseLUT[c][v] is the pose model's input for byte v of channel c: (v/255 - mean) / std
-// (ImageNet), the very float32 expression once per byte value instead of per pixel.
-var poseLUT = func() (t [3][256]float32) {
+// ImageNetLUT[c][v] is the ImageNet-normalised input for byte v of channel c: (v/255 - mean)
+// / std, the very float32 expression once per byte value instead of per pixel (the pose
+// model here, PP-OCR's text detector in idcard).
+var ImageNetLUT = func() (t [3][256]float32) {
 	mean := [3]float32{0.485, 0.456, 0.406}
 	std := [3]float32{0.229, 0.224, 0.225}
 	for c := range t {

@@ -32,8 +32,8 @@ func TestTensorLayoutIsThePerPixelExpression(t *testing.T) {
 	std := [3]float32{0.229, 0.224, 0.225}
 	for ch := 0; ch < 3; ch++ {
 		for v := 0; v < 256; v++ {
-			if want := (float32(uint8(v))/255 - mean[ch]) / std[ch]; poseLUT[ch][v] != want {
-				t.Fatalf("pose input of %d channel %d = %v, want %v", v, ch, poseLUT[ch][v], want)
+			if want := (float32(uint8(v))/255 - mean[ch]) / std[ch]; ImageNetLUT[ch][v] != want {
+				t.Fatalf("pose input of %d channel %d = %v, want %v", v, ch, ImageNetLUT[ch][v], want)
 			}
 		}
 	}

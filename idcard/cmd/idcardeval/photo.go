@@ -15,6 +15,7 @@ import (
 	"github.com/faceverify/faceverify"
 	"github.com/faceverify/faceverify/idcard"
 	"github.com/faceverify/faceverify/idcard/gen"
+	"github.com/faceverify/faceverify/internal/onnxrt"
 )
 
 // photoEval reads n generated cards photographed as phones do (gen.Shoot: any rotation,
@@ -42,6 +43,7 @@ func photoEval(r *idcard.Reader, n, neg int, seed int64, faces, out string, verb
 	}
 	results := map[string]int{}
 	var total, cpu time.Duration
+	m0 := onnxrt.Snapshot()
 	reads := 0
 	read := func(side idcard.Side, data []byte) (*idcard.Outcome, error) {
 		t0, c0 := time.Now(), processCPU()
@@ -146,6 +148,11 @@ func photoEval(r *idcard.Reader, n, neg int, seed int64, faces, out string, verb
 	if reads > 0 {
 		fmt.Printf("reads: %d, mean %.0f ms per Read (wall), %.0f ms CPU per Read (all threads)\n", reads,
 			float64(total.Milliseconds())/float64(reads), float64(cpu.Milliseconds())/float64(reads))
+		// Inference runs per read (and their CPU on the calling thread: the intra-op
+		// threads' share is not in it): how many pages and lines a read costs.
+		for _, m := range onnxrt.Snapshot().Since(m0) {
+			fmt.Printf("  %-10s %5.1f runs per Read, %4.0f ms (calling thread)\n", m.Model, float64(m.Runs)/float64(reads), float64(m.CPU.Milliseconds())/float64(reads))
+		}
 	}
 	if neg > 0 {
 		return negatives(r, neg, seed, faces, out)
