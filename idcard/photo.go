@@ -201,7 +201,12 @@ func measurePhoto(p *page, side Side, numLine *tline, number string, W, H int) P
 			k := 0.11 * dist(a, b) / dl
 			below = pt{mid.X + k*(down.X-mid.X), mid.Y + k*(down.Y-mid.Y)}
 		}
-		for i, q := range []pt{toPhoto(x0-0.5*(x1-x0), y), toPhoto(x1+0.05*(x1-x0), y), below} {
+		// The reaches along the text are measured in the photo too, along the number as read:
+		// through a loose quad the page's x scale stretches (an outline run into a hand
+		// holding the card) and a whole card reads as cut at its left.
+		left := pt{a.X + 0.5*(a.X-b.X), a.Y + 0.5*(a.Y-b.Y)}
+		right := pt{b.X + 0.05*(b.X-a.X), b.Y + 0.05*(b.Y-a.Y)}
+		for i, q := range []pt{left, right, below} {
 			if debugLocate {
 				fmt.Fprintf(os.Stderr, "number anchor %d → %v\n", i, q)
 			}
