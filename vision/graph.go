@@ -52,6 +52,11 @@ var batchSafeOps = map[string]bool{"Conv": true, "PRelu": true, "Relu": true, "A
 var errNotBatchable = errors.New("vision: model not batchable")
 
 // pbField is one field of a protobuf message: its tag and its encoded value.
+//
+// The graph is edited at the wire level with google.golang.org/protobuf's protowire (no
+// hand-written varint code): generated ONNX message types would add the onnx.proto schema
+// and a code generator to the build for the handful of fields the rewrite touches, and a
+// wire-level edit leaves every field it does not touch byte for byte as shipped.
 type pbField struct {
 	num protowire.Number
 	typ protowire.Type
