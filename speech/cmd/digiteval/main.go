@@ -31,6 +31,7 @@ import (
 	"os/exec"
 	"path/filepath"
 	"sort"
+	"strconv"
 	"syscall"
 
 	"github.com/faceverify/faceverify/internal/csvfile"
@@ -74,36 +75,32 @@ func main() {
 	ds := flag.String("datasets", "/work/shared/datasets/speech", "speech datasets directory")
 	splitCSV := flag.String("splitcsv", "", "split file (default speech/train/split.csv of the repo)")
 	lang := flag.String("lang", "", "narrow the recogniser to en or zh (default both)")
-	minConf := flag.Float64("minconf", math.NaN(), "override Thresholds.MinConf")
-	minSub := flag.Float64("minsub", math.NaN(), "override Thresholds.MinSubMargin")
-	minDel := flag.Float64("mindel", math.NaN(), "override Thresholds.MinDelMargin")
-	langPrior := flag.Float64("langprior", math.NaN(), "override Thresholds.LangPrior")
-	quietDB := flag.Float64("quietdb", math.NaN(), "override Thresholds.QuietDB (0 = no quiet gate)")
-	lenMargin := flag.Float64("lenmargin", math.NaN(), "override Thresholds.LenMargin (0 = plain best-path free decode)")
+	th := speech.DefaultThresholds
+	// Threshold overrides: NaN (not given) keeps the shipped value.
+	for _, o := range []struct {
+		name, usage string
+		field       *float64
+	}{
+		{"minconf", "Thresholds.MinConf", &th.MinConf},
+		{"minsub", "Thresholds.MinSubMargin", &th.MinSubMargin},
+		{"mindel", "Thresholds.MinDelMargin", &th.MinDelMargin},
+		{"langprior", "Thresholds.LangPrior", &th.LangPrior},
+		{"quietdb", "Thresholds.QuietDB (0 = no quiet gate)", &th.QuietDB},
+		{"lenmargin", "Thresholds.LenMargin (0 = plain best-path free decode)", &th.LenMargin},
+	} {
+		flag.Func(o.name, "override "+o.usage, func(v string) error {
+			f, err := strconv.ParseFloat(v, 64)
+			if err == nil {
+				*o.field = f
+			}
+			return err
+		})
+	}
 	modelPath := flag.String("model", "", "evaluate this candidate digits.onnx instead of the embedded model (same form; not pinned)")
 	sweep := flag.Bool("sweep", false, "print accept rates over a grid of thresholds")
 	verbose := flag.Bool("v", false, "print every sequence")
 	flag.Parse()
 
-	th := speech.DefaultThresholds
-	if !math.IsNaN(*minConf) {
-		th.MinConf = *minConf
-	}
-	if !math.IsNaN(*minSub) {
-		th.MinSubMargin = *minSub
-	}
-	if !math.IsNaN(*minDel) {
-		th.MinDelMargin = *minDel
-	}
-	if !math.IsNaN(*quietDB) {
-		th.QuietDB = *quietDB
-	}
-	if !math.IsNaN(*langPrior) {
-		th.LangPrior = *langPrior
-	}
-	if !math.IsNaN(*lenMargin) {
-		th.LenMargin = *lenMargin
-	}
 	language, err := speech.ParseLanguage(*lang)
 	check(err)
 	cfg := speech.Config{Threads: 1, Thresholds: &th}
