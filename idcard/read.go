@@ -415,7 +415,7 @@ func (r *Reader) judgeFront(v view, out *Outcome, ls []line, temporary bool, thr
 	portrait := cropRGBA(v.rgba, zonePortrait[0], zonePortrait[1], zonePortrait[2], zonePortrait[3])
 	out.Portrait = encodeJPEG(portrait, 90)
 	m := SideMeasures{NameRead: f.Name != "", NumberValid: ValidateNumber(f.Number) == nil,
-		Consistency: CheckConsistency(*f, r.now()), IDPhoto: leg.IDPhoto, Threshold: threshold, Photo: pm}
+		Consistency: CheckConsistency(*f, r.now()), IDPhoto: leg.IDPhoto, Edited: leg.Edited, Threshold: threshold, Photo: pm}
 	if r.vision != nil {
 		faces, err := r.vision.Faces(portrait, vision.NeedEmbedding)
 		if err != nil && !errors.Is(err, vision.ErrBadImage) {
@@ -442,7 +442,7 @@ func (r *Reader) judgeBack(v view, out *Outcome, ls []line, title string, thresh
 	var rule Rule
 	out.Result, rule = Decide(BackRules, SideMeasures{
 		BackComplete: f.IssuedBy != "" && f.ValidDateStart != "" && f.ValidDateEnd != "",
-		Consistency:  CheckConsistency(*f, r.now()), IDPhoto: leg.IDPhoto, Threshold: threshold, Photo: pm})
+		Consistency:  CheckConsistency(*f, r.now()), IDPhoto: leg.IDPhoto, Edited: leg.Edited, Threshold: threshold, Photo: pm})
 	out.Retake = rule.Retake
 	return out
 }

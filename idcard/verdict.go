@@ -22,6 +22,7 @@ type SideMeasures struct {
 	Consistency  faceverify.Result // CheckConsistency of the fields (zero = consistent)
 	PortraitFace int               // front: PortraitUnchecked | PortraitFace | PortraitNoFace
 	IDPhoto      float64           // legality: probability the photo shows a genuine card
+	Edited       float64           // legality: the layout cue (value lines out of place), one factor of IDPhoto
 	Threshold    float64           // idcard_threshold applied to IDPhoto
 	Photo        PhotoMeasures     // where and how the card lies in the photo (retake rules)
 }
@@ -74,6 +75,13 @@ var (
 	ruleGlare = func(unread func(SideMeasures) bool) func(SideMeasures) bool {
 		return func(m SideMeasures) bool { return m.Photo.Known && unread(m) && m.Photo.Glare > maxGlare }
 	}
+	// The layout cue (Edited: value lines out of their printed place) is measured on the
+	// detected text lines; glare over them breaks lines apart or hides them, so a card
+	// failed by that cue alone under glare is asked for again, not called fake (refused
+	// either way: a retake costs one of the side's retries).
+	ruleGlareLayout = func(m SideMeasures) bool {
+		return m.Photo.Known && m.Photo.Glare > maxGlare && m.IDPhoto < m.Threshold && m.Edited >= 0.5
+	}
 	frontUnread = func(m SideMeasures) bool { return !m.NameRead || !m.NumberValid }
 	backUnread  = func(m SideMeasures) bool { return !m.BackComplete }
 )
@@ -87,6 +95,7 @@ var FrontRules = []Rule{
 	{"name and a valid number read", frontUnread, faceverify.ResultIDCardFrontside, ""},
 	{"fields consistent", func(m SideMeasures) bool { return !m.Consistency.IsZero() }, faceverify.Result{}, ""},
 	{"a face on the portrait", func(m SideMeasures) bool { return m.PortraitFace == PortraitNoFace }, faceverify.ResultNoFaceFoundIDCard, ""},
+	{"layout not judged through glare", ruleGlareLayout, faceverify.ResultIDCardFrontside, RetakeGlare},
 	{"genuine card (ID_Photo ≥ threshold)", func(m SideMeasures) bool { return m.IDPhoto < m.Threshold }, faceverify.ResultFakeIDCard, ""},
 }
 
@@ -98,6 +107,7 @@ var BackRules = []Rule{
 	{"unread: glare over the validity", ruleGlare(backUnread), faceverify.ResultIDCardBacksideBlurred, RetakeGlare},
 	{"issuer and validity read", backUnread, faceverify.ResultIDCardBacksideBlurred, ""},
 	{"fields consistent", func(m SideMeasures) bool { return !m.Consistency.IsZero() }, faceverify.Result{}, ""},
+	{"layout not judged through glare", ruleGlareLayout, faceverify.ResultIDCardBacksideBlurred, RetakeGlare},
 	{"genuine card (ID_Photo ≥ threshold)", func(m SideMeasures) bool { return m.IDPhoto < m.Threshold }, faceverify.ResultFakeIDCard, ""},
 }
 

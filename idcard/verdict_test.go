@@ -88,6 +88,14 @@ func TestRetakeRules(t *testing.T) {
 		{"blurred and unread", with(good, func(m *SideMeasures) { m.Photo.Sharpness, m.NumberValid = 1, false }), faceverify.ResultIDCardFrontside, RetakeBlur},
 		{"glare over the number, read and valid: accepted", with(good, func(m *SideMeasures) { m.Photo.Glare = 0.6 }), faceverify.Result{}, ""},
 		{"glare over the number, unread", with(good, func(m *SideMeasures) { m.Photo.Glare, m.NumberValid = 0.6, false }), faceverify.ResultIDCardFrontside, RetakeGlare},
+		{"glare over the number, fails by the layout cue alone: retake", with(good, func(m *SideMeasures) { m.Photo.Glare, m.IDPhoto, m.Edited = 0.3, 0, 1 }),
+			faceverify.ResultIDCardFrontside, RetakeGlare},
+		{"glare, failed by another cue (a screen): fake", with(good, func(m *SideMeasures) { m.Photo.Glare, m.IDPhoto, m.Edited = 0.3, 0.05, 0.01 }),
+			faceverify.ResultFakeIDCard, ""},
+		{"layout cue without glare: fake", with(good, func(m *SideMeasures) { m.IDPhoto, m.Edited = 0, 1 }), faceverify.ResultFakeIDCard, ""},
+		{"glare and the layout cue, no face: no face first", with(good, func(m *SideMeasures) {
+			m.Photo.Glare, m.IDPhoto, m.Edited, m.PortraitFace = 0.3, 0, 1, PortraitNoFace
+		}), faceverify.ResultNoFaceFoundIDCard, ""},
 		{"sharp, no glare, unread: no photo reason", with(good, func(m *SideMeasures) { m.NameRead = false }), faceverify.ResultIDCardFrontside, ""},
 		{"bad check digit on a good photo: no retake reason", with(good, func(m *SideMeasures) { m.NumberValid = false }), faceverify.ResultIDCardFrontside, ""},
 		{"nothing measured (tesseract): photo rows off", with(good, func(m *SideMeasures) {
@@ -101,6 +109,8 @@ func TestRetakeRules(t *testing.T) {
 		{"cut off", with(back, func(m *SideMeasures) { m.Photo.Completeness = 2 }), faceverify.ResultIDCardBacksideBlurred, RetakeCut},
 		{"too small", with(back, func(m *SideMeasures) { m.Photo.CardWidth = 200 }), faceverify.ResultIDCardBacksideBlurred, RetakeSmall},
 		{"glare over the validity, unread", with(back, func(m *SideMeasures) { m.Photo.Glare, m.BackComplete = 0.5, false }), faceverify.ResultIDCardBacksideBlurred, RetakeGlare},
+		{"glare, fails by the layout cue alone: retake", with(back, func(m *SideMeasures) { m.Photo.Glare, m.IDPhoto, m.Edited = 0.4, 0.1, 0.9 }),
+			faceverify.ResultIDCardBacksideBlurred, RetakeGlare},
 		{"blurred, unread", with(back, func(m *SideMeasures) { m.Photo.Sharpness, m.BackComplete = 0.5, false }), faceverify.ResultIDCardBacksideBlurred, RetakeBlur},
 		{"expired on a blurred photo: expiry, not a retake", with(back, func(m *SideMeasures) {
 			m.Photo.Sharpness, m.Consistency = 0.5, faceverify.ResultIDCardBacksideBlurred
