@@ -69,7 +69,10 @@ var devShots = struct {
 //     (seed 2 card 2, keyboard), a back with the papers' text read as its issuer (seed 2
 //     card 11);
 //   - a refit page taken although it read less: a speck between 姓名 and the name emptied
-//     the name on the refit page, which read number and labels as well (seed 3 card 9).
+//     the name on the refit page, which read number and labels as well (seed 3 card 9);
+//   - labels read, number cut off: a front on papers whose text-found quads stop at the
+//     portrait or grow over the papers, so no page shows the number; the labels place the
+//     card (seed 3 card 20: was IDCARD_PHOTO_NOTFRONTSIDE).
 func TestPhotoFailureClasses(t *testing.T) {
 	if testing.Short() {
 		t.Skip("real OCR on photographed cards")
@@ -93,6 +96,7 @@ func TestPhotoFailureClasses(t *testing.T) {
 		{"back quad grown over a keyboard, called cut", 2, 2, Back, []string{"issued_by", "valid_date"}},
 		{"back quad grown over papers", 2, 11, Back, []string{"issued_by", "valid_date"}},
 		{"refit page with a speck in the name row", 3, 9, Front, []string{"name", "idcard_number", "address"}},
+		{"labels read, number cut off by the quad", 3, 20, Front, []string{"idcard_number", "name", "address"}},
 	} {
 		t.Run(c.name, func(t *testing.T) {
 			data, truth := devShot(t, c.seed, c.card, c.side)

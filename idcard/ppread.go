@@ -844,6 +844,27 @@ func (r *Reader) ppRead(ctx context.Context, side Side, img *image.RGBA, thresho
 					p, n, nl = fp, fn, fnl
 				}
 			}
+			if (nl == nil || len(n) < 15) && c.Text && labelCount(p) >= 4 {
+				// The front's labels read but not its number: a quad fallen short of the card
+				// (its edge found at the portrait or on papers beside it) cuts the number off.
+				// The labels place the card (refit.go); its number is read from there.
+				rp, err := r.refitPage(p, side, src)
+				if err != nil {
+					return nil, err
+				}
+				if rp != nil {
+					rn, rnl, err := r.pageNumber(rp)
+					if err != nil {
+						return nil, err
+					}
+					if debugLocate {
+						fmt.Fprintf(os.Stderr, "labels refit → number %q\n", rn)
+					}
+					if rnl != nil && len(rn) > len(n) {
+						p, n, nl = rp, rn, rnl
+					}
+				}
+			}
 			if nl == nil || len(n) < 15 {
 				// The number's start under a stamp: still the front when its labels say so
 				// (the fields are read; the number fails validation → retake the front).
