@@ -72,7 +72,8 @@ var devShots = struct {
 //     the name on the refit page, which read number and labels as well (seed 3 card 9);
 //   - labels read, number cut off: a front on papers whose text-found quads stop at the
 //     portrait or grow over the papers, so no page shows the number; the labels place the
-//     card (seed 3 card 20: was IDCARD_PHOTO_NOTFRONTSIDE).
+//     card (seed 3 card 20: was IDCARD_PHOTO_NOTFRONTSIDE); likewise when the text of card
+//     and papers made no quad and only the whole photo was read (seed 4 card 24).
 func TestPhotoFailureClasses(t *testing.T) {
 	if testing.Short() {
 		t.Skip("real OCR on photographed cards")
@@ -97,6 +98,7 @@ func TestPhotoFailureClasses(t *testing.T) {
 		{"back quad grown over papers", 2, 11, Back, []string{"issued_by", "valid_date"}},
 		{"refit page with a speck in the name row", 3, 9, Front, []string{"name", "idcard_number", "address"}},
 		{"labels read, number cut off by the quad", 3, 20, Front, []string{"idcard_number", "name", "address"}},
+		{"labels read on the whole photo, card among papers", 4, 24, Front, []string{"idcard_number", "name", "address"}},
 	} {
 		t.Run(c.name, func(t *testing.T) {
 			data, truth := devShot(t, c.seed, c.card, c.side)

@@ -844,11 +844,12 @@ func (r *Reader) ppRead(ctx context.Context, side Side, img *image.RGBA, thresho
 					p, n, nl = fp, fn, fnl
 				}
 			}
-			if (nl == nil || len(n) < 15) && c.Text && labelCount(p) >= 4 {
+			if (nl == nil || len(n) < 15) && labelCount(p) >= 4 {
 				// The front's labels read but not its number: a quad fallen short of the card
-				// (its edge found at the portrait or on papers beside it) cuts the number off.
-				// The labels place the card (refit.go); its number is read from there.
-				rp, err := r.refitPage(p, side, src)
+				// (its edge found at the portrait or on papers beside it) cuts the number off,
+				// or no quad was found and the whole photo, papers around the card included,
+				// was read. The labels place the card (refit.go); its number is read there.
+				rp, err := r.refitPageWith(refitQuadIn, p, side, src)
 				if err != nil {
 					return nil, err
 				}

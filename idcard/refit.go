@@ -209,12 +209,18 @@ const refitMinShift = 0.03
 const refitOutlineShift = 0.15
 
 // refitQuad is the card's quad in the photo as the anchors read on page p place it; ok =
-// false when the anchors do not place it, or place it where the page already is.
+// false when the anchors do not place it, or place it where the page already is. A page of
+// the whole photo (a tight crop or scan: the photo is the card) is not refit.
 func refitQuad(p *page, side Side) ([4]pt, bool) {
-	var q [4]pt
 	if p.v.cand.Whole {
-		return q, false
+		return [4]pt{}, false
 	}
+	return refitQuadIn(p, side)
+}
+
+// refitQuadIn is refitQuad for a page of any candidate, the whole photo's included.
+func refitQuadIn(p *page, side Side) ([4]pt, bool) {
+	var q [4]pt
 	// An outline is the card's own edge (or a region grown far over papers): it is refit only
 	// when the anchors place the card well away from it — a card of another layout (the
 	// contest's copies, whose labels sit a few per cent elsewhere) is left where it is.
@@ -256,9 +262,15 @@ func refitQuad(p *page, side Side) ([4]pt, bool) {
 // affine fit inside a page of a loose quad leaves some perspective); nil when the page is
 // where the anchors say or they do not place the card.
 func (r *Reader) refitPage(p *page, side Side, src viewSource) (*page, error) {
+	return r.refitPageWith(refitQuad, p, side, src)
+}
+
+// refitPageWith is refitPage with the quad from fit (refitQuad, or refitQuadIn for a page
+// of the whole photo).
+func (r *Reader) refitPageWith(fit func(*page, Side) ([4]pt, bool), p *page, side Side, src viewSource) (*page, error) {
 	var out *page
 	for it := 0; it < 2; it++ {
-		q, ok := refitQuad(p, side)
+		q, ok := fit(p, side)
 		if !ok {
 			break
 		}
