@@ -849,21 +849,12 @@ func (r *Reader) ppRead(ctx context.Context, side Side, img *image.RGBA, thresho
 				// (its edge found at the portrait or on papers beside it) cuts the number off,
 				// or no quad was found and the whole photo, papers around the card included,
 				// was read. The labels place the card (refit.go); its number is read there.
-				rp, err := r.refitPageWith(refitQuadIn, p, side, src)
+				rp, rn, rnl, err := r.refitNumber(refitQuadIn, p, src)
 				if err != nil {
 					return nil, err
 				}
-				if rp != nil {
-					rn, rnl, err := r.pageNumber(rp)
-					if err != nil {
-						return nil, err
-					}
-					if debugLocate {
-						fmt.Fprintf(os.Stderr, "labels refit → number %q\n", rn)
-					}
-					if rnl != nil && len(rn) > len(n) {
-						p, n, nl = rp, rn, rnl
-					}
+				if rp != nil && rnl != nil && len(rn) > len(n) {
+					p, n, nl = rp, rn, rnl
 				}
 			}
 			if nl == nil || len(n) < 15 {
@@ -888,15 +879,11 @@ func (r *Reader) ppRead(ctx context.Context, side Side, img *image.RGBA, thresho
 			return notSide(side, passes.last), nil
 		}
 		// The card where its labels and number say it is (a quad grown over papers).
-		np, err := r.refitPage(best, side, src)
+		np, n, nl, err := r.refitNumber(refitQuad, best, src)
 		if err != nil {
 			return nil, err
 		}
 		if np != nil {
-			n, nl, err := r.pageNumber(np)
-			if err != nil {
-				return nil, err
-			}
 			// Taken when it reads the front at least as well: a valid number first, then the
 			// name and address read, then the labels seen (a layout other than the one the
 			// anchors know loses them; a speck the new page shows can empty the name).
@@ -995,6 +982,23 @@ func (r *Reader) ppRead(ctx context.Context, side Side, img *image.RGBA, thresho
 		}
 		return r.finishBack(best, title, threshold, measurePhoto(best, side, nil, "", img.Rect.Dx(), img.Rect.Dy()))
 	}
+}
+
+// refitNumber reads front page p again from the quad fit places the card at (refitPageWith)
+// and the number on the new page; a nil page when there is no refit.
+func (r *Reader) refitNumber(fit func(*page, Side) ([4]pt, bool), p *page, src viewSource) (*page, string, *tline, error) {
+	np, err := r.refitPageWith(fit, p, Front, src)
+	if err != nil || np == nil {
+		return nil, "", nil, err
+	}
+	n, nl, err := r.pageNumber(np)
+	if err != nil {
+		return nil, "", nil, err
+	}
+	if debugLocate {
+		fmt.Fprintf(os.Stderr, "refit → number %q\n", n)
+	}
+	return np, n, nl, nil
 }
 
 // locateSides are the long sides of the locating detection's passes, coarse to fine. One
