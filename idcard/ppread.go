@@ -853,7 +853,7 @@ func (r *Reader) ppRead(ctx context.Context, side Side, img *image.RGBA, thresho
 				if err != nil {
 					return nil, err
 				}
-				if rp != nil && rnl != nil && len(rn) > len(n) {
+				if rnl != nil && len(rn) > len(n) { // rnl is nil without a refit page
 					p, n, nl = rp, rn, rnl
 				}
 			}
@@ -948,7 +948,7 @@ func (r *Reader) ppRead(ctx context.Context, side Side, img *image.RGBA, thresho
 		if best == nil || bestScore < 4 {
 			return notSide(side, passes.last), nil
 		}
-		np, err := r.refitPage(best, side, src)
+		np, err := r.refitPage(refitQuad, best, side, src)
 		if err != nil {
 			return nil, err
 		}
@@ -984,10 +984,10 @@ func (r *Reader) ppRead(ctx context.Context, side Side, img *image.RGBA, thresho
 	}
 }
 
-// refitNumber reads front page p again from the quad fit places the card at (refitPageWith)
+// refitNumber reads front page p again from the quad fit places the card at (refitPage)
 // and the number on the new page; a nil page when there is no refit.
 func (r *Reader) refitNumber(fit func(*page, Side) ([4]pt, bool), p *page, src viewSource) (*page, string, *tline, error) {
-	np, err := r.refitPageWith(fit, p, Front, src)
+	np, err := r.refitPage(fit, p, Front, src)
 	if err != nil || np == nil {
 		return nil, "", nil, err
 	}

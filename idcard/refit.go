@@ -258,16 +258,11 @@ func refitQuadIn(p *page, side Side) ([4]pt, bool) {
 	return q, true
 }
 
-// refitPage reads the card again from the quad its page's anchors give (up to twice: an
-// affine fit inside a page of a loose quad leaves some perspective); nil when the page is
-// where the anchors say or they do not place the card.
-func (r *Reader) refitPage(p *page, side Side, src viewSource) (*page, error) {
-	return r.refitPageWith(refitQuad, p, side, src)
-}
-
-// refitPageWith is refitPage with the quad from fit (refitQuad, or refitQuadIn for a page
-// of the whole photo).
-func (r *Reader) refitPageWith(fit func(*page, Side) ([4]pt, bool), p *page, side Side, src viewSource) (*page, error) {
+// refitPage reads the card again from the quad fit (refitQuad, or refitQuadIn to refit a
+// page of the whole photo too) gives from its page's anchors (up to twice: an affine fit
+// inside a page of a loose quad leaves some perspective); nil when the page is where the
+// anchors say or they do not place the card.
+func (r *Reader) refitPage(fit func(*page, Side) ([4]pt, bool), p *page, side Side, src viewSource) (*page, error) {
 	var out *page
 	for it := 0; it < 2; it++ {
 		q, ok := fit(p, side)

@@ -45,6 +45,9 @@ const (
 	minCardWidth = 360  // px: the card's width in the photo below which the photo is retaken
 	minSharpness = 2.0  // mean |Laplacian| over the text zone of the normalised card
 	maxGlare     = 0.25 // share of saturated pixels (≥ 250) in the number / validity zone
+	// Edited from which the layout cue counts against the card (the centre of its logistic,
+	// legality.go): under glare such a card is asked for again (ruleGlareLayout).
+	minEditedUnderGlare = 0.5
 )
 
 // Rule is one row of a verdict table: when When holds, the side fails with Result (or,
@@ -77,10 +80,11 @@ var (
 	}
 	// The layout cue (Edited: value lines out of their printed place) is measured on the
 	// detected text lines; glare over them breaks lines apart or hides them, so a card
-	// failed by that cue alone under glare is asked for again, not called fake (refused
-	// either way: a retake costs one of the side's retries).
+	// failed under glare while that cue is against it is asked for again, not called fake
+	// (refused either way: a retake costs one of the side's retries). With Edited below
+	// minEditedUnderGlare a failed card is fake, glare or not.
 	ruleGlareLayout = func(m SideMeasures) bool {
-		return m.Photo.Known && m.Photo.Glare > maxGlare && m.IDPhoto < m.Threshold && m.Edited >= 0.5
+		return m.Photo.Known && m.Photo.Glare > maxGlare && m.IDPhoto < m.Threshold && m.Edited >= minEditedUnderGlare
 	}
 	frontUnread = func(m SideMeasures) bool { return !m.NameRead || !m.NumberValid }
 	backUnread  = func(m SideMeasures) bool { return !m.BackComplete }
