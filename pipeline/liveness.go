@@ -227,7 +227,7 @@ func (l *Liveness) CheckDecision(ctx context.Context, videoPath, challenge strin
 		// The challenge scored against its strongest competitors (speech.VerifyIn): per
 		// position confirmed or not, plus the free decode (digits_heard). Metered as model
 		// work (bench verdicts' model floor).
-		serr = onnxrt.Timed("speech", func() error {
+		serr = onnxrt.Meter("speech", func() error {
 			var err error
 			sv, err = l.s.VerifyIn(lang, clip.PCM, media.SampleRate, challenge)
 			return err

@@ -175,7 +175,7 @@ func (r *Recognizer) run(x []float32) ([]float32, int, error) {
 	}
 	defer in.Destroy()
 	outs := []ort.Value{nil}
-	if err := r.s.Run([]ort.Value{in}, outs); err != nil {
+	if err := onnxrt.Run(func() error { return r.s.Run([]ort.Value{in}, outs) }); err != nil {
 		return nil, 0, fmt.Errorf("speech: model: %w", err)
 	}
 	defer outs[0].Destroy()

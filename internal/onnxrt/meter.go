@@ -23,8 +23,27 @@ type counter struct {
 
 var meters sync.Map // model name → *counter
 
-// Timed runs f (one inference of model) and adds its CPU time to the model's meter.
+// Run runs f (inference, unmetered) with denormal floats flushed to zero on its thread
+// (denormalsOff): with one intra-op thread ONNX Runtime computes on the caller's thread,
+// which its own session.set_denormal_as_zero never reaches (it sets its pool threads and,
+// once, the thread that made the process' first session). Every inference goes through
+// Run or Timed.
+func Run(f func() error) error {
+	runtime.LockOSThread()
+	defer runtime.UnlockOSThread()
+	defer denormalsOff()()
+	return f()
+}
+
+// Timed is Run that adds the CPU time of f (one inference of model) to the model's meter.
 func Timed(model string, f func() error) error {
+	return Meter(model, func() error { return Run(f) })
+}
+
+// Meter adds the CPU time of f to the model's meter without changing its float mode: for a
+// step that is model work as a whole but mostly Go (the digit recogniser's features, run and
+// decode), whose inference goes through Run inside.
+func Meter(model string, f func() error) error {
 	runtime.LockOSThread()
 	t0 := threadCPU()
 	err := f()

@@ -11,7 +11,11 @@ import (
 
 // Entries are the session config entries set on every session. Each was measured:
 //   - session.set_denormal_as_zero: the face embedding meets denormal intermediates and
-//     AVX-512/AMX Xeons pay ~11× for them (BenchmarkAlignEmbed 137.6 → 12.3 ms/op);
+//     AVX-512/AMX Xeons pay ~11× for them (BenchmarkAlignEmbed 137.6 → 12.3 ms/op). ONNX
+//     Runtime applies it to its pool threads and, once per process, to the thread that made
+//     the first session; with one intra-op thread a run computes on the caller's thread, so
+//     Run and Timed (meter.go) set the same mode there around every inference — without
+//     that the entry alone left 86–148 ms/op (session 12, docs/perf.md);
 //   - spinning off: with 2 cores shared by several sessions, spinning threads steal the
 //     core another inference needs.
 var Entries = map[string]string{
