@@ -112,7 +112,10 @@ const (
 // four corners inside, 1 a corner outside but the content (text and portrait zones) inside,
 // 2 content outside. ok = false when the candidate's corners are not known well enough
 // (outlines clipped at the photo border: the caller's field-based grade stands).
-func completenessOf(c candidate, W, H int) (grade int, ok bool) {
+//
+// numberReach: the front's number was read whole, and its reach (measurePhoto) judges the
+// card's right side.
+func completenessOf(c candidate, W, H int, numberReach bool) (grade int, ok bool) {
 	if !c.Text && !c.Whole && c.Touches {
 		return 0, false
 	}
@@ -134,6 +137,13 @@ func completenessOf(c candidate, W, H int) (grade int, ok bool) {
 	}
 	hm := homography(c.Quad, CardW, CardH)
 	for _, uv := range [][2]float64{{0.08, 0.12}, {0.94, 0.12}, {0.94, 0.9}, {0.08, 0.9}} {
+		// A quad placed by the anchors' fit (refit.go) is an affine map of the labels and
+		// number read in the card's left part: its right corners are extrapolated (under
+		// perspective they miss by 10 % of the card), not seen; the number's reach judges
+		// that side when the number was read whole (a card cut at its right is not).
+		if c.fitted && numberReach && uv[0] > 0.5 {
+			continue
+		}
 		u, v := uv[0]*CardW, uv[1]*CardH
 		d := hm[6]*u + hm[7]*v + hm[8]
 		// Only corners of edges actually seen are trusted this far. The content's corners
@@ -157,7 +167,8 @@ func completenessOf(c candidate, W, H int) (grade int, ok bool) {
 func measurePhoto(p *page, side Side, numLine *tline, number string, W, H int) PhotoMeasures {
 	c := p.v.cand
 	pm := PhotoMeasures{Known: true}
-	pm.Completeness, pm.CompletenessKnown = completenessOf(c, W, H)
+	reach := numLine != nil && len(number) >= 17 && !c.Whole
+	pm.Completeness, pm.CompletenessKnown = completenessOf(c, W, H, reach)
 	if debugLocate {
 		fmt.Fprintf(os.Stderr, "completenessOf %d %v quad %v\n", pm.Completeness, pm.CompletenessKnown, c.Quad)
 	}
@@ -167,7 +178,7 @@ func measurePhoto(p *page, side Side, numLine *tline, number string, W, H int) P
 		z = zoneValidity
 	}
 	pm.Sharpness, pm.Glare = sharpness(p.g), glareShare(p.v.g, z)
-	if numLine != nil && len(number) >= 17 && !c.Whole {
+	if reach {
 		hm := homography(c.Quad, float64(p.g.W), float64(p.g.H))
 		toPhoto := func(u, v float64) pt {
 			d := hm[6]*u + hm[7]*v + hm[8]
@@ -206,9 +217,17 @@ func measurePhoto(p *page, side Side, numLine *tline, number string, W, H int) P
 		// holding the card) and a whole card reads as cut at its left.
 		left := pt{a.X + 0.5*(a.X-b.X), a.Y + 0.5*(a.Y-b.Y)}
 		right := pt{b.X + 0.05*(b.X-a.X), b.Y + 0.05*(b.Y-a.Y)}
+		// The labels are the content's left edge: with those of the left column read whole
+		// on the page, what lies left of them is the card's blank margin, and the reach
+		// extrapolated from the number (in the photo, blind to perspective: a card tilted
+		// 16° filling the frame reaches 2 % past the border by it) does not decide.
+		leftSeen := leftLabelsRead(p) >= minLeftLabels
 		for i, q := range []pt{left, right, below} {
 			if debugLocate {
-				fmt.Fprintf(os.Stderr, "number anchor %d → %v\n", i, q)
+				fmt.Fprintf(os.Stderr, "number anchor %d → %v (left labels seen %v)\n", i, q, leftSeen)
+			}
+			if i == 0 && leftSeen {
+				continue
 			}
 			if m := map[bool]float64{true: m, false: 0}[i < 2]; q.X < -m || q.Y < -m || q.X > float64(W)+m || q.Y > float64(H)+m {
 				pm.Completeness, pm.CompletenessKnown = 2, true
@@ -219,6 +238,27 @@ func measurePhoto(p *page, side Side, numLine *tline, number string, W, H int) P
 		fmt.Fprintf(os.Stderr, "photo %+v\n", pm)
 	}
 	return pm
+}
+
+// minLeftLabels of the front's five left-column labels (姓名 性别 出生 住址 公民身份号码) read
+// whole show the card's left edge inside the photo.
+const minLeftLabels = 3
+
+// leftLabelsRead counts the front's left-column labels that start a line of page p.
+func leftLabelsRead(p *page) int {
+	n := 0
+	for _, a := range frontAnchors {
+		if a.x0 > 100 { // 民族 stands mid-card
+			continue
+		}
+		for _, l := range p.lines {
+			if start, _ := labelAt(l.Text, a.text); start {
+				n++
+				break
+			}
+		}
+	}
+	return n
 }
 
 // sharpness is the mean absolute Laplacian over the card's text zone (left 60 %, rows

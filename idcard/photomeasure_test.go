@@ -71,6 +71,43 @@ func TestNumberAnchor(t *testing.T) {
 	if pm := measurePhoto(clipped, Front, num, number, W, H); pm.Completeness == 2 {
 		t.Errorf("number where it is printed on a clipped quad: completeness 2")
 	}
+	// A card filling the frame, tilted: the number as read in the photo is longer than its
+	// printed share, and its reach extrapolated to the left passes the border. Read with
+	// the labels of its left column, the card's content is inside; without them it is cut.
+	long := &tline{box: box{X0: CardW * 26 / 100, Y0: num.Y0, X1: CardW * 91 / 100, Y1: num.Y1}}
+	full := page(rect(20, 300, 1000), 3)
+	if pm := measurePhoto(full, Front, long, number, W, H); pm.Completeness != 2 {
+		t.Errorf("number reaching past the border, no labels read: completeness %d, want 2", pm.Completeness)
+	}
+	for i, lab := range []string{"姓名闫兰梓", "性别女", "出生1987年1月21日", "住址重庆市"} {
+		full.lines = append(full.lines, tline{box: box{X0: CardW * 7 / 100, Y0: 100 + 60*i, X1: CardW / 2, Y1: 130 + 60*i}, Text: lab})
+	}
+	if pm := measurePhoto(full, Front, long, number, W, H); pm.Completeness == 2 {
+		t.Errorf("left labels read: completeness 2 (cut)")
+	}
+	full.lines = full.lines[:minLeftLabels-1]
+	if pm := measurePhoto(full, Front, long, number, W, H); pm.Completeness != 2 {
+		t.Errorf("%d left labels read: completeness %d, want 2", minLeftLabels-1, pm.Completeness)
+	}
+	// A quad placed by the anchors' fit whose far corner (top right) is extrapolated past the
+	// border: the number, read whole inside the photo, decides (not cut); the same quad seen
+	// as four edges is cut, and so is a fitted quad whose left corner (by the labels) is out.
+	fit := page([4]pt{{300, 300}, {1300, -300}, {1300, 631}, {300, 631}}, 4)
+	if pm := measurePhoto(fit, Front, num, number, W, H); pm.Completeness != 2 {
+		t.Errorf("four edges seen, corner outside: completeness %d, want 2", pm.Completeness)
+	}
+	fit.v.cand.fitted = true
+	if pm := measurePhoto(fit, Front, num, number, W, H); pm.Completeness == 2 {
+		t.Errorf("fitted quad, corner outside, number inside: completeness 2")
+	}
+	if pm := measurePhoto(fit, Front, num, "32010219610303", W, H); pm.Completeness != 2 {
+		t.Errorf("fitted quad, corner outside, number cut short: completeness %d, want 2", pm.Completeness)
+	}
+	fitTop := page([4]pt{{300, -300}, {1300, 300}, {1300, 931}, {300, 331}}, 4)
+	fitTop.v.cand.fitted = true
+	if pm := measurePhoto(fitTop, Front, num, number, W, H); pm.Completeness != 2 {
+		t.Errorf("fitted quad, top-left corner outside: completeness %d, want 2", pm.Completeness)
+	}
 	// Without a whole number nothing is anchored: the quad's own figures stand.
 	if pm := measurePhoto(page(rect(300, 300, 1000), 4), Front, smallNum, "1101", W, H); pm.CardWidth < 900 {
 		t.Errorf("short number anchored the width: %+v", pm)
