@@ -244,18 +244,13 @@ func measurePhoto(p *page, side Side, numLine *tline, number string, W, H int) P
 // whole show the card's left edge inside the photo.
 const minLeftLabels = 3
 
-// leftLabelsRead counts the front's left-column labels that start a line of page p.
+// leftLabelsRead counts the front's left-column labels that start a line of page p (the
+// anchors of the quad refit, refit.go, whose canonical left edge is the card's label column).
 func leftLabelsRead(p *page) int {
 	n := 0
-	for _, a := range frontAnchors {
-		if a.x0 > 100 { // 民族 stands mid-card
-			continue
-		}
-		for _, l := range p.lines {
-			if start, _ := labelAt(l.Text, a.text); start {
-				n++
-				break
-			}
+	for _, s := range anchorPoints(p, Front) {
+		if s.u0 < 100 { // 民族 and the number stand mid-card
+			n++
 		}
 	}
 	return n
