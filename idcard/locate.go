@@ -18,7 +18,7 @@ type candidate struct {
 	support float64 // textlocate: how well straight edges bound it (0–4)
 	sides   int     // textlocate: sides whose edge was found (the others come from the layout)
 	textCut bool    // textlocate: its text reaches the photo's border
-	fitted  bool    // a front placed by the anchors' fit (refit.go): its right corners are extrapolated
+	fitted  bool    // placed by the anchors' fit (refit.go): its right corners are extrapolated
 }
 
 // locate finds card-shaped regions: connected areas that differ from the photo's border

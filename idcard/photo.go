@@ -140,7 +140,8 @@ func completenessOf(c candidate, W, H int, numberReach bool) (grade int, ok bool
 		// A quad placed by the anchors' fit (refit.go) is an affine map of the labels and
 		// number read in the card's left part: its right corners are extrapolated (under
 		// perspective they miss by 10 % of the card), not seen; the number's reach judges
-		// that side when the number was read whole (a card cut at its right is not).
+		// that side when a front's number was read whole (a card cut at its right is not;
+		// a back has no such reach and is graded on all four).
 		if c.fitted && numberReach && uv[0] > 0.5 {
 			continue
 		}

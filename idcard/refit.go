@@ -270,8 +270,7 @@ func (r *Reader) refitPage(fit func(*page, Side) ([4]pt, bool), p *page, side Si
 			break
 		}
 		c := p.v.cand
-		// fitted only on the front, whose number's reach judges the side the fit extrapolates
-		c.Quad, c.Text, c.Whole, c.sides, c.textCut, c.fitted = q, true, false, 4, false, side == Front
+		c.Quad, c.Text, c.Whole, c.sides, c.textCut, c.fitted = q, true, false, 4, false, true
 		W, H := src.img.Rect.Dx(), src.img.Rect.Dy()
 		c.Touches = quadTouches(q, W, H)
 		c.Area = polyArea(q[:]) / float64(W*H)
