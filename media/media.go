@@ -100,12 +100,19 @@ type FrameSink interface {
 	// arrived, on the goroutine reading ffmpeg: a Frame that blocks holds the decode back.
 	// The frame's time is not known yet (the clip's timeline is fixed at the end: read it
 	// from Clip.Frames[i].T). img stays valid until Wait has returned, and afterwards as
-	// long as the returned clip's frames do.
+	// long as the returned clip's frames do — unless the sink releases it (ReleaseFrame).
 	Frame(i int, img *image.RGBA)
 	// Wait is called exactly once, after the last Frame and before ExtractTo returns
 	// (also when it fails): it returns when the sink reads none of the images any more.
 	Wait()
 }
+
+// ReleaseFrame hands back the pixels of one frame a FrameSink was given before its clip is
+// released, for a sink that knows nothing will read that frame again: the liveness track
+// releases the frames it does not detect on once it has measured them, so a clip does not
+// hold all its frames at once. The image keeps its Rect but has no pixels afterwards (Pix is
+// nil); Clip.Release skips it. Releasing an image twice is harmless.
+func ReleaseFrame(img *image.RGBA) { releaseFrame(img) }
 
 // ExtractTo is Extract handing every decoded frame to sink as well (nil: none). The clip
 // and its errors are Extract's; when it fails, what the sink computed must be dropped.

@@ -131,6 +131,10 @@ type frameFace struct {
 	mouthMv float64 // mean abs grey change in the mouth box vs previous frame (NaN if none)
 	faceMv  float64 // mean abs grey change in the face box vs previous frame
 	interp  bool    // box and landmarks interpolated from the neighbours (not detected)
+	// crop is the mouth crop (mouthCrops) of a frame the stream measured and released
+	// during the decode (cropped); the others are cropped from the clip's frames.
+	crop    []float32
+	cropped bool
 }
 
 // Check runs the liveness check on the clip at videoPath against the challenge digits.
@@ -442,9 +446,9 @@ func (l *Liveness) finishTrack(ctx context.Context, clip *media.Clip, pre *strea
 		if pre.err != nil {
 			return nil, pre.err
 		}
-		for i, ff := range pre.got {
-			if i < len(out) {
-				out[i], done[i] = ff, true
+		for i, f := range pre.fr {
+			if i < len(out) && f.queued && f.known {
+				out[i], done[i] = f.ff, true
 			}
 		}
 	}
@@ -493,88 +497,33 @@ func (l *Liveness) finishTrack(ctx context.Context, clip *media.Clip, pre *strea
 	}
 	interpolateTrack(out, clip, detect)
 	for i := range out {
-		out[i].mouthMv, out[i].faceMv = math.NaN(), math.NaN()
-		if i == 0 || !out[i].ok || !out[i-1].ok {
-			continue
+		// what the stream measured before it released a frame
+		if pre != nil && i < len(pre.fr) {
+			f := &pre.fr[i]
+			if f.released {
+				out[i].crop, out[i].cropped = f.ff.crop, true
+			}
+			if f.measured {
+				out[i].faceMv, out[i].mouthMv = f.ff.faceMv, f.ff.mouthMv
+				continue
+			}
 		}
-		a, b := clip.Frames[i-1].Img, clip.Frames[i].Img
-		out[i].faceMv = meanAbsDiff(a, b, out[i].face.Box)
-		out[i].mouthMv = meanAbsDiff(a, b, mouthBox(&out[i].face.Landmarks))
+		out[i].faceMv, out[i].mouthMv = math.NaN(), math.NaN()
+		if i > 0 {
+			out[i].faceMv, out[i].mouthMv = frameMotion(&out[i-1], &out[i], clip.Frames[i-1].Img, clip.Frames[i].Img)
+		}
 	}
 	return out, nil
 }
 
-// streamTrack is the face track run while ffmpeg decodes (a media.FrameSink): two workers
-// detect each frame the track detects (detectedFrames) as soon as it arrives, so one
-// verdict keeps both cores busy during the decode. The frames it cannot know to be
-// detected before the decode ends (the last one) are left to finishTrack, and so is
-// everything that needs the whole clip. Its results are the same per frame as track's:
-// the same models on the same pixels.
-type streamTrack struct {
-	l    *Liveness
-	ctx  context.Context
-	fps  float64
-	jobs chan streamJob
-	wg   sync.WaitGroup
-	mu   sync.Mutex
-	got  map[int]frameFace
-	err  error
-}
-
-type streamJob struct {
-	i   int
-	img *image.RGBA
-}
-
-func (l *Liveness) newStreamTrack(ctx context.Context, fps float64) *streamTrack {
-	// the queue holds every frame of the longest accepted clip: the decode never waits
-	maxFrames := int((l.cfg.Limits.MaxDuration+2*time.Second).Seconds()*fps) + 1
-	st := &streamTrack{l: l, ctx: ctx, fps: fps, jobs: make(chan streamJob, maxFrames), got: map[int]frameFace{}}
-	const workers = 2
-	for w := 0; w < workers; w++ {
-		st.wg.Add(1)
-		go st.work()
+// frameMotion is cur's face and mouth motion (faceMv, mouthMv): the grey change inside its
+// face box and mouth box from the previous frame's pixels a to its own b; NaN unless both
+// frames have a face.
+func frameMotion(prev, cur *frameFace, a, b *image.RGBA) (faceMv, mouthMv float64) {
+	if !prev.ok || !cur.ok {
+		return math.NaN(), math.NaN()
 	}
-	return st
-}
-
-func (st *streamTrack) work() {
-	defer st.wg.Done()
-	for j := range st.jobs {
-		if st.ctx.Err() != nil {
-			continue // drain
-		}
-		st.mu.Lock()
-		failed := st.err != nil
-		st.mu.Unlock()
-		if failed {
-			continue
-		}
-		ff, err := st.l.detectFrame(j.img)
-		st.mu.Lock()
-		if err != nil {
-			if st.err == nil {
-				st.err = err
-			}
-		} else {
-			st.got[j.i] = ff
-		}
-		st.mu.Unlock()
-	}
-}
-
-// Frame queues frame i when the track detects it whatever the clip's length: i is in
-// detectedFrames of a clip in which it is not the last frame.
-func (st *streamTrack) Frame(i int, img *image.RGBA) {
-	if d := detectedFrames(i+2, st.fps); len(d) >= 2 && d[len(d)-2] == i {
-		st.jobs <- streamJob{i, img}
-	}
-}
-
-// Wait ends the workers once the queue is done.
-func (st *streamTrack) Wait() {
-	close(st.jobs)
-	st.wg.Wait()
+	return meanAbsDiff(a, b, cur.face.Box), meanAbsDiff(a, b, mouthBox(&cur.face.Landmarks))
 }
 
 type sampled struct {

@@ -197,37 +197,44 @@ func mouthCrops(clip *media.Clip, track []frameFace) mouthInput {
 	if mi.FPS <= 0 {
 		mi.FPS = 8
 	}
-	// Corners, smoothed over ±70 ms of frames with a face.
-	type pt struct{ x, y float64 }
-	lc, rc := make([]pt, n), make([]pt, n)
 	for i, f := range track {
 		mi.T[i] = f.t
 		mi.OK[i] = f.ok
 		if f.ok {
-			lm := &f.face.Landmarks
-			lc[i] = pt{float64(lm[48].X), float64(lm[48].Y)}
-			rc[i] = pt{float64(lm[54].X), float64(lm[54].Y)}
 			mi.Open[i] = f.opening
 		}
 	}
-	half := int(math.Round(0.07 * mi.FPS))
+	half := cornerHalf(mi.FPS)
+	at := func(j int) *frameFace { return &track[j] }
 	for i := range track {
-		if !mi.OK[i] {
-			continue
+		switch {
+		case !mi.OK[i]:
+		case track[i].cropped: // the stream's crop, from the same corners and pixels
+			mi.Crops[i] = track[i].crop
+		default:
+			xl, yl, xr, yr := mouthCorners(n, at, i, half)
+			mi.Crops[i] = mouthCrop(clip.Frames[i].Img, xl, yl, xr, yr)
 		}
-		var l, r pt
-		var c float64
-		for j := max(0, i-half); j <= min(n-1, i+half); j++ {
-			if mi.OK[j] {
-				l.x, l.y, r.x, r.y = l.x+lc[j].x, l.y+lc[j].y, r.x+rc[j].x, r.y+rc[j].y
-				c++
-			}
-		}
-		l = pt{l.x / c, l.y / c}
-		r = pt{r.x / c, r.y / c}
-		mi.Crops[i] = mouthCrop(clip.Frames[i].Img, l.x, l.y, r.x, r.y)
 	}
 	return mi
+}
+
+// cornerHalf is how many frames each side the mouth corners are averaged over: ±70 ms.
+func cornerHalf(fps float64) int { return int(math.Round(0.07 * fps)) }
+
+// mouthCorners is frame i's mouth corners (landmarks 48 and 54) averaged over the frames
+// with a face within half frames of it; at(j) is frame j's track entry, of n.
+func mouthCorners(n int, at func(int) *frameFace, i, half int) (xl, yl, xr, yr float64) {
+	var c float64
+	for j := max(0, i-half); j <= min(n-1, i+half); j++ {
+		if f := at(j); f.ok {
+			lm := &f.face.Landmarks
+			xl, yl = xl+float64(lm[48].X), yl+float64(lm[48].Y)
+			xr, yr = xr+float64(lm[54].X), yr+float64(lm[54].Y)
+			c++
+		}
+	}
+	return xl / c, yl / c, xr / c, yr / c
 }
 
 // mouthEvidence extracts the mouth series from the mouth input.
@@ -1151,24 +1158,34 @@ func interpolateTrack(out []frameFace, clip *media.Clip, detect []int) {
 		if done[i] {
 			continue
 		}
-		ff := frameFace{t: clip.Frames[i].T}
-		if i > 0 && i+1 < len(out) && done[i-1] && done[i+1] && out[i-1].ok && out[i+1].ok {
-			a, b := out[i-1], out[i+1]
-			ff.ok, ff.n, ff.multi, ff.interp = true, min(a.n, b.n), a.multi && b.multi, true
-			ff.face = a.face
-			for k := range ff.face.Box {
-				ff.face.Box[k] = (a.face.Box[k] + b.face.Box[k]) / 2
-			}
-			for k := range ff.face.Landmarks {
-				ff.face.Landmarks[k].X = (a.face.Landmarks[k].X + b.face.Landmarks[k].X) / 2
-				ff.face.Landmarks[k].Y = (a.face.Landmarks[k].Y + b.face.Landmarks[k].Y) / 2
-			}
-			ff.opening = lipOpening(&ff.face.Landmarks)
+		var ff frameFace
+		if i > 0 && i+1 < len(out) && done[i-1] && done[i+1] {
+			ff = between(&out[i-1], &out[i+1])
 		} else if i > 0 && done[i-1] {
 			ff.n = out[i-1].n
 		}
+		ff.t = clip.Frames[i].T
 		out[i] = ff
 	}
+}
+
+// between is the entry of a skipped frame whose neighbours a and b were both detected: a
+// face when both have one, with box and landmarks halfway between theirs. Its time is the
+// caller's.
+func between(a, b *frameFace) frameFace {
+	if !a.ok || !b.ok {
+		return frameFace{n: a.n}
+	}
+	ff := frameFace{ok: true, n: min(a.n, b.n), multi: a.multi && b.multi, interp: true, face: a.face}
+	for k := range ff.face.Box {
+		ff.face.Box[k] = (a.face.Box[k] + b.face.Box[k]) / 2
+	}
+	for k := range ff.face.Landmarks {
+		ff.face.Landmarks[k].X = (a.face.Landmarks[k].X + b.face.Landmarks[k].X) / 2
+		ff.face.Landmarks[k].Y = (a.face.Landmarks[k].Y + b.face.Landmarks[k].Y) / 2
+	}
+	ff.opening = lipOpening(&ff.face.Landmarks)
+	return ff
 }
 
 // nullScores is a clip's own null distribution of a sync statistic over na audio steps:
