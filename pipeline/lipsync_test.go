@@ -288,7 +288,7 @@ func smoothRandom(x []float64, r *lcg, w int) {
 func BenchmarkVerdictFPS(b *testing.B) {
 	v, s := engines(b)
 	f := benchClip(b)
-	for _, fps := range []float64{8, SyncFPS} {
+	for _, fps := range []float64{8, 15, SyncFPS} {
 		b.Run(fmt.Sprintf("fps%.0f", fps), func(b *testing.B) {
 			cfg := DefaultLivenessConfig()
 			cfg.Limits.FPS = fps

@@ -46,7 +46,7 @@ type LivenessConfig struct {
 	MinFaceSize     float64 // face box short side in px (on the scaled frames)
 	SameFaceSim     float64 // cosine similarity under which a sampled frame is another person
 	MinLive         float64 // mean anti-spoof "live" probability over sampled frames
-	MinFaceMotion   float64 // mean abs grey change of the face box between frames (frozen picture)
+	MinFaceMotion   float64 // mean abs grey change of the face box between frames 1/15 s apart (FaceMotionFPS; frozen picture)
 	MinMouthMotion  float64 // std of lip opening / mouth width over frames (mouth still)
 	MinMouthPixels  float64 // median grey change a frame of the aligned mouth crop (mouth still)
 	MinSyncScore    float64 // fused lip/voice sync probability (docs/liveness.md) under which → LIP_VOICE_NOT_SYNC
@@ -287,7 +287,7 @@ func (l *Liveness) CheckDecision(ctx context.Context, videoPath, challenge strin
 	m.SampledFaces = len(samples)
 	var bs sampled
 	if len(samples) > 0 {
-		bs = l.measureSamples(&m, rep, track, samples)
+		bs = l.measureSamples(&m, rep, track, samples, clip.FPS)
 	}
 	if ok, err := decideEarly(StageSamples); ok || err != nil {
 		return decided(rep, dec, err)
@@ -337,7 +337,7 @@ func decided(rep *faceverify.Liveness, d Decision, err error) (*faceverify.Liven
 }
 
 // measureSamples records the cues of the sampled frames (at least one) and returns the best.
-func (l *Liveness) measureSamples(m *Measurements, rep *faceverify.Liveness, track []frameFace, samples []sampled) sampled {
+func (l *Liveness) measureSamples(m *Measurements, rep *faceverify.Liveness, track []frameFace, samples []sampled, fps float64) sampled {
 	cfg := l.cfg
 	best := 0
 	var quals, lives []float64
@@ -374,7 +374,7 @@ func (l *Liveness) measureSamples(m *Measurements, rep *faceverify.Liveness, tra
 	}
 	rep.Scores["identity_min_similarity"] = round3(m.MinSimilarity)
 	rep.Embedding = bs.face.Embedding
-	m.FaceMotion = meanMotion(track, func(f frameFace) float64 { return f.faceMv })
+	m.FaceMotion = meanMotion(track, func(f frameFace) float64 { return f.faceMv }) * fps / FaceMotionFPS
 	rep.Scores["face_motion"] = round3(m.FaceMotion)
 	rep.AttackScore = round3(attackScore(m.Live, m.FaceMotion, cfg))
 	return bs
@@ -399,6 +399,12 @@ func speechScores(sc map[string]float64, v speech.Verification) {
 	sc["speech_len_gap"] = round3(math.Min(999, v.LenGap))
 	sc["speech_lang"] = round3(v.Zh)
 }
+
+// FaceMotionFPS is the frame rate face_motion is expressed at: the mean grey change of the
+// face box from one frame to the next, scaled to frames 1/15 s apart (× fps/15), so that
+// MinFaceMotion, set when the check analysed 15 fps, keeps its meaning at any frame rate —
+// a face's change between frames grows with their interval, a frozen picture's stays 0.
+const FaceMotionFPS = 15
 
 // attackScore is a 0–1 summary for reporting (not a decision by itself).
 func attackScore(live, faceMv float64, cfg LivenessConfig) float64 {

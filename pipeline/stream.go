@@ -16,12 +16,12 @@ import (
 // everything that needs the whole clip. Its results are the same per frame as track's:
 // the same models on the same pixels.
 //
-// It also hands back the frames the track skips (every other one at 15 fps) as soon as
-// both neighbours are detected: such a frame is read only for its interpolated face's
-// motion against its neighbours and its mouth crop, both measured here with the same code
-// finishTrack and mouthCrops use, then released (media.ReleaseFrame). A clip then holds
-// about half its frames at its peak instead of all of them: at 15 fps a 7 s 640×480 clip
-// is 105 frames of 1.2 MB (docs/perf.md).
+// It also hands back the frames the track skips (every other one at 15 fps, two of three
+// at 25) as soon as the detected frames around them are done: such a frame is read only
+// for its interpolated face's motion against its neighbours and its mouth crop, both
+// measured here with the same code finishTrack and mouthCrops use, then released
+// (media.ReleaseFrame). A clip then holds about the frames it detects at its peak instead
+// of all of them: at 15 fps a 7 s 640×480 clip is 105 frames of 1.2 MB (docs/perf.md).
 type streamTrack struct {
 	l    *Liveness
 	ctx  context.Context
@@ -110,29 +110,45 @@ func (st *streamTrack) Wait() {
 }
 
 // release measures and hands back every skipped frame that can be (st.mu held). A frame
-// is skipped once its successor has arrived without it being queued; it can be released
-// once the entries its measures read are known: both neighbours (detected), and the
-// frames within half of it (mouthCorners).
+// is skipped when a later frame has been queued and it has not: it lies between the
+// detected frames before and after it. It can be released once the entries its measures
+// read are known — the detected frames around it, and the frames within half of it
+// (mouthCorners) and next to it (frameMotion) — while its neighbours' pixels are still
+// there: each pair of neighbouring frames is measured once, by the first of the two to go.
 func (st *streamTrack) release() {
 	n := len(st.fr)
-	skipped := func(i int) bool {
-		f := &st.fr[i]
-		return i > 0 && i+1 < n && !f.queued && st.fr[i-1].queued && st.fr[i-1].known && st.fr[i+1].queued && st.fr[i+1].known
+	if st.next >= n {
+		return
 	}
-	for i := st.next; i < n; i++ {
-		if f := &st.fr[i]; !f.known && skipped(i) {
-			f.ff, f.known = between(&st.fr[i-1].ff, &st.fr[i+1].ff), true
+	// the entries of the skipped frames between two detected ones
+	start := st.next // from the queued frame before the first frame still to do
+	for start > 0 && !st.fr[start].queued {
+		start--
+	}
+	last := -1 // the last queued frame so far
+	for i := start; i < n; i++ {
+		if st.fr[i].queued {
+			if last >= 0 {
+				st.between(last, i)
+			}
+			last = i
 		}
 	}
-	for i := st.next; i < n; i++ {
+	reach := max(1, st.half)
+	for i := st.next; i+reach < n; i++ {
 		f := &st.fr[i]
-		if f.released || !skipped(i) || i+st.half >= n || !st.knownAround(i) {
+		if f.queued || f.released || !f.known || !st.knownAround(i, reach) {
 			continue
 		}
 		prev, next := &st.fr[i-1], &st.fr[i+1]
-		f.ff.faceMv, f.ff.mouthMv = frameMotion(&prev.ff, &f.ff, prev.img, f.img)
-		next.ff.faceMv, next.ff.mouthMv = frameMotion(&f.ff, &next.ff, f.img, next.img)
-		f.measured, next.measured = true, true
+		if !f.measured { // prev still has its pixels: it would have measured this pair
+			f.ff.faceMv, f.ff.mouthMv = frameMotion(&prev.ff, &f.ff, prev.img, f.img)
+			f.measured = true
+		}
+		if !next.measured {
+			next.ff.faceMv, next.ff.mouthMv = frameMotion(&f.ff, &next.ff, f.img, next.img)
+			next.measured = true
+		}
 		if f.ff.ok {
 			xl, yl, xr, yr := mouthCorners(n, func(j int) *frameFace { return &st.fr[j].ff }, i, st.half)
 			f.ff.crop = mouthCrop(f.img, xl, yl, xr, yr)
@@ -145,9 +161,23 @@ func (st *streamTrack) release() {
 	}
 }
 
-// knownAround: every entry within half frames of i is known.
-func (st *streamTrack) knownAround(i int) bool {
-	for j := max(0, i-st.half); j <= i+st.half; j++ {
+// between makes the entries of the frames between the queued frames a and b once both are
+// detected (interpolateTrack's, frame for frame).
+func (st *streamTrack) between(a, b int) {
+	fa, fb := &st.fr[a], &st.fr[b]
+	if !fa.known || !fb.known {
+		return
+	}
+	for i := a + 1; i < b; i++ {
+		if f := &st.fr[i]; !f.known {
+			f.ff, f.known = between(&fa.ff, &fb.ff, i-a, b-a), true
+		}
+	}
+}
+
+// knownAround: every entry within reach frames of i is known.
+func (st *streamTrack) knownAround(i, reach int) bool {
+	for j := max(0, i-reach); j <= i+reach; j++ {
 		if !st.fr[j].known {
 			return false
 		}
