@@ -174,6 +174,10 @@ func TestLipSyncBadInput(t *testing.T) {
 	}{
 		{"variable_frame_rate", []string{"-i", clip, "-vf", "select='not(eq(mod(n\\,5)\\,2))*not(eq(mod(n\\,7)\\,3))'", "-fps_mode", "vfr", "-c:v", "libx264", "-c:a", "aac"}, "", "SR_ERROR"},
 		{"phone_60fps", []string{"-i", clip, "-vf", "fps=60,scale=640:640", "-c:v", "libx264", "-preset", "veryfast", "-c:a", "aac"}, "", "SR_ERROR"},
+		// Cameras that drop to 15 or 10 fps in low light: the 25 fps analysis repeats their
+		// frames (no change between the copies), and the lips must still be seen to move.
+		{"camera_15fps", []string{"-i", clip, "-r", "15", "-c:v", "libx264", "-c:a", "aac"}, "", "SR_ERROR"},
+		{"camera_10fps", []string{"-i", clip, "-r", "10", "-c:v", "libx264", "-c:a", "aac"}, "", "SR_ERROR"},
 		{"audio_starts_0.5s_late", []string{"-i", clip, "-itsoffset", "0.5", "-ss", "0.5", "-i", clip, "-map", "0:v:0", "-map", "1:a:0", "-c:v", "copy", "-c:a", "aac"}, "", "SR_ERROR"},
 		{"face_leaves_frame", []string{"-i", clip, "-vf", "pad=iw*2:ih:0:0,crop=iw/2:ih:x='if(between(t\\,2\\,2.5)\\,iw/2\\,0)':y=0", "-c:v", "libx264", "-c:a", "aac"}, "", "SR_ERROR"},
 		{"hand_over_mouth", []string{"-i", clip, "-vf", "drawbox=x=62:y=100:w=86:h=48:color=0xc89878:t=fill", "-c:v", "libx264", "-c:a", "aac"}, "", "lip refusal"},
