@@ -398,7 +398,7 @@ func judgeSide(v view, ls []line, contentOK, temporary bool, threshold float64, 
 	sig := measure(v)
 	sig.Misalign = misalignment(ls)
 	if debugLocate {
-		fmt.Fprintf(os.Stderr, "misalign %.2f %v\n", sig.Misalign, ls)
+		fmt.Fprintf(os.Stderr, "misalign %.2f %v\nsignals chroma %.1f peak %.2f chromaHF %.3f\n", sig.Misalign, ls, sig.ChromaSpread, sig.PeakRatio, sig.ChromaHF)
 	}
 	sig.Temporary = temporary
 	return c, legality(sig, threshold)
