@@ -95,3 +95,66 @@ func streamedAsWhole(t *testing.T, ctx context.Context, l *Liveness, file string
 		whole.Release()
 	}
 }
+
+// The face models run about 8 times a second at any analysis rate above 10 fps, on the first
+// and the last frame always; no model needed.
+func TestDetectedFrames(t *testing.T) {
+	for _, c := range []struct {
+		fps    float64
+		n      int
+		stride int
+	}{{8, 5, 1}, {10, 5, 1}, {15, 9, 2}, {25, 10, 3}, {30, 10, 4}, {60, 20, 8}} {
+		if got := detectStride(c.fps); got != c.stride {
+			t.Errorf("detectStride(%g) = %d, want %d", c.fps, got, c.stride)
+		}
+		d := detectedFrames(c.n, c.fps)
+		if d[0] != 0 || d[len(d)-1] != c.n-1 {
+			t.Errorf("fps %g: detected %v, want the first and the last frame", c.fps, d)
+		}
+		for k := 1; k+1 < len(d); k++ {
+			if d[k]-d[k-1] != c.stride {
+				t.Errorf("fps %g: detected %v, want every %d-th frame", c.fps, d, c.stride)
+				break
+			}
+		}
+	}
+}
+
+// A skipped frame's box and landmarks lie on the line between its detected neighbours:
+// halfway exactly (a+b)/2 at stride 2, a third and two thirds at stride 3; no face when a
+// neighbour has none.
+func TestBetween(t *testing.T) {
+	a, b := frameFace{ok: true, n: 1}, frameFace{ok: true, n: 2, multi: true}
+	a.face.Box = [4]float32{10, 20, 110, 140}
+	b.face.Box = [4]float32{13, 26, 113, 146.3}
+	for k := range a.face.Landmarks {
+		a.face.Landmarks[k].X, a.face.Landmarks[k].Y = float32(k), 0.1
+		b.face.Landmarks[k].X, b.face.Landmarks[k].Y = float32(k)+0.7, 0.4
+	}
+	mid := between(&a, &b, 1, 2)
+	if !mid.ok || !mid.interp || mid.n != 1 || mid.multi {
+		t.Fatalf("midpoint entry %+v", mid)
+	}
+	for k := range mid.face.Box {
+		if want := (a.face.Box[k] + b.face.Box[k]) / 2; mid.face.Box[k] != want {
+			t.Errorf("box[%d] = %v, want (a+b)/2 = %v", k, mid.face.Box[k], want)
+		}
+	}
+	if want := (a.face.Landmarks[7].X + b.face.Landmarks[7].X) / 2; mid.face.Landmarks[7].X != want {
+		t.Errorf("landmark 7 x = %v, want %v", mid.face.Landmarks[7].X, want)
+	}
+	third := between(&a, &b, 1, 3)
+	if d := math.Abs(float64(third.face.Box[3]) - (140 + 6.3/3)); d > 1e-4 {
+		t.Errorf("a third of the way: box[3] = %v, want %v", third.face.Box[3], 140+6.3/3)
+	}
+	if d := math.Abs(float64(third.face.Landmarks[0].Y) - 0.2); d > 1e-6 {
+		t.Errorf("a third of the way: landmark 0 y = %v, want 0.2", third.face.Landmarks[0].Y)
+	}
+	if third.opening != lipOpening(&third.face.Landmarks) {
+		t.Errorf("opening not from the interpolated landmarks")
+	}
+	b.ok = false
+	if none := between(&a, &b, 1, 2); none.ok || none.n != a.n {
+		t.Errorf("neighbour without a face: %+v, want no face and a's count", none)
+	}
+}
