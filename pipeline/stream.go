@@ -23,12 +23,12 @@ import (
 // (media.ReleaseFrame). A clip then holds about the frames it detects at its peak instead
 // of all of them: at 15 fps a 7 s 640×480 clip is 105 frames of 1.2 MB (docs/perf.md).
 type streamTrack struct {
-	l    *Liveness
-	ctx  context.Context
-	fps  float64
-	half int // mouth corner averaging, frames each side (cornerHalf)
-	jobs chan streamJob
-	wg   sync.WaitGroup
+	l      *Liveness
+	ctx    context.Context
+	stride int // every how many frames the track detects (detectStride)
+	half   int // mouth corner averaging, frames each side (cornerHalf)
+	jobs   chan streamJob
+	wg     sync.WaitGroup
 
 	mu   sync.Mutex
 	err  error
@@ -54,7 +54,7 @@ type streamJob struct {
 func (l *Liveness) newStreamTrack(ctx context.Context, fps float64) *streamTrack {
 	// the queue holds every frame of the longest accepted clip: the decode never waits
 	maxFrames := int((l.cfg.Limits.MaxDuration+2*time.Second).Seconds()*fps) + 1
-	st := &streamTrack{l: l, ctx: ctx, fps: fps, half: cornerHalf(fps), jobs: make(chan streamJob, maxFrames)}
+	st := &streamTrack{l: l, ctx: ctx, stride: detectStride(fps), half: cornerHalf(fps), jobs: make(chan streamJob, maxFrames)}
 	const workers = 2
 	for w := 0; w < workers; w++ {
 		st.wg.Add(1)
@@ -89,11 +89,10 @@ func (st *streamTrack) work() {
 	}
 }
 
-// Frame queues frame i when the track detects it whatever the clip's length: i is in
-// detectedFrames of a clip in which it is not the last frame.
+// Frame queues frame i when the track detects it whatever the clip's length: every
+// detectStride-th frame (detectedFrames adds only the last frame, unknown until the end).
 func (st *streamTrack) Frame(i int, img *image.RGBA) {
-	d := detectedFrames(i+2, st.fps)
-	queued := len(d) >= 2 && d[len(d)-2] == i
+	queued := i%st.stride == 0
 	st.mu.Lock()
 	st.fr = append(st.fr, streamFrame{img: img, queued: queued})
 	st.release()
