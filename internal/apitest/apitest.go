@@ -44,7 +44,6 @@ func Start(t testing.TB, opt Options) *Server {
 	t.Helper()
 	getenv := func(string) string { return "" }
 	fs := flag.NewFlagSet("test", flag.ContinueOnError)
-	cfg := config.Flags(fs, getenv)
 	// listen first, so the public URL (CertifyUrl, pictureUrl, …) points at this server;
 	// a --public-url in opt.Flags still wins (the last value of a flag is kept)
 	ln, err := net.Listen("tcp", "127.0.0.1:0")
@@ -55,11 +54,8 @@ func Start(t testing.TB, opt Options) *Server {
 	if opt.Engine {
 		args = append(args, "--models", testenv.ModelDir(t), "--ort-lib", testenv.ORTLib(t))
 	}
-	if err := fs.Parse(append(args, opt.Flags...)); err != nil {
-		ln.Close()
-		t.Fatal(err)
-	}
-	if err := cfg.Validate(); err != nil {
+	cfg, err := config.Parse(fs, append(args, opt.Flags...), getenv)
+	if err != nil {
 		ln.Close()
 		t.Fatal(err)
 	}
