@@ -104,6 +104,20 @@ func (s *Server) PostForm(t testing.TB, path string, form url.Values, out any) i
 	return Do(t, req, out)
 }
 
+// BizToken creates a Lite session with form f (get_biz_token) and returns its biz_token,
+// failing t unless the answer is 200 with one.
+func (s *Server) BizToken(t testing.TB, f url.Values) string {
+	t.Helper()
+	var out struct {
+		BizToken string `json:"biz_token"`
+		Error    string `json:"error"`
+	}
+	if st := s.PostForm(t, "/lite/v1/get_biz_token", f, &out); st != http.StatusOK || out.BizToken == "" {
+		t.Fatalf("get_biz_token: %d %s", st, out.Error)
+	}
+	return out.BizToken
+}
+
 // Logs is a log sink safe for concurrent writes and reads.
 type Logs struct {
 	mu  sync.Mutex
