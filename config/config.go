@@ -68,6 +68,19 @@ type Config struct {
 	trustedProxies string // the flag's text, parsed by Validate
 }
 
+// Parse is Flags, fs.Parse(args) and Validate: the configuration of args, with getenv's
+// values where a flag is not given.
+func Parse(fs *flag.FlagSet, args []string, getenv func(string) string) (*Config, error) {
+	c := Flags(fs, getenv)
+	if err := fs.Parse(args); err != nil {
+		return nil, err
+	}
+	if err := c.Validate(); err != nil {
+		return nil, err
+	}
+	return c, nil
+}
+
 // Flags registers the flags on fs with env fallbacks; call Validate after fs.Parse.
 func Flags(fs *flag.FlagSet, getenv func(string) string) *Config {
 	c := &Config{Liveness: pipeline.DefaultLivenessConfig()}

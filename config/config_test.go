@@ -10,12 +10,8 @@ import (
 
 // One limit reaches every door: the use cases, the video decoder and the liveness engine.
 func TestOneVideoLimit(t *testing.T) {
-	fs := flag.NewFlagSet("t", flag.ContinueOnError)
-	cfg := config.Flags(fs, func(string) string { return "" })
-	if err := fs.Parse([]string{"--data", t.TempDir(), "--max-video-mb", "30"}); err != nil {
-		t.Fatal(err)
-	}
-	if err := cfg.Validate(); err != nil {
+	cfg, err := config.Parse(flag.NewFlagSet("t", flag.ContinueOnError), []string{"--data", t.TempDir(), "--max-video-mb", "30"}, func(string) string { return "" })
+	if err != nil {
 		t.Fatal(err)
 	}
 	const want = 30 << 20

@@ -151,13 +151,7 @@ func TestConsoleBrowser(t *testing.T) {
 		f := url.Values{"return_url": {"https://biz.example/return"}, "notify_url": {rcv.URL + "/notify"},
 			"liveness_type": {"video_number"}, "idcard_name": {"张三"}, "idcard_number": {number},
 			"comparison_type": {"1"}, "biz_no": {bizNo}, "liveness_retry_count": {"1"}}
-		var out struct {
-			BizToken string `json:"biz_token"`
-		}
-		if st := s.PostForm(t, "/lite/v1/get_biz_token", f, &out); st != 200 {
-			t.Fatalf("get_biz_token: %d", st)
-		}
-		return out.BizToken
+		return s.BizToken(t, f)
 	}
 	for i := 0; i < 3; i++ {
 		create(fmt.Sprintf("order-open-%d", i)) // a few sessions still waiting

@@ -123,14 +123,7 @@ func (c *client) mustSignIn(name, pw string) {
 
 func createSession(t *testing.T, s *apitest.Server, bizNo string) string {
 	t.Helper()
-	f := apitest.LiteForm("comparison_type", "1", "biz_no", bizNo)
-	var out struct {
-		BizToken string `json:"biz_token"`
-	}
-	if st := s.PostForm(t, "/lite/v1/get_biz_token", f, &out); st != 200 || out.BizToken == "" {
-		t.Fatalf("get_biz_token: %d", st)
-	}
-	return out.BizToken
+	return s.BizToken(t, apitest.LiteForm("comparison_type", "1", "biz_no", bizNo))
 }
 
 // TestConsoleHTTP: sign-in, cookie flags, masking, reveal and its audit entry, CSRF,

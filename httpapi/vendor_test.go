@@ -39,11 +39,8 @@ func liteCreate(t *testing.T, s *apitest.Server, rcv *testenv.Recorder, kv ...st
 	for i := 0; i < len(kv); i += 2 {
 		f.Set(kv[i], kv[i+1])
 	}
-	var c liteResp
-	if st := s.PostForm(t, "/lite/v1/get_biz_token", f, &c); st != 200 {
-		t.Fatalf("create: %d %+v", st, c)
-	}
-	return c.BizToken, pageView(t, s, c.BizToken)
+	token := s.BizToken(t, f)
+	return token, pageView(t, s, token)
 }
 
 func notifyData(t *testing.T, f url.Values) lite.NotifyData {

@@ -7,7 +7,6 @@ import (
 	"image"
 	"image/color"
 	"image/draw"
-	"image/jpeg"
 	"math"
 )
 
@@ -194,11 +193,7 @@ func cropRGBA(img *image.RGBA, x0, y0, x1, y1 float64) *image.RGBA {
 	return out
 }
 
-func encodeJPEG(img image.Image, q int) []byte {
-	var b bytes.Buffer
-	_ = jpeg.Encode(&b, img, &jpeg.Options{Quality: q})
-	return b.Bytes()
-}
+func encodeJPEG(img image.Image, q int) []byte { return geom.EncodeJPEG(img, q) }
 
 // pt is a point in pixel coordinates.
 type pt struct{ X, Y float64 }

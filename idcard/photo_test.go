@@ -16,6 +16,7 @@ import (
 	"github.com/faceverify/faceverify"
 
 	"github.com/faceverify/faceverify/idcard/gen"
+	"github.com/faceverify/faceverify/internal/testenv"
 	"github.com/faceverify/faceverify/vision"
 )
 
@@ -82,29 +83,6 @@ func TestLocatePhotos(t *testing.T) {
 	}
 }
 
-// withEXIFOrientation inserts an APP1 Exif segment carrying orientation o after the SOI.
-func withEXIFOrientation(jpg []byte, o uint16) []byte {
-	tiff := []byte{'M', 'M', 0, 42, 0, 0, 0, 8, 0, 1, 0x01, 0x12, 0, 3, 0, 0, 0, 1, byte(o >> 8), byte(o), 0, 0, 0, 0, 0, 0}
-	payload := append([]byte("Exif\x00\x00"), tiff...)
-	n := len(payload) + 2
-	seg := append([]byte{0xFF, 0xE1, byte(n >> 8), byte(n)}, payload...)
-	out := append([]byte{}, jpg[:2]...)
-	out = append(out, seg...)
-	return append(out, jpg[2:]...)
-}
-
-// rotateCW turns an image 90° clockwise.
-func rotateCW(src *image.RGBA) *image.RGBA {
-	w, h := src.Rect.Dx(), src.Rect.Dy()
-	out := image.NewRGBA(image.Rect(0, 0, h, w))
-	for y := 0; y < h; y++ {
-		for x := 0; x < w; x++ {
-			copy(out.Pix[x*out.Stride+(h-1-y)*4:][:4], src.Pix[y*src.Stride+x*4:][:4])
-		}
-	}
-	return out
-}
-
 // TestReadBadInput: every awkward upload gets its documented outcome (docs/idcard.md, "Bad
 // input"), never an error or a panic.
 func TestReadBadInput(t *testing.T) {
@@ -155,9 +133,8 @@ func TestReadBadInput(t *testing.T) {
 	if err != nil {
 		t.Fatal(err)
 	}
-	// Stored turned counter-clockwise (= three clockwise turns); EXIF 6 turns it back.
-	stored := rotateCW(rotateCW(rotateCW(up)))
-	exif := withEXIFOrientation(gen.EncodeJPEG(stored, 92), 6)
+	// Stored turned counter-clockwise; EXIF 6 turns it back.
+	exif := testenv.Orientation6JPEG(t, up, 92)
 	if d, _ := vision.Decode(exif); d == nil || d.Rect.Dx() != up.Rect.Dx() {
 		t.Fatalf("EXIF orientation not applied")
 	}

@@ -37,18 +37,6 @@ func form(kv ...string) url.Values {
 	return apitest.EditForm(apitest.LiteForm(), "", kv...)
 }
 
-func bizToken(t *testing.T, s *apitest.Server, f url.Values) string {
-	t.Helper()
-	var out struct {
-		BizToken string `json:"biz_token"`
-		Error    string `json:"error"`
-	}
-	if code := s.PostForm(t, "/lite/v1/get_biz_token", f, &out); code != http.StatusOK || out.BizToken == "" {
-		t.Fatalf("get_biz_token: %d %s", code, out.Error)
-	}
-	return out.BizToken
-}
-
 // oneVideoToken opens a session that takes exactly one video, so its first verdict is final:
 // a Cloudauth CertifyId ("仅能认证提交一次"). A Lite session allows the first video plus
 // liveness_retry_count (≥ 1) retakes (docs/lite.md). Parsed by the Cloudauth dialect and
@@ -101,13 +89,13 @@ func TestMiniProgramComponent(t *testing.T) {
 
 	s := apitest.Start(t, apitest.Options{Engine: true})
 	tokens := map[string]string{
-		"FV_TOKEN_DIGITS": bizToken(t, s, form()),
-		"FV_TOKEN_CANCEL": bizToken(t, s, form()),
+		"FV_TOKEN_DIGITS": s.BizToken(t, form()),
+		"FV_TOKEN_CANCEL": s.BizToken(t, form()),
 		"FV_TOKEN_RESULT": oneVideoToken(t, s),
-		"FV_TOKEN_RETRY":  bizToken(t, s, form("liveness_retry_count", "3")),
+		"FV_TOKEN_RETRY":  s.BizToken(t, form("liveness_retry_count", "3")),
 		"FV_TOKEN_SYSCAM": oneVideoToken(t, s),
-		"FV_TOKEN_IDCARD": bizToken(t, s, form("group", "1", "idcard_name", "", "idcard_number", "")),
-		"FV_TOKEN_USED":   bizToken(t, s, form()),
+		"FV_TOKEN_IDCARD": s.BizToken(t, form("group", "1", "idcard_name", "", "idcard_number", "")),
+		"FV_TOKEN_USED":   s.BizToken(t, form()),
 	}
 	// a token already used: cancelled through the page API before the component sees it
 	req, _ := http.NewRequest(http.MethodPost, s.URL+"/h5/v1/sessions/"+tokens["FV_TOKEN_USED"]+"/cancel", nil)
@@ -118,7 +106,7 @@ func TestMiniProgramComponent(t *testing.T) {
 	// an expired token: a second server whose clock is moved past the page TTL
 	clock := testclock.New(time.Now())
 	old := apitest.Start(t, apitest.Options{Clock: clock})
-	expired := bizToken(t, old, form())
+	expired := old.BizToken(t, form())
 	clock.Advance(2 * time.Hour)
 
 	// a photographed front too small in the frame (seeded generator, as httpapi's

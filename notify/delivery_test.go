@@ -134,15 +134,7 @@ func (r *receiver) ServeHTTP(w http.ResponseWriter, req *http.Request) {
 
 func createSession(t *testing.T, s *apitest.Server, notifyURL string) string {
 	t.Helper()
-	f := apitest.LiteForm("notify_url", notifyURL)
-	var r struct {
-		BizToken string `json:"biz_token"`
-		Error    string `json:"error"`
-	}
-	if st := s.PostForm(t, "/lite/v1/get_biz_token", f, &r); st != 200 {
-		t.Fatalf("create: %d %+v", st, r)
-	}
-	return r.BizToken
+	return s.BizToken(t, apitest.LiteForm("notify_url", notifyURL))
 }
 
 // cancel ends the session from the page: a final verdict (6000) and a notify job.

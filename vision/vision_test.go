@@ -2,10 +2,8 @@ package vision
 
 import (
 	"bytes"
-	"encoding/binary"
 	"errors"
 	"image"
-	"image/jpeg"
 	"image/png"
 	"math"
 	"os"
@@ -90,35 +88,10 @@ func TestDecodeFormats(t *testing.T) {
 	}
 }
 
-// withOrientation rotates img by 90° clockwise-stored (so that EXIF orientation 6 displays it
-// upright again) and returns a JPEG carrying that EXIF tag.
-func withOrientation(t *testing.T, img *image.RGBA) []byte {
-	w, h := img.Rect.Dx(), img.Rect.Dy()
-	// stored image S such that rotating S 90° clockwise gives img: S(x,y) = img(w-1-y, x)
-	s := image.NewRGBA(image.Rect(0, 0, h, w))
-	for y := 0; y < w; y++ {
-		for x := 0; x < h; x++ {
-			copy(s.Pix[s.PixOffset(x, y):s.PixOffset(x, y)+4], img.Pix[img.PixOffset(w-1-y, x):img.PixOffset(w-1-y, x)+4])
-		}
-	}
-	var buf bytes.Buffer
-	if err := jpeg.Encode(&buf, s, &jpeg.Options{Quality: 95}); err != nil {
-		t.Fatal(err)
-	}
-	// APP1 Exif, big-endian TIFF, one IFD entry: Orientation (0x0112) SHORT = 6
-	tiff := []byte("MM\x00\x2a\x00\x00\x00\x08\x00\x01\x01\x12\x00\x03\x00\x00\x00\x01\x00\x06\x00\x00\x00\x00\x00\x00")
-	payload := append([]byte("Exif\x00\x00"), tiff...)
-	seg := []byte{0xFF, 0xE1, 0, 0}
-	binary.BigEndian.PutUint16(seg[2:], uint16(len(payload)+2))
-	seg = append(seg, payload...)
-	b := buf.Bytes()
-	return append(append(append([]byte{}, b[:2]...), seg...), b[2:]...)
-}
-
 func TestDecodeEXIFOrientation(t *testing.T) {
 	e := engine(t)
 	orig := decodeData(t, dfJolie)
-	data := withOrientation(t, orig)
+	data := testenv.Orientation6JPEG(t, orig, 95)
 	if o := exifOrientation(data); o != 6 {
 		t.Fatalf("orientation = %d, want 6", o)
 	}

@@ -84,11 +84,8 @@ func run(ctx context.Context, args []string, getenv func(string) string, stdout,
 func runService(ctx context.Context, cmd string, args []string, getenv func(string) string, stderr io.Writer) error {
 	fs := flag.NewFlagSet(cmd, flag.ContinueOnError)
 	fs.SetOutput(stderr)
-	cfg := config.Flags(fs, getenv)
-	if err := fs.Parse(args); err != nil {
-		return err
-	}
-	if err := cfg.Validate(); err != nil {
+	cfg, err := config.Parse(fs, args, getenv)
+	if err != nil {
 		return err
 	}
 	log := app.Logger(cfg, os.Stderr)

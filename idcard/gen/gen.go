@@ -10,7 +10,6 @@
 package gen
 
 import (
-	"bytes"
 	"fmt"
 	"github.com/faceverify/faceverify/idcard/internal/geom"
 	"image"
@@ -512,9 +511,7 @@ func (g *Generator) PhotoWith(card *image.RGBA, o PhotoOptions) []byte {
 	if o.Blur > 0 {
 		dst = boxBlur(dst, o.Blur)
 	}
-	var b bytes.Buffer
-	_ = jpeg.Encode(&b, dst, &jpeg.Options{Quality: o.Quality})
-	return b.Bytes()
+	return EncodeJPEG(dst, o.Quality)
 }
 
 // NonCard renders a photo that is not an ID card: a face photo (or a gradient) with a line of
@@ -531,9 +528,7 @@ func (g *Generator) NonCard() []byte {
 		}
 	}
 	g.textAt(dst, "今天天气很好，我们去公园散步。", 60, 450, 40)
-	var b bytes.Buffer
-	_ = jpeg.Encode(&b, dst, &jpeg.Options{Quality: 85})
-	return b.Bytes()
+	return EncodeJPEG(dst, 85)
 }
 
 func (g *Generator) textAt(dst *image.RGBA, s string, x, y int, px float64) {
@@ -547,18 +542,12 @@ func (g *Generator) textAt(dst *image.RGBA, s string, x, y int, px float64) {
 func Blank(w, h int) []byte {
 	dst := image.NewRGBA(image.Rect(0, 0, w, h))
 	draw.Draw(dst, dst.Rect, image.NewUniform(color.RGBA{128, 128, 128, 255}), image.Point{}, draw.Src)
-	var b bytes.Buffer
-	_ = jpeg.Encode(&b, dst, &jpeg.Options{Quality: 90})
-	return b.Bytes()
+	return EncodeJPEG(dst, 90)
 }
 
 // EncodePNG encodes a rendered side losslessly-ish (JPEG 95) for tests that want a clean
 // card image.
-func EncodeJPEG(img image.Image, q int) []byte {
-	var b bytes.Buffer
-	_ = jpeg.Encode(&b, img, &jpeg.Options{Quality: q})
-	return b.Bytes()
-}
+func EncodeJPEG(img image.Image, q int) []byte { return geom.EncodeJPEG(img, q) }
 
 func boxBlur(src *image.RGBA, r int) *image.RGBA {
 	tmp := image.NewRGBA(src.Rect)

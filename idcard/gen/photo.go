@@ -1,10 +1,8 @@
 package gen
 
 import (
-	"bytes"
 	"image"
 	"image/color"
-	"image/jpeg"
 	"math"
 
 	"github.com/faceverify/faceverify"
@@ -210,9 +208,7 @@ func (g *Generator) Shoot(card *image.RGBA, o ShotOptions) ([]byte, Shot) {
 			}
 		}
 	}
-	var b bytes.Buffer
-	_ = jpeg.Encode(&b, dst, &jpeg.Options{Quality: s.Quality})
-	return b.Bytes(), s
+	return EncodeJPEG(dst, s.Quality), s
 }
 
 func quadArea(q [4][2]float64) float64 {

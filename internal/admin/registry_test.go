@@ -285,10 +285,8 @@ func runBench(csvPath, photos, data string, out io.Writer) error {
 
 func openApp(t *testing.T, data string) *app.App {
 	t.Helper()
-	fs := flagSet()
-	cfg := config.Flags(fs, func(string) string { return "" })
-	fs.Parse([]string{"--data", data})
-	if err := cfg.Validate(); err != nil {
+	cfg, err := config.Parse(flagSet(), []string{"--data", data}, func(string) string { return "" })
+	if err != nil {
 		t.Fatal(err)
 	}
 	a, err := app.Build(context.Background(), cfg, app.Logger(cfg, os.Stderr), app.Options{})

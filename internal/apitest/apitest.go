@@ -44,7 +44,6 @@ func Start(t testing.TB, opt Options) *Server {
 	t.Helper()
 	getenv := func(string) string { return "" }
 	fs := flag.NewFlagSet("test", flag.ContinueOnError)
-	cfg := config.Flags(fs, getenv)
 	// listen first, so the public URL (CertifyUrl, pictureUrl, …) points at this server;
 	// a --public-url in opt.Flags still wins (the last value of a flag is kept)
 	ln, err := net.Listen("tcp", "127.0.0.1:0")
@@ -55,11 +54,8 @@ func Start(t testing.TB, opt Options) *Server {
 	if opt.Engine {
 		args = append(args, "--models", testenv.ModelDir(t), "--ort-lib", testenv.ORTLib(t))
 	}
-	if err := fs.Parse(append(args, opt.Flags...)); err != nil {
-		ln.Close()
-		t.Fatal(err)
-	}
-	if err := cfg.Validate(); err != nil {
+	cfg, err := config.Parse(fs, append(args, opt.Flags...), getenv)
+	if err != nil {
 		ln.Close()
 		t.Fatal(err)
 	}
@@ -106,6 +102,20 @@ func (s *Server) PostForm(t testing.TB, path string, form url.Values, out any) i
 	req.Header.Set("Content-Type", "application/x-www-form-urlencoded")
 	req.Header.Set("Authorization", "APPCODE "+s.Tenant.AppCode)
 	return Do(t, req, out)
+}
+
+// BizToken creates a Lite session with form f (get_biz_token) and returns its biz_token,
+// failing t unless the answer is 200 with one.
+func (s *Server) BizToken(t testing.TB, f url.Values) string {
+	t.Helper()
+	var out struct {
+		BizToken string `json:"biz_token"`
+		Error    string `json:"error"`
+	}
+	if st := s.PostForm(t, "/lite/v1/get_biz_token", f, &out); st != http.StatusOK || out.BizToken == "" {
+		t.Fatalf("get_biz_token: %d %s", st, out.Error)
+	}
+	return out.BizToken
 }
 
 // Logs is a log sink safe for concurrent writes and reads.

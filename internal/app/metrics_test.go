@@ -32,13 +32,7 @@ func TestMetrics(t *testing.T) {
 		"return_url": {"https://biz.example/return"}, "notify_url": {recv.URL + "/notify"},
 		"liveness_type": {"video_number"}, "idcard_name": {name}, "idcard_number": {number},
 	}
-	var created struct {
-		BizToken string `json:"biz_token"`
-	}
-	if st := s.PostForm(t, "/lite/v1/get_biz_token", form, &created); st != 200 || created.BizToken == "" {
-		t.Fatalf("get_biz_token: %d %+v", st, created)
-	}
-	token := created.BizToken
+	token := s.BizToken(t, form)
 	req, _ := http.NewRequest(http.MethodGet, s.URL+"/lite/v1/get_result?biz_token="+url.QueryEscape(token), nil)
 	req.Header.Set("Authorization", "APPCODE "+s.Tenant.AppCode)
 	if st := apitest.Do(t, req, nil); st != 200 {

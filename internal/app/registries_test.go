@@ -51,16 +51,14 @@ func TestReadyzRegistries(t *testing.T) {
 	}, "tenants": map[string]string{"t-hr": "hr"}}
 	data, _ := json.Marshal(spec)
 	os.WriteFile(regFile, data, 0o600)
-	fs := flag.NewFlagSet("t", flag.ContinueOnError)
 	getenv := func(k string) string {
 		if k == "CRM_SECRET" {
 			return secret
 		}
 		return ""
 	}
-	cfg := config.Flags(fs, getenv)
-	fs.Parse([]string{"--data", filepath.Join(dir, "data"), "--registries", regFile})
-	if err := cfg.Validate(); err != nil {
+	cfg, err := config.Parse(flag.NewFlagSet("t", flag.ContinueOnError), []string{"--data", filepath.Join(dir, "data"), "--registries", regFile}, getenv)
+	if err != nil {
 		t.Fatal(err)
 	}
 	a, err := Build(context.Background(), cfg, slog.New(slog.NewTextHandler(io.Discard, nil)), Options{})

@@ -6,11 +6,9 @@
 package crashtest
 
 import (
-	"bufio"
 	"bytes"
 	"encoding/json"
 	"io"
-	"io/fs"
 	"net/http"
 	"net/url"
 	"os"
@@ -50,7 +48,7 @@ func (s *server) start() {
 		s.t.Fatal(err)
 	}
 	s.child = child
-	logs := testenv.Text(func() string { return tail(s.logs.Name(), 40) })
+	logs := testenv.Text(func() string { return testenv.TailFile(s.logs.Name(), 40) })
 	if err := child.WaitReady("server", 100*time.Millisecond, 90*time.Second, logs, testenv.HTTPReady(s.url+"/readyz")); err != nil {
 		s.t.Fatal(err)
 	}
@@ -270,7 +268,7 @@ func scenario(t *testing.T, mode, bin, photo string, video []byte, models, ort s
 			}
 		}
 		if time.Now().After(deadline) {
-			t.Fatalf("no callback %v after restart; server log:\n%s", time.Since(killedAt), tail(logs.Name(), 30))
+			t.Fatalf("no callback %v after restart; server log:\n%s", time.Since(killedAt), testenv.TailFile(logs.Name(), 30))
 		}
 		time.Sleep(100 * time.Millisecond)
 	}
@@ -303,25 +301,16 @@ func scenario(t *testing.T, mode, bin, photo string, video []byte, models, ort s
 	// personal data: not in the logs of both runs, not in clear in the data directory
 	logText, _ := os.ReadFile(logs.Name())
 	if !bytes.Contains(logText, []byte("attempt decided")) {
-		t.Fatalf("log capture incomplete:\n%s", tail(logs.Name(), 20))
+		t.Fatalf("log capture incomplete:\n%s", testenv.TailFile(logs.Name(), 20))
 	}
 	for _, needle := range []string{subjectName, subjectNumber, tok} {
 		if bytes.Contains(logText, []byte(needle)) {
 			t.Fatalf("server log contains %q", needle)
 		}
 	}
-	filepath.WalkDir(dataDir, func(p string, d fs.DirEntry, err error) error {
-		if err != nil || d.IsDir() {
-			return nil
-		}
-		b, _ := os.ReadFile(p)
-		for _, needle := range []string{subjectName, subjectNumber} {
-			if bytes.Contains(b, []byte(needle)) {
-				t.Errorf("%s holds %q in clear", p, needle)
-			}
-		}
-		return nil
-	})
+	for _, hit := range testenv.GrepDir(t, dataDir, subjectName, subjectNumber) {
+		t.Errorf("in clear: %s", hit)
+	}
 }
 
 func doJSON(t *testing.T, req *http.Request, out any, want int) {
@@ -333,22 +322,4 @@ func doJSON(t *testing.T, req *http.Request, out any, want int) {
 	if err := json.Unmarshal(body, out); err != nil {
 		t.Fatalf("%s: %q", req.URL.Path, body)
 	}
-}
-
-func tail(path string, n int) string {
-	f, err := os.Open(path)
-	if err != nil {
-		return err.Error()
-	}
-	defer f.Close()
-	var lines []string
-	sc := bufio.NewScanner(f)
-	sc.Buffer(make([]byte, 1<<20), 1<<20)
-	for sc.Scan() {
-		lines = append(lines, sc.Text())
-	}
-	if len(lines) > n {
-		lines = lines[len(lines)-n:]
-	}
-	return strings.Join(lines, "\n")
 }

@@ -128,6 +128,17 @@ func Build(dir, ds string) ([]Case, error) {
 	esp := func(v voice) func(d byte) (string, error) {
 		return func(d byte) (string, error) { return g.word(v, d) }
 	}
+	// dub lays the digits (spoken by mk) on the voiced stretches of video's own speech and
+	// encodes video with that sound track as name in format f: vf filters the picture,
+	// after are input options that follow "-i video".
+	dub := func(name, video, digits string, mk func(d byte) (string, error), noise float64, f format, vf string, after ...string) (string, error) {
+		a, _, err := g.digitsOnSpeech(video, digits, mk, noise)
+		if err != nil {
+			return "", err
+		}
+		o := out(name, f)
+		return o, g.encode(append([]string{"-i", video}, after...), vf, a, f, o)
+	}
 
 	// Genuine: real talking faces, digits on the voiced stretches of their own speech.
 	type gcase struct {
@@ -153,12 +164,8 @@ func Build(dir, ds string) ([]Case, error) {
 			mk = func(d byte) (string, error) { return g.fsddWord(sp, d, 7) }
 			vdesc = "FSDD speaker " + sp + " take 7 (8 kHz, upsampled)"
 		}
-		a, _, err := g.digitsOnSpeech(talk(c.clip), c.digits, mk, c.noise)
+		o, err := dub(c.name, talk(c.clip), c.digits, mk, c.noise, c.f, "")
 		if err != nil {
-			return nil, err
-		}
-		o := out(c.name, c.f)
-		if err := g.encode([]string{"-i", talk(c.clip)}, "", a, c.f, o); err != nil {
 			return nil, err
 		}
 		add(Case{Name: c.name, File: o, Challenge: c.digits, Preferences: 2, Want: "VIDEO_OK", Voice: vdesc, Source: "talking/" + c.clip, NoLipSync: true,
@@ -215,12 +222,8 @@ func Build(dir, ds string) ([]Case, error) {
 			Shows: "a still photo held to the camera while a voice reads the right digits"})
 		// Frozen frame of a real talking clip, with digits on its speech: the photo attack
 		// with a real video frame (the digits are aligned to speech the picture does not show).
-		a2, _, err := g.digitsOnSpeech(talk("vox_input_00010.mp4"), "4821", esp(v1), 0)
+		o2, err := dub("frozen_frame_voice", talk("vox_input_00010.mp4"), "4821", esp(v1), 0, mp4, "trim=end_frame=1,loop=loop=200:size=1,setpts=N/25/TB")
 		if err != nil {
-			return nil, err
-		}
-		o2 := out("frozen_frame_voice", mp4)
-		if err := g.encode([]string{"-i", talk("vox_input_00010.mp4")}, "trim=end_frame=1,loop=loop=200:size=1,setpts=N/25/TB", a2, mp4, o2); err != nil {
 			return nil, err
 		}
 		add(Case{Name: "frozen_frame_voice", File: o2, Challenge: "4821", Preferences: 2, Want: "FAIL_LIVING_FACE_ATTACK", Voice: v1.String(), Source: "talking/vox_input_00010.mp4 (first frame)",
@@ -254,12 +257,8 @@ func Build(dir, ds string) ([]Case, error) {
 		if err := run("ffmpeg", args...); err != nil {
 			return nil, err
 		}
-		a, _, err := g.digitsOnSpeech(cat, "5162", esp(voice{"en-gb", 140, 50}), 0)
+		o, err := dub("face_swap", cat, "5162", esp(voice{"en-gb", 140, 50}), 0, mp4, "")
 		if err != nil {
-			return nil, err
-		}
-		o := out("face_swap", mp4)
-		if err := g.encode([]string{"-i", cat}, "", a, mp4, o); err != nil {
 			return nil, err
 		}
 		add(Case{Name: "face_swap", File: o, Challenge: "5162", Preferences: 2, Want: "CHANGE_FACE_ATTACK", Voice: "espeak-ng -v en-gb -s 140", Source: "talking/vox_audio_00373.mp4 then vox_audio_00015.mp4",
@@ -314,12 +313,8 @@ func Build(dir, ds string) ([]Case, error) {
 	}
 	// Audio starts 1.5 s after the video.
 	{
-		a, _, err := g.digitsOnSpeech(talk("vox_input_00098.mp4"), "4821", esp(v1), 0)
+		o, err := dub("av_offset", talk("vox_input_00098.mp4"), "4821", esp(v1), 0, mp4, "", "-itsoffset", "1.5")
 		if err != nil {
-			return nil, err
-		}
-		o := out("av_offset", mp4)
-		if err := g.encode([]string{"-i", talk("vox_input_00098.mp4"), "-itsoffset", "1.5"}, "", a, mp4, o); err != nil {
 			return nil, err
 		}
 		add(Case{Name: "av_offset", File: o, Challenge: "4821", Preferences: 2, Want: "NOT_SYNCHRONIZED", Voice: v1.String(), Source: "talking/vox_input_00098.mp4", Shows: "audio track starts 1.5 s after the video track"})
@@ -342,12 +337,8 @@ func Build(dir, ds string) ([]Case, error) {
 	}
 	// Low quality: very dark and blurred.
 	{
-		a, _, err := g.digitsOnSpeech(talk("vox_input_00010.mp4"), "4821", esp(v1), 0)
+		o, err := dub("dark_blurred", talk("vox_input_00010.mp4"), "4821", esp(v1), 0, mp4, "boxblur=6:2,eq=brightness=-0.30:contrast=0.5")
 		if err != nil {
-			return nil, err
-		}
-		o := out("dark_blurred", mp4)
-		if err := g.encode([]string{"-i", talk("vox_input_00010.mp4")}, "boxblur=6:2,eq=brightness=-0.30:contrast=0.5", a, mp4, o); err != nil {
 			return nil, err
 		}
 		add(Case{Name: "dark_blurred", File: o, Challenge: "4821", Preferences: 2, Want: "FACE_QUALITY_TOO_LOW", Voice: v1.String(), Source: "talking/vox_input_00010.mp4", Shows: "face too dark and blurred to use"})

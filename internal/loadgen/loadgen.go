@@ -80,10 +80,8 @@ func loopbackOnly(raw string) error {
 // StartServer starts the service (no models: token issuance needs none) on 127.0.0.1:0
 // with a fresh tenant; it returns the base URL and the tenant's APPCODE.
 func StartServer(ctx context.Context, dir string) (stop func(), base, appcode string, err error) {
-	fs := flag.NewFlagSet("bench", flag.ContinueOnError)
-	cfg := config.Flags(fs, func(string) string { return "" })
-	fs.Parse([]string{"--data", dir, "--workers", "0", "--concurrency", "100000"})
-	if err := cfg.Validate(); err != nil {
+	cfg, err := config.Parse(flag.NewFlagSet("bench", flag.ContinueOnError), []string{"--data", dir, "--workers", "0", "--concurrency", "100000"}, func(string) string { return "" })
+	if err != nil {
 		return nil, "", "", err
 	}
 	log := slog.New(slog.NewTextHandler(io.Discard, nil))

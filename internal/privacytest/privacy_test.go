@@ -9,11 +9,9 @@ import (
 	"context"
 	"database/sql"
 	"io"
-	"io/fs"
 	"net/http"
 	"net/url"
 	"os"
-	"path/filepath"
 	"strings"
 	"testing"
 	"time"
@@ -65,28 +63,6 @@ func page(t *testing.T, s *apitest.Server, token string) {
 	if st := apitest.Do(t, req, nil); st != 200 {
 		t.Fatalf("page: %d", st)
 	}
-}
-
-// grepDir returns the files under dir that contain any of the needles.
-func grepDir(t *testing.T, dir string, needles ...string) []string {
-	t.Helper()
-	var hits []string
-	filepath.WalkDir(dir, func(path string, d fs.DirEntry, err error) error {
-		if err != nil || d.IsDir() {
-			return nil
-		}
-		data, err := os.ReadFile(path)
-		if err != nil {
-			t.Fatal(err)
-		}
-		for _, n := range needles {
-			if bytes.Contains(data, []byte(n)) {
-				hits = append(hits, path+": "+n)
-			}
-		}
-		return nil
-	})
-	return hits
 }
 
 func count(t *testing.T, db *sql.DB, q string, args ...any) int {
@@ -163,10 +139,10 @@ func TestPersonalDataAtRestAndInLogs(t *testing.T) {
 	}
 
 	// positive control: the grep does see database content (tokens are look-up columns)
-	if len(grepDir(t, s.App.Config.DataDir, tok3)) == 0 {
+	if len(testenv.GrepDir(t, s.App.Config.DataDir, tok3)) == 0 {
 		t.Fatal("grep found not even the clear token column: the check would prove nothing")
 	}
-	files := grepDir(t, s.App.Config.DataDir, secrets...)
+	files := testenv.GrepDir(t, s.App.Config.DataDir, secrets...)
 	if len(files) > 0 {
 		t.Fatalf("personal data in clear at rest: %v", files)
 	}
@@ -234,7 +210,7 @@ func TestErasureCascade(t *testing.T) {
 			t.Fatalf("%s: blobs left: %v", via, keys)
 		}
 		blobDir := strings.TrimPrefix(s.App.Config.Blob, "file:")
-		if hits := grepDir(t, blobDir, strings.ReplaceAll(tok, ",", "_")); len(hits) > 0 {
+		if hits := testenv.GrepDir(t, blobDir, strings.ReplaceAll(tok, ",", "_")); len(hits) > 0 {
 			t.Fatalf("%s: blob files name the session: %v", via, hits)
 		}
 		for _, q := range []string{
@@ -340,14 +316,6 @@ func TestRetentionSweeper(t *testing.T) {
 		t.Fatalf("young session blobs: %v", keys)
 	}
 	if !strings.Contains(s.Log.String(), `"erased":2`) {
-		t.Fatalf("the sweeper did not log its work: %s", lastLines(s.Log.String(), 5))
+		t.Fatalf("the sweeper did not log its work: %s", testenv.LastLines(s.Log.String(), 5))
 	}
-}
-
-func lastLines(s string, n int) string {
-	lines := strings.Split(strings.TrimSpace(s), "\n")
-	if len(lines) > n {
-		lines = lines[len(lines)-n:]
-	}
-	return strings.Join(lines, "\n")
 }

@@ -57,12 +57,8 @@ func TestScaleProof(t *testing.T) {
 	report("machine: %d CPUs (GOMAXPROCS %d), %s/%s; video %d bytes", runtime.NumCPU(), runtime.GOMAXPROCS(0), runtime.GOOS, runtime.GOARCH, len(video))
 
 	// The test's own admin handle on the shared back ends: tenant, registry, checks.
-	fs := flag.NewFlagSet("admin", flag.ContinueOnError)
-	cfg := config.Flags(fs, func(string) string { return "" })
-	if err := fs.Parse(b.flags(t)); err != nil {
-		t.Fatal(err)
-	}
-	if err := cfg.Validate(); err != nil {
+	cfg, err := config.Parse(flag.NewFlagSet("admin", flag.ContinueOnError), b.flags(t), func(string) string { return "" })
+	if err != nil {
 		t.Fatal(err)
 	}
 	adm, err := app.Build(ctx, cfg, slog.New(slog.NewTextHandler(os.Stderr, &slog.HandlerOptions{Level: slog.LevelWarn})), app.Options{Engine: true})

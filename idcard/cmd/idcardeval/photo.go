@@ -179,37 +179,15 @@ func eq(a, b string) int {
 
 // conditions names the buckets a shot falls in (the first is "all").
 func conditions(s gen.Shot) []string {
-	c := []string{"all", "orient:" + s.Orientation}
-	switch {
-	case s.Coverage < 0.35:
-		c = append(c, "cover:<35%")
-	case s.Coverage < 0.55:
-		c = append(c, "cover:35-55%")
-	default:
-		c = append(c, "cover:>=55%")
-	}
+	c := []string{"all", "orient:" + s.Orientation,
+		bucket(s.Coverage, []float64{0.35, 0.55}, "cover:<35%", "cover:35-55%", "cover:>=55%")}
 	rot := math.Mod(s.Rotation+360+45, 360)
-	off := math.Abs(math.Mod(s.Rotation+360+45, 90) - 45)
-	switch {
-	case off > 11:
+	if off := math.Abs(math.Mod(s.Rotation+360+45, 90) - 45); off > 11 {
 		c = append(c, "rot:oblique")
-	case rot < 90:
-		c = append(c, "rot:0")
-	case rot < 180:
-		c = append(c, "rot:90")
-	case rot < 270:
-		c = append(c, "rot:180")
-	default:
-		c = append(c, "rot:270")
+	} else {
+		c = append(c, bucket(rot, []float64{90, 180, 270}, "rot:0", "rot:90", "rot:180", "rot:270"))
 	}
-	switch t := math.Max(math.Abs(s.TiltX), math.Abs(s.TiltY)); {
-	case t < 10:
-		c = append(c, "tilt:<10")
-	case t < 18:
-		c = append(c, "tilt:10-18")
-	default:
-		c = append(c, "tilt:18-25")
-	}
+	c = append(c, bucket(math.Max(math.Abs(s.TiltX), math.Abs(s.TiltY)), []float64{10, 18}, "tilt:<10", "tilt:10-18", "tilt:18-25"))
 	c = append(c, "bg:"+s.Background)
 	if s.Hand {
 		c = append(c, "hand")
@@ -226,12 +204,18 @@ func conditions(s gen.Shot) []string {
 	if s.MotionBlur > 0 {
 		c = append(c, "motion-blur")
 	}
-	if s.Quality < 70 {
-		c = append(c, "jpeg:50-69")
-	} else {
-		c = append(c, "jpeg:70-95")
+	return append(c, bucket(float64(s.Quality), []float64{70}, "jpeg:50-69", "jpeg:70-95"))
+}
+
+// bucket names the bucket v falls in: names[i] for the first i with v < below[i], else
+// the last name (len(names) = len(below)+1).
+func bucket(v float64, below []float64, names ...string) string {
+	for i, b := range below {
+		if v < b {
+			return names[i]
+		}
 	}
-	return c
+	return names[len(below)]
 }
 
 // negatives photographs cards that must be refused, each with its own documented result.

@@ -1,11 +1,20 @@
-// Package geom holds the plane geometry shared by the ID card reader and its synthetic card
-// generator.
+// Package geom holds the plane geometry (and the image helpers) shared by the ID card
+// reader and its synthetic card generator.
 package geom
 
 import (
+	"bytes"
 	"image"
+	"image/jpeg"
 	"math"
 )
+
+// EncodeJPEG encodes img as JPEG at quality q.
+func EncodeJPEG(img image.Image, q int) []byte {
+	var b bytes.Buffer
+	_ = jpeg.Encode(&b, img, &jpeg.Options{Quality: q})
+	return b.Bytes()
+}
 
 // Homography returns H (3×3, row-major, H[8] = 1) mapping the corners of a w×h rectangle —
 // (0,0), (w,0), (w,h), (0,h) — to the quad q (same order): q ~ H·corner.
