@@ -303,7 +303,11 @@ func notSide(side Side, cands []candidate) *Outcome {
 		if !c.Text {
 			continue
 		}
-		if w := math.Max(dist(c.Quad[0], c.Quad[1]), dist(c.Quad[3], c.Quad[2])); w < minCardWidth && c.support >= 2 {
+		w := math.Max(dist(c.Quad[0], c.Quad[1]), dist(c.Quad[3], c.Quad[2]))
+		if debugLocate {
+			fmt.Fprintf(os.Stderr, "notSide: first text candidate width %.0f support %.1f quad %v\n", w, c.support, c.Quad)
+		}
+		if w < minCardWidth && c.support >= 2 {
 			if side == Back {
 				return &Outcome{Result: faceverify.ResultIDCardBacksideBlurred, Retake: RetakeSmall}
 			}

@@ -647,18 +647,31 @@ func (r *Reader) pageFront(p *page, numLine *tline, f *faceverify.IDCardResult) 
 // parseYMD reads "1969年2月10日" (labels and noise around it allowed).
 func parseYMD(s string) (y, m, d int, ok bool) { return parseDate(reYMD, s) }
 
-// pageTitle counts the back-side title characters on the upper part of a page, in lines
-// short enough to be the title's.
+// pageTitle counts the back-side title characters above the back's labels (签发机关,
+// 有效期限; without them, on the upper part of the page), in lines short enough to be the
+// title's and that read as pieces of it.
 func pageTitle(p *page) (int, string) {
+	// The labels bound the title from below on a page that reaches over papers beside the
+	// card (the card then fills only part of the page, its title lower than 0.6 of it).
+	limit := 0.6 * float64(p.g.H)
+	for _, l := range p.lines {
+		if t := compact(l.Text); (strings.Contains(t, "签发") || strings.Contains(t, "有效期")) && len([]rune(t)) <= 6 {
+			limit = math.Max(limit, float64(l.Y0))
+			break
+		}
+	}
 	var b strings.Builder
 	for _, l := range p.lines {
 		// The title is printed in two short lines (中华人民共和国, 居民身份证): a long line
 		// counts only when it holds a piece of the title itself (a title merged with its
-		// neighbour); else it is text behind a loose quad (papers: their names hold 中, 华,
-		// 人, 国, 和 too).
+		// neighbour); else it is text behind a loose quad. And only a line that reads as a
+		// piece of the title counts: three of its characters in the title's order (a short
+		// fragment: two), as in 中华人民, 共和国, 居民身份证 — papers' names hold the
+		// title's characters scattered (放生明轩和军人: 和 before 人).
 		t := compact(l.Text)
 		short := len([]rune(t)) <= 12 || strings.Contains(t, "共和国") || strings.Contains(t, "身份证") || strings.Contains(t, "人民共")
-		if float64(l.Y0+l.Y1)/2 < 0.6*float64(p.g.H) && short {
+		piece := titleRun(t)
+		if float64(l.Y0+l.Y1)/2 < limit && short && (piece >= 3 || piece >= 2 && len([]rune(t)) <= 4) {
 			b.WriteString(l.Text)
 		}
 	}
@@ -670,6 +683,35 @@ func pageTitle(p *page) (int, string) {
 		}
 	}
 	return n, t
+}
+
+// titleLine is the back's title as printed, its two lines joined.
+var titleLine = []rune("中华人民共和国居民身份证")
+
+// titleRun is the longest run of t's characters that stand in titleLine in the same order,
+// each next one at most two characters on in t (one misread between) and three in the
+// title (two missed): how much of t reads as a piece of the title.
+func titleRun(t string) int {
+	rs := []rune(t)
+	best := 0
+	run := make([][]int, len(rs))
+	for i, c := range rs {
+		run[i] = make([]int, len(titleLine))
+		for j, tc := range titleLine {
+			if c != tc {
+				continue
+			}
+			n := 1
+			for pi := max(0, i-2); pi < i; pi++ {
+				for pj := max(0, j-3); pj < j; pj++ {
+					n = max(n, run[pi][pj]+1)
+				}
+			}
+			run[i][j] = n
+			best = max(best, n)
+		}
+	}
+	return best
 }
 
 // splitLeaningRow moves out of the birth row (rows[bi]) the boxes that belong to the row
