@@ -193,8 +193,6 @@ func cropRGBA(img *image.RGBA, x0, y0, x1, y1 float64) *image.RGBA {
 	return out
 }
 
-func encodeJPEG(img image.Image, q int) []byte { return geom.EncodeJPEG(img, q) }
-
 // pt is a point in pixel coordinates.
 type pt struct{ X, Y float64 }
 

@@ -14,6 +14,7 @@ import (
 	"testing"
 
 	"github.com/faceverify/faceverify"
+	"github.com/faceverify/faceverify/idcard/internal/geom"
 
 	"github.com/faceverify/faceverify/idcard/gen"
 	"github.com/faceverify/faceverify/internal/testenv"
@@ -74,7 +75,7 @@ func TestLocatePhotos(t *testing.T) {
 			shot.Rotation, shot.TiltX, shot.TiltY, shot.Background, shot.Hand, shot.Coverage)
 		if dump != "" {
 			os.WriteFile(filepath.Join(dump, fmt.Sprintf("shot%02d.jpg", i)), data, 0o644)
-			os.WriteFile(filepath.Join(dump, fmt.Sprintf("shot%02d_rect.jpg", i)), encodeJPEG(warp(rgba, cands[0].Quad, CardW, CardH), 85), 0o644)
+			os.WriteFile(filepath.Join(dump, fmt.Sprintf("shot%02d_rect.jpg", i)), geom.EncodeJPEG(warp(rgba, cands[0].Quad, CardW, CardH), 85), 0o644)
 		}
 	}
 	t.Logf("located %d/%d within 16 %% of the diagonal, %d within 10 %%", good, n, close)

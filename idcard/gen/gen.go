@@ -545,8 +545,8 @@ func Blank(w, h int) []byte {
 	return EncodeJPEG(dst, 90)
 }
 
-// EncodePNG encodes a rendered side losslessly-ish (JPEG 95) for tests that want a clean
-// card image.
+// EncodeJPEG encodes a rendered side at JPEG quality q (tests that want a clean card image
+// take 95).
 func EncodeJPEG(img image.Image, q int) []byte { return geom.EncodeJPEG(img, q) }
 
 func boxBlur(src *image.RGBA, r int) *image.RGBA {
