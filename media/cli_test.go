@@ -4,6 +4,8 @@ import (
 	"bytes"
 	"context"
 	"encoding/binary"
+	"errors"
+	"math/rand/v2"
 	"os"
 	"os/exec"
 	"path/filepath"
@@ -141,4 +143,60 @@ func sameDecode(t *testing.T, name, f string) {
 			}
 		}
 	}
+}
+
+// TestExtractCorrupt: damaged uploads — cut short, bytes overwritten in the header or the
+// streams — end in a clip or one of the typed errors, never a crash of the process the
+// decoder now runs in (a segfault would end this test binary).
+func TestExtractCorrupt(t *testing.T) {
+	good := map[string]string{
+		"mp4": mk(t, "g.mp4", "-f", "lavfi", "-i", "testsrc2=size=640x480:rate=25:duration=3", "-f", "lavfi", "-i", "sine=d=3", "-c:v", "libx264", "-c:a", "aac"),
+		"webm": mk(t, "g.webm", "-f", "lavfi", "-i", "testsrc2=size=640x480:rate=25:duration=3", "-f", "lavfi", "-i", "sine=d=3",
+			"-c:v", "libvpx", "-deadline", "realtime", "-c:a", "libopus"),
+	}
+	rng := rand.New(rand.NewPCG(15, 1))
+	typed := []error{ErrUnsupported, ErrDuration, ErrNoAudio, ErrNotSynchronized}
+	lim := DefaultLimits()
+	lim.FPS = 25
+	n := 0
+	for kind, f := range good {
+		b, err := os.ReadFile(f)
+		if err != nil {
+			t.Fatal(err)
+		}
+		for i := 0; i < 12; i++ {
+			bad := append([]byte(nil), b...)
+			switch i % 3 {
+			case 0: // cut short
+				bad = bad[:len(bad)*(1+i)/14]
+			case 1: // a burst of garbage in the streams
+				at := rng.IntN(len(bad) - 4096)
+				for j := at; j < at+2048; j++ {
+					bad[j] = byte(rng.Uint32())
+				}
+			case 2: // scattered bytes, the header included
+				for j := 0; j < 64; j++ {
+					bad[rng.IntN(len(bad))] = byte(rng.Uint32())
+				}
+			}
+			p := filepath.Join(t.TempDir(), "bad."+kind)
+			if err := os.WriteFile(p, bad, 0o644); err != nil {
+				t.Fatal(err)
+			}
+			c, err := ExtractTo(context.Background(), p, lim, &recSink{})
+			if err != nil {
+				ok := false
+				for _, e := range typed {
+					ok = ok || errors.Is(err, e)
+				}
+				if !ok {
+					t.Errorf("%s #%d: untyped error %v", kind, i, err)
+				}
+			} else {
+				n++
+			}
+			c.Release()
+		}
+	}
+	t.Logf("%d of 24 damaged clips still decoded", n)
 }
