@@ -113,7 +113,8 @@ type Store interface {
 	// EnqueueJobs adds jobs outside any session change.
 	EnqueueJobs(ctx context.Context, jobs ...Job) error
 	// ClaimJobs leases up to n due jobs of the given kinds to worker until lease expires;
-	// a job whose lease expires (its worker died) is claimed again.
+	// a job whose lease expires (its worker died) is claimed again, its Attempt counting
+	// the attempt lost.
 	ClaimJobs(ctx context.Context, kinds []string, worker string, n int, lease time.Duration) ([]Job, error)
 	// FinishJob records an attempt; retryAt zero = done (err nil) or failed for good.
 	FinishJob(ctx context.Context, j Job, a JobAttempt, err error, retryAt time.Time) error

@@ -160,6 +160,22 @@ func (r *Runner) RunOnce(ctx context.Context) int {
 func (r *Runner) run(ctx context.Context, j faceverify.Job) {
 	h, p := r.handlers[j.Kind], r.policies[j.Kind]
 	start := r.Clock.Now()
+	if j.MaxAttempts > 0 && j.Attempt >= j.MaxAttempts {
+		// every attempt was lost with its worker (the store counts a lease that ran out):
+		// the job crashes or hangs whoever runs it. Give it up without running it again.
+		err := fmt.Errorf("jobs: all %d attempts lost with their worker (it crashed or hung)", j.Attempt)
+		r.Log.Error("job given up", "kind", j.Kind, "job", j.ID, "err", err)
+		last := j
+		last.Attempt-- // the attempt recorded is the last one lost
+		if ferr := r.Store.FinishJob(ctx, last, faceverify.JobAttempt{JobID: j.ID, Attempt: j.Attempt, At: start}, err, time.Time{}); ferr != nil {
+			r.Log.Error("finish job", "job", j.ID, "err", ferr)
+			return
+		}
+		if p.OnGiveUp != nil {
+			p.OnGiveUp(ctx, j, err)
+		}
+		return
+	}
 	actx, cancel := context.WithTimeout(ctx, p.Timeout)
 	detail, err := safeCall(actx, h, j)
 	cancel()

@@ -187,6 +187,41 @@ func TestLeaseReclaim(t *testing.T) {
 	}
 }
 
+// A job that kills every worker that runs it (a crafted upload crashing the decoder):
+// each lease that runs out counts as an attempt, and once they are used up the job is given
+// up — OnGiveUp tells its session — instead of being run, and crashing a worker, forever.
+func TestLostAttemptsGiveUp(t *testing.T) {
+	t.Parallel()
+	st, clock, r := setup(t)
+	ctx := context.Background()
+	var ran atomic.Int32
+	var gaveUp error
+	r.Handle("k", jobs.Policy{OnGiveUp: func(_ context.Context, _ faceverify.Job, err error) { gaveUp = err }},
+		func(ctx context.Context, j faceverify.Job) (string, error) {
+			ran.Add(1)
+			return "ok", nil
+		})
+	j := job(st, t, "poison", 3)
+	for i := 0; i < 3; i++ { // three workers die holding it
+		if c, err := st.ClaimJobs(ctx, []string{"k"}, fmt.Sprintf("dead-%d", i), 1, time.Minute); err != nil || len(c) != 1 || c[0].Attempt != i {
+			t.Fatalf("claim %d: %+v %v", i, c, err)
+		}
+		clock.Advance(time.Minute)
+	}
+	if r.RunOnce(ctx) != 1 || ran.Load() != 0 {
+		t.Fatalf("ran %d times: a job whose attempts were all lost was run again", ran.Load())
+	}
+	if j = get(t, st, j.ID); j.State != faceverify.JobFailed || j.Attempt != 3 || !strings.Contains(j.LastError, "lost") {
+		t.Fatalf("%+v", j)
+	}
+	if gaveUp == nil {
+		t.Fatal("OnGiveUp not called")
+	}
+	if r.RunOnce(ctx) != 0 {
+		t.Fatal("a failed job was claimed")
+	}
+}
+
 // Many jobs, several workers: each runs exactly once.
 func TestRunConcurrentExactlyOnce(t *testing.T) {
 	t.Parallel()

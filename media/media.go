@@ -1,25 +1,21 @@
 // Package media turns an uploaded liveness video into what the checks need: a few frames a
 // second as RGBA images and the sound track as 16 kHz mono PCM, with their common timeline.
 //
-// It owns the ffmpeg process (exactly one per clip: frames and audio leave it through two
-// extra pipes) and the upload limits (size, duration, audio present, audio/video offset),
+// It owns the decode — FFmpeg's libraries in this process (libav.c: the demuxer, decoders
+// and filter graph the ffmpeg command line would run, without its process start and
+// pipes) — and the upload limits (size, duration, audio present, audio/video offset),
 // each reported as a typed error that the pipeline maps to a FaceID Lite result code. It
 // knows nothing about faces or speech and must not decide liveness.
 package media
 
 import (
-	"bufio"
 	"context"
-	"encoding/binary"
 	"errors"
 	"fmt"
 	"image"
-	"io"
 	"math"
 	"os"
-	"os/exec"
 	"strconv"
-	"strings"
 	"sync"
 	"time"
 )
@@ -45,8 +41,6 @@ type Limits struct {
 	// MaxAVOffset is the largest accepted difference between the start of the audio and
 	// the start of the video track (0 = 1 s).
 	MaxAVOffset time.Duration
-	// FFmpeg is the ffmpeg binary ("" = "ffmpeg" from PATH).
-	FFmpeg string
 }
 
 // DefaultLimits are the FaceID Lite limits: 2–20 s, 20 MiB, 8 fps, 640 px.
@@ -77,7 +71,7 @@ type Clip struct {
 	HasAudio               bool
 	AudioStart, VideoStart time.Duration
 	FPS                    float64 // sampling rate of Frames
-	Container              string  // ffmpeg's demuxer name, e.g. "matroska,webm" or "mov,mp4,m4a,3gp,3g2,mj2"
+	Container              string  // FFmpeg's demuxer name, e.g. "matroska,webm" or "mov,mp4,m4a,3gp,3g2,mj2"
 	VideoCodec, AudioCodec string
 }
 
@@ -86,18 +80,18 @@ func (c *Clip) AudioAt(t time.Duration) int {
 	return int(math.Round((t - c.AudioStart).Seconds() * SampleRate))
 }
 
-// Extract decodes the clip at path with one ffmpeg process and enforces lim. A user-caused
+// Extract decodes the clip at path (FFmpeg's libraries, in this process) and enforces lim. A user-caused
 // problem is returned as (or wraps) one of the Err* values, possibly with a partially
 // filled *Clip (for reporting); other errors are internal failures.
 func Extract(ctx context.Context, path string, lim Limits) (*Clip, error) {
 	return ExtractTo(ctx, path, lim, nil)
 }
 
-// FrameSink receives the frames of ExtractTo while ffmpeg is still decoding, so that work
+// FrameSink receives the frames of ExtractTo while the clip is still being decoded, so that work
 // on the first frames overlaps the decode of the later ones.
 type FrameSink interface {
 	// Frame is called for frame i (0, 1, 2, … in order) as soon as its pixels have
-	// arrived, on the goroutine reading ffmpeg: a Frame that blocks holds the decode back.
+	// been decoded, on the decoding goroutine: a Frame that blocks holds the decode back.
 	// The frame's time is not known yet (the clip's timeline is fixed at the end: read it
 	// from Clip.Frames[i].T). img stays valid until Wait has returned, and afterwards as
 	// long as the returned clip's frames do — unless the sink releases it (ReleaseFrame).
@@ -156,121 +150,36 @@ func extract(ctx context.Context, path string, lim Limits, sink FrameSink, sinkW
 	if st.Size() == 0 {
 		return nil, fmt.Errorf("%w: empty file", ErrUnsupported)
 	}
-	bin := lim.FFmpeg
-	if bin == "" {
-		bin = "ffmpeg"
-	}
 	// Decode a little beyond the maximum so that "too long" is seen without decoding an
 	// arbitrarily long upload.
 	limitT := lim.MaxDuration + time.Second
 	side := strconv.Itoa(lim.MaxSide)
 	scale := "scale=w='if(gte(iw,ih),min(" + side + ",iw),-2)':h='if(gte(iw,ih),-2,min(" + side + ",ih))'"
-	// rgba straight from ffmpeg (its SIMD converter; byte-identical to rgb24 plus opaque
-	// alpha) lands in the frame's own pixels: no conversion pass in Go. showinfo announces
-	// each frame's time and size; its per-plane checksums (an Adler-32 pass over every
-	// 1.2 MB frame, nobody reads them) are off: ffmpeg's CPU per 5 s clip 0.35 → 0.20 s
-	// (docs/perf.md).
-	vf := fmt.Sprintf("fps=%s,%s,format=rgba,showinfo=checksum=0", strconv.FormatFloat(lim.FPS, 'f', -1, 64), scale)
-	args := []string{
-		"-hide_banner", "-nostdin", "-nostats", "-loglevel", "info",
-		// one decoder and filter thread: the engine slots already run one clip per core, and
-		// ffmpeg's thread pool cost 0.12 s CPU more per 5 s clip on a busy machine (decoding
-		// is bit-exact whatever the thread count)
-		"-threads", "1", "-filter_threads", "1",
-		"-t", fmt.Sprintf("%.3f", limitT.Seconds()),
-		"-i", path,
-		"-map", "0:v:0", "-vf", vf, "-fps_mode", "passthrough", "-f", "rawvideo", "pipe:3",
-		"-map", "0:a:0?", "-af", "ashowinfo", "-ac", "1", "-ar", strconv.Itoa(SampleRate), "-f", "s16le", "pipe:4",
-	}
-	vr, vw, err := os.Pipe()
-	if err != nil {
-		return nil, err
-	}
-	ar, aw, err := os.Pipe()
-	if err != nil {
-		vr.Close()
-		vw.Close()
-		return nil, err
-	}
-	// A 1 MiB pipe (Linux; else the default stays) lets ffmpeg write most of a frame
-	// at once instead of 64 KiB at a time, each a wake-up of the reader.
-	setPipeSize(vw, 1<<20)
-	cmd := exec.CommandContext(ctx, bin, args...)
-	cmd.ExtraFiles = []*os.File{vw, aw}
-	stderr, err := cmd.StderrPipe()
-	if err != nil {
-		return nil, err
-	}
-	if err := cmd.Start(); err != nil {
-		vr.Close()
-		vw.Close()
-		ar.Close()
-		aw.Close()
-		return nil, fmt.Errorf("media: start ffmpeg: %w", err)
-	}
-	vw.Close()
-	aw.Close()
-
-	p := &parser{sizes: make(chan frameInfo, 4096)}
-	var wg sync.WaitGroup
-	wg.Add(3)
-	var pcm []byte
-	var frames []Frame
-	var readErr error
-	go func() { // stderr
-		defer wg.Done()
-		p.run(stderr)
-	}()
-	go func() { // audio
-		defer wg.Done()
-		pcm, _ = io.ReadAll(ar)
-		ar.Close()
-	}()
-	go func() { // video: the size of each frame is announced by showinfo before its bytes
-		defer wg.Done()
-		defer vr.Close()
-		br := vr
-		for fi := range p.sizes {
-			img := newFrame(fi.w, fi.h, sink != nil)
-			if _, err := io.ReadFull(br, img.Pix); err != nil {
-				releaseFrame(img)
-				if readErr == nil && err != io.EOF {
-					readErr = err
-				}
-				break
-			}
-			frames = append(frames, Frame{T: fi.t, Img: img})
-			if sink != nil {
-				sink.Frame(len(frames)-1, img)
-			}
-		}
-		io.Copy(io.Discard, br)
-		for range p.sizes { // drain
-		}
-	}()
-	wg.Wait()
-	waitErr := cmd.Wait()
+	// rgba straight from the filters (swscale's SIMD converter; byte-identical to rgb24 plus
+	// opaque alpha) is copied into the frame's own pixels: no conversion pass in Go.
+	vf := fmt.Sprintf("fps=%s,%s,format=rgba", strconv.FormatFloat(lim.FPS, 'f', -1, 64), scale)
+	p := decode(ctx, path, limitT, vf, sink)
+	frames := p.frames
 	// the sink has stopped reading the frames before any can go back to the pool
 	sinkWait()
 	if ctx.Err() != nil {
+		for _, f := range frames {
+			releaseFrame(f.Img)
+		}
 		return nil, ctx.Err()
 	}
 	clip := &Clip{FPS: lim.FPS, Container: p.container, VideoCodec: p.vcodec, AudioCodec: p.acodec}
-	if waitErr != nil || readErr != nil || !p.hasVideo || len(frames) == 0 {
+	if p.err != nil || !p.hasVideo || len(frames) == 0 {
 		for _, f := range frames {
 			releaseFrame(f.Img)
 		}
 		frames = nil
 	}
-	if waitErr != nil || readErr != nil {
+	if p.err != nil {
 		if !p.hasVideo && p.inputOK {
 			return clip, fmt.Errorf("%w: no video track", ErrUnsupported)
 		}
-		if p.hasVideo && !p.hasAudio {
-			// ffmpeg refuses an output without streams: the clip simply has no sound.
-			return clip, fmt.Errorf("%w (%s)", ErrNoAudio, p.lastError())
-		}
-		return clip, fmt.Errorf("%w: %s", ErrUnsupported, p.lastError())
+		return clip, fmt.Errorf("%w: %v", ErrUnsupported, p.err)
 	}
 	if !p.hasVideo || len(frames) == 0 {
 		return clip, fmt.Errorf("%w: no decodable video frames", ErrUnsupported)
@@ -283,12 +192,9 @@ func extract(ctx context.Context, path string, lim Limits, sink FrameSink, sinkW
 	vEnd := p.lastVideoT + time.Duration(float64(time.Second)/lim.FPS)
 	clip.Duration = vEnd
 	clip.HasAudio = p.hasAudio
-	n := len(pcm) / 2
+	n := len(p.pcm)
 	if p.hasAudio && n > 0 {
-		clip.PCM = make([]int16, n)
-		for i := range clip.PCM {
-			clip.PCM[i] = int16(binary.LittleEndian.Uint16(pcm[2*i:]))
-		}
+		clip.PCM = p.pcm
 		clip.AudioStart = p.audioStart
 		if aEnd := clip.AudioStart + time.Duration(n)*time.Second/SampleRate; aEnd > clip.Duration {
 			clip.Duration = aEnd
@@ -363,153 +269,6 @@ func releaseHeapFrame(img *image.RGBA) {
 	b := img.Pix
 	p.(*sync.Pool).Put(&b)
 	img.Pix = nil
-}
-
-type frameInfo struct {
-	t    time.Duration
-	w, h int
-}
-
-// parser reads ffmpeg's log: stream list, showinfo (one line per output frame, before its
-// bytes reach the pipe) and the first ashowinfo line (start of the audio).
-type parser struct {
-	sizes                     chan frameInfo
-	inputOK                   bool
-	hasVideo, hasAudio        bool
-	container, vcodec, acodec string
-	headerDuration            time.Duration
-	audioStart                time.Duration
-	audioSeen                 bool
-	lastVideoT                time.Duration
-	tail                      []string
-}
-
-func (p *parser) lastError() string {
-	for i := len(p.tail) - 1; i >= 0; i-- {
-		l := p.tail[i]
-		if strings.Contains(l, "Invalid") || strings.Contains(l, "rror") || strings.Contains(l, "matches no streams") {
-			return l
-		}
-	}
-	if len(p.tail) > 0 {
-		return p.tail[len(p.tail)-1]
-	}
-	return "ffmpeg failed"
-}
-
-func (p *parser) run(r io.Reader) {
-	defer close(p.sizes)
-	sc := bufio.NewScanner(r)
-	sc.Buffer(make([]byte, 64<<10), 1<<20)
-	inInput := false
-	for sc.Scan() {
-		line := sc.Text()
-		switch {
-		case strings.Contains(line, "] n:") && strings.HasPrefix(line, "[Parsed_showinfo"):
-			t := fieldFloat(line, "pts_time:")
-			s := field(line, " s:")
-			w, h, ok := parseSize(s)
-			if ok {
-				ft := time.Duration(t * float64(time.Second))
-				p.lastVideoT = ft
-				p.sizes <- frameInfo{t: ft, w: w, h: h}
-			}
-			continue
-		case strings.HasPrefix(line, "[Parsed_ashowinfo"):
-			if !p.audioSeen && strings.Contains(line, " pts_time:") {
-				p.audioSeen = true
-				p.audioStart = time.Duration(fieldFloat(line, "pts_time:") * float64(time.Second))
-			}
-			continue
-		case strings.HasPrefix(line, "Input #0, "):
-			inInput = true
-			p.inputOK = true
-			s := strings.TrimPrefix(line, "Input #0, ")
-			if i := strings.Index(s, ", from "); i >= 0 {
-				s = s[:i]
-			}
-			p.container = s
-		case strings.HasPrefix(line, "Output #") || strings.HasPrefix(line, "Stream mapping:"):
-			inInput = false
-		case inInput && strings.HasPrefix(strings.TrimSpace(line), "Duration: "):
-			d := strings.TrimPrefix(strings.TrimSpace(line), "Duration: ")
-			if i := strings.IndexByte(d, ','); i >= 0 {
-				d = d[:i]
-			}
-			if v, ok := parseHMS(d); ok {
-				p.headerDuration = v
-			}
-		case inInput && strings.HasPrefix(strings.TrimSpace(line), "Stream #0:"):
-			if i := strings.Index(line, ": Video: "); i >= 0 && !p.hasVideo {
-				p.hasVideo = true
-				p.vcodec = firstWord(line[i+len(": Video: "):])
-			}
-			if i := strings.Index(line, ": Audio: "); i >= 0 && !p.hasAudio {
-				p.hasAudio = true
-				p.acodec = firstWord(line[i+len(": Audio: "):])
-			}
-		}
-		if len(p.tail) >= 20 {
-			p.tail = p.tail[1:]
-		}
-		p.tail = append(p.tail, line)
-	}
-	io.Copy(io.Discard, r)
-}
-
-func firstWord(s string) string {
-	if i := strings.IndexAny(s, " ,"); i >= 0 {
-		return s[:i]
-	}
-	return s
-}
-
-func field(line, key string) string {
-	i := strings.Index(line, key)
-	if i < 0 {
-		return ""
-	}
-	s := strings.TrimLeft(line[i+len(key):], " ")
-	if j := strings.IndexByte(s, ' '); j >= 0 {
-		s = s[:j]
-	}
-	return s
-}
-
-func fieldFloat(line, key string) float64 {
-	v, err := strconv.ParseFloat(field(line, key), 64)
-	if err != nil || math.IsNaN(v) || math.IsInf(v, 0) {
-		return 0
-	}
-	return v
-}
-
-func parseSize(s string) (int, int, bool) {
-	w, h, ok := strings.Cut(s, "x")
-	if !ok {
-		return 0, 0, false
-	}
-	wi, err1 := strconv.Atoi(w)
-	hi, err2 := strconv.Atoi(h)
-	if err1 != nil || err2 != nil || wi <= 0 || hi <= 0 || wi > 8192 || hi > 8192 {
-		return 0, 0, false
-	}
-	return wi, hi, true
-}
-
-// parseHMS parses ffmpeg's "HH:MM:SS.ss" ("N/A" fails).
-func parseHMS(s string) (time.Duration, bool) {
-	parts := strings.Split(strings.TrimSpace(s), ":")
-	if len(parts) != 3 {
-		return 0, false
-	}
-	h, e1 := strconv.Atoi(parts[0])
-	m, e2 := strconv.Atoi(parts[1])
-	sec, e3 := strconv.ParseFloat(parts[2], 64)
-	if e1 != nil || e2 != nil || e3 != nil {
-		return 0, false
-	}
-	return time.Duration((float64(h*3600+m*60) + sec) * float64(time.Second)), true
 }
 
 // RMS returns the root-mean-square level of pcm in dBFS (-inf for digital silence → -120).

@@ -28,8 +28,8 @@ type BenchClip struct {
 	LipSync               bool
 }
 
-// BenchReport is what a verdict benchmark measured. CPU counts this process and its
-// ffmpeg children; ModelFloor is the CPU the models' inference runs took in the same run
+// BenchReport is what a verdict benchmark measured. CPU counts this process (the decode
+// included: FFmpeg's libraries run in it) and any children; ModelFloor is the CPU the models' inference runs took in the same run
 // (onnxrt.Timed: every vision/OCR session run and the speech decode), so Ratio says how
 // much work besides inference a verdict does.
 type BenchReport struct {
@@ -42,7 +42,6 @@ type BenchReport struct {
 	P95MS       float64            `json:"latency_p95_ms"`
 	PerSecond   float64            `json:"verdicts_per_s"`
 	CPUPer      float64            `json:"cpu_s_per_verdict"`
-	FFmpegPer   float64            `json:"ffmpeg_cpu_s_per_verdict"`
 	FloorPer    float64            `json:"model_floor_s_per_verdict"`
 	Ratio       float64            `json:"cpu_over_model_floor"`
 	PeakRSSMiB  float64            `json:"peak_rss_mib"`
@@ -125,13 +124,11 @@ func BenchVerdicts(ctx context.Context, l *Liveness, slots *Slots, clips []Bench
 	rep.PerSecond = float64(n) / wall.Seconds()
 	cpu := (self1.cpu - self0.cpu) + (kids1.cpu - kids0.cpu)
 	rep.CPUPer = cpu.Seconds() / float64(n)
-	rep.FFmpegPer = (kids1.cpu - kids0.cpu).Seconds() / float64(n)
 	rep.FloorPer = use.Total().Seconds() / float64(n)
 	if rep.FloorPer > 0 {
 		rep.Ratio = rep.CPUPer / rep.FloorPer
 	}
-	// this process only: a child's ru_maxrss on Linux starts from the parent's RSS at
-	// spawn (vfork shares the address space until exec), so ffmpeg's is not meaningful here
+	// the decoders' memory included (they run in this process)
 	rep.PeakRSSMiB = self1.maxRSS
 	for _, m := range use {
 		rep.Models = append(rep.Models, benchModel{Model: m.Model, Runs: float64(m.Runs) / float64(n),

@@ -18,7 +18,7 @@ func benchClip(b *testing.B) string {
 // BenchmarkVerdict measures one full liveness verdict at a time on a 5 s 640×480 clip;
 // BenchmarkVerdict4 submits 4 at once to the engine slots (one per core, as the server).
 // Besides ns/op both report latency p50/p95, verdicts/s, CPU-seconds per verdict (this
-// process and ffmpeg), the model floor (inference CPU of the same verdicts, onnxrt.Timed)
+// process, the decode included), the model floor (inference CPU of the same verdicts, onnxrt.Timed)
 // and their ratio, and the peak RSS.
 func BenchmarkVerdict(b *testing.B)  { benchVerdicts(b, 1) }
 func BenchmarkVerdict4(b *testing.B) { benchVerdicts(b, 4) }
@@ -43,7 +43,6 @@ func benchVerdicts(b *testing.B, c int) {
 	b.ReportMetric(rep.P95MS, "p95-ms")
 	b.ReportMetric(rep.PerSecond, "verdicts/s")
 	b.ReportMetric(rep.CPUPer, "cpu-s/verdict")
-	b.ReportMetric(rep.FFmpegPer, "ffmpeg-s/verdict")
 	b.ReportMetric(rep.FloorPer, "floor-s/verdict")
 	b.ReportMetric(rep.Ratio, "cpu/floor")
 	b.ReportMetric(rep.PeakRSSMiB, "peakRSS_MiB")

@@ -4,7 +4,6 @@ import (
 	"context"
 	"image"
 	"sync"
-	"time"
 
 	"github.com/faceverify/faceverify/media"
 )
@@ -46,15 +45,19 @@ type streamFrame struct {
 	released bool        // skipped, measured, cropped (ff.crop) and handed back
 }
 
+// streamQueue is how many detected frames may wait for the workers. The decode (in this
+// process) is faster than the detection: a full queue holds it back, so that a clip holds
+// about streamQueue×stride frames at once instead of all of them (a 5 s clip at 25 fps is
+// 128 frames of 1.2 MB; docs/perf.md "Session 15").
+const streamQueue = 4
+
 type streamJob struct {
 	i   int
 	img *image.RGBA
 }
 
 func (l *Liveness) newStreamTrack(ctx context.Context, fps float64) *streamTrack {
-	// the queue holds every frame of the longest accepted clip: the decode never waits
-	maxFrames := int((l.cfg.Limits.MaxDuration+2*time.Second).Seconds()*fps) + 1
-	st := &streamTrack{l: l, ctx: ctx, stride: detectStride(fps), half: cornerHalf(fps), jobs: make(chan streamJob, maxFrames)}
+	st := &streamTrack{l: l, ctx: ctx, stride: detectStride(fps), half: cornerHalf(fps), jobs: make(chan streamJob, streamQueue)}
 	const workers = 2
 	for w := 0; w < workers; w++ {
 		st.wg.Add(1)

@@ -10,7 +10,8 @@ log() { printf '[setup] %s\n' "$*" >&2; }
 
 # ---- Debian packages -------------------------------------------------------------------
 APT_PKGS=(
-  ffmpeg                      # media: frames + 16 kHz PCM from uploaded videos
+  ffmpeg                      # test corpus and tools: encodes clips (the service decodes with the libraries below)
+  libavformat-dev libavcodec-dev libavfilter-dev libavutil-dev   # media: frames + 16 kHz PCM decoded in process (cgo)
   tesseract-ocr tesseract-ocr-chi-sim libtesseract-dev libleptonica-dev    # idcard OCR
   pkg-config gcc
   espeak-ng sox               # test corpus: synthetic spoken digits

@@ -571,7 +571,9 @@ func scanJob(row scanner) (faceverify.Job, error) {
 // ClaimJobs leases up to n due jobs in one statement: the due jobs are selected (locked
 // and skipping rows other claimers hold, where the database can: Driver.SkipLocked) and
 // marked running with the lease. A running job whose lease ran out (its worker died or
-// hangs) is due again.
+// hangs) is due again, and the attempt it lost counts: a job that kills its worker every
+// time (a crafted upload crashing the in-process decoder) uses up its attempts like one
+// that fails, and the runner gives it up (jobs.Runner) instead of crashing forever.
 func (s *Store) ClaimJobs(ctx context.Context, kinds []string, worker string, n int, lease time.Duration) ([]faceverify.Job, error) {
 	if len(kinds) == 0 || n <= 0 {
 		return nil, nil
@@ -581,12 +583,13 @@ func (s *Store) ClaimJobs(ctx context.Context, kinds []string, worker string, n 
 	for _, k := range kinds {
 		args = append(args, k)
 	}
-	args = append(args, faceverify.JobQueued, now, faceverify.JobRunning, now, n, faceverify.JobRunning, worker, now+lease.Milliseconds(), now)
+	args = append(args, faceverify.JobQueued, now, faceverify.JobRunning, now, n, faceverify.JobRunning, worker, now+lease.Milliseconds(), now, faceverify.JobRunning)
 	q := `WITH due AS (
 			SELECT id FROM jobs WHERE kind IN (` + strings.TrimSuffix(strings.Repeat("?,", len(kinds)), ",") + `)
 			AND ((state = ? AND run_at <= ?) OR (state = ? AND lease_until <= ?))
 			ORDER BY run_at, id LIMIT ? ` + s.drv.SkipLocked() + `)
-		UPDATE jobs SET state = ?, worker = ?, lease_until = ?, updated_at = ?
+		UPDATE jobs SET state = ?, worker = ?, lease_until = ?, updated_at = ?,
+			attempt = attempt + CASE WHEN state = ? THEN 1 ELSE 0 END
 		WHERE id IN (SELECT id FROM due)
 		RETURNING ` + jobCols
 	var jobs []faceverify.Job

@@ -498,6 +498,9 @@ func testJobLease(t *testing.T, s faceverify.Store, c *testclock.Clock) {
 	if len(again) != 1 || again[0].ID != got[0].ID {
 		t.Fatalf("job of a dead worker not reclaimed: %+v", again)
 	}
+	if again[0].Attempt != got[0].Attempt+1 {
+		t.Fatalf("the attempt lost with the dead worker was not counted: %d then %d", got[0].Attempt, again[0].Attempt)
+	}
 	if other, _ := s.ClaimJobs(ctx, []string{faceverify.JobNotify}, "w3", 1, time.Second); len(other) != 0 {
 		t.Fatal("claimed a job of another kind")
 	}

@@ -1,7 +1,0 @@
-//go:build !linux
-
-package media
-
-import "os"
-
-func setPipeSize(*os.File, int) {}
