@@ -159,16 +159,22 @@ func TestGiveUp(t *testing.T) {
 	}
 }
 
+// counting handles kind "k" with p by a handler that succeeds and counts its runs.
+func counting(r *jobs.Runner, p jobs.Policy) *atomic.Int32 {
+	var ran atomic.Int32
+	r.Handle("k", p, func(ctx context.Context, j faceverify.Job) (string, error) {
+		ran.Add(1)
+		return "ok", nil
+	})
+	return &ran
+}
+
 // A worker that dies holding a lease: the job runs again once the lease expires.
 func TestLeaseReclaim(t *testing.T) {
 	t.Parallel()
 	st, clock, r := setup(t)
 	ctx := context.Background()
-	var ran atomic.Int32
-	r.Handle("k", jobs.Policy{}, func(ctx context.Context, j faceverify.Job) (string, error) {
-		ran.Add(1)
-		return "ok", nil
-	})
+	ran := counting(r, jobs.Policy{})
 	j := job(st, t, "a", 5)
 	claimed, err := st.ClaimJobs(ctx, []string{"k"}, "dead-worker", 1, time.Minute)
 	if err != nil || len(claimed) != 1 {
@@ -194,13 +200,8 @@ func TestLostAttemptsGiveUp(t *testing.T) {
 	t.Parallel()
 	st, clock, r := setup(t)
 	ctx := context.Background()
-	var ran atomic.Int32
 	var gaveUp error
-	r.Handle("k", jobs.Policy{OnGiveUp: func(_ context.Context, _ faceverify.Job, err error) { gaveUp = err }},
-		func(ctx context.Context, j faceverify.Job) (string, error) {
-			ran.Add(1)
-			return "ok", nil
-		})
+	ran := counting(r, jobs.Policy{OnGiveUp: func(_ context.Context, _ faceverify.Job, err error) { gaveUp = err }})
 	j := job(st, t, "poison", 3)
 	for i := 0; i < 3; i++ { // three workers die holding it
 		if c, err := st.ClaimJobs(ctx, []string{"k"}, fmt.Sprintf("dead-%d", i), 1, time.Minute); err != nil || len(c) != 1 || c[0].Attempt != i {

@@ -22,10 +22,8 @@
 
 // fv_init, once per process (the package's init, before any model or decoder runs):
 // libav's log off (errors reach the caller as messages), and glibc's malloc held to two
-// arenas. The decoders allocate on whichever OS thread Go runs them;
-// with glibc's default of 8 arenas a core, each of those threads keeps its own arena of
-// freed decoder memory: 4 verdicts at once peaked at 448 MiB, 394 MiB with two arenas
-// (docs/perf.md "Session 15").
+// arenas: the decoders allocate on whichever OS thread Go runs them, and with glibc's
+// default of 8 arenas a core each of those threads would keep an arena of its own.
 void fv_init(void) {
 	av_log_set_level(AV_LOG_QUIET);
 #ifdef __GLIBC__
@@ -385,4 +383,11 @@ void fv_close(fv_dec *d) {
 	av_frame_free(&d->frame);
 	av_frame_free(&d->out);
 	av_free(d);
+#ifdef __GLIBC__
+	// hand what the decode freed back to the kernel: glibc keeps freed memory in its arenas,
+	// and the next clips' decodes and models peak on top of it. `bench verdicts --c 4` peak
+	// RSS 437–455 → 407–414 MiB, `BenchmarkVerdict4` 418–423 → 381 MiB, for ≈ 0.03 CPU-s a
+	// verdict (the next decode faults its buffers in again; docs/perf.md "Session 15").
+	malloc_trim(0);
+#endif
 }
