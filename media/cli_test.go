@@ -24,12 +24,10 @@ import (
 func cliDecode(t *testing.T, f string, lim Limits) (frames [][]byte, times []time.Duration, pcm []int16, audioStart time.Duration) {
 	t.Helper()
 	dir := t.TempDir()
-	side := strconv.Itoa(lim.MaxSide)
-	scale := "scale=w='if(gte(iw,ih),min(" + side + ",iw),-2)':h='if(gte(iw,ih),-2,min(" + side + ",ih))'"
-	vf := "fps=" + strconv.FormatFloat(lim.FPS, 'f', -1, 64) + "," + scale + ",format=rgba,showinfo=checksum=0"
+	vf := videoFilter(lim) + ",showinfo=checksum=0" // showinfo: each frame's time and size
 	raw, wav := filepath.Join(dir, "v.rgba"), filepath.Join(dir, "a.s16")
 	cmd := exec.Command("ffmpeg", "-hide_banner", "-nostdin", "-nostats", "-loglevel", "info", "-threads", "1", "-filter_threads", "1",
-		"-t", strconv.FormatFloat((lim.MaxDuration+time.Second).Seconds(), 'f', 3, 64), "-i", f,
+		"-t", strconv.FormatFloat(decodeLimit(lim).Seconds(), 'f', 3, 64), "-i", f,
 		"-map", "0:v:0", "-vf", vf, "-fps_mode", "passthrough", "-f", "rawvideo", raw,
 		"-map", "0:a:0?", "-af", "ashowinfo", "-ac", "1", "-ar", strconv.Itoa(SampleRate), "-f", "s16le", wav)
 	var stderr bytes.Buffer
@@ -112,8 +110,7 @@ func sameDecode(t *testing.T, name, f string) {
 			lim := DefaultLimits()
 			lim.FPS = fps
 			frames, times, pcm, aStart := cliDecode(t, f, lim)
-			p := decode(context.Background(), f, lim.MaxDuration+time.Second, "fps="+strconv.FormatFloat(fps, 'f', -1, 64)+","+
-				"scale=w='if(gte(iw,ih),min(640,iw),-2)':h='if(gte(iw,ih),-2,min(640,ih))',format=rgba", nil)
+			p := decode(context.Background(), f, decodeLimit(lim), videoFilter(lim), nil)
 			if p.err != nil {
 				t.Fatalf("%s: %v", name, p.err)
 			}

@@ -43,7 +43,6 @@ typedef struct fv_stream {
 	int64_t last_pts;         // of the last frame given to the source
 	int64_t last_dur;
 	int64_t rescale_last;     // audio: av_rescale_delta state (the CLI's filter_in_rescale_delta_last)
-	int64_t prev_pkt_pts;
 } fv_stream;
 
 struct fv_dec {
@@ -92,7 +91,6 @@ int fv_open(const char *path, double limit_s, const char *vf, int sample_rate, f
 	d->v.first_pts = d->a.first_pts = AV_NOPTS_VALUE;
 	d->v.last_pts = d->a.last_pts = AV_NOPTS_VALUE;
 	d->a.rescale_last = AV_NOPTS_VALUE;
-	d->a.prev_pkt_pts = AV_NOPTS_VALUE;
 	d->limit_s = limit_s;
 	d->sample_rate = sample_rate;
 	snprintf(d->vf, sizeof d->vf, "%s", vf);

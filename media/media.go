@@ -150,15 +150,7 @@ func extract(ctx context.Context, path string, lim Limits, sink FrameSink, sinkW
 	if st.Size() == 0 {
 		return nil, fmt.Errorf("%w: empty file", ErrUnsupported)
 	}
-	// Decode a little beyond the maximum so that "too long" is seen without decoding an
-	// arbitrarily long upload.
-	limitT := lim.MaxDuration + time.Second
-	side := strconv.Itoa(lim.MaxSide)
-	scale := "scale=w='if(gte(iw,ih),min(" + side + ",iw),-2)':h='if(gte(iw,ih),-2,min(" + side + ",ih))'"
-	// rgba straight from the filters (swscale's SIMD converter; byte-identical to rgb24 plus
-	// opaque alpha) is copied into the frame's own pixels: no conversion pass in Go.
-	vf := fmt.Sprintf("fps=%s,%s,format=rgba", strconv.FormatFloat(lim.FPS, 'f', -1, 64), scale)
-	p := decode(ctx, path, limitT, vf, sink)
+	p := decode(ctx, path, decodeLimit(lim), videoFilter(lim), sink)
 	frames := p.frames
 	// the sink has stopped reading the frames before any can go back to the pool
 	sinkWait()
@@ -230,6 +222,20 @@ func extract(ctx context.Context, path string, lim Limits, sink FrameSink, sinkW
 		return clip, fmt.Errorf("%w: audio/video start differ by %v", ErrNotSynchronized, off)
 	}
 	return clip, nil
+}
+
+// decodeLimit is how much of each stream is decoded: a little beyond the maximum, so that
+// "too long" is seen without decoding an arbitrarily long upload.
+func decodeLimit(lim Limits) time.Duration { return lim.MaxDuration + time.Second }
+
+// videoFilter is the filter graph of the frames (lim's defaults applied): lim.FPS frames a
+// second, the longer side at most lim.MaxSide, rgba straight from the filters (swscale's SIMD
+// converter; byte-identical to rgb24 plus opaque alpha), copied into the frame's own pixels:
+// no conversion pass in Go.
+func videoFilter(lim Limits) string {
+	side := strconv.Itoa(lim.MaxSide)
+	scale := "scale=w='if(gte(iw,ih),min(" + side + ",iw),-2)':h='if(gte(iw,ih),-2,min(" + side + ",ih))'"
+	return fmt.Sprintf("fps=%s,%s,format=rgba", strconv.FormatFloat(lim.FPS, 'f', -1, 64), scale)
 }
 
 // Release hands the frames' pixel buffers back for the next clip's decode; the clip's
