@@ -55,7 +55,6 @@ struct fv_dec {
 	int input_eof;
 	int sample_rate;
 	char vf[1024];
-	int audio_started;
 };
 
 static void msg(char *err, int errlen, const char *what, int code) {
@@ -296,14 +295,10 @@ static int put_video(fv_dec *d, fv_out *o) {
 }
 
 static int put_audio(fv_dec *d, fv_out *o) {
+	AVRational tb = av_buffersink_get_time_base(d->a.sink);
 	o->pcm = (const int16_t *)d->out->data[0];
 	o->nsamples = d->out->nb_samples;
-	o->t = 0;
-	if (!d->audio_started) {
-		d->audio_started = 1;
-		AVRational tb = av_buffersink_get_time_base(d->a.sink);
-		o->t = d->out->pts == AV_NOPTS_VALUE ? 0 : d->out->pts * av_q2d(tb);
-	}
+	o->t = d->out->pts == AV_NOPTS_VALUE ? 0 : d->out->pts * av_q2d(tb);
 	return 2;
 }
 

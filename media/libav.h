@@ -18,7 +18,7 @@ typedef struct fv_info {
 typedef struct fv_out {
 	int w, h, linesize;       // video frame (kind 1): RGBA rows
 	const uint8_t *data;
-	double t;                 // video: frame time; audio: time of the first sample (first chunk)
+	double t;                 // time of the frame / of the chunk's first sample
 	const int16_t *pcm;       // audio chunk (kind 2): 16-bit mono samples
 	int nsamples;
 } fv_out;
