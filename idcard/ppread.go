@@ -14,7 +14,7 @@ import (
 	"unicode"
 
 	"github.com/faceverify/faceverify"
-	"github.com/faceverify/faceverify/idcard/internal/geom"
+	"github.com/faceverify/faceverify/vision"
 )
 
 // This file is the PP-OCR reading path: one DB text detection per candidate card, the text
@@ -1144,7 +1144,7 @@ func backInLayout(p *page) bool {
 
 func (r *Reader) finishFront(p *page, number string, numLine *tline, threshold float64, pm PhotoMeasures) (*Outcome, error) {
 	v := p.v
-	out := &Outcome{Image: geom.EncodeJPEG(v.rgba, 90)}
+	out := &Outcome{Image: vision.EncodeJPEG(v.rgba, 90)}
 	f := &out.Fields
 	f.Number = number
 	ls, err := r.pageFront(p, numLine, f)
@@ -1160,7 +1160,7 @@ func (r *Reader) finishFront(p *page, number string, numLine *tline, threshold f
 
 func (r *Reader) finishBack(p *page, title string, threshold float64, pm PhotoMeasures) (*Outcome, error) {
 	v := p.v
-	out := &Outcome{Image: geom.EncodeJPEG(v.rgba, 90)}
+	out := &Outcome{Image: vision.EncodeJPEG(v.rgba, 90)}
 	f := &out.Fields
 	ls, err := r.pageBack(p, f)
 	if err != nil {

@@ -16,7 +16,6 @@ import (
 	"unicode"
 
 	"github.com/faceverify/faceverify"
-	"github.com/faceverify/faceverify/idcard/internal/geom"
 	"github.com/faceverify/faceverify/vision"
 	"github.com/otiai10/gosseract/v2"
 )
@@ -329,7 +328,7 @@ func (r *Reader) readFront(ctx context.Context, views []view, threshold float64)
 		return &Outcome{Result: faceverify.ResultIDCardNotFrontside}, nil
 	}
 	v := *best
-	out := &Outcome{Image: geom.EncodeJPEG(v.rgba, 90)}
+	out := &Outcome{Image: vision.EncodeJPEG(v.rgba, 90)}
 	f := &out.Fields
 	f.Number = number
 	ls, err := r.readFrontFields(v, f)
@@ -366,7 +365,7 @@ func (r *Reader) readBack(ctx context.Context, views []view, threshold float64) 
 		return &Outcome{Result: faceverify.ResultIDCardNotBackside}, nil
 	}
 	v := *best
-	out := &Outcome{Image: geom.EncodeJPEG(v.rgba, 90)}
+	out := &Outcome{Image: vision.EncodeJPEG(v.rgba, 90)}
 	f := &out.Fields
 	ls, err := r.readBackFields(v, f)
 	if err != nil {
@@ -414,7 +413,7 @@ func (r *Reader) judgeFront(v view, out *Outcome, ls []line, temporary bool, thr
 	f.FrontLegality = &leg
 
 	portrait := cropRGBA(v.rgba, zonePortrait[0], zonePortrait[1], zonePortrait[2], zonePortrait[3])
-	out.Portrait = geom.EncodeJPEG(portrait, 90)
+	out.Portrait = vision.EncodeJPEG(portrait, 90)
 	m := SideMeasures{NameRead: f.Name != "", NumberValid: ValidateNumber(f.Number) == nil,
 		Consistency: CheckConsistency(*f, r.now()), IDPhoto: leg.IDPhoto, Edited: leg.Edited, Threshold: threshold, Photo: pm}
 	if r.vision != nil {

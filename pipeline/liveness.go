@@ -9,12 +9,10 @@
 package pipeline
 
 import (
-	"bytes"
 	"context"
 	"errors"
 	"fmt"
 	"image"
-	"image/jpeg"
 	"math"
 	"reflect"
 	"sync"
@@ -320,9 +318,7 @@ func (l *Liveness) CheckDecision(ctx context.Context, videoPath, challenge strin
 	// The best frame is kept only with a usable verdict: encoded once the verdict is known.
 	if rep.Result == faceverify.ResultVideoOK {
 		tJ := time.Now()
-		if jb, err := encodeJPEG(bs.img); err == nil {
-			rep.BestImage = jb
-		}
+		rep.BestImage = vision.EncodeJPEG(bs.img, 90)
 		mark("jpeg", tJ)
 	}
 	return rep, dec, nil
@@ -603,12 +599,6 @@ func allDigits(s string) bool {
 }
 
 func area(b [4]float32) float64 { return float64(b[2]-b[0]) * float64(b[3]-b[1]) }
-
-func encodeJPEG(img *image.RGBA) ([]byte, error) {
-	var buf bytes.Buffer
-	err := jpeg.Encode(&buf, img, &jpeg.Options{Quality: 90})
-	return buf.Bytes(), err
-}
 
 // median and mean are the shared summary statistics (internal/stats), named for the
 // lip-sync and liveness code of this package.

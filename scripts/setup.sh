@@ -12,6 +12,7 @@ log() { printf '[setup] %s\n' "$*" >&2; }
 APT_PKGS=(
   ffmpeg                      # test corpus and tools: encodes clips (the service decodes with the libraries below)
   libavformat-dev libavcodec-dev libavfilter-dev libavutil-dev   # media: frames + 16 kHz PCM decoded in process (cgo)
+  libjpeg-dev                 # vision: JPEG decode / encode with libjpeg-turbo (cgo; 4–5× image/jpeg)
   tesseract-ocr tesseract-ocr-chi-sim libtesseract-dev libleptonica-dev    # idcard OCR
   pkg-config gcc
   espeak-ng sox               # test corpus: synthetic spoken digits

@@ -46,11 +46,19 @@ func Decode(data []byte) (*image.RGBA, error) {
 	if cfg.Width <= 0 || cfg.Height <= 0 || cfg.Width*cfg.Height > MaxPixels {
 		return nil, fmt.Errorf("%w: size %dx%d out of range", ErrBadImage, cfg.Width, cfg.Height)
 	}
-	img, err := decode(data)
-	if err != nil {
-		return nil, fmt.Errorf("%w: %v", ErrBadImage, err)
+	var rgba *image.RGBA
+	if data[0] == 0xFF {
+		if img, ok := decodeJPEG(data, cfg.Width, cfg.Height); ok {
+			rgba = img
+		}
 	}
-	rgba := toRGBA(img)
+	if rgba == nil {
+		img, err := decode(data)
+		if err != nil {
+			return nil, fmt.Errorf("%w: %v", ErrBadImage, err)
+		}
+		rgba = toRGBA(img)
+	}
 	if data[0] == 0xFF {
 		if o := exifOrientation(data); o > 1 && o <= 8 {
 			rgba = orient(rgba, o)
