@@ -429,12 +429,14 @@ func (g *gray) resize(w, h int) *gray {
 	}
 	out := &gray{W: w, H: h, Pix: make([]uint8, w*h)}
 	sx, sy := float64(src.W)/float64(w), float64(src.H)/float64(h)
-	for y := 0; y < h; y++ {
-		fy := (float64(y)+0.5)*sy - 0.5
-		for x := 0; x < w; x++ {
-			out.Pix[y*w+x] = src.bilinear((float64(x)+0.5)*sx-0.5, fy)
+	bands(h, func(y0, y1 int) {
+		for y := y0; y < y1; y++ {
+			fy := (float64(y)+0.5)*sy - 0.5
+			for x := 0; x < w; x++ {
+				out.Pix[y*w+x] = src.bilinear((float64(x)+0.5)*sx-0.5, fy)
+			}
 		}
-	}
+	})
 	return out
 }
 
