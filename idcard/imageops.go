@@ -245,8 +245,8 @@ func warpRows(src, out *image.RGBA, hm [9]float64, sw, sh, y0, y1 int) {
 
 // bands runs fn over [0, h) cut into one band of rows per core (at most 4), at once: the
 // per-pixel loops of a read (warp, grey, resize, the outline downsample) use the cores the
-// models leave idle between runs. The
-// bands write disjoint rows, so the result is the same however many there are.
+// models leave idle between runs. The bands write disjoint rows, so the result is the same
+// however many there are.
 func bands(h int, fn func(y0, y1 int)) {
 	n := min(runtime.GOMAXPROCS(0), 4, max(1, h/64))
 	if n <= 1 {
