@@ -227,8 +227,16 @@ func (p *ppocr) keptOf(out []float32, C int) []float32 {
 func (p *ppocr) recognizeAll(gs []*gray) ([]recResult, error) {
 	out := make([]recResult, len(gs))
 	errs := make([]error, len(gs))
+	// Longest lines first (by their width at the recogniser's 48 px height): the last line
+	// taken is a short one, so the workers finish together.
+	order := make([]int, len(gs))
+	for i := range order {
+		order[i] = i
+	}
+	aspect := func(g *gray) float64 { return float64(g.W) / float64(max(1, g.H)) }
+	sort.SliceStable(order, func(a, b int) bool { return aspect(gs[order[a]]) > aspect(gs[order[b]]) })
 	next := make(chan int, len(gs))
-	for i := range gs {
+	for _, i := range order {
 		next <- i
 	}
 	close(next)
