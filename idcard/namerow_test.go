@@ -37,3 +37,15 @@ func TestNameRowSpeck(t *testing.T) {
 		}
 	}
 }
+
+// TestGenderNation: the gender row as either OCR engine reads it (label read or not).
+func TestGenderNation(t *testing.T) {
+	for in, want := range map[string][2]string{
+		"男民族汉": {"男", "汉"}, "女民族维吾尔": {"女", "维吾尔"}, "男族回": {"男", "回"},
+		"女蒙古": {"女", "蒙古"}, "民族满": {"", "满"}, "": {"", ""},
+	} {
+		if g, n := genderNation(in); g != want[0] || n != want[1] {
+			t.Errorf("genderNation(%q) = %q, %q, want %q, %q", in, g, n, want[0], want[1])
+		}
+	}
+}

@@ -533,19 +533,7 @@ func (r *Reader) pageFront(p *page, numLine *tline, f *faceverify.IDCardResult) 
 		if err != nil {
 			return nil, err
 		}
-		t = stripLabel(t, "性别", "别")
-		if i := strings.IndexAny(t, "男女"); i >= 0 {
-			f.Gender = t[i : i+3]
-		}
-		rest := t
-		if i := strings.LastIndex(rest, "民族"); i >= 0 {
-			rest = rest[i+len("民族"):]
-		} else if i := strings.LastIndex(rest, "族"); i >= 0 {
-			rest = rest[i+len("族"):]
-		} else if i := strings.IndexAny(rest, "男女"); i >= 0 {
-			rest = rest[i+3:]
-		}
-		f.Nationality = snapEthnicity(cjkOnly(rest))
+		f.Gender, f.Nationality = genderNation(stripLabel(t, "性别", "别"))
 	}
 	if bi >= 0 {
 		rows = splitLeaningRow(rows, bi)
