@@ -102,17 +102,7 @@ func (r *Reader) readFrontFields(v view, f *faceverify.IDCardResult) ([]line, er
 		f.Name = cleanName(lines[0].Text)
 	}
 	if gi >= 0 {
-		t := compact(lines[gi].Text)
-		if i := strings.IndexAny(t, "男女"); i >= 0 {
-			f.Gender = t[i : i+3]
-		}
-		rest := t
-		if i := strings.LastIndex(rest, "族"); i >= 0 {
-			rest = rest[i+len("族"):]
-		} else if i := strings.IndexAny(rest, "男女"); i >= 0 {
-			rest = rest[i+3:]
-		}
-		f.Nationality = snapEthnicity(cjkOnly(strings.NewReplacer("民", "", "族", "").Replace(rest)))
+		f.Gender, f.Nationality = genderNation(compact(lines[gi].Text))
 	}
 	if bi >= 0 {
 		// Re-read the birth line alone, constrained to digits and 年月日.
@@ -360,4 +350,20 @@ func validityFromYear(s string) (start, end string) {
 		return formatDate(y, mo, d), formatDate(y2, mo, d)
 	}
 	return formatDate(y, mo, d), ""
+}
+
+// genderNation reads the gender row's text (either OCR engine): the gender is its 男 or 女,
+// the nationality what follows the last 族 (of the label 民族), or the gender when the label
+// was not read, snapped to the 56 names.
+func genderNation(t string) (gender, nationality string) {
+	if i := strings.IndexAny(t, "男女"); i >= 0 {
+		gender = t[i : i+3]
+	}
+	rest := t
+	if i := strings.LastIndex(rest, "族"); i >= 0 {
+		rest = rest[i+len("族"):]
+	} else if i := strings.IndexAny(rest, "男女"); i >= 0 {
+		rest = rest[i+3:]
+	}
+	return gender, snapEthnicity(cjkOnly(strings.NewReplacer("民", "", "族", "").Replace(rest)))
 }

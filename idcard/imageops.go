@@ -3,11 +3,14 @@ package idcard
 import (
 	"bytes"
 	"fmt"
-	"github.com/faceverify/faceverify/idcard/internal/geom"
 	"image"
 	"image/color"
 	"image/draw"
 	"math"
+	"runtime"
+	"sync"
+
+	"github.com/faceverify/faceverify/idcard/internal/geom"
 )
 
 // Canonical size of a rectified card (ISO/IEC 7810 ID-1, 85.6 × 54 mm at ~10.5 px/mm).
@@ -35,13 +38,15 @@ func toRGBA(img image.Image) *image.RGBA {
 func grayOf(img *image.RGBA) *gray {
 	w, h := img.Rect.Dx(), img.Rect.Dy()
 	g := &gray{W: w, H: h, Pix: make([]uint8, w*h)}
-	for y := 0; y < h; y++ {
-		row := img.Pix[y*img.Stride:]
-		for x := 0; x < w; x++ {
-			p := row[x*4:]
-			g.Pix[y*w+x] = uint8((299*int(p[0]) + 587*int(p[1]) + 114*int(p[2]) + 500) / 1000)
+	bands(h, func(y0, y1 int) {
+		for y := y0; y < y1; y++ {
+			row := img.Pix[y*img.Stride:]
+			for x := 0; x < w; x++ {
+				p := row[x*4:]
+				g.Pix[y*w+x] = uint8((299*int(p[0]) + 587*int(p[1]) + 114*int(p[2]) + 500) / 1000)
+			}
 		}
-	}
+	})
 	return g
 }
 
@@ -206,7 +211,14 @@ func warp(src *image.RGBA, q [4]pt, w, h int) *image.RGBA {
 	hm := homography(q, float64(w), float64(h))
 	out := image.NewRGBA(image.Rect(0, 0, w, h))
 	sw, sh := src.Rect.Dx(), src.Rect.Dy()
-	for y := 0; y < h; y++ {
+	bands(h, func(y0, y1 int) { warpRows(src, out, hm, sw, sh, y0, y1) })
+	return out
+}
+
+// warpRows is warp's rows y0 ≤ y < y1.
+func warpRows(src, out *image.RGBA, hm [9]float64, sw, sh, y0, y1 int) {
+	w := out.Rect.Dx()
+	for y := y0; y < y1; y++ {
 		for x := 0; x < w; x++ {
 			u, v := geom.Project(hm, x, y)
 			o := y*out.Stride + x*4
@@ -229,7 +241,27 @@ func warp(src *image.RGBA, q [4]pt, w, h int) *image.RGBA {
 			out.Pix[o+3] = 255
 		}
 	}
-	return out
+}
+
+// bands runs fn over [0, h) cut into one band of rows per core (at most 4), at once: the
+// per-pixel loops of a read (warp, grey, resize, the outline downsample) use the cores the
+// models leave idle between runs. The bands write disjoint rows, so the result is the same
+// however many there are.
+func bands(h int, fn func(y0, y1 int)) {
+	n := min(runtime.GOMAXPROCS(0), 4, max(1, h/64))
+	if n <= 1 {
+		fn(0, h)
+		return
+	}
+	var wg sync.WaitGroup
+	for i := 0; i < n; i++ {
+		wg.Add(1)
+		go func(y0, y1 int) {
+			defer wg.Done()
+			fn(y0, y1)
+		}(i*h/n, (i+1)*h/n)
+	}
+	wg.Wait()
 }
 
 var _ color.Color // keep image/color for helpers in other files

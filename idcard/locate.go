@@ -38,24 +38,27 @@ func locate(img *image.RGBA) []candidate {
 	// Downsample colour by nearest sampling of box means.
 	small := make([][3]float64, w*h)
 	sx, sy := float64(W)/float64(w), float64(H)/float64(h)
-	for y := 0; y < h; y++ {
-		for x := 0; x < w; x++ {
-			var acc [3]float64
-			n := 0.0
-			for yy := int(float64(y) * sy); yy < int(float64(y+1)*sy) && yy < H; yy++ {
-				for xx := int(float64(x) * sx); xx < int(float64(x+1)*sx) && xx < W; xx++ {
-					p := img.Pix[yy*img.Stride+xx*4:]
-					acc[0] += float64(p[0])
-					acc[1] += float64(p[1])
-					acc[2] += float64(p[2])
-					n++
+	bands(h, func(y0, y1 int) {
+		for y := y0; y < y1; y++ {
+			for x := 0; x < w; x++ {
+				var acc [3]int // exact: the float64 sums of these bytes were too
+				n := 0
+				for yy := int(float64(y) * sy); yy < int(float64(y+1)*sy) && yy < H; yy++ {
+					for xx := int(float64(x) * sx); xx < int(float64(x+1)*sx) && xx < W; xx++ {
+						p := img.Pix[yy*img.Stride+xx*4:]
+						acc[0] += int(p[0])
+						acc[1] += int(p[1])
+						acc[2] += int(p[2])
+						n++
+					}
+				}
+				if n > 0 {
+					f := float64(n)
+					small[y*w+x] = [3]float64{float64(acc[0]) / f, float64(acc[1]) / f, float64(acc[2]) / f}
 				}
 			}
-			if n > 0 {
-				small[y*w+x] = [3]float64{acc[0] / n, acc[1] / n, acc[2] / n}
-			}
 		}
-	}
+	})
 	// Border colour: per-channel median of the outer frame.
 	var border [3][]float64
 	bw := max(2, w/50)

@@ -227,8 +227,16 @@ func (p *ppocr) keptOf(out []float32, C int) []float32 {
 func (p *ppocr) recognizeAll(gs []*gray) ([]recResult, error) {
 	out := make([]recResult, len(gs))
 	errs := make([]error, len(gs))
+	// Longest lines first (by their width at the recogniser's 48 px height): the last line
+	// taken is a short one, so the workers finish together.
+	order := make([]int, len(gs))
+	for i := range order {
+		order[i] = i
+	}
+	aspect := func(g *gray) float64 { return float64(g.W) / float64(max(1, g.H)) }
+	sort.SliceStable(order, func(a, b int) bool { return aspect(gs[order[a]]) > aspect(gs[order[b]]) })
 	next := make(chan int, len(gs))
-	for i := range gs {
+	for _, i := range order {
 		next <- i
 	}
 	close(next)
@@ -429,12 +437,14 @@ func (g *gray) resize(w, h int) *gray {
 	}
 	out := &gray{W: w, H: h, Pix: make([]uint8, w*h)}
 	sx, sy := float64(src.W)/float64(w), float64(src.H)/float64(h)
-	for y := 0; y < h; y++ {
-		fy := (float64(y)+0.5)*sy - 0.5
-		for x := 0; x < w; x++ {
-			out.Pix[y*w+x] = src.bilinear((float64(x)+0.5)*sx-0.5, fy)
+	bands(h, func(y0, y1 int) {
+		for y := y0; y < y1; y++ {
+			fy := (float64(y)+0.5)*sy - 0.5
+			for x := 0; x < w; x++ {
+				out.Pix[y*w+x] = src.bilinear((float64(x)+0.5)*sx-0.5, fy)
+			}
 		}
-	}
+	})
 	return out
 }
 

@@ -313,12 +313,14 @@ func stepX(b box, t, back int) int {
 	return b.X0 + int(float64(t)*8*float64(b.Y1-b.Y0)/48) - back
 }
 
-// strayMark: a box holding one Latin letter or digit alone. No front value is printed so
-// (a number inside an address is read with its 号/路 in one box); on a photo it is a key of
-// a keyboard, a letter of the background or a speck inside a loose quad (新街口M街道).
+// strayMark: a box holding one Latin letter, digit or punctuation mark alone. No front
+// value is printed so (a number inside an address is read with its 号/路 in one box); on a
+// photo it is a key of a keyboard, a letter of the background or a speck inside a loose
+// quad (新街口M街道), or a speck read as "." between 姓名 and the name — alone in its row it
+// had taken the name row's place above the gender row, and the name was read empty.
 func strayMark(t string) bool {
 	r := []rune(compact(t))
-	return len(r) == 1 && r[0] < 128 && (unicode.IsLetter(r[0]) || unicode.IsDigit(r[0]))
+	return len(r) == 1 && r[0] < 128 && (unicode.IsLetter(r[0]) || unicode.IsDigit(r[0]) || unicode.IsPunct(r[0]))
 }
 
 // nearestInRow is the box of a row horizontally nearest to b: on a leaning page a row's
@@ -531,19 +533,7 @@ func (r *Reader) pageFront(p *page, numLine *tline, f *faceverify.IDCardResult) 
 		if err != nil {
 			return nil, err
 		}
-		t = stripLabel(t, "性别", "别")
-		if i := strings.IndexAny(t, "男女"); i >= 0 {
-			f.Gender = t[i : i+3]
-		}
-		rest := t
-		if i := strings.LastIndex(rest, "民族"); i >= 0 {
-			rest = rest[i+len("民族"):]
-		} else if i := strings.LastIndex(rest, "族"); i >= 0 {
-			rest = rest[i+len("族"):]
-		} else if i := strings.IndexAny(rest, "男女"); i >= 0 {
-			rest = rest[i+3:]
-		}
-		f.Nationality = snapEthnicity(cjkOnly(rest))
+		f.Gender, f.Nationality = genderNation(stripLabel(t, "性别", "别"))
 	}
 	if bi >= 0 {
 		rows = splitLeaningRow(rows, bi)

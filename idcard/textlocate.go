@@ -53,7 +53,12 @@ func (r *Reader) locateText(img *image.RGBA, detSide int) ([]candidate, error) {
 		dw, dh = scaled(detSide)
 		ds = s.resize(dw, dh)
 	}
+	// The edges the quads are fitted to do not depend on the detection: computed while it
+	// runs (the detector leaves a core idle part of the time).
+	gradc := make(chan gradient, 1)
+	go func() { gradc <- sobel(s) }()
 	_, prob, pw, ph, err := r.pp.detect(ds, max(dw, dh))
+	grad := <-gradc
 	if err != nil || pw != dw || ph != dh {
 		return nil, err
 	}
@@ -104,7 +109,6 @@ func (r *Reader) locateText(img *image.RGBA, detSide int) ([]candidate, error) {
 		}
 	}
 	sx, sy := float64(W)/float64(w), float64(H)/float64(h)
-	grad := sobel(s)
 	var out []candidate
 	for i, cl := range textClusters(lines) {
 		if i == 4 {

@@ -10,7 +10,6 @@ import (
 	"os"
 	"path/filepath"
 	"runtime"
-	"sort"
 	"strings"
 	"sync"
 	"syscall"
@@ -18,6 +17,7 @@ import (
 
 	"github.com/faceverify/faceverify/internal/livecorpus"
 	"github.com/faceverify/faceverify/internal/onnxrt"
+	"github.com/faceverify/faceverify/internal/stats"
 	"github.com/faceverify/faceverify/speech"
 	"github.com/faceverify/faceverify/vision"
 )
@@ -118,9 +118,11 @@ func BenchVerdicts(ctx context.Context, l *Liveness, slots *Slots, clips []Bench
 	wall := time.Since(t0)
 	self1, kids1 := rusage(syscall.RUSAGE_SELF), rusage(syscall.RUSAGE_CHILDREN)
 	use := onnxrt.Snapshot().Since(m0)
-	sort.Slice(lat, func(i, j int) bool { return lat[i] < lat[j] })
-	pct := func(p float64) float64 { return ms(lat[min(n-1, int(p*float64(n)))]) }
-	rep.P50MS, rep.P95MS = pct(0.50), pct(0.95)
+	latMS := make([]float64, len(lat))
+	for i, d := range lat {
+		latMS[i] = ms(d)
+	}
+	rep.P50MS, rep.P95MS = stats.Quantile(latMS, 0.50), stats.Quantile(latMS, 0.95)
 	rep.PerSecond = float64(n) / wall.Seconds()
 	cpu := (self1.cpu - self0.cpu) + (kids1.cpu - kids0.cpu)
 	rep.CPUPer = cpu.Seconds() / float64(n)

@@ -20,14 +20,21 @@ static void fv_jemit(j_common_ptr c, int level) {
 
 static void fv_joutput(j_common_ptr c) { (void)c; }
 
+// fv_jerr_init: libjpeg's errors jump back (the caller's setjmp) instead of exiting the
+// process, and its warnings are counted, not printed.
+static struct jpeg_error_mgr *fv_jerr_init(struct fv_jerr *e) {
+	struct jpeg_error_mgr *m = jpeg_std_error(&e->pub);
+	m->error_exit = fv_jerror_exit;
+	m->emit_message = fv_jemit;
+	m->output_message = fv_joutput;
+	e->warned = 0;
+	return m;
+}
+
 int fv_jpeg_decode(const unsigned char *data, size_t n, unsigned char *pix, int stride, int w, int h) {
 	struct jpeg_decompress_struct c;
 	struct fv_jerr e;
-	c.err = jpeg_std_error(&e.pub);
-	e.pub.error_exit = fv_jerror_exit;
-	e.pub.emit_message = fv_jemit;
-	e.pub.output_message = fv_joutput;
-	e.warned = 0;
+	c.err = fv_jerr_init(&e);
 	if (setjmp(e.jump)) {
 		jpeg_destroy_decompress(&c);
 		return FV_JPEG_ERROR;
@@ -65,11 +72,7 @@ int fv_jpeg_encode(const unsigned char *pix, int stride, int w, int h, int quali
 	struct fv_jerr e;
 	*out = NULL;
 	*n = 0;
-	c.err = jpeg_std_error(&e.pub);
-	e.pub.error_exit = fv_jerror_exit;
-	e.pub.emit_message = fv_jemit;
-	e.pub.output_message = fv_joutput;
-	e.warned = 0;
+	c.err = fv_jerr_init(&e);
 	if (setjmp(e.jump)) {
 		jpeg_destroy_compress(&c);
 		free(*out);

@@ -1,6 +1,6 @@
 // Package stats holds the few summary statistics the pipeline and its evaluation tools
-// share (mean, median, share of values meeting a condition, ROC area). Pure functions over float64
-// slices; no allocation beyond Median's sorted copy. It must not grow models or I/O.
+// share (mean, median, quantiles, share of values meeting a condition, ROC area). Pure functions over float64
+// slices; no allocation beyond Median's and Quantile's sorted copies. It must not grow models or I/O.
 package stats
 
 import "sort"
@@ -28,6 +28,17 @@ func Median(v []float64) float64 {
 		return s[len(s)/2]
 	}
 	return (s[len(s)/2-1] + s[len(s)/2]) / 2
+}
+
+// Quantile is the value at rank ⌊p·n⌋ of the sorted values (p = 0.5: the upper median,
+// 0.95: the 95th percentile as latency reports give it; 0 for no values). v is not changed.
+func Quantile(v []float64, p float64) float64 {
+	if len(v) == 0 {
+		return 0
+	}
+	s := append([]float64(nil), v...)
+	sort.Float64s(s)
+	return s[min(len(s)-1, max(0, int(p*float64(len(s)))))]
 }
 
 // Frac is the share of the values for which f holds (0 for no values).

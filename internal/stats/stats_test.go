@@ -10,7 +10,10 @@ func TestStats(t *testing.T) {
 	if v[0] != 4 {
 		t.Errorf("Median sorted its argument")
 	}
-	if Mean(nil) != 0 || Median(nil) != 0 || Frac(nil, nil) != 0 {
+	if q50, q95, q0 := Quantile(v, 0.5), Quantile(v, 0.95), Quantile(v, 0); q50 != 3 || q95 != 4 || q0 != 1 || v[0] != 4 {
+		t.Errorf("quantiles 0.5 / 0.95 / 0 = %v / %v / %v of %v", q50, q95, q0, v)
+	}
+	if Mean(nil) != 0 || Median(nil) != 0 || Frac(nil, nil) != 0 || Quantile(nil, 0.5) != 0 {
 		t.Errorf("empty input")
 	}
 }

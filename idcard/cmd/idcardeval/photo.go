@@ -16,6 +16,7 @@ import (
 	"github.com/faceverify/faceverify/idcard"
 	"github.com/faceverify/faceverify/idcard/gen"
 	"github.com/faceverify/faceverify/internal/onnxrt"
+	fvstats "github.com/faceverify/faceverify/internal/stats"
 )
 
 // photoEval reads n generated cards photographed as phones do (gen.Shoot: any rotation,
@@ -43,12 +44,14 @@ func photoEval(r *idcard.Reader, n, neg int, seed int64, faces, out string, verb
 	}
 	results := map[string]int{}
 	var total, cpu time.Duration
+	var walls []float64 // ms
 	m0 := onnxrt.Snapshot()
 	reads := 0
 	read := func(side idcard.Side, data []byte) (*idcard.Outcome, error) {
 		t0, c0 := time.Now(), processCPU()
 		o, err := r.Read(context.Background(), side, data, 0)
 		total += time.Since(t0)
+		walls = append(walls, float64(time.Since(t0).Microseconds())/1000)
 		cpu += processCPU() - c0
 		reads++
 		return o, err
@@ -146,8 +149,8 @@ func photoEval(r *idcard.Reader, n, neg int, seed int64, faces, out string, verb
 	}
 	printResults(results)
 	if reads > 0 {
-		fmt.Printf("reads: %d, mean %.0f ms per Read (wall), %.0f ms CPU per Read (all threads)\n", reads,
-			float64(total.Milliseconds())/float64(reads), float64(cpu.Milliseconds())/float64(reads))
+		fmt.Printf("reads: %d, mean %.0f ms per Read (wall; p50 %.0f, p95 %.0f), %.0f ms CPU per Read (all threads)\n", reads,
+			float64(total.Milliseconds())/float64(reads), fvstats.Quantile(walls, 0.5), fvstats.Quantile(walls, 0.95), float64(cpu.Milliseconds())/float64(reads))
 		// Inference runs per read (and their CPU on the calling thread: the intra-op
 		// threads' share is not in it): how many pages and lines a read costs.
 		for _, m := range onnxrt.Snapshot().Since(m0) {
