@@ -49,3 +49,42 @@ func TestGenderNation(t *testing.T) {
 		}
 	}
 }
+
+// TestPapersBesideFront: a page whose quad grew past the card over papers holds the papers'
+// lines above the card and down its left (dev seed 6 #18, the lines as read): they are not the
+// card's (nothing is printed left of the labels, no field above the name), so the address is
+// not joined to them and the layout check, which had called the card edited
+// (FAIL_OCR_FAKE_IDCARD), does not count them.
+func TestPapersBesideFront(t *testing.T) {
+	r := testReader(t)
+	l := func(text string, x0, y0, x1, y1 int) tline {
+		return tline{box: box{X0: x0, Y0: y0, X1: x1, Y1: y1, Score: 0.99}, Text: text}
+	}
+	lines := []tline{
+		l("伟人生建娟朝生放浩解辉化婷平文胜", 178, 53, 422, 74), l("样本SPECIMEN·测试专用", 127, 86, 295, 118),
+		l("姓名", 170, 162, 225, 188), l("闫兰梓", 244, 154, 330, 187),
+		l("性别", 170, 204, 227, 233), l("女", 248, 202, 278, 230), l("民族满", 335, 199, 450, 232),
+		l("出生", 172, 249, 226, 278), l("1987年1月21日", 250, 249, 452, 275),
+		l("伟", 99, 303, 128, 326), l("住址", 172, 294, 226, 321), l("重庆市渝中区朝天门街道胜", 249, 291, 573, 323),
+		l("浩", 99, 329, 128, 352), l("和路73号", 250, 326, 357, 357),
+		l("国", 99, 354, 128, 377), l("涵", 99, 379, 128, 402), l("英亲", 99, 405, 131, 427),
+		l("公民身份号码", 176, 440, 330, 470), l("500103198701214845", 380, 436, 800, 472),
+	}
+	p := &page{g: &gray{W: CardW, H: CardH, Pix: make([]uint8, CardW*CardH)}, lines: lines}
+	var f faceverify.IDCardResult
+	values, err := r.pageFront(p, &lines[len(lines)-1], &f)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if f.Name != "闫兰梓" || f.Address != "重庆市渝中区朝天门街道胜和路73号" {
+		t.Errorf("name %q address %q, want 闫兰梓, 重庆市渝中区朝天门街道胜和路73号", f.Name, f.Address)
+	}
+	for _, v := range values {
+		if v.Y1 < 100 || v.X1 <= 170 {
+			t.Errorf("layout check counts %q at %d,%d (off the card)", v.Text, v.X0, v.Y0)
+		}
+	}
+	if m := misalignment(values); m > 0.6 {
+		t.Errorf("misalignment %.2f, want the card's own ≤ 0.6", m)
+	}
+}

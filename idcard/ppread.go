@@ -432,9 +432,10 @@ func (r *Reader) pageFront(p *page, numLine *tline, f *faceverify.IDCardResult) 
 	// band; watermarks and stamps dropped.
 	var rows [][]tline
 	var stamps []box
+	left := labelLeft(p)
 	for _, l := range p.lines {
 		cy := float64(l.Y0+l.Y1) / 2
-		if l.Y1 > numLine.Y0+(numLine.Y1-numLine.Y0)/3 || cy < 0.08*H || float64(l.X0) > 0.62*W {
+		if l.Y1 > numLine.Y0+(numLine.Y1-numLine.Y0)/3 || cy < 0.08*H || float64(l.X0) > 0.62*W || l.X1 <= left {
 			continue
 		}
 		t := stripNoise(l.Text)
@@ -600,8 +601,14 @@ func (r *Reader) pageFront(p *page, numLine *tline, f *faceverify.IDCardResult) 
 	}
 	// Layout check: where each row's value starts — relative to the row's own label when
 	// the label was read as a box of its own (lean-free), else the leftmost box right of the
-	// labels. Boxes holding a label (住址 read alone, the 民族 column) are not values.
-	for _, rw := range rows { // rows are sorted left to right by rowText
+	// labels. Boxes holding a label (住址 read alone, the 民族 column) are not values. Rows
+	// above the name's are not the card's fields (papers above the card on a quad grown past
+	// its edge, dev seed 6 #18).
+	first := 0
+	if gi > 0 {
+		first = gi - 1
+	}
+	for _, rw := range rows[first:] { // rows are sorted left to right by rowText
 		if lb, ok := rowLabel(rw, W); ok {
 			for _, l := range rw {
 				if l.X0 > lb.X1 && float64(l.X0-lb.X1) < 0.2*W {
@@ -1236,6 +1243,30 @@ func startsWithLabel(t string) bool {
 
 // labelCount counts the distinct printed labels of the front (姓名, 性别, 民族, 出生, 住址,
 // 公民身份号码) among a page's lines.
+// labelLeft is where the front's label column starts on the page (the least X0 of the lines
+// that begin with 姓名, 性别, 出生 or 住址, when at least two do; else 0). Nothing of the card is
+// printed left of it: a line ending there is off the card — papers under it that a quad grown
+// past the card's edge took in, their characters then joined to the name or address rows
+// (dev seed 6 #18: 伟 住址 …, 浩 和路73号, 国, 涵, 英亲 down the papers' left column, the
+// address wrong and the layout check calling the card edited).
+func labelLeft(p *page) int {
+	n, left := 0, math.MaxInt
+	for _, l := range p.lines {
+		t := compact(l.Text)
+		for _, lab := range []string{"姓名", "性别", "出生", "住址"} {
+			if strings.HasPrefix(t, lab) {
+				n++
+				left = min(left, l.X0)
+				break
+			}
+		}
+	}
+	if n < 2 {
+		return 0
+	}
+	return left
+}
+
 func labelCount(p *page) int {
 	n := 0
 	for _, lab := range []string{"姓名", "性别", "民族", "出生", "住址", "身份号码"} {
