@@ -6,28 +6,38 @@ import (
 	"github.com/faceverify/faceverify"
 )
 
+// tl is a read line at x0,y0–x1,y1 of a rectified page.
+func tl(text string, x0, y0, x1, y1 int) tline {
+	return tline{box: box{X0: x0, Y0: y0, X1: x1, Y1: y1, Score: 0.99}, Text: text}
+}
+
+// replayFront runs pageFront on a blank page holding lines as a front's were read (the
+// number's line last): the fields and the layout check's value boxes.
+func replayFront(t *testing.T, lines []tline) (faceverify.IDCardResult, []line) {
+	t.Helper()
+	p := &page{g: &gray{W: CardW, H: CardH, Pix: make([]uint8, CardW*CardH)}, lines: lines}
+	var f faceverify.IDCardResult
+	values, err := testReader(t).pageFront(p, &lines[len(lines)-1], &f)
+	if err != nil {
+		t.Fatal(err)
+	}
+	return f, values
+}
+
 // TestNameRowSpeck: a speck between the label 姓名 and the name, read as ".", is not a row of
 // its own (it stood between the name and the gender row, which takes the row above it for
 // the name: the name was read empty on a clear photographed card, dev seed 3 #7). The lines
 // are that card's, as read.
 func TestNameRowSpeck(t *testing.T) {
-	r := testReader(t)
-	l := func(text string, x0, y0, x1, y1 int) tline {
-		return tline{box: box{X0: x0, Y0: y0, X1: x1, Y1: y1, Score: 0.99}, Text: text}
-	}
 	lines := []tline{
-		l("样本SPECIMEN·测试专用", 8, 14, 226, 38),
-		l("姓名", 64, 109, 141, 143), l(".", 129, 117, 140, 129), l("罗英", 167, 103, 242, 143),
-		l("性别", 65, 172, 141, 206), l("男", 163, 168, 208, 204), l("民族维吾尔", 284, 164, 494, 207),
-		l("出生", 64, 234, 137, 270), l("1963年5月22日", 173, 233, 431, 265),
-		l("住址", 65, 297, 137, 331), l("山东省济南市历下区泉城路", 174, 294, 573, 327), l("街道利华路26号", 172, 340, 411, 378),
-		l("公民身份号码", 70, 466, 227, 498), l("370102196305229236", 295, 461, 789, 497),
+		tl("样本SPECIMEN·测试专用", 8, 14, 226, 38),
+		tl("姓名", 64, 109, 141, 143), tl(".", 129, 117, 140, 129), tl("罗英", 167, 103, 242, 143),
+		tl("性别", 65, 172, 141, 206), tl("男", 163, 168, 208, 204), tl("民族维吾尔", 284, 164, 494, 207),
+		tl("出生", 64, 234, 137, 270), tl("1963年5月22日", 173, 233, 431, 265),
+		tl("住址", 65, 297, 137, 331), tl("山东省济南市历下区泉城路", 174, 294, 573, 327), tl("街道利华路26号", 172, 340, 411, 378),
+		tl("公民身份号码", 70, 466, 227, 498), tl("370102196305229236", 295, 461, 789, 497),
 	}
-	p := &page{g: &gray{W: CardW, H: CardH, Pix: make([]uint8, CardW*CardH)}, lines: lines}
-	var f faceverify.IDCardResult
-	if _, err := r.pageFront(p, &lines[len(lines)-1], &f); err != nil {
-		t.Fatal(err)
-	}
+	f, _ := replayFront(t, lines)
 	if f.Name != "罗英" || f.Gender != "男" || f.Nationality != "维吾尔" || f.BirthYear != "1963" {
 		t.Errorf("name %q gender %q nationality %q birth %s, want 罗英 男 维吾尔 1963", f.Name, f.Gender, f.Nationality, f.BirthYear)
 	}
@@ -56,26 +66,17 @@ func TestGenderNation(t *testing.T) {
 // not joined to them and the layout check, which had called the card edited
 // (FAIL_OCR_FAKE_IDCARD), does not count them.
 func TestPapersBesideFront(t *testing.T) {
-	r := testReader(t)
-	l := func(text string, x0, y0, x1, y1 int) tline {
-		return tline{box: box{X0: x0, Y0: y0, X1: x1, Y1: y1, Score: 0.99}, Text: text}
-	}
 	lines := []tline{
-		l("伟人生建娟朝生放浩解辉化婷平文胜", 178, 53, 422, 74), l("样本SPECIMEN·测试专用", 127, 86, 295, 118),
-		l("姓名", 170, 162, 225, 188), l("闫兰梓", 244, 154, 330, 187),
-		l("性别", 170, 204, 227, 233), l("女", 248, 202, 278, 230), l("民族满", 335, 199, 450, 232),
-		l("出生", 172, 249, 226, 278), l("1987年1月21日", 250, 249, 452, 275),
-		l("伟", 99, 303, 128, 326), l("住址", 172, 294, 226, 321), l("重庆市渝中区朝天门街道胜", 249, 291, 573, 323),
-		l("浩", 99, 329, 128, 352), l("和路73号", 250, 326, 357, 357),
-		l("国", 99, 354, 128, 377), l("涵", 99, 379, 128, 402), l("英亲", 99, 405, 131, 427),
-		l("公民身份号码", 176, 440, 330, 470), l("500103198701214845", 380, 436, 800, 472),
+		tl("伟人生建娟朝生放浩解辉化婷平文胜", 178, 53, 422, 74), tl("样本SPECIMEN·测试专用", 127, 86, 295, 118),
+		tl("姓名", 170, 162, 225, 188), tl("闫兰梓", 244, 154, 330, 187),
+		tl("性别", 170, 204, 227, 233), tl("女", 248, 202, 278, 230), tl("民族满", 335, 199, 450, 232),
+		tl("出生", 172, 249, 226, 278), tl("1987年1月21日", 250, 249, 452, 275),
+		tl("伟", 99, 303, 128, 326), tl("住址", 172, 294, 226, 321), tl("重庆市渝中区朝天门街道胜", 249, 291, 573, 323),
+		tl("浩", 99, 329, 128, 352), tl("和路73号", 250, 326, 357, 357),
+		tl("国", 99, 354, 128, 377), tl("涵", 99, 379, 128, 402), tl("英亲", 99, 405, 131, 427),
+		tl("公民身份号码", 176, 440, 330, 470), tl("500103198701214845", 380, 436, 800, 472),
 	}
-	p := &page{g: &gray{W: CardW, H: CardH, Pix: make([]uint8, CardW*CardH)}, lines: lines}
-	var f faceverify.IDCardResult
-	values, err := r.pageFront(p, &lines[len(lines)-1], &f)
-	if err != nil {
-		t.Fatal(err)
-	}
+	f, values := replayFront(t, lines)
 	if f.Name != "闫兰梓" || f.Address != "重庆市渝中区朝天门街道胜和路73号" {
 		t.Errorf("name %q address %q, want 闫兰梓, 重庆市渝中区朝天门街道胜和路73号", f.Name, f.Address)
 	}
