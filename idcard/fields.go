@@ -214,7 +214,8 @@ func (r *Reader) readBackFields(v view, f *faceverify.IDCardResult) ([]line, err
 }
 
 // cleanIssuer keeps the Han characters of the issuing authority, dropping what precedes the
-// label, a leading label fragment (签发机关) and anything after the final 局.
+// label and a leading label
+// fragment (签发机关) and anything after the final 局.
 func cleanIssuer(s string) string {
 	s = cjkOnly(s)
 	// The value follows its label: what stands before a label read whole inside the text is
