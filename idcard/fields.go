@@ -213,15 +213,10 @@ func (r *Reader) readBackFields(v view, f *faceverify.IDCardResult) ([]line, err
 	return ls, nil
 }
 
-// cleanIssuer keeps the Han characters of the issuing authority, dropping what precedes the
-// label, a leading label fragment (签发机关) and anything after the final 局.
+// cleanIssuer keeps the Han characters of the issuing authority, dropping a leading label
+// fragment (签发机关) and anything after the final 局.
 func cleanIssuer(s string) string {
 	s = cjkOnly(s)
-	// The value follows its label: what stands before a label read whole inside the text is
-	// not the card's (papers beside a small card joined to the issuer row).
-	if i := strings.LastIndex(s, "签发机关"); i > 0 {
-		s = s[i:]
-	}
 	if start, _ := labelAt(s, "签发机关"); start { // the label with one character misread (蜜发机关)
 		s = string([]rune(s)[4:])
 	}
