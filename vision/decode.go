@@ -46,20 +46,19 @@ func Decode(data []byte) (*image.RGBA, error) {
 	if cfg.Width <= 0 || cfg.Height <= 0 || cfg.Width*cfg.Height > MaxPixels {
 		return nil, fmt.Errorf("%w: size %dx%d out of range", ErrBadImage, cfg.Width, cfg.Height)
 	}
+	isJPEG := data[0] == 0xFF
 	var rgba *image.RGBA
-	if data[0] == 0xFF {
-		if img, ok := decodeJPEG(data, cfg.Width, cfg.Height); ok {
-			rgba = img
-		}
+	if isJPEG {
+		rgba = decodeJPEG(data, cfg.Width, cfg.Height)
 	}
-	if rgba == nil {
+	if rgba == nil { // not a JPEG, or one libjpeg leaves to image/jpeg
 		img, err := decode(data)
 		if err != nil {
 			return nil, fmt.Errorf("%w: %v", ErrBadImage, err)
 		}
 		rgba = toRGBA(img)
 	}
-	if data[0] == 0xFF {
+	if isJPEG {
 		if o := exifOrientation(data); o > 1 && o <= 8 {
 			rgba = orient(rgba, o)
 		}
