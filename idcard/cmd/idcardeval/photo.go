@@ -43,14 +43,13 @@ func photoEval(r *idcard.Reader, n, neg int, seed int64, faces, out string, verb
 		return stats[k]
 	}
 	results := map[string]int{}
-	var total, cpu time.Duration
-	var walls []float64 // ms
+	var cpu time.Duration
+	var walls []float64 // ms, one a read
 	m0 := onnxrt.Snapshot()
 	reads := 0
 	read := func(side idcard.Side, data []byte) (*idcard.Outcome, error) {
 		t0, c0 := time.Now(), processCPU()
 		o, err := r.Read(context.Background(), side, data, 0)
-		total += time.Since(t0)
 		walls = append(walls, float64(time.Since(t0).Microseconds())/1000)
 		cpu += processCPU() - c0
 		reads++
@@ -150,7 +149,7 @@ func photoEval(r *idcard.Reader, n, neg int, seed int64, faces, out string, verb
 	printResults(results)
 	if reads > 0 {
 		fmt.Printf("reads: %d, mean %.0f ms per Read (wall; p50 %.0f, p95 %.0f), %.0f ms CPU per Read (all threads)\n", reads,
-			float64(total.Milliseconds())/float64(reads), fvstats.Quantile(walls, 0.5), fvstats.Quantile(walls, 0.95), float64(cpu.Milliseconds())/float64(reads))
+			fvstats.Mean(walls), fvstats.Quantile(walls, 0.5), fvstats.Quantile(walls, 0.95), float64(cpu.Milliseconds())/float64(reads))
 		// Inference runs per read (and their CPU on the calling thread: the intra-op
 		// threads' share is not in it): how many pages and lines a read costs.
 		for _, m := range onnxrt.Snapshot().Since(m0) {
